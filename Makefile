@@ -1,0 +1,28 @@
+# The two commands a newcomer needs: `make demo` and `make test`. `make dev` opens the UI.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install demo test dev bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "metrics-pipeline needs Python 3.11 or newer (set PYTHON=python3.11)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+demo: install
+	$(BIN)/metrics-pipeline demo
+
+test: install
+	$(BIN)/pytest
+
+dev: install
+	$(BIN)/metrics-pipeline dev
+
+clean:
+	rm -rf $(VENV) .sandbox dbt_project/target dbt_project/logs
+	@echo "the embedded database in .pgdata/ is kept; stop it and delete the folder to start afresh"

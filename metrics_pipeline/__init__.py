@@ -1,0 +1,1 @@
+"""metrics-pipeline: batch ELT for marketing analytics on Dagster, dbt and Postgres."""

@@ -1,0 +1,262 @@
+"""`metrics-pipeline`: demo, migrate, run a date range, status, and the Dagster UI."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from datetime import date, timedelta
+from pathlib import Path
+
+from metrics_pipeline import warehouse
+from metrics_pipeline.config import ConfigError, load_config
+from metrics_pipeline.exports import ExportsError
+from metrics_pipeline.ingestion import SQL_DIR, read_sql
+from metrics_pipeline.migrations import MigrationError, apply_migrations
+from metrics_pipeline.warehouse import PROJECT_ROOT
+
+JOB_NAME = "media_partner_daily"
+SANDBOX_DIR = PROJECT_ROOT / ".sandbox"
+MART_TABLES = ("dim_ad_entities", "fct_media_partner_daily", "weekly_summaries", "monthly_summaries")
+
+
+class CliError(RuntimeError):
+    pass
+
+
+def prepare_environment() -> str:
+    """Resolve and migrate the warehouse; point dbt, Dagster and child processes at it."""
+    url = warehouse.database_url()
+    os.environ["METRICS_DATABASE_URL"] = url  # children reuse it instead of resolving again
+    os.environ["DAGSTER_HOME"] = os.environ.get("METRICS_DAGSTER_HOME", str(PROJECT_ROOT / "dagster_home"))
+    warehouse.ensure_dagster_schema(url)
+    os.environ["METRICS_DAGSTER_STORAGE_URL"] = warehouse.dagster_storage_url(url)
+    os.environ.update(warehouse.dbt_environment(url))
+    with warehouse.connect(url) as conn:
+        applied = apply_migrations(conn)
+    for name in applied:
+        print(f"applied migration {name}")
+    return url
+
+
+def run_range(start: date, end: date) -> bool:
+    """Materialize the daily job over [start, end] as one run on the persistent instance."""
+    import dagster as dg
+
+    from metrics_pipeline.defs.media_partner import daily_partitions
+    from metrics_pipeline.definitions import defs
+
+    keys = daily_partitions.get_partition_keys()
+    if start.isoformat() not in keys or end.isoformat() not in keys or start > end:
+        raise CliError(
+            f"--start/--end must be closed days between {keys[0]} and {keys[-1]} with start <= end "
+            f"(got {start} .. {end}); set METRICS_PARTITIONS_START for earlier history"
+        )
+    for variable in ("METRICS_CONFIG", "METRICS_EXPORTS_URI"):
+        if not os.environ.get(variable):
+            raise CliError(f"{variable} is not set (try `metrics-pipeline demo` for the sandbox)")
+    load_config()  # fail before the run starts, with every problem listed
+    print(f"running {JOB_NAME} for {start} .. {end} ({(end - start).days + 1} days)", flush=True)
+    result = defs.get_job_def(JOB_NAME).execute_in_process(
+        instance=dg.DagsterInstance.get(),
+        tags={
+            "dagster/asset_partition_range_start": start.isoformat(),
+            "dagster/asset_partition_range_end": end.isoformat(),
+        },
+        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        raise_on_error=False,
+    )
+    print_run_report(warehouse.database_url(), result.run_id)
+    if not result.success:
+        failure = next((e for e in result.all_events if e.is_step_failure), None)
+        detail = failure.step_failure_data.error.message.strip() if failure else "see the Dagster UI"
+        print(f"\nrun {result.run_id} FAILED: {detail}")
+    return result.success
+
+
+def print_run_report(url: str, run_id: str) -> None:
+    with warehouse.connect(url) as conn:
+        by_status = conn.execute(
+            "select status, count(*), sum(records_loaded), sum(records_rejected) "
+            "from ops.ingestion_logs where run_id = %s group by status order by status",
+            (run_id,),
+        ).fetchall()
+        problems = conn.execute(
+            "select target, status, message from ops.ingestion_logs "
+            "where run_id = %s and status in ('failed', 'partial') order by partition_key, target",
+            (run_id,),
+        ).fetchall()
+        counts = [
+            (table, conn.execute(f"select count(*) from marts.{table}").fetchone()[0])
+            for table in MART_TABLES
+            if _table_exists(conn, "marts", table)
+        ]
+        headline = (
+            conn.execute(read_sql(SQL_DIR, "monthly_headline")).fetchall()
+            if _table_exists(conn, "marts", "monthly_summaries")
+            else []
+        )
+    print("\nlanding (this run)")
+    _print_table(["status", "files", "rows landed", "rows quarantined"], by_status)
+    for target, status, message in problems:
+        print(f"  {status.upper()}: {target}\n    {message}")
+    if counts:
+        print("\nmarts")
+        _print_table(["table", "rows"], counts)
+    if headline:
+        print("\nmonthly summaries (spend and revenue in each client's currency)")
+        _print_table(
+            ["month", "client", "cur", "spend", "revenue", "ROAS", "top campaign by spend"],
+            headline,
+        )
+
+
+def _table_exists(conn, schema: str, table: str) -> bool:
+    return conn.execute("select to_regclass(%s) is not null", (f"{schema}.{table}",)).fetchone()[0]
+
+
+def _print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    cells = [[("" if v is None else str(v)) for v in row] for row in rows]
+    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
+    print("  " + "  ".join(h.ljust(w) for h, w in zip(headers, widths)))
+    print("  " + "  ".join("-" * w for w in widths))
+    for row in cells:
+        print("  " + "  ".join(v.ljust(w) for v, w in zip(row, widths)))
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    url = prepare_environment()
+    print(f"warehouse {warehouse.redact(url)} is up to date")
+    if os.environ.get("METRICS_CONFIG"):
+        from metrics_pipeline.config_tables import sync_config_tables
+
+        with warehouse.connect(url) as conn:
+            tables = sync_config_tables(conn, load_config())
+        print(f"config tables synced: {tables.row_counts()}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    prepare_environment()
+    return 0 if run_range(args.start, args.end) else 1
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    url = prepare_environment()
+    with warehouse.connect(url) as conn:
+        rows = conn.execute(read_sql(SQL_DIR, "latest_ingestion_attempts"), {"source": args.source}).fetchall()
+    shown = rows[: args.limit]
+    _print_table(
+        ["source", "partition", "target", "status", "processed", "loaded", "rejected", "finished", "message"],
+        [
+            (
+                r[0], r[1], r[2], r[3], r[4], r[5], r[6],
+                r[10].strftime("%Y-%m-%d %H:%M:%S") if r[10] else "-",
+                (r[7] or "")[:100],
+            )
+            for r in shown
+        ],
+    )
+    tally: dict[str, int] = {}
+    for row in rows:
+        tally[row[3]] = tally.get(row[3], 0) + 1
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(tally.items())) or "no attempts yet"
+    more = f" (showing {len(shown)}; --limit for more)" if len(rows) > len(shown) else ""
+    print(f"\nlatest attempt per source, partition and file: {summary}{more}")
+    return 0
+
+
+def start_sandbox(world_dir: Path):
+    """Build the sandbox world and serve it over the local S3 server; set the env to use it."""
+    from metrics_pipeline.sandbox import SandboxS3, build_world
+
+    world = build_world(world_dir)
+    s3 = SandboxS3()
+    s3.start()
+    uploaded = s3.upload_tree(world.exports_dir)
+    os.environ.update(s3.environment())
+    os.environ["METRICS_CONFIG"] = str(world.config_path)
+    os.environ["METRICS_EXPORTS_URI"] = s3.exports_uri()
+    print(f"sandbox: {uploaded} export files for {len(world.client_slugs)} clients, "
+          f"{world.start} .. {world.end}, served at {s3.exports_uri()} via {s3.endpoint_url}")
+    return world, s3
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    prepare_environment()
+    world, s3 = start_sandbox(SANDBOX_DIR / "world")
+    try:
+        print(
+            "the sandbox has broken inputs on purpose: "
+            f"a malformed row in {world.malformed_row.relative_key} (row {world.malformed_row.row_number}) "
+            f"and a wrong header in {world.wrong_header_file.relative_key}"
+        )
+        ok = run_range(world.start, world.end)
+    finally:
+        s3.stop()
+    print("\nnext: `make dev` opens the Dagster UI on this instance; `metrics-pipeline status` lists every file")
+    return 0 if ok else 1
+
+
+def cmd_dev(args: argparse.Namespace) -> int:
+    prepare_environment()
+    s3 = None
+    if not os.environ.get("METRICS_EXPORTS_URI"):
+        _, s3 = start_sandbox(SANDBOX_DIR / "world")
+    command = [str(Path(sys.executable).with_name("dagster")), "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"),
+               "-h", args.host, "-p", str(args.port)]
+    print(f"Dagster UI on http://{args.host}:{args.port} (Ctrl-C stops it)", flush=True)
+    try:
+        return subprocess.call(command, cwd=PROJECT_ROOT)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        if s3 is not None:
+            s3.stop()
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="metrics-pipeline", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("demo", help="build the sandbox and run the whole pipeline over it").set_defaults(
+        handler=cmd_demo
+    )
+    commands.add_parser("migrate", help="apply staging_sql migrations, sync config tables").set_defaults(
+        handler=cmd_migrate
+    )
+    run = commands.add_parser("run", help="land and model a date range (one run)")
+    yesterday = date.today() - timedelta(days=1)
+    run.add_argument("--start", type=_day, required=True, help="first day, YYYY-MM-DD")
+    run.add_argument("--end", type=_day, default=yesterday, help="last day, YYYY-MM-DD (default yesterday)")
+    run.set_defaults(handler=cmd_run)
+    status = commands.add_parser("status", help="last ingestion attempt per source, partition and file")
+    status.add_argument("--source", help="only this source, e.g. media_partner")
+    status.add_argument("--limit", type=int, default=40)
+    status.set_defaults(handler=cmd_status)
+    dev = commands.add_parser("dev", help="the Dagster UI on the project's instance (sandbox unless configured)")
+    dev.add_argument("--host", default="127.0.0.1")
+    dev.add_argument("--port", type=int, default=3000)
+    dev.set_defaults(handler=cmd_dev)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except (CliError, ConfigError, ExportsError, MigrationError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,132 @@
+import os
+from datetime import date
+
+import dagster as dg
+
+from metrics_pipeline.defs.dbt_models import DBT_RUN_TAGS
+from metrics_pipeline.new_files import FileCursor, contiguous_ranges, new_objects_since
+from metrics_pipeline.resources import ExportsResource, PipelineConfigResource, WarehouseResource
+from metrics_pipeline.sources.media_partner.load import EXPORTS_PREFIX, land_days
+from metrics_pipeline.sources.media_partner.parse import parse_export_key
+
+LANDING_KEY = dg.AssetKey(["media_partner", "daily_exports"])
+FILES_CHECK = "every_file_landed"
+
+daily_partitions = dg.DailyPartitionsDefinition(
+    start_date=os.environ.get("METRICS_PARTITIONS_START", "2025-01-01")
+)
+
+
+@dg.asset(
+    key=LANDING_KEY,
+    partitions_def=daily_partitions,
+    # A backfill of many days is one run that lands them day by day, not one run per day.
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    group_name="media_partner",
+    kinds={"s3", "polars", "postgres"},
+    check_specs=[
+        dg.AssetCheckSpec(
+            FILES_CHECK,
+            asset=LANDING_KEY,
+            description="Every export file of the partition could be read; failed files are named.",
+        )
+    ],
+    description=(
+        "raw_media_partner.daily_exports: the partner's daily CSVs "
+        "(media_partner/<client>/<YYYY-MM-DD>.csv), validated; bad rows go to ops.rejected_rows."
+    ),
+)
+def media_partner_daily_exports(
+    context: dg.AssetExecutionContext,
+    warehouse: WarehouseResource,
+    pipeline_config: PipelineConfigResource,
+    exports: ExportsResource,
+) -> dg.MaterializeResult:
+    days = [date.fromisoformat(key) for key in context.partition_keys]
+    outcomes = land_days(
+        warehouse.url(),
+        exports.store(),
+        pipeline_config.load(),
+        days,
+        run_id=context.run_id,
+        log=context.log.info,
+    )
+    failed = [f for outcome in outcomes for f in outcome.failed_files]
+    for failure in failed:
+        context.log.error(failure.message or failure.file)
+    return dg.MaterializeResult(
+        metadata={
+            "days": len(days),
+            "files": sum(len(o.files) for o in outcomes),
+            "rows_landed": sum(o.loaded for o in outcomes),
+            "rows_quarantined": sum(o.rejected for o in outcomes),
+            "files_failed": len(failed),
+        },
+        check_results=[
+            dg.AssetCheckResult(
+                check_name=FILES_CHECK,
+                passed=not failed,
+                severity=dg.AssetCheckSeverity.ERROR,
+                metadata={
+                    "failed_files": dg.MetadataValue.md(
+                        "\n".join(f"- {f.message}" for f in failed) or "none"
+                    )
+                },
+            )
+        ],
+    )
+
+
+media_partner_daily_job = dg.define_asset_job(
+    "media_partner_daily",
+    selection=dg.AssetSelection.assets(LANDING_KEY).downstream()
+    | dg.AssetSelection.key_prefixes(["config"]),
+    partitions_def=daily_partitions,
+    tags=DBT_RUN_TAGS,
+    description="Sync config, land the day's partner exports, rebuild the dbt models and tests.",
+    # Two cores: more parallel steps only thrash.
+    config={"execution": {"config": {"multiprocess": {"max_concurrent": 2}}}},
+)
+
+media_partner_nightly_schedule = dg.build_schedule_from_partitioned_job(
+    media_partner_daily_job,
+    name="media_partner_nightly",
+    hour_of_day=2,
+    minute_of_hour=30,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
+
+
+@dg.sensor(
+    job=media_partner_daily_job,
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Requests the partitions of new or re-uploaded partner files, each once.",
+)
+def media_partner_new_files(context: dg.SensorEvaluationContext, exports: ExportsResource):
+    cursor = FileCursor.from_json(context.cursor)
+    new, next_cursor = new_objects_since(cursor, exports.store().list(EXPORTS_PREFIX))
+    valid_keys = set(daily_partitions.get_partition_keys(dynamic_partitions_store=context.instance))
+    days = set()
+    for obj in new:
+        export_file = parse_export_key(obj.key)
+        if export_file is None:
+            context.log.info(f"ignoring {obj.uri}: not media_partner/<client>/<YYYY-MM-DD>.csv")
+        elif export_file.report_date.isoformat() not in valid_keys:
+            context.log.info(f"ignoring {obj.uri}: {export_file.report_date} is not a closed partition yet")
+        else:
+            days.add(export_file.report_date)
+    run_key_suffix = next_cursor.to_json()
+    for first, last in contiguous_ranges(days):
+        run_key = f"{first}..{last}@{run_key_suffix}"
+        if first == last:
+            yield dg.RunRequest(run_key=run_key, partition_key=first.isoformat())
+        else:
+            yield dg.RunRequest(
+                run_key=run_key,
+                tags={
+                    "dagster/asset_partition_range_start": first.isoformat(),
+                    "dagster/asset_partition_range_end": last.isoformat(),
+                },
+            )
+    context.update_cursor(next_cursor.to_json())

@@ -1,0 +1,19 @@
+import dagster as dg
+from dagster_aws.s3 import S3Resource
+from dagster_dbt import DbtCliResource
+
+from metrics_pipeline.resources import ExportsResource, PipelineConfigResource, WarehouseResource
+from metrics_pipeline.transform import DBT_PROJECT
+
+
+@dg.definitions
+def resources() -> dg.Definitions:
+    return dg.Definitions(
+        resources={
+            "warehouse": WarehouseResource(),
+            "pipeline_config": PipelineConfigResource(path=dg.EnvVar("METRICS_CONFIG")),
+            # S3Resource builds a boto3 client, which honours AWS_ENDPOINT_URL (the sandbox).
+            "exports": ExportsResource(uri=dg.EnvVar("METRICS_EXPORTS_URI"), s3=S3Resource()),
+            "dbt": DbtCliResource(project_dir=DBT_PROJECT),
+        }
+    )

@@ -1,0 +1,119 @@
+"""Bookkeeping every loader shares: `ops.ingestion_logs`, `ops.rejected_rows`, and COPY.
+
+An attempt's `started` row is committed on its own at once, so a killed run leaves a
+visible trace; its final status is written inside the loader's data transaction, so
+the log and the landed rows can never disagree.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+import psycopg
+from psycopg import sql
+
+SQL_DIR = Path(__file__).parent / "sql"
+
+
+def read_sql(directory: Path, name: str) -> str:
+    return (directory / f"{name}.sql").read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Rejection:
+    row_number: int  # 1 is the header line
+    fields: tuple[str, ...]
+    reason: str
+    raw_record: dict[str, str | None] = field(default_factory=dict)
+
+
+def start_attempt(url: str, *, source: str, partition_key: str, target: str, run_id: str) -> int:
+    """Insert a `started` row in its own committed transaction; return its id."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute(
+            read_sql(SQL_DIR, "start_ingestion_attempt"),
+            {"source": source, "partition_key": partition_key, "target": target, "run_id": run_id},
+        ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def finish_attempt(
+    conn: psycopg.Connection,
+    log_id: int,
+    *,
+    status: str,
+    processed: int = 0,
+    loaded: int = 0,
+    rejected: int = 0,
+    message: str | None = None,
+) -> None:
+    conn.execute(
+        read_sql(SQL_DIR, "finish_ingestion_attempt"),
+        {
+            "log_id": log_id,
+            "status": status,
+            "processed": processed,
+            "loaded": loaded,
+            "rejected": rejected,
+            "message": message,
+        },
+    )
+
+
+def replace_rejections(
+    conn: psycopg.Connection,
+    *,
+    source: str,
+    partition_key: str,
+    source_file: str,
+    log_id: int,
+    rejections: Sequence[Rejection],
+) -> None:
+    """The file's quarantined rows become exactly `rejections` (a rerun never piles them up)."""
+    conn.execute(
+        read_sql(SQL_DIR, "delete_rejections_of_file"),
+        {"source": source, "partition_key": partition_key, "source_file": source_file},
+    )
+    if not rejections:
+        return
+    with conn.cursor().copy(
+        "copy ops.rejected_rows (source, partition_key, source_file, row_number, fields, reason,"
+        " raw_record, ingestion_log_id) from stdin"
+    ) as copy:
+        for rejection in rejections:
+            copy.write_row(
+                (
+                    source,
+                    partition_key,
+                    source_file,
+                    rejection.row_number,
+                    ",".join(rejection.fields),
+                    rejection.reason,
+                    json.dumps(rejection.raw_record, ensure_ascii=False),
+                    log_id,
+                )
+            )
+
+
+def copy_frame(conn: psycopg.Connection, table: str, frame: pl.DataFrame) -> int:
+    """COPY a frame into `schema.table` (columns by name) as CSV; return the row count.
+
+    polars writes the CSV in native code and Postgres parses it server-side, which is
+    what keeps landing near bare-COPY speed. Nulls are unquoted empty fields.
+    """
+    if frame.height == 0:
+        return 0
+    schema_name, table_name = table.split(".", 1)
+    statement = sql.SQL("copy {}.{} ({}) from stdin with (format csv)").format(
+        sql.Identifier(schema_name),
+        sql.Identifier(table_name),
+        sql.SQL(", ").join(sql.Identifier(column) for column in frame.columns),
+    )
+    with conn.cursor().copy(statement) as copy:
+        copy.write(frame.write_csv(include_header=False, null_value=""))
+    return frame.height

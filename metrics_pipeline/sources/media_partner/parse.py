@@ -1,0 +1,231 @@
+"""Parse and validate one media-partner CSV export. Pure functions: bytes in, frames out.
+
+Every cell is read as text first, so that one bad cell quarantines its row with a
+reason instead of failing the file; the typed landing frame is then built by explicit
+casts (`LANDING_SCHEMA`). Money stays a decimal string until Postgres parses it into
+`numeric`: nothing passes through float.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+
+from metrics_pipeline.ingestion import Rejection
+
+SOURCE = "media_partner"
+EXPECTED_COLUMNS = (
+    "date",
+    "campaign_name",
+    "strategy_name",
+    "placement_name",
+    "creative_name",
+    "impressions",
+    "clicks",
+    "ctr",
+    "conversions",
+    "conversion_revenue",
+)
+NAME_COLUMNS = ("campaign_name", "strategy_name", "placement_name", "creative_name")
+COUNT_COLUMNS = ("impressions", "clicks", "conversions")
+MONEY_COLUMNS = ("conversion_revenue",)
+
+# What lands in raw_media_partner.daily_exports, in this order.
+LANDING_SCHEMA: dict[str, pl.DataType] = {
+    "client_slug": pl.String(),
+    "report_date": pl.Date(),
+    "campaign_name": pl.String(),
+    "strategy_name": pl.String(),
+    "placement_name": pl.String(),
+    "creative_name": pl.String(),
+    "impressions": pl.Int64(),
+    "clicks": pl.Int64(),
+    "reported_ctr": pl.String(),
+    "conversions": pl.Int64(),
+    "conversion_revenue": pl.String(),  # a validated decimal literal; Postgres casts it to numeric
+    "source_file": pl.String(),
+    "source_row_number": pl.Int32(),
+    "ingestion_run_id": pl.String(),
+}
+
+_KEY_PATTERN = re.compile(r"^media_partner/([^/]+)/(\d{4}-\d{2}-\d{2})\.csv$")
+# Plain digits, or digits grouped in threes by commas: "1234", "1,234"; never "1,2".
+_INTEGER = r"(?:\d{1,3}(?:,\d{3})+|\d+)"
+_COUNT_PATTERN = rf"^{_INTEGER}$"
+_MONEY_PATTERN = rf"^{_INTEGER}(?:\.\d{{1,6}})?$"
+_MAX_COUNT_DIGITS = 15  # far above any real daily count, well inside bigint
+_SPARE_COLUMNS = 16
+_SPARE_COLUMN_PREFIX = "_spare_"
+
+
+class ExportFileError(ValueError):
+    """The whole file cannot be landed (wrong header, undecodable bytes, unknown client)."""
+
+    def __init__(self, file: str, problem: str):
+        self.file = file
+        self.problem = problem
+        super().__init__(f"{file}: {problem}")
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    key: str  # relative to the exports root
+    client_slug: str
+    report_date: date
+
+
+@dataclass(frozen=True)
+class ParsedExport:
+    rows: pl.DataFrame  # LANDING_SCHEMA, only the valid rows
+    rejections: list[Rejection]
+    processed: int  # data rows read (blank lines excluded)
+
+    @property
+    def status(self) -> str:
+        return "partial" if self.rejections else "completed"
+
+
+def parse_export_key(key: str) -> ExportFile | None:
+    """`media_partner/<client_slug>/<YYYY-MM-DD>.csv` → its client and day; None if not one."""
+    match = _KEY_PATTERN.match(key)
+    if not match:
+        return None
+    try:
+        report_date = date.fromisoformat(match.group(2))
+    except ValueError:
+        return None
+    return ExportFile(key=key, client_slug=match.group(1), report_date=report_date)
+
+
+def read_export_text(data: bytes, file: str) -> pl.DataFrame:
+    """Every column as text, with `source_row_number` (header = 1); blank lines dropped."""
+    try:
+        text = data.decode("utf-8-sig")  # strips a UTF-8 BOM
+    except UnicodeDecodeError as exc:
+        raise ExportFileError(file, f"is not UTF-8 text (byte {exc.start})") from None
+    header_line = text.split("\n", 1)[0].rstrip("\r")
+    header = [column.strip().lower() for column in pl.read_csv(io.StringIO(header_line + "\n")).columns]
+    missing = [column for column in EXPECTED_COLUMNS if column not in header]
+    if missing:
+        unexpected = [column for column in header if column not in EXPECTED_COLUMNS]
+        detail = f"; unexpected: {', '.join(unexpected)}" if unexpected else ""
+        raise ExportFileError(file, f"header is missing column(s) {', '.join(missing)}{detail}")
+    if len(set(header)) != len(header):
+        raise ExportFileError(file, "header names a column more than once")
+    # Spare columns catch rows with more fields than the header (an unquoted comma in a
+    # name, say): such a row is rejected, not silently shifted into the wrong columns.
+    spare = [f"{_SPARE_COLUMN_PREFIX}{i}" for i in range(_SPARE_COLUMNS)]
+    frame = pl.read_csv(
+        io.StringIO(text),
+        has_header=False,
+        skip_rows=1,
+        schema={column: pl.String for column in [*header, *spare]},
+        truncate_ragged_lines=True,
+        missing_columns="insert",
+    ).with_row_index("source_row_number", offset=2)
+    frame = frame.with_columns(
+        pl.any_horizontal(pl.col(c).is_not_null() for c in spare).alias("_has_extra_fields")
+    ).drop(spare)
+    return frame.filter(
+        ~pl.all_horizontal(pl.col(c).is_null() for c in header) | pl.col("_has_extra_fields")
+    )
+
+
+def validate_export(
+    frame: pl.DataFrame, export_file: ExportFile, *, source_file: str, run_id: str
+) -> ParsedExport:
+    """Split a text frame into typed landing rows and rejections with reasons."""
+    expected_date = export_file.report_date.isoformat()
+    clean = frame.with_columns(
+        [pl.col(c).str.strip_chars().alias(c) for c in EXPECTED_COLUMNS]
+    )
+    problems: list[pl.Expr] = [
+        pl.when(pl.col("_has_extra_fields")).then(
+            pl.struct(
+                field=pl.lit("*"),
+                reason=pl.lit(f"row has more fields than the header's {len(frame.columns) - 2}"),
+            )
+        )
+    ]
+
+    def problem(column: str, bad: pl.Expr, message: str, show_value: bool = True) -> None:
+        text = pl.lit(f"{column}: {message}")
+        if show_value:
+            text = text + pl.lit(" (got '") + pl.col(column).fill_null("") + pl.lit("')")
+        problems.append(pl.when(bad).then(pl.struct(field=pl.lit(column), reason=text)))
+
+    problem(
+        "date",
+        pl.col("date").is_null() | (pl.col("date") != expected_date),
+        f"must be the file's date {expected_date}",
+    )
+    for column in NAME_COLUMNS:
+        problem(column, pl.col(column).is_null() | (pl.col(column) == ""), "required", show_value=False)
+    for column in COUNT_COLUMNS:
+        problem(
+            column,
+            pl.col(column).is_null()
+            | ~pl.col(column).str.contains(_COUNT_PATTERN)
+            | (pl.col(column).str.replace_all(",", "").str.len_chars() > _MAX_COUNT_DIGITS),
+            "must be a whole number of zero or more",
+        )
+    for column in MONEY_COLUMNS:
+        problem(
+            column,
+            pl.col(column).is_null() | ~pl.col(column).str.contains(_MONEY_PATTERN),
+            "must be an amount of zero or more with at most 6 decimals",
+        )
+
+    checked = clean.with_columns(
+        pl.concat_list(problems).list.drop_nulls().alias("_problems")
+    )
+    is_bad = pl.col("_problems").list.len() > 0
+    bad = checked.filter(is_bad)
+    good = checked.filter(~is_bad)
+
+    rows = good.select(
+        pl.lit(export_file.client_slug).alias("client_slug"),
+        pl.lit(export_file.report_date).alias("report_date"),
+        *[pl.col(c) for c in NAME_COLUMNS],
+        *[pl.col(c).str.replace_all(",", "").cast(pl.Int64).alias(c) for c in ("impressions", "clicks")],
+        pl.col("ctr").alias("reported_ctr"),
+        pl.col("conversions").str.replace_all(",", "").cast(pl.Int64),
+        pl.col("conversion_revenue").str.replace_all(",", ""),
+        pl.lit(source_file).alias("source_file"),
+        pl.col("source_row_number").cast(pl.Int32),
+        pl.lit(run_id).alias("ingestion_run_id"),
+    ).cast(LANDING_SCHEMA)
+
+    original_columns = [c for c in frame.columns if c not in ("source_row_number", "_has_extra_fields")]
+    originals = frame.filter(pl.col("source_row_number").is_in(bad["source_row_number"].implode()))
+    raw_by_row = {
+        record.pop("source_row_number"): record
+        for record in originals.select(["source_row_number", *original_columns]).to_dicts()
+    }
+    rejections = [
+        _rejection(row_number, found, raw_by_row[row_number])
+        for row_number, found in zip(bad["source_row_number"].to_list(), bad["_problems"].to_list())
+    ]
+    return ParsedExport(rows=rows, rejections=rejections, processed=frame.height)
+
+
+def _rejection(row_number: int, found: list[dict[str, str]], raw_record: dict) -> Rejection:
+    if any(p["field"] == "*" for p in found):
+        # Its cells are shifted, so what the other checks say about them would mislead.
+        found = [p for p in found if p["field"] == "*"]
+    return Rejection(
+        row_number=row_number,
+        fields=tuple(p["field"] for p in found),
+        reason="; ".join(p["reason"] for p in found),
+        raw_record=raw_record,
+    )
+
+
+def parse_export(data: bytes, export_file: ExportFile, *, source_file: str, run_id: str) -> ParsedExport:
+    return validate_export(
+        read_export_text(data, source_file), export_file, source_file=source_file, run_id=run_id
+    )

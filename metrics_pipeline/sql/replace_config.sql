@@ -1,0 +1,5 @@
+-- The config tables mirror the YAML file exactly: empty them, then the caller COPYs the file's rows in.
+-- Children first because of the foreign keys.
+delete from config.media_partner_cpm_rates;
+delete from config.clients;
+delete from config.workspaces;

@@ -1,0 +1,39 @@
+from urllib.parse import parse_qs, urlparse
+
+from metrics_pipeline.warehouse import dagster_storage_url, dbt_environment, redact, with_database
+
+
+def test_tcp_url_for_dagster_uses_psycopg2_and_the_dagster_schema():
+    url = dagster_storage_url("postgresql://etl:s%40cret@db.internal:6543/warehouse?sslmode=require")
+    parsed = urlparse(url)
+    assert parsed.scheme == "postgresql+psycopg2"
+    assert (parsed.hostname, parsed.port, parsed.username, parsed.path) == ("db.internal", 6543, "etl", "/warehouse")
+    assert parsed.password == "s%40cret"
+    query = parse_qs(parsed.query)
+    assert query["options"] == ["-csearch_path=dagster"]
+    assert query["sslmode"] == ["require"]
+
+
+def test_socket_url_for_dagster_keeps_the_socket_directory_as_host_parameter():
+    url = dagster_storage_url("postgresql://postgres:@/metrics?host=/work/main/.pgdata")
+    parsed = urlparse(url)
+    assert parsed.path == "/metrics"
+    assert parse_qs(parsed.query)["host"] == ["/work/main/.pgdata"]
+
+
+def test_dbt_environment_from_url_and_from_keyword_string():
+    env = dbt_environment("postgresql://etl:pw@db:6543/warehouse")
+    assert env == {
+        "METRICS_PG_HOST": "db",
+        "METRICS_PG_PORT": "6543",
+        "METRICS_PG_USER": "etl",
+        "METRICS_PG_PASSWORD": "pw",
+        "METRICS_PG_DBNAME": "warehouse",
+    }
+    other = dbt_environment(with_database("postgresql://postgres:@/metrics?host=/x/.pgdata", "metrics_test"))
+    assert (other["METRICS_PG_HOST"], other["METRICS_PG_DBNAME"]) == ("/x/.pgdata", "metrics_test")
+
+
+def test_redact_hides_the_password():
+    assert "pw" not in redact("postgresql://etl:pw@db:6543/warehouse")
+    assert "***" in redact("postgresql://etl:pw@db:6543/warehouse")
