@@ -3,7 +3,7 @@ from dagster_aws.s3 import S3Resource
 from dagster_dbt import DbtCliResource
 
 from metrics_pipeline.resources import ExportsResource, PipelineConfigResource, WarehouseResource
-from metrics_pipeline.transform import DBT_PROJECT
+from metrics_pipeline.transform import DBT_PROJECT, dbt_executable
 
 
 @dg.definitions
@@ -14,6 +14,7 @@ def resources() -> dg.Definitions:
             "pipeline_config": PipelineConfigResource(path=dg.EnvVar("METRICS_CONFIG")),
             # S3Resource builds a boto3 client, which honours AWS_ENDPOINT_URL (the sandbox).
             "exports": ExportsResource(uri=dg.EnvVar("METRICS_EXPORTS_URI"), s3=S3Resource()),
-            "dbt": DbtCliResource(project_dir=DBT_PROJECT),
+            # The virtualenv's dbt, whether or not the venv is on PATH.
+            "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable()),
         }
     )

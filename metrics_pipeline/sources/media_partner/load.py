@@ -125,6 +125,10 @@ def land_day(
                 },
             )
             outcome.removed_rows = removed.rowcount
+            conn.execute(
+                read_sql(SQL_DIR, "delete_rejections_of_vanished_files"),
+                {"partition_key": partition_key, "present_files": [a.export.uri for a in attempts]},
+            )
             for attempt in attempts:
                 outcome.files.append(_write_attempt(conn, attempt, partition_key))
     except Exception as exc:

@@ -1,0 +1,47 @@
+-- Media-partner metrics, one row per creative and report_date (the client's local day).
+-- spend = impressions / 1000 x the CPM in force that day (exact numeric); ratios via
+-- safe_divide (numeric, 6 decimals, null when the denominator is 0).
+
+with
+
+creative_daily as (
+
+    select * from {{ ref('int_media_partner__creative_daily') }}
+
+),
+
+final as (
+
+    select
+        report_date,
+        workspace_slug,
+        client_slug,
+        client_entity_id,
+        campaign_entity_id,
+        strategy_entity_id,
+        placement_entity_id,
+        creative_entity_id,
+        campaign_name,
+        strategy_name,
+        placement_name,
+        creative_name,
+        currency,
+
+        impressions,
+        clicks,
+        conversions,
+        conversion_revenue                                  as revenue,
+        cpm_rate,
+        spend,
+
+        {{ safe_divide('clicks', 'impressions') }}          as ctr,
+        {{ safe_divide('spend', 'clicks') }}                as cpc,
+        {{ safe_divide('spend * 1000', 'impressions') }}    as cpm,
+        {{ safe_divide('spend', 'conversions') }}           as cpa,
+        {{ safe_divide('conversion_revenue', 'spend') }}    as roas
+
+    from creative_daily
+
+)
+
+select * from final

@@ -1,0 +1,2 @@
+-- Per client and calendar month.
+{{ media_partner_period_summary('month') }}

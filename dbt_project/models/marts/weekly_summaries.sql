@@ -1,0 +1,2 @@
+-- Per client and Monday-Sunday week.
+{{ media_partner_period_summary('week') }}

@@ -1,0 +1,19 @@
+with
+
+source as (
+
+    select * from {{ source('metrics_config', 'workspaces') }}
+
+),
+
+renamed as (
+
+    select
+        workspace_slug::text            as workspace_slug,
+        btrim(workspace_name)::text     as workspace_name
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,112 @@
+"""Partition reloads from a local exports folder: restated, broken and vanished files."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from metrics_pipeline.config import load_config
+from metrics_pipeline.exports import open_exports_store
+from metrics_pipeline.sources.media_partner.load import land_days
+from metrics_pipeline.sources.media_partner.parse import EXPECTED_COLUMNS
+from tests.conftest import fetch_all, write_file
+
+pytestmark = pytest.mark.integration
+
+DAY = date(2026, 9, 2)
+HEADER = ",".join(EXPECTED_COLUMNS)
+CONFIG = """
+workspaces:
+  - slug: ws
+    name: Workspace
+    clients:
+      - slug: alpha
+        name: Alpha
+        media_partner: {cpm_rates: [{effective_from: 2026-09-01, cpm: "10.00"}]}
+      - slug: beta
+        name: Beta
+        media_partner: {cpm_rates: [{effective_from: 2026-09-01, cpm: "5.00"}]}
+"""
+
+
+def export(*rows: str) -> str:
+    return HEADER + "\n" + "\n".join(rows) + "\n"
+
+
+@pytest.fixture
+def exports(tmp_path, database_url):
+    with psycopg_connect(database_url) as conn:
+        conn.execute("truncate raw_media_partner.daily_exports, ops.rejected_rows, ops.ingestion_logs")
+    root = tmp_path / "exports"
+    write_file(root / f"media_partner/alpha/{DAY}.csv", export(f"{DAY},A,S,P,C1,1000,10,1%,1,10.00", f"{DAY},A,S,P,C2,500,5,1%,0,0"))
+    write_file(root / f"media_partner/beta/{DAY}.csv", export(f"{DAY},B,S,P,C1,2000,20,1%,2,40.00"))
+    config = load_config(write_file(tmp_path / "config.yaml", CONFIG))
+    return root, config
+
+
+def psycopg_connect(url):
+    import psycopg
+
+    return psycopg.connect(url)
+
+
+def land(url, root, config, run_id="run"):
+    return land_days(url, open_exports_store(str(root)), config, [DAY], run_id=run_id)[0]
+
+
+def rows_of(url, client):
+    return fetch_all(
+        url,
+        "select creative_name, impressions, clicks, conversions, conversion_revenue "
+        "from raw_media_partner.daily_exports where client_slug = %s order by creative_name",
+        (client,),
+    )
+
+
+def test_a_restated_file_replaces_exactly_its_client_day(database_url, exports):
+    root, config = exports
+    land(database_url, root, config)
+    beta_before = rows_of(database_url, "beta")
+    write_file(root / f"media_partner/alpha/{DAY}.csv", export(f"{DAY},A,S,P,C1,1200,12,1%,2,25.50"))
+    outcome = land(database_url, root, config, run_id="restated")
+    assert outcome.loaded == 2
+    assert [r[:4] for r in rows_of(database_url, "alpha")] == [("C1", 1200, 12, 2)]
+    assert rows_of(database_url, "beta") == beta_before
+
+
+def test_a_file_that_turns_unreadable_keeps_the_rows_it_had(database_url, exports):
+    root, config = exports
+    land(database_url, root, config)
+    alpha_before = rows_of(database_url, "alpha")
+    write_file(root / f"media_partner/alpha/{DAY}.csv", "date,campaign\n2026-09-02,A\n")
+    outcome = land(database_url, root, config, run_id="broken")
+    [failed] = outcome.failed_files
+    assert failed.client_slug == "alpha" and "missing column(s)" in failed.message
+    assert rows_of(database_url, "alpha") == alpha_before
+    assert len(rows_of(database_url, "beta")) == 1
+
+
+def test_a_vanished_file_removes_its_rows_and_quarantine(database_url, exports):
+    root, config = exports
+    write_file(root / f"media_partner/beta/{DAY}.csv", export(f"{DAY},B,S,P,C1,-1,20,1%,2,40.00", f"{DAY},B,S,P,C2,10,1,1%,0,0"))
+    land(database_url, root, config)
+    assert len(rows_of(database_url, "beta")) == 1
+    (root / f"media_partner/beta/{DAY}.csv").unlink()
+    outcome = land(database_url, root, config, run_id="after-delete")
+    assert outcome.removed_rows == 1
+    assert rows_of(database_url, "beta") == []
+    assert len(rows_of(database_url, "alpha")) == 2
+    # The quarantined row of the vanished file is not left behind as if it still existed.
+    # (Its rejection belonged to a file that is gone; the rerun of its day owns the partition.)
+    remaining = fetch_all(database_url, "select source_file from ops.rejected_rows")
+    assert all("beta" not in f for (f,) in remaining)
+
+
+def test_an_unknown_client_folder_fails_that_file_only(database_url, exports):
+    root, config = exports
+    write_file(root / f"media_partner/gamma/{DAY}.csv", export(f"{DAY},G,S,P,C1,1,1,1%,0,0"))
+    outcome = land(database_url, root, config)
+    [failed] = outcome.failed_files
+    assert "unknown client 'gamma'" in failed.message and "config.yaml" in failed.message
+    assert outcome.loaded == 3

@@ -1,0 +1,97 @@
+"""The code location loads and holds what the UI, the schedule and the sensor need."""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime, timedelta
+
+import dagster as dg
+import pytest
+from dagster_aws.s3 import S3Resource
+
+from metrics_pipeline.definitions import defs
+from metrics_pipeline.defs.media_partner import LANDING_KEY, media_partner_new_files
+from metrics_pipeline.resources import ExportsResource
+from metrics_pipeline.sources.media_partner.parse import EXPECTED_COLUMNS
+from tests.conftest import write_file
+
+
+@pytest.fixture(scope="module")
+def repository():
+    return defs.get_repository_def()
+
+
+def test_landing_config_and_dbt_assets_form_one_lineage_graph(repository):
+    graph = repository.asset_graph
+    keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
+    assert {
+        "media_partner/daily_exports",
+        "config/workspaces",
+        "config/clients",
+        "config/media_partner_cpm_rates",
+        "staging/stg_media_partner__daily_exports",
+        "marts/fct_media_partner_daily",
+        "marts/dim_ad_entities",
+        "marts/weekly_summaries",
+        "marts/monthly_summaries",
+    } <= keys
+    staging = dg.AssetKey(["staging", "stg_media_partner__daily_exports"])
+    assert LANDING_KEY in graph.get(staging).parent_keys
+    cpm = dg.AssetKey(["staging", "stg_metrics_config__media_partner_cpm_rates"])
+    assert dg.AssetKey(["config", "media_partner_cpm_rates"]) in graph.get(cpm).parent_keys
+
+
+def test_jobs_schedules_sensors_and_checks(repository):
+    job = repository.get_job("media_partner_daily")
+    assert job.partitions_def is not None
+    assert {s.name for s in repository.schedule_defs} >= {"media_partner_nightly"}
+    assert {s.name for s in repository.sensor_defs} >= {"media_partner_new_files"}
+    checks = {key.name for key in repository.asset_graph.asset_check_keys}
+    assert "every_file_landed" in checks
+    for singular in (
+        "assert_media_partner_spend_reconciles_with_landed_rows",
+        "assert_summaries_reconcile_with_daily",
+        "assert_summary_top_lists_are_ranked_by_spend",
+    ):
+        assert singular in checks
+
+
+def test_nightly_schedule_requests_yesterdays_partition(repository):
+    schedule = repository.get_schedule_def("media_partner_nightly")
+    assert schedule.cron_schedule == "30 2 * * *"
+    tick = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 10, 2, 2, 30))
+    [request] = list(schedule.evaluate_tick(tick).run_requests)
+    assert request.partition_key == "2026-10-01"
+
+
+def test_sensor_requests_exactly_the_new_partitions_once(tmp_path):
+    header = ",".join(EXPECTED_COLUMNS) + "\n"
+    for day in ("2026-09-01", "2026-09-02", "2026-09-03", "2026-09-07"):
+        write_file(tmp_path / f"media_partner/acme/{day}.csv", header)
+    write_file(tmp_path / "media_partner/acme/readme.txt", "not an export")
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    write_file(tmp_path / f"media_partner/acme/{tomorrow}.csv", header)
+    resources = {"exports": ExportsResource(uri=str(tmp_path), s3=S3Resource())}
+    instance = dg.DagsterInstance.ephemeral()
+
+    with dg.build_sensor_context(instance=instance, resources=resources) as context:
+        requests = list(media_partner_new_files(context))
+        cursor = context.cursor
+    ranges = sorted(
+        (r.partition_key, r.partition_key) if r.partition_key
+        else (r.tags["dagster/asset_partition_range_start"], r.tags["dagster/asset_partition_range_end"])
+        for r in requests
+    )
+    assert ranges == [("2026-09-01", "2026-09-03"), ("2026-09-07", "2026-09-07")]
+    assert len({r.run_key for r in requests}) == 2
+
+    with dg.build_sensor_context(instance=instance, resources=resources, cursor=cursor) as context:
+        assert list(media_partner_new_files(context)) == []
+
+    # A re-uploaded file asks for its own day again, and nothing else.
+    path = tmp_path / "media_partner/acme/2026-09-02.csv"
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 5_000_000_000))
+    with dg.build_sensor_context(instance=instance, resources=resources, cursor=cursor) as context:
+        [request] = list(media_partner_new_files(context))
+    assert request.partition_key == "2026-09-02"
