@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import subprocess
 import sys
+import warnings
 from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
@@ -59,13 +61,14 @@ def run_range(start: date, end: date) -> bool:
             raise CliError(f"{variable} is not set (try `metrics-pipeline demo` for the sandbox)")
     load_config()  # fail before the run starts, with every problem listed
     print(f"running {JOB_NAME} for {start} .. {end} ({(end - start).days + 1} days)", flush=True)
-    result = defs.get_job_def(JOB_NAME).execute_in_process(
+    job = defs.resolve_job_def(JOB_NAME).with_logger_defs({"progress": _progress_logger()})
+    result = job.execute_in_process(
         instance=dg.DagsterInstance.get(),
         tags={
             "dagster/asset_partition_range_start": start.isoformat(),
             "dagster/asset_partition_range_end": end.isoformat(),
         },
-        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        run_config={"loggers": {"progress": {}}},
         raise_on_error=False,
     )
     print_run_report(warehouse.database_url(), result.run_id)
@@ -74,6 +77,41 @@ def run_range(start: date, end: date) -> bool:
         detail = failure.step_failure_data.error.message.strip() if failure else "see the Dagster UI"
         print(f"\nrun {result.run_id} FAILED: {detail}")
     return result.success
+
+
+class _ProgressFormatter(logging.Formatter):
+    """`step: message` for what the pipeline's own code says; engine events only on error."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        meta = getattr(record, "dagster_meta", None) or {}
+        step = meta.get("step_key") or "run"
+        if meta.get("dagster_event") is not None:
+            return f"{step}: {record.getMessage()}"
+        return f"{step}: {meta.get('orig_message', record.getMessage())}"
+
+
+class _UserMessagesAndErrors(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        meta = getattr(record, "dagster_meta", None) or {}
+        return meta.get("dagster_event") is None or record.levelno >= logging.ERROR
+
+
+def _progress_logger_factory(init_context) -> logging.Logger:
+    logger = logging.getLogger("metrics_pipeline.cli.progress")
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(_ProgressFormatter())
+        handler.addFilter(_UserMessagesAndErrors())
+        logger.addHandler(handler)
+    return logger
+
+
+def _progress_logger():
+    import dagster as dg
+
+    return dg.logger(description="The CLI's compact progress view.")(_progress_logger_factory)
 
 
 def print_run_report(url: str, run_id: str) -> None:
@@ -101,7 +139,8 @@ def print_run_report(url: str, run_id: str) -> None:
     print("\nlanding (this run)")
     _print_table(["status", "files", "rows landed", "rows quarantined"], by_status)
     for target, status, message in problems:
-        print(f"  {status.upper()}: {target}\n    {message}")
+        detail = message if message.startswith(target) else f"{target}: {message}"
+        print(f"  {status.upper()} {detail}")
     if counts:
         print("\nmarts")
         _print_table(["table", "rows"], counts)
@@ -154,7 +193,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             (
                 r[0], r[1], r[2], r[3], r[4], r[5], r[6],
                 r[10].strftime("%Y-%m-%d %H:%M:%S") if r[10] else "-",
-                (r[7] or "")[:100],
+                (r[7] or "").removeprefix(f"{r[2]}: ")[:160],
             )
             for r in shown
         ],
@@ -250,6 +289,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Noise for a terminal user: pgserver on a headless box, and Dagster's beta notice.
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+    warnings.filterwarnings("ignore", message="Parameter `backfill_policy`")
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)

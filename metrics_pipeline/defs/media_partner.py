@@ -50,6 +50,7 @@ def media_partner_daily_exports(
         days,
         run_id=context.run_id,
         log=context.log.info,
+        detail=context.log.debug,
     )
     failed = [f for outcome in outcomes for f in outcome.failed_files]
     for failure in failed:
@@ -79,8 +80,7 @@ def media_partner_daily_exports(
 
 media_partner_daily_job = dg.define_asset_job(
     "media_partner_daily",
-    selection=dg.AssetSelection.assets(LANDING_KEY).downstream()
-    | dg.AssetSelection.key_prefixes(["config"]),
+    selection=(dg.AssetSelection.assets(LANDING_KEY) | dg.AssetSelection.key_prefixes(["config"])).downstream(),
     partitions_def=daily_partitions,
     tags=DBT_RUN_TAGS,
     description="Sync config, land the day's partner exports, rebuild the dbt models and tests.",

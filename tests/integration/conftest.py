@@ -56,3 +56,30 @@ def data_rows(path: Path) -> int:
     text = path.read_bytes().decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text, newline="")))
     return sum(1 for row in rows[1:] if any(cell.strip() for cell in row))
+
+
+@pytest.fixture
+def restore_environ() -> Iterator[None]:
+    """For code that sets os.environ itself (the CLI does): put everything back afterwards."""
+    saved = dict(os.environ)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def run_pipeline(start, end):
+    """The nightly job over [start, end] as one run, in process, on an ephemeral instance."""
+    import dagster as dg
+
+    from metrics_pipeline.definitions import defs
+
+    return defs.resolve_job_def("media_partner_daily").execute_in_process(
+        instance=dg.DagsterInstance.ephemeral(),
+        tags={
+            "dagster/asset_partition_range_start": start.isoformat(),
+            "dagster/asset_partition_range_end": end.isoformat(),
+        },
+        raise_on_error=False,
+    )

@@ -102,6 +102,7 @@ def land_day(
     *,
     run_id: str,
     log: Callable[[str], None] = lambda message: None,
+    detail: Callable[[str], None] = lambda message: None,
 ) -> DayOutcome:
     partition_key = day.isoformat()
     attempts: list[_Attempt] = []
@@ -136,7 +137,7 @@ def land_day(
         _fail_attempts(url, attempts, f"{type(exc).__name__}: {exc}")
         raise
     for file_outcome in outcome.files:
-        log(_describe(partition_key, file_outcome))
+        (log if file_outcome.status != "completed" else detail)(_describe(partition_key, file_outcome))
     if outcome.removed_rows:
         log(f"{partition_key}: removed {outcome.removed_rows} rows of files no longer in the exports root")
     return outcome
@@ -221,13 +222,14 @@ def land_days(
     *,
     run_id: str,
     log: Callable[[str], None] = lambda message: None,
+    detail: Callable[[str], None] = lambda message: None,
 ) -> list[DayOutcome]:
     """Land each day in turn (one transaction per day), listing the exports root once."""
     available = list_exports(store)
     outcomes = []
     for position, day in enumerate(days, start=1):
         files = available.get(day, [])
-        outcome = land_day(url, store, config, day, files, run_id=run_id, log=log)
+        outcome = land_day(url, store, config, day, files, run_id=run_id, log=log, detail=detail)
         outcomes.append(outcome)
         log(
             f"[{position}/{len(days)}] {day.isoformat()}: {len(files)} file(s), "
