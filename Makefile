@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test dev bench clean
+.PHONY: install demo test dev clean
 
 install: $(STAMP)
 
@@ -25,4 +25,4 @@ dev: install
 
 clean:
 	rm -rf $(VENV) .sandbox dbt_project/target dbt_project/logs
-	@echo "the embedded database in .pgdata/ is kept; stop it and delete the folder to start afresh"
+	@echo "the embedded database in .pgdata/ is kept (its server keeps running); stop that postgres process and delete the folder to start afresh"
