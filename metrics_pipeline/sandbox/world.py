@@ -38,6 +38,8 @@ DEFAULT_SEED = 20260901
 MIN_DAYS = 7
 
 MEDIA_PARTNER_DIR = "media_partner"
+# The partner's format, stated here on its own rather than imported from the loader:
+# the sandbox stands in for the partner, so the loader is tested against it, not itself.
 EXPORT_COLUMNS = (
     "date",
     "campaign_name",

@@ -7,9 +7,11 @@ import shutil
 from datetime import timedelta
 from decimal import Decimal
 
+import dagster as dg
 import pytest
 
 from metrics_pipeline.cli import main
+from metrics_pipeline.defs.media_partner import FILES_CHECK, LANDING_KEY
 from metrics_pipeline.config import load_config
 from metrics_pipeline.warehouse import PROJECT_ROOT
 from tests.conftest import fetch_all
@@ -47,6 +49,14 @@ def test_run_builds_every_mart_and_spend_reconciles_with_landed_rows(cli_env, da
     # The run lives in the Postgres-backed instance (schema dagster), as the UI will see it.
     [(runs,)] = fetch_all(database_url, "select count(*) from dagster.runs where status = 'SUCCESS'")
     assert runs == 1
+
+    # The landing asset's check failed, naming the unreadable file, while the run succeeded.
+    instance = dg.DagsterInstance.get()
+    check_key = dg.AssetCheckKey(LANDING_KEY, FILES_CHECK)
+    [record] = instance.event_log_storage.get_asset_check_execution_history(check_key, limit=1)
+    evaluation = record.event.dagster_event.event_specific_data
+    assert evaluation.passed is False
+    assert world.wrong_header_file.relative_key in evaluation.metadata["failed_files"].value
 
     # Spend recomputed here in Decimal from the landed rows and the YAML's CPM rates.
     config = load_config(world.config_path)

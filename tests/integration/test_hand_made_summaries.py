@@ -63,6 +63,8 @@ def built(tmp_path_factory, database_url):
     finally:
         mp.undo()
     assert result.success
+    [files_check] = [e for e in result.get_asset_check_evaluations() if e.check_name == "every_file_landed"]
+    assert files_check.passed
     return database_url
 
 
