@@ -58,17 +58,81 @@ class Client:
         return cpm_in_force(self.cpm_rates, day)
 
 
+PROVIDERS = ("google_ads", "meta")
+DEFAULT_LOOKBACK_DAYS = {"google_ads": 14, "meta": 28}  # conversion window / restatement window
+CREDENTIAL_VARIABLES = {
+    # <credentials_env_prefix>_<NAME>; values never leave the environment except to the SDK.
+    "google_ads": ("DEVELOPER_TOKEN", "CLIENT_ID", "CLIENT_SECRET", "REFRESH_TOKEN"),
+    "meta": ("ACCESS_TOKEN",),
+}
+_GOOGLE_CUSTOMER_ID = re.compile(r"^\d{3}-?\d{3}-?\d{4}$")
+_META_ACCOUNT_ID = re.compile(r"^(act_)?\d+$")
+_ENV_PREFIX = re.compile(r"^[A-Z][A-Z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Connection:
+    id: str
+    workspace_slug: str
+    provider: str  # google_ads | meta
+    client_slug: str | None
+    account_ids: tuple[str, ...]  # Google: 10 digits, no dashes; Meta: digits, no act_ prefix
+    manager_customer_id: str | None  # Google only: discover the client accounts under this MCC
+    status: str  # active | paused
+    sync_frequency: str  # daily | hourly
+    lookback_days: int
+    credentials_env_prefix: str
+    attribution_windows: tuple[str, ...] = ()  # Meta only
+    purchase_action_types: tuple[str, ...] = ()  # Meta only
+    lead_action_types: tuple[str, ...] = ()  # Meta only
+
+    def credentials(self, environ: dict[str, str] | None = None) -> dict[str, str]:
+        """The connection's secrets from the environment; a missing one is named, never shown."""
+        environ = os.environ if environ is None else environ
+        names = {n.lower(): f"{self.credentials_env_prefix}_{n}" for n in CREDENTIAL_VARIABLES[self.provider]}
+        missing = [variable for variable in names.values() if not environ.get(variable)]
+        if missing:
+            raise ConfigError(
+                f"connection {self.id}", [f"credentials: set the environment variable(s) {', '.join(missing)}"]
+            )
+        found = {key: environ[variable] for key, variable in names.items()}
+        optional = f"{self.credentials_env_prefix}_LOGIN_CUSTOMER_ID"
+        if self.provider == "google_ads" and environ.get(optional):
+            found["login_customer_id"] = environ[optional].replace("-", "")
+        return found
+
+
+@dataclass(frozen=True)
+class FxRate:
+    from_currency: str
+    to_currency: str
+    effective_from: date
+    rate: Decimal
+
+
 @dataclass(frozen=True)
 class Workspace:
     slug: str
     name: str
     clients: tuple[Client, ...]
+    reporting_currency: str | None = None
+    connections: tuple[Connection, ...] = ()
 
 
 @dataclass(frozen=True)
 class PipelineConfig:
     source_path: str
     workspaces: tuple[Workspace, ...]
+    fx_rates: tuple[FxRate, ...] = ()
+
+    @property
+    def connections(self) -> tuple[Connection, ...]:
+        return tuple(c for workspace in self.workspaces for c in workspace.connections)
+
+    def connections_for(self, provider: str, *, active_only: bool = True) -> tuple[Connection, ...]:
+        return tuple(
+            c for c in self.connections if c.provider == provider and (c.status == "active" or not active_only)
+        )
 
     @property
     def clients(self) -> tuple[Client, ...]:
@@ -115,7 +179,7 @@ def _parse_document(document: Any, source_path: str, problems: list[str]) -> Pip
     if not isinstance(document, dict):
         problems.append("the top level must be a mapping with a 'workspaces' list")
         return PipelineConfig(source_path, ())
-    _reject_unknown_keys(document, {"workspaces"}, "", problems)
+    _reject_unknown_keys(document, {"workspaces", "fx_rates"}, "", problems)
     raw_workspaces = document.get("workspaces")
     if not isinstance(raw_workspaces, list) or not raw_workspaces:
         problems.append("workspaces: must be a non-empty list")
@@ -127,16 +191,23 @@ def _parse_document(document: Any, source_path: str, problems: list[str]) -> Pip
     _reject_duplicates(
         [c.slug for w in workspaces for c in w.clients], "workspaces[*].clients", "client slug", problems
     )
-    return PipelineConfig(source_path, tuple(workspaces))
+    _reject_duplicates(
+        [c.id for w in workspaces for c in w.connections], "workspaces[*].connections", "connection id", problems
+    )
+    fx_rates = _parse_fx_rates(document.get("fx_rates", []), problems)
+    return PipelineConfig(source_path, tuple(workspaces), fx_rates)
 
 
 def _parse_workspace(raw: Any, key: str, problems: list[str]) -> Workspace:
     if not isinstance(raw, dict):
         problems.append(f"{key}: must be a mapping")
         return Workspace("", "", ())
-    _reject_unknown_keys(raw, {"slug", "name", "clients"}, key, problems)
+    _reject_unknown_keys(raw, {"slug", "name", "clients", "reporting_currency", "connections"}, key, problems)
     slug = _slug(raw, key, problems)
     name = _text(raw, "name", key, problems)
+    reporting_currency = raw.get("reporting_currency")
+    if reporting_currency is not None and not CURRENCY_PATTERN.match(str(reporting_currency)):
+        problems.append(f"{key}.reporting_currency: must be a 3-letter ISO 4217 code (got {reporting_currency!r})")
     raw_clients = raw.get("clients", [])
     if not isinstance(raw_clients, list):
         problems.append(f"{key}.clients: must be a list")
@@ -145,7 +216,141 @@ def _parse_workspace(raw: Any, key: str, problems: list[str]) -> Workspace:
         _parse_client(raw_client, f"{key}.clients[{i}]", slug, problems)
         for i, raw_client in enumerate(raw_clients)
     )
-    return Workspace(slug=slug, name=name, clients=clients)
+    raw_connections = raw.get("connections", [])
+    if not isinstance(raw_connections, list):
+        problems.append(f"{key}.connections: must be a list")
+        raw_connections = []
+    client_slugs = {c.slug for c in clients}
+    connections = tuple(
+        _parse_connection(raw_connection, f"{key}.connections[{i}]", slug, client_slugs, problems)
+        for i, raw_connection in enumerate(raw_connections)
+    )
+    return Workspace(
+        slug=slug,
+        name=name,
+        clients=clients,
+        reporting_currency=str(reporting_currency) if reporting_currency else None,
+        connections=connections,
+    )
+
+
+_CONNECTION_KEYS = {
+    "common": {"id", "provider", "client", "status", "sync_frequency", "lookback_days", "credentials_env_prefix"},
+    "google_ads": {"manager_customer_id", "customer_ids"},
+    "meta": {"ad_account_ids", "attribution_windows", "purchase_action_types", "lead_action_types"},
+}
+
+
+def _parse_connection(
+    raw: Any, key: str, workspace_slug: str, client_slugs: set[str], problems: list[str]
+) -> Connection:
+    if not isinstance(raw, dict):
+        problems.append(f"{key}: must be a mapping")
+        return Connection("", workspace_slug, "google_ads", None, (), None, "paused", "daily", 0, "")
+    provider = raw.get("provider")
+    if provider not in PROVIDERS:
+        problems.append(f"{key}.provider: must be one of {', '.join(PROVIDERS)} (got {provider!r})")
+        provider = "google_ads"
+    _reject_unknown_keys(raw, _CONNECTION_KEYS["common"] | _CONNECTION_KEYS[provider], key, problems)
+    connection_id = _slug(dict(slug=raw.get("id")), key, problems)
+    client_slug = raw.get("client")
+    if client_slug is not None and client_slug not in client_slugs:
+        problems.append(f"{key}.client: {client_slug!r} is not a client of this workspace")
+    status = raw.get("status", "active")
+    if status not in ("active", "paused"):
+        problems.append(f"{key}.status: must be active or paused (got {status!r})")
+    sync_frequency = raw.get("sync_frequency", "daily")
+    if sync_frequency not in ("daily", "hourly"):
+        problems.append(f"{key}.sync_frequency: must be daily or hourly (got {sync_frequency!r})")
+    lookback_days = raw.get("lookback_days", DEFAULT_LOOKBACK_DAYS[provider])
+    if isinstance(lookback_days, bool) or not isinstance(lookback_days, int) or not 0 <= lookback_days <= 90:
+        problems.append(f"{key}.lookback_days: must be a whole number of days from 0 to 90 (got {lookback_days!r})")
+        lookback_days = DEFAULT_LOOKBACK_DAYS[provider]
+    prefix = raw.get("credentials_env_prefix")
+    if not isinstance(prefix, str) or not _ENV_PREFIX.match(prefix):
+        problems.append(
+            f"{key}.credentials_env_prefix: required, upper-case like ACME_GOOGLE (got {prefix!r}); "
+            f"credentials are read from <prefix>_{'/_'.join(CREDENTIAL_VARIABLES[provider])}"
+        )
+        prefix = ""
+    account_ids: list[str] = []
+    manager = None
+    if provider == "google_ads":
+        for i, value in enumerate(_string_list(raw, "customer_ids", key, problems)):
+            if _GOOGLE_CUSTOMER_ID.match(value):
+                account_ids.append(value.replace("-", ""))
+            else:
+                problems.append(f"{key}.customer_ids[{i}]: not a Google Ads customer id like 123-456-7890 (got {value!r})")
+        raw_manager = raw.get("manager_customer_id")
+        if raw_manager is not None:
+            if _GOOGLE_CUSTOMER_ID.match(str(raw_manager)):
+                manager = str(raw_manager).replace("-", "")
+            else:
+                problems.append(f"{key}.manager_customer_id: not a customer id like 123-456-7890 (got {raw_manager!r})")
+        if not account_ids and manager is None:
+            problems.append(f"{key}: a google_ads connection needs manager_customer_id or customer_ids")
+    else:
+        for i, value in enumerate(_string_list(raw, "ad_account_ids", key, problems)):
+            if _META_ACCOUNT_ID.match(value):
+                account_ids.append(value.removeprefix("act_"))
+            else:
+                problems.append(f"{key}.ad_account_ids[{i}]: not a Meta ad account id like act_1234 (got {value!r})")
+        if not account_ids:
+            problems.append(f"{key}.ad_account_ids: a meta connection needs at least one ad account")
+    return Connection(
+        id=connection_id,
+        workspace_slug=workspace_slug,
+        provider=provider,
+        client_slug=client_slug,
+        account_ids=tuple(account_ids),
+        manager_customer_id=manager,
+        status=status,
+        sync_frequency=sync_frequency,
+        lookback_days=lookback_days,
+        credentials_env_prefix=prefix,
+        attribution_windows=tuple(_string_list(raw, "attribution_windows", key, problems))
+        or (("7d_click", "1d_view") if provider == "meta" else ()),
+        purchase_action_types=tuple(_string_list(raw, "purchase_action_types", key, problems))
+        or (("offsite_conversion.fb_pixel_purchase",) if provider == "meta" else ()),
+        lead_action_types=tuple(_string_list(raw, "lead_action_types", key, problems))
+        or (("lead",) if provider == "meta" else ()),
+    )
+
+
+def _string_list(raw: dict, field: str, key: str, problems: list[str]) -> list[str]:
+    value = raw.get(field, [])
+    if not isinstance(value, list) or not all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in value):
+        problems.append(f"{key}.{field}: must be a list of strings")
+        return []
+    return [str(v) for v in value]
+
+
+def _parse_fx_rates(raw: Any, problems: list[str]) -> tuple[FxRate, ...]:
+    if not isinstance(raw, list):
+        problems.append("fx_rates: must be a list of {from, to, effective_from, rate}")
+        return ()
+    rates = []
+    for i, item in enumerate(raw):
+        key = f"fx_rates[{i}]"
+        if not isinstance(item, dict):
+            problems.append(f"{key}: must be a mapping with from, to, effective_from, rate")
+            continue
+        _reject_unknown_keys(item, {"from", "to", "effective_from", "rate"}, key, problems)
+        currencies = [str(item.get(side, "")) for side in ("from", "to")]
+        for side, code in zip(("from", "to"), currencies):
+            if not CURRENCY_PATTERN.match(code):
+                problems.append(f"{key}.{side}: must be a 3-letter ISO 4217 code (got {code!r})")
+        effective_from = _date(item.get("effective_from"), f"{key}.effective_from", problems)
+        rate = _non_negative_decimal(item.get("rate"), f"{key}.rate", problems)
+        if rate is not None and rate == 0:
+            problems.append(f"{key}.rate: must be more than zero")
+            rate = None
+        if effective_from is not None and rate is not None:
+            rates.append(FxRate(currencies[0], currencies[1], effective_from, rate))
+    _reject_duplicates(
+        [f"{r.from_currency}->{r.to_currency}@{r.effective_from}" for r in rates], "fx_rates", "rate", problems
+    )
+    return tuple(rates)
 
 
 def _parse_client(raw: Any, key: str, workspace_slug: str, problems: list[str]) -> Client:

@@ -13,16 +13,25 @@ from metrics_pipeline.ingestion import SQL_DIR, copy_frame, read_sql
 
 @dataclass(frozen=True)
 class ConfigTables:
+    """One frame per config table, in load order (parents before children)."""
+
     workspaces: pl.DataFrame
     clients: pl.DataFrame
     media_partner_cpm_rates: pl.DataFrame
+    connections: pl.DataFrame
+    fx_rates: pl.DataFrame
+
+    def frames(self) -> dict[str, pl.DataFrame]:
+        return {
+            "workspaces": self.workspaces,
+            "clients": self.clients,
+            "media_partner_cpm_rates": self.media_partner_cpm_rates,
+            "connections": self.connections,
+            "fx_rates": self.fx_rates,
+        }
 
     def row_counts(self) -> dict[str, int]:
-        return {
-            "workspaces": self.workspaces.height,
-            "clients": self.clients.height,
-            "media_partner_cpm_rates": self.media_partner_cpm_rates.height,
-        }
+        return {table: frame.height for table, frame in self.frames().items()}
 
 
 def config_tables(config: PipelineConfig) -> ConfigTables:
@@ -31,8 +40,9 @@ def config_tables(config: PipelineConfig) -> ConfigTables:
         {
             "workspace_slug": [w.slug for w in config.workspaces],
             "workspace_name": [w.name for w in config.workspaces],
+            "reporting_currency": [w.reporting_currency for w in config.workspaces],
         },
-        schema={"workspace_slug": pl.String, "workspace_name": pl.String},
+        schema={"workspace_slug": pl.String, "workspace_name": pl.String, "reporting_currency": pl.String},
     )
     clients = pl.DataFrame(
         [
@@ -58,14 +68,43 @@ def config_tables(config: PipelineConfig) -> ConfigTables:
         ],
         schema={"client_slug": pl.String, "effective_from": pl.Date, "cpm": pl.String},
     )
-    return ConfigTables(workspaces, clients, rates)
+    connections = pl.DataFrame(
+        [
+            {
+                "connection_id": c.id,
+                "workspace_slug": c.workspace_slug,
+                "client_slug": c.client_slug,
+                "provider": c.provider,
+                # COPY's text form of a Postgres array; ids are digits only, so no quoting needed.
+                "account_ids": "{" + ",".join(c.account_ids) + "}",
+                "manager_customer_id": c.manager_customer_id,
+                "status": c.status,
+                "sync_frequency": c.sync_frequency,
+                "lookback_days": c.lookback_days,
+            }
+            for c in config.connections
+        ],
+        schema={
+            "connection_id": pl.String, "workspace_slug": pl.String, "client_slug": pl.String,
+            "provider": pl.String, "account_ids": pl.String, "manager_customer_id": pl.String,
+            "status": pl.String, "sync_frequency": pl.String, "lookback_days": pl.Int32,
+        },
+    )
+    fx_rates = pl.DataFrame(
+        [
+            {"from_currency": r.from_currency, "to_currency": r.to_currency,
+             "effective_from": r.effective_from, "rate": str(r.rate)}
+            for r in config.fx_rates
+        ],
+        schema={"from_currency": pl.String, "to_currency": pl.String, "effective_from": pl.Date, "rate": pl.String},
+    )
+    return ConfigTables(workspaces, clients, rates, connections, fx_rates)
 
 
 def sync_config_tables(conn: psycopg.Connection, config: PipelineConfig) -> ConfigTables:
     tables = config_tables(config)
     with conn.transaction():
         conn.execute(read_sql(SQL_DIR, "replace_config"))
-        copy_frame(conn, "config.workspaces", tables.workspaces)
-        copy_frame(conn, "config.clients", tables.clients)
-        copy_frame(conn, "config.media_partner_cpm_rates", tables.media_partner_cpm_rates)
+        for table, frame in tables.frames().items():
+            copy_frame(conn, f"config.{table}", frame)
     return tables

@@ -4,7 +4,7 @@ from metrics_pipeline.config_tables import sync_config_tables
 from metrics_pipeline.resources import PipelineConfigResource, WarehouseResource
 from metrics_pipeline.warehouse import connect
 
-CONFIG_TABLES = ("workspaces", "clients", "media_partner_cpm_rates")
+CONFIG_TABLES = ("workspaces", "clients", "media_partner_cpm_rates", "connections", "fx_rates")
 
 
 @dg.multi_asset(

@@ -108,5 +108,70 @@ def test_metrics_config_must_be_set(monkeypatch):
 
 def test_config_tables_keep_cpm_as_exact_text(tmp_path):
     tables = config_tables(load_config(write(tmp_path, VALID)))
-    assert tables.row_counts() == {"workspaces": 2, "clients": 1, "media_partner_cpm_rates": 2}
+    assert tables.row_counts() == {
+        "workspaces": 2, "clients": 1, "media_partner_cpm_rates": 2, "connections": 0, "fx_rates": 0
+    }
     assert tables.media_partner_cpm_rates["cpm"].to_list() == ["12.5", "14.00"]
+
+
+CONNECTIONS = """
+fx_rates:
+  - {from: EUR, to: USD, effective_from: 2026-08-01, rate: "1.0850"}
+workspaces:
+  - slug: northstar
+    name: Northstar
+    reporting_currency: USD
+    clients:
+      - {slug: acme, name: Acme}
+    connections:
+      - id: northstar-google
+        provider: google_ads
+        client: acme
+        manager_customer_id: "111-222-3333"
+        credentials_env_prefix: NORTHSTAR_GOOGLE
+      - id: northstar-meta
+        provider: meta
+        ad_account_ids: ["act_1001", "1002"]
+        credentials_env_prefix: NORTHSTAR_META
+        lookback_days: 7
+"""
+
+
+def test_connections_and_fx_rates(tmp_path):
+    config = load_config(write(tmp_path, CONNECTIONS))
+    google, meta = config.connections
+    assert (google.provider, google.manager_customer_id, google.account_ids, google.lookback_days) == (
+        "google_ads", "1112223333", (), 14
+    )
+    assert google.client_slug == "acme" and google.status == "active"
+    assert (meta.account_ids, meta.lookback_days, meta.attribution_windows) == (("1001", "1002"), 7, ("7d_click", "1d_view"))
+    assert config.workspaces[0].reporting_currency == "USD"
+    assert config.fx_rates[0].rate == Decimal("1.0850")
+    tables = config_tables(config)
+    assert tables.connections["account_ids"].to_list() == ["{}", "{1001,1002}"]
+
+
+def test_connection_credentials_come_from_the_environment_and_missing_ones_are_named(tmp_path):
+    google = load_config(write(tmp_path, CONNECTIONS)).connections[0]
+    env = {"NORTHSTAR_GOOGLE_DEVELOPER_TOKEN": "dev-token", "NORTHSTAR_GOOGLE_CLIENT_ID": "id"}
+    with pytest.raises(ConfigError) as raised:
+        google.credentials(env)
+    message = str(raised.value)
+    assert "NORTHSTAR_GOOGLE_CLIENT_SECRET" in message and "NORTHSTAR_GOOGLE_REFRESH_TOKEN" in message
+    assert "dev-token" not in message
+    env |= {"NORTHSTAR_GOOGLE_CLIENT_SECRET": "s", "NORTHSTAR_GOOGLE_REFRESH_TOKEN": "r",
+            "NORTHSTAR_GOOGLE_LOGIN_CUSTOMER_ID": "111-222-3333"}
+    assert google.credentials(env)["login_customer_id"] == "1112223333"
+
+
+def test_bad_connections_are_reported(tmp_path):
+    text = CONNECTIONS.replace('"111-222-3333"', '"12345"').replace("client: acme", "client: nobody").replace(
+        "lookback_days: 7", "lookback_days: 400"
+    ).replace('provider: meta', 'provider: meta\n        customer_ids: ["1"]')
+    with pytest.raises(ConfigError) as raised:
+        load_config(write(tmp_path, text))
+    problems = "\n".join(raised.value.problems)
+    assert "connections[0].manager_customer_id: not a customer id" in problems
+    assert "connections[0].client: 'nobody' is not a client of this workspace" in problems
+    assert "connections[1].lookback_days: must be a whole number of days from 0 to 90" in problems
+    assert "connections[1].customer_ids: unknown key" in problems
