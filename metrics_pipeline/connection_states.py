@@ -1,0 +1,17 @@
+"""`ops.connection_states`: what the pipeline last learned about each synced account."""
+
+from __future__ import annotations
+
+import psycopg
+
+from metrics_pipeline.ingestion import SQL_DIR, read_sql
+
+
+def record_account_state(
+    conn: psycopg.Connection, *, connection_id: str, account_id: str, status: str, error: str | None = None
+) -> None:
+    """status: ok | auth_error | error. Call inside the caller's transaction (or autocommit)."""
+    conn.execute(
+        read_sql(SQL_DIR, "upsert_connection_state"),
+        {"connection_id": connection_id, "account_id": account_id, "status": status, "error": error},
+    )
