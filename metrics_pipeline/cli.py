@@ -19,9 +19,13 @@ from metrics_pipeline.ingestion import SQL_DIR, read_sql
 from metrics_pipeline.migrations import MigrationError, apply_migrations
 from metrics_pipeline.warehouse import PROJECT_ROOT
 
-JOB_NAME = "media_partner_daily"
+JOB_NAME = "daily_pipeline"
+INTRADAY_JOB_NAME = "intraday_snapshots"
 SANDBOX_DIR = PROJECT_ROOT / ".sandbox"
-MART_TABLES = ("dim_ad_entities", "fct_media_partner_daily", "weekly_summaries", "monthly_summaries")
+MART_TABLES = (
+    "dim_ad_entities", "fct_ad_entity_daily", "fct_pnl_daily", "fct_media_partner_daily",
+    "weekly_summaries", "monthly_summaries",
+)
 
 
 class CliError(RuntimeError):
@@ -44,11 +48,8 @@ def prepare_environment() -> str:
 
 
 def run_range(start: date, end: date) -> bool:
-    """Materialize the daily job over [start, end] as one run on the persistent instance."""
-    import dagster as dg
-
-    from metrics_pipeline.defs.media_partner import daily_partitions
-    from metrics_pipeline.definitions import defs
+    """Materialize the daily pipeline over [start, end] as one run on the persistent instance."""
+    from metrics_pipeline.partitions import daily_partitions, range_tags
 
     keys = daily_partitions.get_partition_keys()
     if start.isoformat() not in keys or end.isoformat() not in keys or start > end:
@@ -61,13 +62,23 @@ def run_range(start: date, end: date) -> bool:
             raise CliError(f"{variable} is not set (try `metrics-pipeline demo` for the sandbox)")
     load_config()  # fail before the run starts, with every problem listed
     print(f"running {JOB_NAME} for {start} .. {end} ({(end - start).days + 1} days)", flush=True)
-    job = defs.resolve_job_def(JOB_NAME).with_logger_defs({"progress": _progress_logger()})
+    return _execute(JOB_NAME, range_tags(start.isoformat(), end.isoformat()))
+
+
+def run_intraday() -> bool:
+    print(f"running {INTRADAY_JOB_NAME}: today's cumulative ad metrics", flush=True)
+    return _execute(INTRADAY_JOB_NAME, {})
+
+
+def _execute(job_name: str, tags: dict[str, str]) -> bool:
+    import dagster as dg
+
+    from metrics_pipeline.definitions import defs
+
+    job = defs.resolve_job_def(job_name).with_logger_defs({"progress": _progress_logger()})
     result = job.execute_in_process(
         instance=dg.DagsterInstance.get(),
-        tags={
-            "dagster/asset_partition_range_start": start.isoformat(),
-            "dagster/asset_partition_range_end": end.isoformat(),
-        },
+        tags=tags,
         run_config={"loggers": {"progress": {}}},
         raise_on_error=False,
     )
@@ -117,8 +128,8 @@ def _progress_logger():
 def print_run_report(url: str, run_id: str) -> None:
     with warehouse.connect(url) as conn:
         by_status = conn.execute(
-            "select status, count(*), sum(records_loaded), sum(records_rejected) "
-            "from ops.ingestion_logs where run_id = %s group by status order by status",
+            "select source, status, count(*), sum(records_loaded), sum(records_rejected) "
+            "from ops.ingestion_logs where run_id = %s group by source, status order by source, status",
             (run_id,),
         ).fetchall()
         problems = conn.execute(
@@ -137,7 +148,7 @@ def print_run_report(url: str, run_id: str) -> None:
             else []
         )
     print("\nlanding (this run)")
-    _print_table(["status", "files", "rows landed", "rows quarantined"], by_status)
+    _print_table(["source", "status", "attempts", "rows landed", "rows quarantined"], by_status)
     for target, status, message in problems:
         detail = message if message.startswith(target) else f"{target}: {message}"
         print(f"  {status.upper()} {detail}")
@@ -207,53 +218,67 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
-def start_sandbox(world_dir: Path):
-    """Build the sandbox world and serve it over the local S3 server; set the env to use it."""
-    from metrics_pipeline.sandbox import SandboxS3, build_world
-
-    world = build_world(world_dir)
-    s3 = SandboxS3()
-    s3.start()
-    uploaded = s3.upload_tree(world.exports_dir)
-    os.environ.update(s3.environment())
-    os.environ["METRICS_CONFIG"] = str(world.config_path)
-    os.environ["METRICS_EXPORTS_URI"] = s3.exports_uri()
-    print(f"sandbox: {uploaded} export files for {len(world.client_slugs)} clients, "
-          f"{world.start} .. {world.end}, served at {s3.exports_uri()} via {s3.endpoint_url}")
-    return world, s3
-
-
 def cmd_demo(args: argparse.Namespace) -> int:
+    from metrics_pipeline.defs.pipeline import nightly_range, restatement_window_days
+    from metrics_pipeline.sandbox.google_ads_world import ADS_END, ADS_START
+    from metrics_pipeline.sandbox.meta_world import RESTATED_DAY, RESTATED_FROM
+    from metrics_pipeline.sandbox.session import sandbox_session
+
     prepare_environment()
-    world, s3 = start_sandbox(SANDBOX_DIR / "world")
-    try:
+    with sandbox_session(SANDBOX_DIR / "world") as sandbox:
+        world = sandbox.world
+        print(sandbox.describe())
         print(
-            "the sandbox has broken inputs on purpose: "
-            f"a malformed row in {world.malformed_row.relative_key} (row {world.malformed_row.row_number}) "
-            f"and a wrong header in {world.wrong_header_file.relative_key}"
+            "broken on purpose: a malformed row in "
+            f"{world.malformed_row.relative_key} (row {world.malformed_row.row_number}), a wrong header in "
+            f"{world.wrong_header_file.relative_key}, one rate limit and one server error per API, "
+            f"and Meta restating {RESTATED_DAY} a week later"
         )
-        ok = run_range(world.start, world.end)
-    finally:
-        s3.stop()
-    print("\nnext: `make dev` opens the Dagster UI on this instance; `metrics-pipeline status` lists every file")
+        first_pass_end = RESTATED_FROM - timedelta(days=1)
+        sandbox.meta.as_of = first_pass_end
+        print(f"\n== 1. history as the platforms reported it by {first_pass_end}")
+        ok = run_range(ADS_START, first_pass_end)
+        sandbox.meta.as_of = ADS_END
+        start, end = nightly_range(ADS_END, restatement_window_days(), ADS_START)
+        print(f"\n== 2. the nightly run on {end + timedelta(days=1)}: re-land the restatement window {start} .. {end}")
+        ok = run_range(start, end) and ok
+        print("\n== 3. an intraday capture of today")
+        ok = run_intraday() and ok
+        print_pnl_report(warehouse.database_url())
+    print("\nnext: `make dev` opens the Dagster UI on this instance; `metrics-pipeline status` lists every attempt")
     return 0 if ok else 1
 
 
+def print_pnl_report(url: str) -> None:
+    with warehouse.connect(url) as conn:
+        if not _table_exists(conn, "marts", "fct_pnl_daily"):
+            return
+        accounts = conn.execute(read_sql(SQL_DIR, "pnl_by_account")).fetchall()
+        drift = conn.execute(read_sql(SQL_DIR, "pnl_restatements")).fetchall()
+    print("\nP&L, closed days, per ad account (account currency; reporting currency after the slash)")
+    _print_table(["platform", "account", "client", "cur", "days", "spend", "revenue", "ROAS", "spend (rep.)"], accounts)
+    if drift:
+        print("\nrestated days: what the EOD P&L first said, and what it says now")
+        _print_table(["platform", "account", "day", "first spend", "spend now", "drift"], drift)
+
+
 def cmd_dev(args: argparse.Namespace) -> int:
+    from contextlib import nullcontext
+
+    from metrics_pipeline.sandbox.session import sandbox_session
+
     prepare_environment()
-    s3 = None
-    if not os.environ.get("METRICS_EXPORTS_URI"):
-        _, s3 = start_sandbox(SANDBOX_DIR / "world")
-    command = [str(Path(sys.executable).with_name("dagster")), "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"),
-               "-h", args.host, "-p", str(args.port)]
-    print(f"Dagster UI on http://{args.host}:{args.port} (Ctrl-C stops it)", flush=True)
-    try:
-        return subprocess.call(command, cwd=PROJECT_ROOT)
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        if s3 is not None:
-            s3.stop()
+    use_sandbox = not os.environ.get("METRICS_EXPORTS_URI")
+    with sandbox_session(SANDBOX_DIR / "world") if use_sandbox else nullcontext() as sandbox:
+        if sandbox is not None:
+            print(sandbox.describe())
+        command = [str(Path(sys.executable).with_name("dagster")), "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"),
+                   "-h", args.host, "-p", str(args.port)]
+        print(f"Dagster UI on http://{args.host}:{args.port} (Ctrl-C stops it)", flush=True)
+        try:
+            return subprocess.call(command, cwd=PROJECT_ROOT)
+        except KeyboardInterrupt:
+            return 0
 
 
 def _day(text: str) -> date:

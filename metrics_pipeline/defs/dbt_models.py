@@ -11,6 +11,8 @@ from metrics_pipeline.warehouse import dbt_environment
 
 # dbt and landing tables: at most one dbt build at a time (see dagster_home/dagster.yaml).
 DBT_RUN_TAGS = {"metrics_pipeline/dbt": "build"}
+# Two cores: more parallel steps in one run only thrash.
+BOUNDED_EXECUTION = {"execution": {"config": {"multiprocess": {"max_concurrent": 2}}}}
 
 
 class LayeredTranslator(DagsterDbtTranslator):
@@ -32,3 +34,15 @@ def metrics_dbt_models(
     # dbt runs as a subprocess that inherits this environment; profiles.yml reads METRICS_PG_*.
     os.environ.update(dbt_environment(warehouse.url()))
     yield from dbt.cli(["build"], context=context).stream()
+
+
+def with_dbt_inputs(selection: dg.AssetSelection) -> dg.AssetSelection:
+    """`selection` plus every dbt model it reads, so a subset build never meets a missing relation.
+
+    Models in the unified marts read every platform's staging views; a job that lands one
+    source still has to create the others' views on a fresh database.
+    """
+    return selection | (selection.upstream() & dg.AssetSelection.assets(metrics_dbt_models))
+
+
+DBT_VIEW_LAYERS = ("staging", "intermediate")

@@ -1,20 +1,16 @@
-import os
 from datetime import date
 
 import dagster as dg
 
-from metrics_pipeline.defs.dbt_models import DBT_RUN_TAGS
+from metrics_pipeline.defs.dbt_models import BOUNDED_EXECUTION, DBT_RUN_TAGS, with_dbt_inputs
 from metrics_pipeline.new_files import FileCursor, contiguous_ranges, new_objects_since
+from metrics_pipeline.partitions import daily_partitions, range_tags
 from metrics_pipeline.resources import ExportsResource, PipelineConfigResource, WarehouseResource
 from metrics_pipeline.sources.media_partner.load import EXPORTS_PREFIX, land_days
 from metrics_pipeline.sources.media_partner.parse import parse_export_key
 
 LANDING_KEY = dg.AssetKey(["media_partner", "daily_exports"])
 FILES_CHECK = "every_file_landed"
-
-daily_partitions = dg.DailyPartitionsDefinition(
-    start_date=os.environ.get("METRICS_PARTITIONS_START", "2025-01-01")
-)
 
 
 @dg.asset(
@@ -78,22 +74,16 @@ def media_partner_daily_exports(
     )
 
 
+# What the file sensor runs: only this source and what it feeds, never the ad-platform APIs.
 media_partner_daily_job = dg.define_asset_job(
     "media_partner_daily",
-    selection=(dg.AssetSelection.assets(LANDING_KEY) | dg.AssetSelection.key_prefixes(["config"])).downstream(),
+    selection=with_dbt_inputs(
+        (dg.AssetSelection.assets(LANDING_KEY) | dg.AssetSelection.key_prefixes(["config"])).downstream()
+    ),
     partitions_def=daily_partitions,
     tags=DBT_RUN_TAGS,
-    description="Sync config, land the day's partner exports, rebuild the dbt models and tests.",
-    # Two cores: more parallel steps only thrash.
-    config={"execution": {"config": {"multiprocess": {"max_concurrent": 2}}}},
-)
-
-media_partner_nightly_schedule = dg.build_schedule_from_partitioned_job(
-    media_partner_daily_job,
-    name="media_partner_nightly",
-    hour_of_day=2,
-    minute_of_hour=30,
-    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Sync config, land the partner exports of the requested days, rebuild what they feed.",
+    config=BOUNDED_EXECUTION,
 )
 
 
@@ -113,7 +103,9 @@ def media_partner_new_files(context: dg.SensorEvaluationContext, exports: Export
         if export_file is None:
             context.log.info(f"ignoring {obj.uri}: not media_partner/<client>/<YYYY-MM-DD>.csv")
         elif export_file.report_date.isoformat() not in valid_keys:
-            context.log.info(f"ignoring {obj.uri}: {export_file.report_date} is not a closed partition yet")
+            context.log.info(
+                f"not requesting {obj.uri}: {export_file.report_date} is still open; the nightly run lands it"
+            )
         else:
             days.add(export_file.report_date)
     run_key_suffix = next_cursor.to_json()
@@ -122,11 +114,5 @@ def media_partner_new_files(context: dg.SensorEvaluationContext, exports: Export
         if first == last:
             yield dg.RunRequest(run_key=run_key, partition_key=first.isoformat())
         else:
-            yield dg.RunRequest(
-                run_key=run_key,
-                tags={
-                    "dagster/asset_partition_range_start": first.isoformat(),
-                    "dagster/asset_partition_range_end": last.isoformat(),
-                },
-            )
+            yield dg.RunRequest(run_key=run_key, tags=range_tags(first.isoformat(), last.isoformat()))
     context.update_cursor(next_cursor.to_json())

@@ -519,8 +519,39 @@ def _render_export(
     return text.encode("utf-8")
 
 
+# Monthly booking rates, as agencies use them: 1 unit of `from` in `to`.
+_FX_RATES = (
+    ("GBP", "USD", (("2026-07-01", "1.2684"), ("2026-08-01", "1.2712"), ("2026-09-01", "1.2655"),
+                    ("2026-10-01", "1.2590"), ("2026-11-01", "1.2631"))),
+    ("EUR", "USD", (("2026-07-01", "1.0842"), ("2026-08-01", "1.0876"), ("2026-09-01", "1.0815"),
+                    ("2026-10-01", "1.0790"), ("2026-11-01", "1.0822"))),
+)
+_REPORTING_CURRENCY = {"northstar": "USD", "harbor": "EUR"}
+
+
+def _fx_rates_document() -> list[dict]:
+    return [
+        {"from": source, "to": target, "effective_from": date.fromisoformat(day), "rate": rate}
+        for source, target, rates in _FX_RATES
+        for day, rate in rates
+    ]
+
+
+def _ad_platform_connections() -> dict[str, list[dict]]:
+    """The Google Ads and Meta connections of the sandbox's ad worlds, per workspace."""
+    from metrics_pipeline.sandbox.google_ads_world import build_google_ads_world
+    from metrics_pipeline.sandbox.meta_world import build_meta_world
+
+    merged: dict[str, list[dict]] = {}
+    for platform_world in (build_google_ads_world(), build_meta_world()):
+        for workspace_slug, entries in platform_world.connections_config().items():
+            merged.setdefault(workspace_slug, []).extend(entries)
+    return merged
+
+
 def _config_document(start: date, cpm_changes: Sequence[CpmChange]) -> dict:
     change_by_client = {change.client_slug: change for change in cpm_changes}
+    connections = _ad_platform_connections()
 
     def cpm_rates(profile: _ClientProfile) -> list[dict]:
         # Contracts start on the 1st of the month, which is never after `start`.
@@ -530,10 +561,13 @@ def _config_document(start: date, cpm_changes: Sequence[CpmChange]) -> dict:
         return rates
 
     return {
+        "fx_rates": _fx_rates_document(),
         "workspaces": [
             {
                 "slug": workspace_slug,
                 "name": workspace_name,
+                "reporting_currency": _REPORTING_CURRENCY[workspace_slug],
+                "connections": connections.get(workspace_slug, []),
                 "clients": [
                     {
                         "slug": profile.slug,

@@ -42,9 +42,10 @@ def test_landing_config_and_dbt_assets_form_one_lineage_graph(repository):
 
 
 def test_jobs_schedules_sensors_and_checks(repository):
-    job = repository.get_job("media_partner_daily")
-    assert job.partitions_def is not None
-    assert {s.name for s in repository.schedule_defs} >= {"media_partner_nightly"}
+    for name in ("daily_pipeline", "media_partner_daily"):
+        assert repository.get_job(name).partitions_def is not None
+    assert repository.get_job("intraday_snapshots").partitions_def is None
+    assert {s.name for s in repository.schedule_defs} >= {"daily_pipeline_nightly", "intraday_snapshots_schedule"}
     assert {s.name for s in repository.sensor_defs} >= {"media_partner_new_files"}
     checks = {key.name for key in repository.asset_graph.asset_check_keys}
     assert "every_file_landed" in checks
@@ -56,12 +57,22 @@ def test_jobs_schedules_sensors_and_checks(repository):
         assert singular in checks
 
 
-def test_nightly_schedule_requests_yesterdays_partition(repository):
-    schedule = repository.get_schedule_def("media_partner_nightly")
+def test_nightly_schedule_requests_the_restatement_window_ending_yesterday(repository, tmp_path, monkeypatch):
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "workspaces:\n  - slug: w\n    name: W\n    connections:\n"
+        "      - {id: g, provider: google_ads, customer_ids: ['123-456-7890'], credentials_env_prefix: G}\n"
+        "      - {id: m, provider: meta, ad_account_ids: [act_1], credentials_env_prefix: M, lookback_days: 21}\n"
+    )
+    monkeypatch.setenv("METRICS_CONFIG", str(config))
+    schedule = repository.get_schedule_def("daily_pipeline_nightly")
     assert schedule.cron_schedule == "30 2 * * *"
-    tick = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 10, 2, 2, 30))
+    tick = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 10, 22, 2, 30))
     [request] = list(schedule.evaluate_tick(tick).run_requests)
-    assert request.partition_key == "2026-10-01"
+    # Meta's 21-day window is the longest: 2026-10-01 .. 2026-10-21.
+    assert (request.tags["dagster/asset_partition_range_start"], request.tags["dagster/asset_partition_range_end"]) == (
+        "2026-10-01", "2026-10-21"
+    )
 
 
 def test_sensor_requests_exactly_the_new_partitions_once(tmp_path):

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
+from metrics_pipeline.config import load_config
+
 from metrics_pipeline.sandbox.world import (
     DEFAULT_DAYS,
     DEFAULT_START,
@@ -258,12 +260,16 @@ def test_impressions_span_hundreds_to_hundreds_of_thousands(world: SandboxWorld)
 
 def test_config_matches_the_strict_loader_shape(world: SandboxWorld) -> None:
     document = yaml.safe_load(world.config_path.read_text(encoding="utf-8"))
-    assert set(document) == {"workspaces"}
+    assert set(document) == {"workspaces", "fx_rates"}
     assert len(document["workspaces"]) == 2
+    # The real loader accepts it, ad-platform connections and FX rates included.
+    config = load_config(world.config_path)
+    assert {c.provider for c in config.connections} == {"google_ads", "meta"}
+    assert {(r.from_currency, r.to_currency) for r in config.fx_rates} >= {("GBP", "USD")}
 
     clients = []
     for workspace in document["workspaces"]:
-        assert set(workspace) == {"slug", "name", "clients"}
+        assert set(workspace) == {"slug", "name", "reporting_currency", "connections", "clients"}
         assert SLUG.match(workspace["slug"]) and workspace["name"]
         for client in workspace["clients"]:
             assert set(client) == {"slug", "name", "currency", "timezone", "media_partner"}

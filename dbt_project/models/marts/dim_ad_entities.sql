@@ -1,173 +1,64 @@
--- One row per ad entity of every platform (media partner only, for now):
--- client > campaign > strategy > placement > creative for the media partner.
--- Ids come from stable_id(platform, client_slug, names down to the entity), so the same
--- campaign name under two clients is two entities. first/last_seen_date span every landed
--- day of the entity or of any of its descendants.
+-- One row per ad entity of every platform, each normalised in its own int_ model:
+--   google_ads     account > campaign > ad_group > ad              (int_google_ads__entities)
+--   meta           account > campaign > ad_set > ad                (int_meta__entities)
+--   media_partner  client > campaign > strategy > placement > creative (int_media_partner__entities)
+-- Ids are stable_id(platform, ...): see each int_ model for the parts.
 
 with
 
-creative_daily as (
+google_ads as (
 
-    select * from {{ ref('int_media_partner__creative_daily') }}
-
-),
-
-creatives as (
-
-    select
-        client_slug,
-        workspace_slug,
-        coalesce(client_name, client_slug)      as client_name,
-        currency,
-        timezone,
-        client_entity_id,
-        campaign_entity_id,
-        strategy_entity_id,
-        placement_entity_id,
-        creative_entity_id,
-        campaign_name,
-        strategy_name,
-        placement_name,
-        creative_name,
-        min(report_date)                        as first_seen_date,
-        max(report_date)                        as last_seen_date
-
-    from creative_daily
-    group by
-        client_slug, workspace_slug, client_name, currency, timezone,
-        client_entity_id, campaign_entity_id, strategy_entity_id, placement_entity_id,
-        creative_entity_id, campaign_name, strategy_name, placement_name, creative_name
+    select * from {{ ref('int_google_ads__entities') }}
 
 ),
 
-media_partner_entities as (
+meta as (
 
-    -- client (the media partner's account level)
-    select
-        client_entity_id                        as entity_id,
-        'client'                                as level,
-        null::text                              as parent_entity_id,
-        workspace_slug,
-        client_slug,
-        client_entity_id                        as account_entity_id,
-        null::text                              as campaign_entity_id,
-        client_name                             as entity_name,
-        client_name                             as entity_path,
-        currency,
-        timezone,
-        min(first_seen_date)                    as first_seen_date,
-        max(last_seen_date)                     as last_seen_date
-    from creatives
-    group by client_entity_id, workspace_slug, client_slug, client_name, currency, timezone
+    select * from {{ ref('int_meta__entities') }}
 
+),
+
+media_partner as (
+
+    select * from {{ ref('int_media_partner__entities') }}
+
+),
+
+unioned as (
+
+    select * from google_ads
     union all
-
-    select
-        campaign_entity_id,
-        'campaign',
-        client_entity_id,
-        workspace_slug,
-        client_slug,
-        client_entity_id,
-        campaign_entity_id,
-        campaign_name,
-        concat_ws(' > ', client_name, campaign_name),
-        currency,
-        timezone,
-        min(first_seen_date),
-        max(last_seen_date)
-    from creatives
-    group by
-        campaign_entity_id, client_entity_id, workspace_slug, client_slug, client_name,
-        campaign_name, currency, timezone
-
+    select * from meta
     union all
-
-    select
-        strategy_entity_id,
-        'strategy',
-        campaign_entity_id,
-        workspace_slug,
-        client_slug,
-        client_entity_id,
-        campaign_entity_id,
-        strategy_name,
-        concat_ws(' > ', client_name, campaign_name, strategy_name),
-        currency,
-        timezone,
-        min(first_seen_date),
-        max(last_seen_date)
-    from creatives
-    group by
-        strategy_entity_id, campaign_entity_id, client_entity_id, workspace_slug, client_slug,
-        client_name, campaign_name, strategy_name, currency, timezone
-
-    union all
-
-    select
-        placement_entity_id,
-        'placement',
-        strategy_entity_id,
-        workspace_slug,
-        client_slug,
-        client_entity_id,
-        campaign_entity_id,
-        placement_name,
-        concat_ws(' > ', client_name, campaign_name, strategy_name, placement_name),
-        currency,
-        timezone,
-        min(first_seen_date),
-        max(last_seen_date)
-    from creatives
-    group by
-        placement_entity_id, strategy_entity_id, campaign_entity_id, client_entity_id,
-        workspace_slug, client_slug, client_name, campaign_name, strategy_name, placement_name,
-        currency, timezone
-
-    union all
-
-    select
-        creative_entity_id,
-        'creative',
-        placement_entity_id,
-        workspace_slug,
-        client_slug,
-        client_entity_id,
-        campaign_entity_id,
-        creative_name,
-        concat_ws(' > ', client_name, campaign_name, strategy_name, placement_name, creative_name),
-        currency,
-        timezone,
-        first_seen_date,
-        last_seen_date
-    from creatives
+    select * from media_partner
 
 ),
 
 final as (
 
     select
-        entity_id::text                         as entity_id,
-        'media_partner'::text                   as platform,
-        level::text                             as level,
-        parent_entity_id::text                  as parent_entity_id,
-        workspace_slug::text                    as workspace_slug,
-        client_slug::text                       as client_slug,
-        account_entity_id::text                 as account_entity_id,
-        campaign_entity_id::text                as campaign_entity_id,
-        entity_name::text                       as entity_name,
-        entity_path::text                       as entity_path,
-        -- the export carries no status, goal or deletion: every entity it shows is active,
-        -- and the partner is bought for conversions.
-        'active'::text                          as status,
-        'conversions'::text                     as goal,
-        currency::text                          as currency,
-        timezone::text                          as timezone,
-        false                                   as is_deleted,
-        first_seen_date::date                   as first_seen_date,
-        last_seen_date::date                    as last_seen_date
+        entity_id,
+        platform,
+        level,
+        parent_entity_id,
+        workspace_slug,
+        client_slug,
+        account_entity_id,
+        campaign_entity_id,
+        entity_name,
+        entity_path,
+        status,
+        goal,
+        currency,
+        timezone,
+        is_deleted,
+        first_seen_date,
+        last_seen_date,
+        platform_account_id,
+        platform_entity_id,
+        is_inferred
 
-    from media_partner_entities
+    from unioned
 
 )
 

@@ -9,8 +9,9 @@ source as (
 renamed as (
 
     select
-        workspace_slug::text            as workspace_slug,
-        btrim(workspace_name)::text     as workspace_name
+        workspace_slug::text                                as workspace_slug,
+        btrim(workspace_name)::text                         as workspace_name,
+        nullif(upper(btrim(reporting_currency)), '')::text  as reporting_currency
 
     from source
 

@@ -1,0 +1,371 @@
+-- Google Ads entities in the unified shape of dim_ad_entities:
+-- account (customer) > campaign > ad_group > ad (ad_group_ad).
+--
+-- Ids: stable_id('google_ads', customer_id) for the account, then
+-- stable_id('google_ads', customer_id, '<level>', <native id(s)>) below it:
+-- 'campaign' campaign_id, 'ad_group' ad_group_id, 'ad' ad_group_id, ad_id (an ad is an
+-- ad_group_ad). The level tag keeps ids of different levels apart; an entity's id depends only
+-- on its own native id, never on its ancestors, so a fact row or a click can be resolved from
+-- (customer_id, native id) alone.
+--
+-- Entities come from the latest-state tables (current name and status apply to all history).
+-- An entity that shows up in metrics (daily, first reported or snapshots) but not (yet) in the
+-- state tables, e.g. an ad created after today's entity sync, is added with is_inferred = true,
+-- its native id as name, status 'active' and its ancestors taken from the metric row, so every
+-- metric row has its entity and every roll-up its parents.
+--
+-- status: google_ads_status / google_ads_customer_status (own status, not cascaded);
+-- goal: google_ads_goal(advertising_channel_type, bidding_strategy_type) on campaigns,
+-- inherited by ad groups and ads; accounts 'other'.
+-- first/last_seen_date: first / last metric_date of the entity or any descendant.
+
+with
+
+customers as (
+
+    select * from {{ ref('int_google_ads__customers') }}
+
+),
+
+campaigns as (
+
+    select * from {{ ref('stg_google_ads__campaigns') }}
+
+),
+
+ad_groups as (
+
+    select * from {{ ref('stg_google_ads__ad_groups') }}
+
+),
+
+ads as (
+
+    select * from {{ ref('stg_google_ads__ads') }}
+
+),
+
+metrics as (
+
+    select * from {{ ref('int_google_ads__ad_metrics') }}
+
+),
+
+-- ads: state table + ads seen in metrics ----------------------------------------------------
+
+seen_ads as (
+
+    select
+        customer_id,
+        ad_group_id,
+        ad_id,
+        max(campaign_id)                    as campaign_id,
+        min(metric_date)                    as first_seen_date,
+        max(metric_date)                    as last_seen_date
+    from metrics
+    group by customer_id, ad_group_id, ad_id
+
+),
+
+ad_nodes as (
+
+    select
+        coalesce(ads.customer_id, seen_ads.customer_id)     as customer_id,
+        coalesce(ads.ad_group_id, seen_ads.ad_group_id)     as ad_group_id,
+        coalesce(ads.ad_id, seen_ads.ad_id)                 as ad_id,
+        coalesce(ads.campaign_id, seen_ads.campaign_id)     as campaign_id,
+        ads.ad_name,
+        ads.ad_status,
+        seen_ads.first_seen_date,
+        seen_ads.last_seen_date,
+        ads.ad_id is null                                   as is_inferred
+    from ads
+    full outer join seen_ads
+        on  seen_ads.customer_id = ads.customer_id
+        and seen_ads.ad_group_id = ads.ad_group_id
+        and seen_ads.ad_id = ads.ad_id
+
+),
+
+-- ad groups -------------------------------------------------------------------------------
+
+seen_ad_groups as (
+
+    select
+        customer_id,
+        ad_group_id,
+        max(campaign_id)                    as campaign_id,
+        min(first_seen_date)                as first_seen_date,
+        max(last_seen_date)                 as last_seen_date
+    from ad_nodes
+    group by customer_id, ad_group_id
+
+),
+
+ad_group_nodes as (
+
+    select
+        coalesce(ad_groups.customer_id, seen.customer_id)   as customer_id,
+        coalesce(ad_groups.ad_group_id, seen.ad_group_id)   as ad_group_id,
+        coalesce(ad_groups.campaign_id, seen.campaign_id)   as campaign_id,
+        ad_groups.ad_group_name,
+        ad_groups.ad_group_status,
+        seen.first_seen_date,
+        seen.last_seen_date,
+        ad_groups.ad_group_id is null                       as is_inferred
+    from ad_groups
+    full outer join seen_ad_groups as seen
+        on  seen.customer_id = ad_groups.customer_id
+        and seen.ad_group_id = ad_groups.ad_group_id
+
+),
+
+-- campaigns -------------------------------------------------------------------------------
+
+seen_campaigns as (
+
+    select
+        customer_id,
+        campaign_id,
+        min(first_seen_date)                as first_seen_date,
+        max(last_seen_date)                 as last_seen_date
+    from ad_group_nodes
+    group by customer_id, campaign_id
+
+),
+
+campaign_nodes as (
+
+    select
+        coalesce(campaigns.customer_id, seen.customer_id)   as customer_id,
+        coalesce(campaigns.campaign_id, seen.campaign_id)   as campaign_id,
+        campaigns.campaign_name,
+        campaigns.campaign_status,
+        {{ google_ads_goal('campaigns.advertising_channel_type', 'campaigns.bidding_strategy_type') }}
+                                                            as goal,
+        seen.first_seen_date,
+        seen.last_seen_date,
+        campaigns.campaign_id is null                       as is_inferred
+    from campaigns
+    full outer join seen_campaigns as seen
+        on  seen.customer_id = campaigns.customer_id
+        and seen.campaign_id = campaigns.campaign_id
+
+),
+
+-- accounts --------------------------------------------------------------------------------
+
+seen_accounts as (
+
+    select
+        customer_id,
+        min(first_seen_date)                as first_seen_date,
+        max(last_seen_date)                 as last_seen_date
+    from campaign_nodes
+    group by customer_id
+
+),
+
+account_nodes as (
+
+    select
+        coalesce(customers.customer_id, seen.customer_id)   as customer_id,
+        customers.account_name,
+        customers.workspace_slug,
+        customers.client_slug,
+        customers.currency,
+        customers.timezone,
+        customers.status,
+        seen.first_seen_date,
+        seen.last_seen_date,
+        customers.customer_id is null                       as is_inferred
+    from customers
+    full outer join seen_accounts as seen
+        on seen.customer_id = customers.customer_id
+
+),
+
+-- unified rows ----------------------------------------------------------------------------
+
+accounts as (
+
+    select
+        {{ stable_id('google_ads', 'customer_id') }}                    as entity_id,
+        'account'                                                       as level,
+        null::text                                                      as parent_entity_id,
+        workspace_slug,
+        client_slug,
+        {{ stable_id('google_ads', 'customer_id') }}                    as account_entity_id,
+        null::text                                                      as campaign_entity_id,
+        coalesce(account_name, customer_id::text)                       as entity_name,
+        coalesce(account_name, customer_id::text)                       as entity_path,
+        coalesce(status, 'active')                                      as status,
+        'other'                                                         as goal,
+        currency,
+        timezone,
+        first_seen_date,
+        last_seen_date,
+        customer_id::text                                               as platform_account_id,
+        customer_id::text                                               as platform_entity_id,
+        is_inferred,
+        customer_id
+    from account_nodes
+
+),
+
+campaign_rows as (
+
+    select
+        {{ stable_id('google_ads', 'c.customer_id', "'campaign'", 'c.campaign_id') }} as entity_id,
+        'campaign'                                                      as level,
+        accounts.entity_id                                              as parent_entity_id,
+        accounts.workspace_slug,
+        accounts.client_slug,
+        accounts.entity_id                                              as account_entity_id,
+        {{ stable_id('google_ads', 'c.customer_id', "'campaign'", 'c.campaign_id') }} as campaign_entity_id,
+        coalesce(c.campaign_name, c.campaign_id::text)                  as entity_name,
+        concat_ws(' > ', accounts.entity_name, coalesce(c.campaign_name, c.campaign_id::text))
+                                                                        as entity_path,
+        case when c.is_inferred then 'active'
+             else {{ google_ads_status('c.campaign_status') }} end      as status,
+        c.goal,
+        accounts.currency,
+        accounts.timezone,
+        c.first_seen_date,
+        c.last_seen_date,
+        c.customer_id::text                                             as platform_account_id,
+        c.campaign_id::text                                             as platform_entity_id,
+        c.is_inferred,
+        c.customer_id,
+        c.campaign_id
+    from campaign_nodes as c
+    join accounts
+        on accounts.customer_id = c.customer_id
+
+),
+
+ad_group_rows as (
+
+    select
+        {{ stable_id('google_ads', 'g.customer_id', "'ad_group'", 'g.ad_group_id') }} as entity_id,
+        'ad_group'                                                      as level,
+        campaign_rows.entity_id                                         as parent_entity_id,
+        campaign_rows.workspace_slug,
+        campaign_rows.client_slug,
+        campaign_rows.account_entity_id,
+        campaign_rows.entity_id                                         as campaign_entity_id,
+        coalesce(g.ad_group_name, g.ad_group_id::text)                  as entity_name,
+        concat_ws(' > ', campaign_rows.entity_path, coalesce(g.ad_group_name, g.ad_group_id::text))
+                                                                        as entity_path,
+        case when g.is_inferred then 'active'
+             else {{ google_ads_status('g.ad_group_status') }} end      as status,
+        campaign_rows.goal,
+        campaign_rows.currency,
+        campaign_rows.timezone,
+        g.first_seen_date,
+        g.last_seen_date,
+        g.customer_id::text                                             as platform_account_id,
+        g.ad_group_id::text                                             as platform_entity_id,
+        g.is_inferred,
+        g.customer_id,
+        g.ad_group_id
+    from ad_group_nodes as g
+    join campaign_rows
+        on  campaign_rows.customer_id = g.customer_id
+        and campaign_rows.campaign_id = g.campaign_id
+
+),
+
+ad_rows as (
+
+    select
+        {{ stable_id('google_ads', 'a.customer_id', "'ad'", 'a.ad_group_id', 'a.ad_id') }} as entity_id,
+        'ad'                                                            as level,
+        ad_group_rows.entity_id                                         as parent_entity_id,
+        ad_group_rows.workspace_slug,
+        ad_group_rows.client_slug,
+        ad_group_rows.account_entity_id,
+        ad_group_rows.campaign_entity_id,
+        coalesce(a.ad_name, a.ad_id::text)                              as entity_name,
+        concat_ws(' > ', ad_group_rows.entity_path, coalesce(a.ad_name, a.ad_id::text))
+                                                                        as entity_path,
+        case when a.is_inferred then 'active'
+             else {{ google_ads_status('a.ad_status') }} end            as status,
+        ad_group_rows.goal,
+        ad_group_rows.currency,
+        ad_group_rows.timezone,
+        a.first_seen_date,
+        a.last_seen_date,
+        a.customer_id::text                                             as platform_account_id,
+        a.ad_id::text                                                   as platform_entity_id,
+        a.is_inferred
+    from ad_nodes as a
+    join ad_group_rows
+        on  ad_group_rows.customer_id = a.customer_id
+        and ad_group_rows.ad_group_id = a.ad_group_id
+
+),
+
+unioned as (
+
+    select
+        entity_id, level, parent_entity_id, workspace_slug, client_slug, account_entity_id,
+        campaign_entity_id, entity_name, entity_path, status, goal, currency, timezone,
+        first_seen_date, last_seen_date, platform_account_id, platform_entity_id, is_inferred
+    from accounts
+
+    union all
+
+    select
+        entity_id, level, parent_entity_id, workspace_slug, client_slug, account_entity_id,
+        campaign_entity_id, entity_name, entity_path, status, goal, currency, timezone,
+        first_seen_date, last_seen_date, platform_account_id, platform_entity_id, is_inferred
+    from campaign_rows
+
+    union all
+
+    select
+        entity_id, level, parent_entity_id, workspace_slug, client_slug, account_entity_id,
+        campaign_entity_id, entity_name, entity_path, status, goal, currency, timezone,
+        first_seen_date, last_seen_date, platform_account_id, platform_entity_id, is_inferred
+    from ad_group_rows
+
+    union all
+
+    select
+        entity_id, level, parent_entity_id, workspace_slug, client_slug, account_entity_id,
+        campaign_entity_id, entity_name, entity_path, status, goal, currency, timezone,
+        first_seen_date, last_seen_date, platform_account_id, platform_entity_id, is_inferred
+    from ad_rows
+
+),
+
+final as (
+
+    select
+        entity_id::text                     as entity_id,
+        'google_ads'::text                  as platform,
+        level::text                         as level,
+        parent_entity_id::text              as parent_entity_id,
+        workspace_slug::text                as workspace_slug,
+        client_slug::text                   as client_slug,
+        account_entity_id::text             as account_entity_id,
+        campaign_entity_id::text            as campaign_entity_id,
+        entity_name::text                   as entity_name,
+        entity_path::text                   as entity_path,
+        status::text                        as status,
+        goal::text                          as goal,
+        currency::text                      as currency,
+        timezone::text                      as timezone,
+        status = 'removed'                  as is_deleted,
+        first_seen_date::date               as first_seen_date,
+        last_seen_date::date                as last_seen_date,
+        platform_account_id::text           as platform_account_id,
+        platform_entity_id::text            as platform_entity_id,
+        is_inferred::boolean                as is_inferred
+
+    from unioned
+
+)
+
+select * from final

@@ -1,0 +1,328 @@
+-- Platform P&L per entity, level and day, in two kinds:
+--
+--   eod       closed days: metric_date < the account's current local date
+--             ((as_of at time zone timezone)::date). The numbers are fct_ad_entity_daily's
+--             (the latest restatement), next to what the day first said
+--             (raw_*.*_first_reported, rolled up the same way) and spend_drift = spend -
+--             first_reported_spend. first_reported_* is null when the account has no
+--             first-report record for that day (always, for the media partner); otherwise the
+--             sum over the entity's ads of what each first reported, an ad absent from the
+--             first report counting 0. An entity-day present only in the first report
+--             (restated away since) has an eod row with spend etc. 0.
+--   snapshot  each account's current local day: the latest captured_at snapshot per ad, rolled
+--             up to every level; captured_at is the latest capture among the ads summed.
+--
+-- as_of is now() at build time, or the var pnl_as_of (a timestamptz literal) when set, e.g.
+-- dbt build --vars '{pnl_as_of: "2026-11-21 12:00:00+00"}'. The table is rebuilt whole on
+-- every run, so the eod / snapshot split follows the clock: intraday runs must rebuild it.
+--
+-- Money, FX and ratios as in fct_ad_entity_daily. Primary key (kind, entity_id, metric_date).
+
+{{ config(indexes=[
+    {'columns': ['kind', 'entity_id', 'metric_date']},
+    {'columns': ['account_entity_id', 'metric_date']},
+]) }}
+
+{%- set pnl_as_of = var('pnl_as_of', none) %}
+
+with
+
+as_of as (
+
+    select
+        {% if pnl_as_of -%}
+        '{{ pnl_as_of }}'::timestamptz
+        {%- else -%}
+        now()
+        {%- endif %}                            as as_of_at
+
+),
+
+entities as (
+
+    select * from {{ ref('dim_ad_entities') }}
+
+),
+
+-- the current local date of each entity's account (every entity carries its account's zone);
+-- a zone Postgres does not know gives null: no eod / snapshot rows, and a test says so
+entity_today as (
+
+    select
+        entities.entity_id,
+        entities.account_entity_id,
+        (as_of.as_of_at at time zone zones.name)::date  as local_today
+
+    from entities
+
+    cross join as_of
+
+    left join pg_catalog.pg_timezone_names as zones
+        on zones.name = entities.timezone
+
+),
+
+ancestors as (
+
+    select entity_id, ancestor_entity_id from {{ ref('dim_ad_entity_ancestors') }}
+
+),
+
+ad_metrics as (
+
+    select
+        metric_kind, metric_date, entity_id, account_entity_id, captured_at,
+        spend, impressions, clicks, conversions, platform_revenue
+    from {{ ref('int_google_ads__ad_metrics') }}
+    where metric_kind in ('first_reported', 'snapshot')
+
+    union all
+
+    select
+        metric_kind, metric_date, entity_id, account_entity_id, captured_at,
+        spend, impressions, clicks, conversions, platform_revenue
+    from {{ ref('int_meta__ad_metrics') }}
+    where metric_kind in ('first_reported', 'snapshot')
+
+),
+
+-- eod ---------------------------------------------------------------------------------------
+
+daily as (
+
+    select daily.*
+    from {{ ref('fct_ad_entity_daily') }} as daily
+    join entity_today
+        on entity_today.entity_id = daily.entity_id
+    where daily.metric_date < entity_today.local_today
+
+),
+
+first_reported_rolled_up as (
+
+    select
+        ancestors.ancestor_entity_id                as entity_id,
+        ad_metrics.metric_date,
+        sum(ad_metrics.spend)                       as first_reported_spend,
+        sum(ad_metrics.conversions)                 as first_reported_conversions,
+        sum(ad_metrics.platform_revenue)            as first_reported_platform_revenue
+
+    from ad_metrics
+
+    join ancestors
+        on ancestors.entity_id = ad_metrics.entity_id
+
+    join entity_today
+        on entity_today.entity_id = ad_metrics.entity_id
+
+    where ad_metrics.metric_kind = 'first_reported'
+      and ad_metrics.metric_date < entity_today.local_today
+
+    group by ancestors.ancestor_entity_id, ad_metrics.metric_date
+
+),
+
+-- account-days for which the platform's first report was recorded
+first_reported_days as (
+
+    select distinct account_entity_id, metric_date
+    from ad_metrics
+    where metric_kind = 'first_reported'
+
+),
+
+eod_keys as (
+
+    select entity_id, metric_date from daily
+    union
+    select entity_id, metric_date from first_reported_rolled_up
+
+),
+
+eod as (
+
+    select
+        'eod'::text                                             as kind,
+        eod_keys.metric_date,
+        eod_keys.entity_id,
+        coalesce(daily.spend, 0)                                as spend,
+        coalesce(daily.impressions, 0)::bigint                  as impressions,
+        coalesce(daily.clicks, 0)::bigint                       as clicks,
+        coalesce(daily.conversions, 0)                          as conversions,
+        coalesce(daily.platform_revenue, 0)                     as platform_revenue,
+        case when first_reported_days.account_entity_id is not null
+             then coalesce(first_reported_rolled_up.first_reported_spend, 0) end
+                                                                as first_reported_spend,
+        case when first_reported_days.account_entity_id is not null
+             then coalesce(first_reported_rolled_up.first_reported_conversions, 0) end
+                                                                as first_reported_conversions,
+        case when first_reported_days.account_entity_id is not null
+             then coalesce(first_reported_rolled_up.first_reported_platform_revenue, 0) end
+                                                                as first_reported_platform_revenue,
+        null::timestamptz                                       as captured_at
+
+    from eod_keys
+
+    join entities
+        on entities.entity_id = eod_keys.entity_id
+
+    left join daily
+        on  daily.entity_id = eod_keys.entity_id
+        and daily.metric_date = eod_keys.metric_date
+
+    left join first_reported_rolled_up
+        on  first_reported_rolled_up.entity_id = eod_keys.entity_id
+        and first_reported_rolled_up.metric_date = eod_keys.metric_date
+
+    left join first_reported_days
+        on  first_reported_days.account_entity_id = entities.account_entity_id
+        and first_reported_days.metric_date = eod_keys.metric_date
+
+),
+
+-- snapshot ----------------------------------------------------------------------------------
+
+snapshot as (
+
+    select
+        'snapshot'::text                                        as kind,
+        ad_metrics.metric_date,
+        ancestors.ancestor_entity_id                            as entity_id,
+        sum(ad_metrics.spend)                                   as spend,
+        sum(ad_metrics.impressions)::bigint                     as impressions,
+        sum(ad_metrics.clicks)::bigint                          as clicks,
+        sum(ad_metrics.conversions)                             as conversions,
+        sum(ad_metrics.platform_revenue)                        as platform_revenue,
+        null::numeric                                           as first_reported_spend,
+        null::numeric                                           as first_reported_conversions,
+        null::numeric                                           as first_reported_platform_revenue,
+        max(ad_metrics.captured_at)                             as captured_at
+
+    from ad_metrics
+
+    join entity_today
+        on entity_today.entity_id = ad_metrics.entity_id
+
+    join ancestors
+        on ancestors.entity_id = ad_metrics.entity_id
+
+    where ad_metrics.metric_kind = 'snapshot'
+      and ad_metrics.metric_date = entity_today.local_today
+
+    group by ad_metrics.metric_date, ancestors.ancestor_entity_id
+
+),
+
+unioned as (
+
+    select * from eod
+    union all
+    select * from snapshot
+
+),
+
+-- attributes, reporting currency ------------------------------------------------------------
+
+workspaces as (
+
+    select * from {{ ref('stg_metrics_config__workspaces') }}
+
+),
+
+fx_rate_periods as (
+
+    select * from {{ ref('int_metrics_config__fx_rate_periods') }}
+
+),
+
+with_currency as (
+
+    select
+        unioned.*,
+        entities.platform,
+        entities.level,
+        entities.parent_entity_id,
+        entities.workspace_slug,
+        entities.client_slug,
+        entities.account_entity_id,
+        entities.campaign_entity_id,
+        entities.currency,
+        entities.timezone,
+        coalesce(workspaces.reporting_currency, entities.currency)     as reporting_currency
+
+    from unioned
+
+    join entities
+        on entities.entity_id = unioned.entity_id
+
+    left join workspaces
+        on workspaces.workspace_slug = entities.workspace_slug
+
+),
+
+with_fx as (
+
+    select
+        with_currency.*,
+        (case
+            when with_currency.currency = with_currency.reporting_currency then 1
+            else fx_rate_periods.rate
+        end)::numeric(20, 10)                                           as fx_rate
+
+    from with_currency
+
+    left join fx_rate_periods
+        on  fx_rate_periods.from_currency = with_currency.currency
+        and fx_rate_periods.to_currency = with_currency.reporting_currency
+        and fx_rate_periods.effective_from <= with_currency.metric_date
+        and (fx_rate_periods.effective_to is null
+             or with_currency.metric_date < fx_rate_periods.effective_to)
+
+),
+
+final as (
+
+    select
+        kind,
+        metric_date,
+        entity_id,
+        platform,
+        level,
+        parent_entity_id,
+        workspace_slug,
+        client_slug,
+        account_entity_id,
+        campaign_entity_id,
+        currency,
+        timezone,
+
+        spend,
+        impressions,
+        clicks,
+        conversions,
+        platform_revenue,
+
+        {{ safe_divide('spend', 'clicks') }}                        as cpc,
+        {{ safe_divide('spend * 1000', 'impressions') }}            as cpm,
+        {{ safe_divide('clicks', 'impressions') }}                  as ctr,
+        {{ safe_divide('spend', 'conversions') }}                   as cpa,
+        {{ safe_divide('platform_revenue', 'spend') }}              as roas,
+
+        reporting_currency,
+        fx_rate,
+        spend * fx_rate                                             as spend_reporting,
+        platform_revenue * fx_rate                                  as platform_revenue_reporting,
+
+        first_reported_spend,
+        first_reported_conversions,
+        first_reported_platform_revenue,
+        spend - first_reported_spend                                as spend_drift,
+
+        captured_at,
+        (select as_of_at from as_of)                                as as_of_at
+
+    from with_fx
+
+)
+
+select * from final

@@ -1,0 +1,81 @@
+"""The nightly pipeline over every source, and the 15-minute intraday refresh."""
+
+from datetime import date, datetime, timedelta
+
+import dagster as dg
+
+from metrics_pipeline.config import DEFAULT_LOOKBACK_DAYS, ConfigError, load_config
+from metrics_pipeline.defs.ad_platforms import INTRADAY_GROUP
+from metrics_pipeline.defs.dbt_models import BOUNDED_EXECUTION, DBT_RUN_TAGS, DBT_VIEW_LAYERS, with_dbt_inputs
+from metrics_pipeline.partitions import daily_partitions, range_tags
+
+DAILY_SOURCE_GROUPS = ("config", "media_partner", "google_ads", "meta")
+# The intraday refresh rebuilds the P&L and the entity tables it joins (a new ad must not drop
+# out of today's snapshot), plus the views they read; the daily fact tables stay as the nightly
+# run left them, which keeps a 15-minute refresh cheap.
+INTRADAY_MARTS = dg.AssetSelection.assets(
+    dg.AssetKey(["marts", "fct_pnl_daily"]),
+    dg.AssetKey(["marts", "dim_ad_entities"]),
+    dg.AssetKey(["marts", "dim_ad_entity_ancestors"]),
+)
+
+daily_pipeline_job = dg.define_asset_job(
+    "daily_pipeline",
+    selection=with_dbt_inputs(dg.AssetSelection.groups(*DAILY_SOURCE_GROUPS).downstream()),
+    partitions_def=daily_partitions,
+    tags=DBT_RUN_TAGS,
+    description="Land every source for the requested days, then build every dbt model and test.",
+    config=BOUNDED_EXECUTION,
+)
+
+intraday_job = dg.define_asset_job(
+    "intraday_snapshots",
+    selection=dg.AssetSelection.groups(INTRADAY_GROUP)
+    | INTRADAY_MARTS
+    | (INTRADAY_MARTS.upstream() & dg.AssetSelection.groups(*DBT_VIEW_LAYERS)),
+    tags=DBT_RUN_TAGS,
+    description="Capture today's cumulative ad metrics and refresh the snapshot rows of the P&L "
+    "(the nightly daily_pipeline must have run once).",
+    config=BOUNDED_EXECUTION,
+)
+
+
+def restatement_window_days() -> int:
+    """The longest look-back any active connection asks for (conversion or restatement window)."""
+    try:
+        connections = load_config().connections
+    except ConfigError:
+        return max(DEFAULT_LOOKBACK_DAYS.values())
+    return max([c.lookback_days for c in connections if c.status == "active"] or [1])
+
+
+def nightly_range(yesterday: date, window_days: int, first_partition: date) -> tuple[date, date]:
+    """The days a nightly run re-lands: the window ending yesterday, never before the first partition."""
+    return max(first_partition, yesterday - timedelta(days=max(window_days, 1) - 1)), yesterday
+
+
+@dg.schedule(
+    job=daily_pipeline_job,
+    cron_schedule="30 2 * * *",
+    execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Every night: re-land the restatement window ending yesterday, then rebuild the marts.",
+)
+def daily_pipeline_nightly(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    scheduled = context.scheduled_execution_time or datetime.now()
+    first, last = nightly_range(
+        scheduled.date() - timedelta(days=1),
+        restatement_window_days(),
+        date.fromisoformat(daily_partitions.get_first_partition_key()),
+    )
+    return dg.RunRequest(
+        run_key=f"nightly-{last.isoformat()}", tags=range_tags(first.isoformat(), last.isoformat())
+    )
+
+
+intraday_every_15_minutes = dg.ScheduleDefinition(
+    job=intraday_job,
+    cron_schedule="*/15 * * * *",
+    execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)

@@ -1,0 +1,81 @@
+"""The whole sandbox at once: the world on disk and every stand-in server serving it.
+
+`demo`, `dev` and the end-to-end tests all start it the same way, so the environment the
+real connectors see (endpoints, fake credentials, the trusted sandbox CA) is set in one place.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from metrics_pipeline.sandbox.google_ads_server import GoogleAdsSandboxServer
+from metrics_pipeline.sandbox.google_ads_world import GoogleAdsWorld, build_google_ads_world
+from metrics_pipeline.sandbox.meta_server import MetaSandboxServer
+from metrics_pipeline.sandbox.meta_world import MetaWorld, build_meta_world
+from metrics_pipeline.sandbox.s3 import SANDBOX_PREFIX, SandboxS3
+from metrics_pipeline.sandbox.world import SandboxWorld, build_world
+
+# The sandbox compresses time: a rate limit that asks for a minute is retried in a blink.
+SANDBOX_RETRY_BASE_DELAY = "0.05"
+
+
+@dataclass(frozen=True)
+class SandboxSession:
+    world: SandboxWorld
+    google_ads_world: GoogleAdsWorld
+    meta_world: MetaWorld
+    s3: SandboxS3
+    google_ads: GoogleAdsSandboxServer
+    meta: MetaSandboxServer
+    exports_uri: str
+
+    def environment(self) -> dict[str, str]:
+        return {
+            **self.s3.environment(),
+            **self.google_ads.environment(),
+            **self.meta.environment(),
+            "METRICS_CONFIG": str(self.world.config_path),
+            "METRICS_EXPORTS_URI": self.exports_uri,
+            "METRICS_RETRY_BASE_DELAY": SANDBOX_RETRY_BASE_DELAY,
+        }
+
+    def describe(self) -> str:
+        return (
+            f"sandbox: {len(self.world.client_slugs)} clients; partner exports {self.world.start} .. "
+            f"{self.world.end} at {self.exports_uri}; Google Ads gRPC at {self.google_ads.endpoint}; "
+            f"Meta Graph API at {self.meta.base_url}"
+        )
+
+
+@contextmanager
+def sandbox_session(root: Path, *, exports_prefix: str = SANDBOX_PREFIX, set_environ: bool = True) -> Iterator[SandboxSession]:
+    """Build the world under `root`, serve it, and (by default) point os.environ at it.
+
+    The environment is restored on exit, so tests can nest this safely.
+    """
+    world = build_world(root)
+    saved = dict(os.environ)
+    with SandboxS3() as s3, GoogleAdsSandboxServer(build_google_ads_world()) as google_ads, \
+            MetaSandboxServer(build_meta_world()) as meta:
+        s3.upload_tree(world.exports_dir, prefix=exports_prefix)
+        session = SandboxSession(
+            world=world,
+            google_ads_world=google_ads.world,
+            meta_world=meta.world,
+            s3=s3,
+            google_ads=google_ads,
+            meta=meta,
+            exports_uri=s3.exports_uri(prefix=exports_prefix),
+        )
+        if set_environ:
+            os.environ.update(session.environment())
+        try:
+            yield session
+        finally:
+            if set_environ:
+                os.environ.clear()
+                os.environ.update(saved)

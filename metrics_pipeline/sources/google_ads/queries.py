@@ -1,0 +1,133 @@
+"""GAQL for everything the connector reads: pure strings, no I/O.
+
+Entity queries take every status (REMOVED included): the warehouse keeps the latest state
+of each entity, and a removed campaign's past spend still needs its name. Metrics are
+read from ``ad_group_ad`` segmented by ``segments.date``, one call per contiguous day
+range; the API leaves out ad-days without impressions, so a missing row means zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+CLIENT_CUSTOMERS = """
+SELECT
+  customer_client.id,
+  customer_client.descriptive_name,
+  customer_client.status,
+  customer_client.manager,
+  customer_client.level
+FROM customer_client
+WHERE customer_client.level = 1
+  AND customer_client.status = 'ENABLED'
+  AND customer_client.manager = FALSE
+""".strip()
+
+CUSTOMER = """
+SELECT
+  customer.id,
+  customer.descriptive_name,
+  customer.currency_code,
+  customer.time_zone,
+  customer.manager,
+  customer.status
+FROM customer
+""".strip()
+
+CAMPAIGNS = """
+SELECT
+  campaign.id,
+  campaign.name,
+  campaign.status,
+  campaign.advertising_channel_type,
+  campaign.bidding_strategy_type
+FROM campaign
+""".strip()
+
+AD_GROUPS = """
+SELECT
+  campaign.id,
+  ad_group.id,
+  ad_group.name,
+  ad_group.status,
+  ad_group.type
+FROM ad_group
+""".strip()
+
+ADS = """
+SELECT
+  campaign.id,
+  ad_group.id,
+  ad_group_ad.ad.id,
+  ad_group_ad.ad.name,
+  ad_group_ad.ad.type,
+  ad_group_ad.status
+FROM ad_group_ad
+""".strip()
+
+# Negative keywords are exclusions, not things that get clicked: leave them out.
+KEYWORDS = """
+SELECT
+  campaign.id,
+  ad_group.id,
+  ad_group_criterion.criterion_id,
+  ad_group_criterion.keyword.text,
+  ad_group_criterion.keyword.match_type,
+  ad_group_criterion.status
+FROM ad_group_criterion
+WHERE ad_group_criterion.type = 'KEYWORD'
+  AND ad_group_criterion.negative = FALSE
+""".strip()
+
+_AD_METRICS = """
+SELECT
+  campaign.id,
+  ad_group.id,
+  ad_group_ad.ad.id,
+  segments.date,
+  metrics.cost_micros,
+  metrics.impressions,
+  metrics.clicks,
+  metrics.conversions,
+  metrics.conversions_value
+FROM ad_group_ad
+WHERE {date_filter}
+""".strip()
+
+# click_view answers only for a single day per query, and only for the last 90 days.
+_CLICK_VIEWS = """
+SELECT
+  campaign.id,
+  ad_group.id,
+  click_view.gclid,
+  click_view.ad_group_ad,
+  click_view.keyword,
+  segments.date
+FROM click_view
+WHERE segments.date = '{day}'
+""".strip()
+
+
+def ad_metrics(first: date, last: date) -> str:
+    """Per ad and day over [first, last] (inclusive)."""
+    if last < first:
+        raise ValueError(f"empty day range {first.isoformat()}..{last.isoformat()}")
+    if first == last:
+        return _AD_METRICS.format(date_filter=f"segments.date = '{first.isoformat()}'")
+    return _AD_METRICS.format(date_filter=f"segments.date BETWEEN '{first.isoformat()}' AND '{last.isoformat()}'")
+
+
+def click_views(day: date) -> str:
+    return _CLICK_VIEWS.format(day=day.isoformat())
+
+
+def contiguous_ranges(days: Iterable[date]) -> list[tuple[date, date]]:
+    """Sorted distinct days as the fewest inclusive (first, last) runs of consecutive days."""
+    ranges: list[tuple[date, date]] = []
+    for day in sorted(set(days)):
+        if ranges and day == ranges[-1][1] + timedelta(days=1):
+            ranges[-1] = (ranges[-1][0], day)
+        else:
+            ranges.append((day, day))
+    return ranges

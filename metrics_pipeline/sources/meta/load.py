@@ -1,0 +1,326 @@
+"""Land Meta ad accounts: entities and ad-level daily insights, one transaction per account.
+
+`sync_meta` reads every active Meta connection's ad accounts through the Graph API (see
+`extract.py`), then per account, in one transaction:
+
+- replaces the account's rows in raw_meta.ad_accounts, campaigns, adsets and ads (its
+  latest state, deleted and archived objects included);
+- replaces raw_meta.ad_daily_insights for exactly the requested (account, day)s, so a
+  rerun, a backfill or Meta restating a day never duplicates or loses rows;
+- adds to raw_meta.ad_daily_insights_first_reported what Meta said about each day the
+  first time it was landed after the day closed (in the account's time zone);
+- finishes one ops.ingestion_logs row per (account, day) and marks the account `ok` in
+  ops.connection_states.
+
+An account whose token is invalid or expired fails at once (no retries) with a message
+that never contains the token, is marked `auth_error`, and the other accounts still land.
+
+`snapshot_meta_today` lands the current day's cumulative figures per ad into
+raw_meta.ad_intraday_snapshots for one capture instant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import psycopg
+import requests
+from facebook_business.exceptions import FacebookError
+from psycopg import sql
+
+from metrics_pipeline.config import ConfigError, Connection, PipelineConfig
+from metrics_pipeline.connection_states import record_account_state
+from metrics_pipeline.ingestion import copy_frame, finish_attempt, read_sql, start_attempt
+from metrics_pipeline.retry import RetriesExhausted
+from metrics_pipeline.sources.meta.actions import ActionValueError
+from metrics_pipeline.sources.meta.client import (
+    GraphCaller,
+    MetaSettings,
+    access_token_of,
+    describe_error,
+    is_auth_error,
+    meta_api,
+)
+from metrics_pipeline.sources.meta.extract import (
+    MetaReportError,
+    contiguous_ranges,
+    fetch_account_info,
+    fetch_daily_insights,
+    fetch_entities,
+)
+from metrics_pipeline.sources.meta.rows import (
+    InsightRowError,
+    account_frame,
+    entity_frames,
+    insight_row,
+    insights_frame,
+    snapshot_frame,
+)
+
+SQL_DIR = Path(__file__).parent / "sql"
+SOURCE = "meta"
+INTRADAY_SOURCE = "meta_intraday"
+PROVIDER = "meta"
+INSIGHTS_TABLE = "raw_meta.ad_daily_insights"
+SNAPSHOTS_TABLE = "raw_meta.ad_intraday_snapshots"
+ENTITY_TABLES = ("raw_meta.ad_accounts", "raw_meta.campaigns", "raw_meta.adsets", "raw_meta.ads")
+
+# What can go wrong talking to Meta about one account; anything else is a bug and is raised.
+_ACCOUNT_FAILURES = (
+    FacebookError,
+    RetriesExhausted,
+    MetaReportError,
+    InsightRowError,
+    ActionValueError,
+    ConfigError,
+    requests.RequestException,
+)
+
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class AccountOutcome:
+    connection_id: str
+    account_id: str  # digits, no act_ prefix
+    status: str  # completed | failed
+    connection_state: str  # ok | auth_error | error (as recorded in ops.connection_states)
+    partition_keys: tuple[str, ...]
+    rows_loaded: int = 0
+    message: str | None = None
+
+    @property
+    def target(self) -> str:
+        return f"act_{self.account_id}"
+
+
+def restatement_days(last_day: date, lookback_days: int) -> list[date]:
+    """The `lookback_days` days ending with `last_day` (at least that day): what Meta may still restate."""
+    return [last_day - timedelta(days=n) for n in range(max(lookback_days, 1) - 1, -1, -1)]
+
+
+def sync_meta(
+    url: str,
+    config: PipelineConfig,
+    days: list[date],
+    *,
+    run_id: str,
+    log: Log = lambda message: None,
+    now: datetime | None = None,
+    settings: MetaSettings | None = None,
+) -> list[AccountOutcome]:
+    """Land `days` (the accounts' local days) for every active Meta connection's accounts."""
+    now = _aware(now)
+    settings = settings or MetaSettings.from_environ()
+    days = sorted(set(days))
+    outcomes = []
+    if not days:
+        return outcomes
+    for connection in config.connections_for(PROVIDER):
+        for account_id in connection.account_ids:
+            outcome = _sync_account(url, connection, account_id, days, run_id=run_id, log=log, now=now,
+                                    settings=settings)
+            outcomes.append(outcome)
+            log(_describe(outcome))
+    return outcomes
+
+
+def snapshot_meta_today(
+    url: str,
+    config: PipelineConfig,
+    *,
+    captured_at: datetime,
+    run_id: str,
+    log: Log = lambda message: None,
+    settings: MetaSettings | None = None,
+) -> list[AccountOutcome]:
+    """Land each account's figures so far for its current local day, stamped `captured_at`.
+
+    The partition key of the log rows is the capture instant (ISO 8601, UTC): landing the
+    same instant again replaces exactly that snapshot.
+    """
+    captured_at = _aware(captured_at).astimezone(timezone.utc)
+    settings = settings or MetaSettings.from_environ()
+    outcomes = []
+    for connection in config.connections_for(PROVIDER):
+        for account_id in connection.account_ids:
+            outcome = _snapshot_account(url, connection, account_id, captured_at, run_id=run_id, log=log,
+                                        settings=settings)
+            outcomes.append(outcome)
+            log(_describe(outcome))
+    return outcomes
+
+
+# --------------------------------------------------------------------------- #
+# One account
+# --------------------------------------------------------------------------- #
+
+
+def _sync_account(
+    url: str,
+    connection: Connection,
+    account_id: str,
+    days: list[date],
+    *,
+    run_id: str,
+    log: Log,
+    now: datetime,
+    settings: MetaSettings,
+) -> AccountOutcome:
+    target = f"act_{account_id}"
+    keys = tuple(day.isoformat() for day in days)
+    log_ids = {
+        day: start_attempt(url, source=SOURCE, partition_key=day.isoformat(), target=target, run_id=run_id)
+        for day in days
+    }
+    secrets: tuple[str, ...] = ()
+    try:
+        api = meta_api(connection)
+        secrets = (access_token_of(api),)
+        call = GraphCaller(settings.retry_policy, log=log, secrets=secrets)
+        info = fetch_account_info(api, account_id, call)
+        entities = fetch_entities(api, account_id, call)
+        raw_rows: list[dict] = []
+        for since, until in contiguous_ranges(days):
+            raw_rows.extend(
+                fetch_daily_insights(
+                    api, account_id, since, until,
+                    attribution_windows=connection.attribution_windows, call=call, settings=settings,
+                )
+            )
+        wanted = set(days)
+        rows = [row for row in (insight_row(raw, account_id, connection) for raw in raw_rows) if row.date_start in wanted]
+    except _ACCOUNT_FAILURES as exc:
+        return _fail_account(url, connection, account_id, list(log_ids.values()), keys, exc, secrets)
+    except Exception as exc:
+        _fail_account(url, connection, account_id, list(log_ids.values()), keys, exc, secrets)
+        raise
+
+    closed_days = [day for day in days if day < _local_today(now, info.timezone_name)]
+    try:
+        with psycopg.connect(url) as conn, conn.transaction():
+            conn.execute(read_sql(SQL_DIR, "lock_account"), {"account_id": account_id})
+            for table in ENTITY_TABLES:
+                conn.execute(
+                    sql.SQL(read_sql(SQL_DIR, "delete_account_rows")).format(table=sql.Identifier(*table.split("."))),
+                    {"account_id": account_id},
+                )
+            copy_frame(conn, "raw_meta.ad_accounts",
+                       account_frame(info, connection_id=connection.id, run_id=run_id, extracted_at=now))
+            for table, frame in entity_frames(entities, account_id, run_id=run_id, extracted_at=now).items():
+                copy_frame(conn, table, frame)
+            conn.execute(read_sql(SQL_DIR, "delete_account_days"), {"account_id": account_id, "days": days})
+            loaded = copy_frame(
+                conn, INSIGHTS_TABLE,
+                insights_frame(rows, attribution_windows=connection.attribution_windows, run_id=run_id,
+                               extracted_at=now),
+            )
+            conn.execute(
+                read_sql(SQL_DIR, "record_first_reported"),
+                {"account_id": account_id, "closed_days": closed_days, "reported_at": now},
+            )
+            rows_per_day = {day: 0 for day in days}
+            for row in rows:
+                rows_per_day[row.date_start] += 1
+            for day, log_id in log_ids.items():
+                finish_attempt(conn, log_id, status="completed", processed=rows_per_day[day],
+                               loaded=rows_per_day[day])
+            record_account_state(conn, connection_id=connection.id, account_id=account_id, status="ok")
+    except Exception as exc:
+        # The data transaction rolled back: nothing of this account changed. Say so in its log rows.
+        _fail_account(url, connection, account_id, list(log_ids.values()), keys, exc, secrets, prefix="not landed: ")
+        raise
+    return AccountOutcome(connection.id, account_id, "completed", "ok", keys, loaded)
+
+
+def _snapshot_account(
+    url: str,
+    connection: Connection,
+    account_id: str,
+    captured_at: datetime,
+    *,
+    run_id: str,
+    log: Log,
+    settings: MetaSettings,
+) -> AccountOutcome:
+    key = captured_at.isoformat()
+    log_id = start_attempt(url, source=INTRADAY_SOURCE, partition_key=key, target=f"act_{account_id}",
+                           run_id=run_id)
+    secrets: tuple[str, ...] = ()
+    try:
+        api = meta_api(connection)
+        secrets = (access_token_of(api),)
+        call = GraphCaller(settings.retry_policy, log=log, secrets=secrets)
+        info = fetch_account_info(api, account_id, call)
+        today = _local_today(captured_at, info.timezone_name)
+        raw_rows = fetch_daily_insights(
+            api, account_id, today, today,
+            attribution_windows=connection.attribution_windows, call=call, settings=settings,
+        )
+        rows = [row for row in (insight_row(raw, account_id, connection) for raw in raw_rows) if row.date_start == today]
+    except _ACCOUNT_FAILURES as exc:
+        return _fail_account(url, connection, account_id, [log_id], (key,), exc, secrets)
+    except Exception as exc:
+        _fail_account(url, connection, account_id, [log_id], (key,), exc, secrets)
+        raise
+    try:
+        with psycopg.connect(url) as conn, conn.transaction():
+            conn.execute(read_sql(SQL_DIR, "lock_account"), {"account_id": account_id})
+            conn.execute(read_sql(SQL_DIR, "delete_snapshot"), {"account_id": account_id, "captured_at": captured_at})
+            loaded = copy_frame(conn, SNAPSHOTS_TABLE, snapshot_frame(rows, captured_at=captured_at, run_id=run_id))
+            finish_attempt(conn, log_id, status="completed", processed=len(rows), loaded=loaded,
+                           message=f"{today.isoformat()} as of {key}")
+            record_account_state(conn, connection_id=connection.id, account_id=account_id, status="ok")
+    except Exception as exc:
+        _fail_account(url, connection, account_id, [log_id], (key,), exc, secrets, prefix="not landed: ")
+        raise
+    return AccountOutcome(connection.id, account_id, "completed", "ok", (key,), loaded)
+
+
+def _fail_account(
+    url: str,
+    connection: Connection,
+    account_id: str,
+    log_ids: Sequence[int],
+    keys: tuple[str, ...],
+    exc: BaseException,
+    secrets: Sequence[str],
+    prefix: str = "",
+) -> AccountOutcome:
+    state = "auth_error" if is_auth_error(exc) or isinstance(exc, ConfigError) else "error"
+    message = prefix + describe_error(exc, secrets)
+    with psycopg.connect(url) as conn, conn.transaction():
+        for log_id in log_ids:
+            finish_attempt(conn, log_id, status="failed", message=message)
+        record_account_state(conn, connection_id=connection.id, account_id=account_id, status=state, error=message)
+    return AccountOutcome(connection.id, account_id, "failed", state, keys, 0, message)
+
+
+# --------------------------------------------------------------------------- #
+# Small pure helpers
+# --------------------------------------------------------------------------- #
+
+
+def _aware(moment: datetime | None) -> datetime:
+    if moment is None:
+        return datetime.now(timezone.utc)
+    if moment.tzinfo is None:
+        raise ValueError(f"a time-zone-aware datetime is required (got {moment!r})")
+    return moment
+
+
+def _local_today(moment: datetime, timezone_name: str) -> date:
+    return moment.astimezone(ZoneInfo(timezone_name)).date()
+
+
+def _describe(outcome: AccountOutcome) -> str:
+    span = outcome.partition_keys[0] if len(outcome.partition_keys) == 1 else (
+        f"{outcome.partition_keys[0]}..{outcome.partition_keys[-1]} ({len(outcome.partition_keys)} days)"
+    )
+    if outcome.status == "failed":
+        return f"meta {outcome.target} {span}: FAILED ({outcome.connection_state}): {outcome.message}"
+    return f"meta {outcome.target} {span}: {outcome.rows_loaded} rows landed"
