@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import logging
 import os
+import re
 import subprocess
 import sys
 import warnings
@@ -76,18 +79,48 @@ def _execute(job_name: str, tags: dict[str, str]) -> bool:
     from metrics_pipeline.definitions import defs
 
     job = defs.resolve_job_def(job_name).with_logger_defs({"progress": _progress_logger()})
-    result = job.execute_in_process(
-        instance=dg.DagsterInstance.get(),
-        tags=tags,
-        run_config={"loggers": {"progress": {}}},
-        raise_on_error=False,
-    )
+    with contextlib.redirect_stdout(_QuietDbtOutput(sys.stdout)):
+        result = job.execute_in_process(
+            instance=dg.DagsterInstance.get(),
+            tags=tags,
+            run_config={"loggers": {"progress": {}}},
+            raise_on_error=False,
+        )
     print_run_report(warehouse.database_url(), result.run_id)
     if not result.success:
         failure = next((e for e in result.all_events if e.is_step_failure), None)
         detail = failure.step_failure_data.error.message.strip() if failure else "see the Dagster UI"
         print(f"\nrun {result.run_id} FAILED: {detail}")
     return result.success
+
+
+class _QuietDbtOutput(io.TextIOBase):
+    """dagster-dbt echoes every dbt event to stdout (the UI keeps it as compute logs). In a
+    terminal, keep what matters: tables built, anything not PASS/OK, and dbt's summary."""
+
+    _CHATTER = re.compile(
+        r"^\d+ of \d+ (START|PASS|OK created sql view)"
+        r"|not included in Dagster's asset check selection"
+        r"|^\s*$"
+    )
+
+    def __init__(self, target):
+        self._target = target
+        self._pending = ""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        *lines, self._pending = self._pending.split("\n")
+        for line in lines:
+            if not self._CHATTER.search(line):
+                self._target.write(line + "\n")
+        return len(text)
+
+    def flush(self) -> None:
+        self._target.flush()
 
 
 class _ProgressFormatter(logging.Formatter):
@@ -193,6 +226,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0 if run_range(args.start, args.end) else 1
 
 
+def cmd_intraday(args: argparse.Namespace) -> int:
+    prepare_environment()
+    return 0 if run_intraday() else 1
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     url = prepare_environment()
     with warehouse.connect(url) as conn:
@@ -238,7 +276,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         sandbox.meta.as_of = first_pass_end
         print(f"\n== 1. history as the platforms reported it by {first_pass_end}")
         ok = run_range(ADS_START, first_pass_end)
-        sandbox.meta.as_of = ADS_END
+        sandbox.meta.as_of = date.today()
         start, end = nightly_range(ADS_END, restatement_window_days(), ADS_START)
         print(f"\n== 2. the nightly run on {end + timedelta(days=1)}: re-land the restatement window {start} .. {end}")
         ok = run_range(start, end) and ok
@@ -302,6 +340,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--start", type=_day, required=True, help="first day, YYYY-MM-DD")
     run.add_argument("--end", type=_day, default=yesterday, help="last day, YYYY-MM-DD (default yesterday)")
     run.set_defaults(handler=cmd_run)
+    commands.add_parser("intraday", help="capture today's ad metrics and refresh the P&L snapshot").set_defaults(
+        handler=cmd_intraday
+    )
     status = commands.add_parser("status", help="last ingestion attempt per source, partition and file")
     status.add_argument("--source", help="only this source, e.g. media_partner")
     status.add_argument("--limit", type=int, default=40)

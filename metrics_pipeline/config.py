@@ -82,6 +82,8 @@ class Connection:
     sync_frequency: str  # daily | hourly
     lookback_days: int
     credentials_env_prefix: str
+    # Account id -> client slug, for connections that reach several clients' accounts.
+    account_clients: tuple[tuple[str, str], ...] = ()
     attribution_windows: tuple[str, ...] = ()  # Meta only
     purchase_action_types: tuple[str, ...] = ()  # Meta only
     lead_action_types: tuple[str, ...] = ()  # Meta only
@@ -235,7 +237,10 @@ def _parse_workspace(raw: Any, key: str, problems: list[str]) -> Workspace:
 
 
 _CONNECTION_KEYS = {
-    "common": {"id", "provider", "client", "status", "sync_frequency", "lookback_days", "credentials_env_prefix"},
+    "common": {
+        "id", "provider", "client", "account_clients", "status", "sync_frequency", "lookback_days",
+        "credentials_env_prefix",
+    },
     "google_ads": {"manager_customer_id", "customer_ids"},
     "meta": {"ad_account_ids", "attribution_windows", "purchase_action_types", "lead_action_types"},
 }
@@ -297,6 +302,20 @@ def _parse_connection(
                 problems.append(f"{key}.ad_account_ids[{i}]: not a Meta ad account id like act_1234 (got {value!r})")
         if not account_ids:
             problems.append(f"{key}.ad_account_ids: a meta connection needs at least one ad account")
+    account_clients = []
+    raw_account_clients = raw.get("account_clients", {})
+    if not isinstance(raw_account_clients, dict):
+        problems.append(f"{key}.account_clients: must map account ids to client slugs")
+        raw_account_clients = {}
+    id_pattern = _GOOGLE_CUSTOMER_ID if provider == "google_ads" else _META_ACCOUNT_ID
+    for raw_account, mapped_client in raw_account_clients.items():
+        account = str(raw_account)
+        if not id_pattern.match(account):
+            problems.append(f"{key}.account_clients: {account!r} is not a {provider} account id")
+        elif mapped_client not in client_slugs:
+            problems.append(f"{key}.account_clients.{account}: {mapped_client!r} is not a client of this workspace")
+        else:
+            account_clients.append((account.replace("-", "").removeprefix("act_"), mapped_client))
     return Connection(
         id=connection_id,
         workspace_slug=workspace_slug,
@@ -308,6 +327,7 @@ def _parse_connection(
         sync_frequency=sync_frequency,
         lookback_days=lookback_days,
         credentials_env_prefix=prefix,
+        account_clients=tuple(sorted(account_clients)),
         attribution_windows=tuple(_string_list(raw, "attribution_windows", key, problems))
         or (("7d_click", "1d_view") if provider == "meta" else ()),
         purchase_action_types=tuple(_string_list(raw, "purchase_action_types", key, problems))

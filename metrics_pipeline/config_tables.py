@@ -19,6 +19,7 @@ class ConfigTables:
     clients: pl.DataFrame
     media_partner_cpm_rates: pl.DataFrame
     connections: pl.DataFrame
+    connection_account_clients: pl.DataFrame
     fx_rates: pl.DataFrame
 
     def frames(self) -> dict[str, pl.DataFrame]:
@@ -27,6 +28,7 @@ class ConfigTables:
             "clients": self.clients,
             "media_partner_cpm_rates": self.media_partner_cpm_rates,
             "connections": self.connections,
+            "connection_account_clients": self.connection_account_clients,
             "fx_rates": self.fx_rates,
         }
 
@@ -90,6 +92,14 @@ def config_tables(config: PipelineConfig) -> ConfigTables:
             "status": pl.String, "sync_frequency": pl.String, "lookback_days": pl.Int32,
         },
     )
+    account_clients = pl.DataFrame(
+        [
+            {"connection_id": c.id, "account_id": account_id, "client_slug": client_slug}
+            for c in config.connections
+            for account_id, client_slug in c.account_clients
+        ],
+        schema={"connection_id": pl.String, "account_id": pl.String, "client_slug": pl.String},
+    )
     fx_rates = pl.DataFrame(
         [
             {"from_currency": r.from_currency, "to_currency": r.to_currency,
@@ -98,7 +108,7 @@ def config_tables(config: PipelineConfig) -> ConfigTables:
         ],
         schema={"from_currency": pl.String, "to_currency": pl.String, "effective_from": pl.Date, "rate": pl.String},
     )
-    return ConfigTables(workspaces, clients, rates, connections, fx_rates)
+    return ConfigTables(workspaces, clients, rates, connections, account_clients, fx_rates)
 
 
 def sync_config_tables(conn: psycopg.Connection, config: PipelineConfig) -> ConfigTables:

@@ -4,7 +4,9 @@ from metrics_pipeline.config_tables import sync_config_tables
 from metrics_pipeline.resources import PipelineConfigResource, WarehouseResource
 from metrics_pipeline.warehouse import connect
 
-CONFIG_TABLES = ("workspaces", "clients", "media_partner_cpm_rates", "connections", "fx_rates")
+CONFIG_TABLES = (
+    "workspaces", "clients", "media_partner_cpm_rates", "connections", "connection_account_clients", "fx_rates",
+)
 
 
 @dg.multi_asset(

@@ -428,6 +428,11 @@ class GoogleAdsWorld:
                     "id": "northstar-google",
                     "provider": "google_ads",
                     "manager_customer_id": self.customer(MANAGER_CUSTOMER_ID).dashed_id,
+                    # The MCC reaches two clients' accounts: say whose each one is.
+                    "account_clients": {
+                        self.customer(ACME_CUSTOMER_ID).dashed_id: "acme-outdoor",
+                        self.customer(BLOOM_CUSTOMER_ID).dashed_id: "bloom-beauty",
+                    },
                     "credentials_env_prefix": "NORTHSTAR_GOOGLE",
                 }
             ],

@@ -10,6 +10,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from metrics_pipeline.sandbox.google_ads_server import GoogleAdsSandboxServer
@@ -71,6 +72,8 @@ def sandbox_session(root: Path, *, exports_prefix: str = SANDBOX_PREFIX, set_env
             meta=meta,
             exports_uri=s3.exports_uri(prefix=exports_prefix),
         )
+        # Meta answers for days up to its clock; run it at today so intraday captures see today.
+        meta.as_of = max(meta.as_of, date.today())
         if set_environ:
             os.environ.update(session.environment())
         try:

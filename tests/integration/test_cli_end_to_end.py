@@ -1,28 +1,54 @@
-"""The CLI a data engineer uses: `run` over the sandbox (S3 server, Postgres-backed Dagster
-instance, dbt build with its tests), a rerun that changes nothing, and `status`."""
+"""The CLI a data engineer uses, over the whole sandbox: partner files over S3, Google Ads over
+gRPC and Meta over the Graph API, into a Postgres-backed Dagster instance and dbt's marts.
+
+The story is the demo's: land history as the platforms reported it until 2026-10-16, then the
+nightly run re-lands the restatement window after Meta restated 2026-10-10, then an intraday
+capture. The worlds' own numbers are the oracles."""
 
 from __future__ import annotations
 
+import secrets
 import shutil
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import dagster as dg
 import pytest
 
 from metrics_pipeline.cli import main
-from metrics_pipeline.defs.media_partner import FILES_CHECK, LANDING_KEY
 from metrics_pipeline.config import load_config
+from metrics_pipeline.defs.media_partner import FILES_CHECK, LANDING_KEY
+from metrics_pipeline.sandbox.google_ads_world import ADS_END, ADS_START
+from metrics_pipeline.sandbox.meta_world import ACME_ACCOUNT_ID, RESTATED_DAY, RESTATED_FROM
+from metrics_pipeline.sandbox.session import sandbox_session
 from metrics_pipeline.warehouse import PROJECT_ROOT
 from tests.conftest import fetch_all
 
 pytestmark = pytest.mark.integration
 
-MARTS = ("dim_ad_entities", "fct_media_partner_daily", "weekly_summaries", "monthly_summaries")
+FIRST_PASS_END = RESTATED_FROM - timedelta(days=1)
+MARTS = ("dim_ad_entities", "fct_ad_entity_daily", "fct_pnl_daily", "fct_media_partner_daily",
+         "weekly_summaries", "monthly_summaries")
 
 
 def snapshot_marts(url):
-    return {table: fetch_all(url, f"select * from marts.{table} order by 1, 2, 3") for table in MARTS}
+    snapshot = {}
+    for table in MARTS:
+        columns = [c for (c,) in fetch_all(
+            url,
+            "select column_name from information_schema.columns where table_schema = 'marts' "
+            "and table_name = %s and column_name <> 'as_of_at' order by ordinal_position",  # build time
+            (table,),
+        )]
+        order = ", ".join(str(position) for position in range(1, len(columns) + 1))
+        snapshot[table] = fetch_all(url, f"select {', '.join(columns)} from marts.{table} order by {order}")
+    return snapshot
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory, database_url):
+    with sandbox_session(tmp_path_factory.mktemp("sandbox"), exports_prefix=f"e2e-{secrets.token_hex(4)}") as session:
+        yield session
 
 
 @pytest.fixture(scope="module")
@@ -33,77 +59,144 @@ def dagster_home(tmp_path_factory):
 
 
 @pytest.fixture
-def cli_env(served_world, database_url, dagster_home, restore_environ, monkeypatch):
+def cli_env(sandbox, database_url, dagster_home, restore_environ, monkeypatch):
     monkeypatch.setenv("METRICS_DAGSTER_HOME", str(dagster_home))
-    return served_world
+    return sandbox
 
 
-def test_run_builds_every_mart_and_spend_reconciles_with_landed_rows(cli_env, database_url, capsys):
-    world = cli_env.world
-    assert main(["run", "--start", world.start.isoformat(), "--end", world.end.isoformat()]) == 0
-    out = capsys.readouterr().out
-    assert f"[61/61] {world.end}" in out
-    assert "FAILED" in out and world.wrong_header_file.relative_key in out  # reported, not fatal
-    assert "Completed successfully" in out  # dbt build, tests included
+@pytest.fixture(scope="module")
+def history(sandbox, database_url, dagster_home):
+    """Both runs of the demo's story, through the CLI."""
+    saved = pytest.MonkeyPatch()
+    saved.setenv("METRICS_DAGSTER_HOME", str(dagster_home))
+    try:
+        sandbox.meta.as_of = FIRST_PASS_END
+        assert main(["run", "--start", ADS_START.isoformat(), "--end", FIRST_PASS_END.isoformat()]) == 0
+        sandbox.meta.as_of = date.today()  # the platform's clock moves on: the restatement is out
+        assert main(["run", "--start", (ADS_END - timedelta(days=27)).isoformat(), "--end", ADS_END.isoformat()]) == 0
+    finally:
+        saved.undo()
+    return database_url
 
-    # The run lives in the Postgres-backed instance (schema dagster), as the UI will see it.
-    [(runs,)] = fetch_all(database_url, "select count(*) from dagster.runs where status = 'SUCCESS'")
-    assert runs == 1
 
-    # The landing asset's check failed, naming the unreadable file, while the run succeeded.
+def test_the_runs_land_in_the_postgres_backed_instance_with_failed_files_checked(cli_env, history):
+    [(runs,)] = fetch_all(history, "select count(*) from dagster.runs where status = 'SUCCESS'")
+    assert runs == 2
     instance = dg.DagsterInstance.get()
-    check_key = dg.AssetCheckKey(LANDING_KEY, FILES_CHECK)
-    [record] = instance.event_log_storage.get_asset_check_execution_history(check_key, limit=1)
+    [record] = instance.event_log_storage.get_asset_check_execution_history(
+        dg.AssetCheckKey(LANDING_KEY, FILES_CHECK), limit=1
+    )
     evaluation = record.event.dagster_event.event_specific_data
     assert evaluation.passed is False
-    assert world.wrong_header_file.relative_key in evaluation.metadata["failed_files"].value
+    assert cli_env.world.wrong_header_file.relative_key in evaluation.metadata["failed_files"].value
 
-    # Spend recomputed here in Decimal from the landed rows and the YAML's CPM rates.
-    config = load_config(world.config_path)
-    landed = fetch_all(
-        database_url,
-        "select client_slug, report_date, impressions from raw_media_partner.daily_exports",
-    )
+
+def test_media_partner_spend_reconciles_with_landed_rows_and_cpm(cli_env, history):
+    config = load_config(cli_env.world.config_path)
+    landed = fetch_all(history, "select client_slug, report_date, impressions from raw_media_partner.daily_exports")
     expected: dict[str, Decimal] = {}
     for client_slug, day, impressions in landed:
         cpm = config.client(client_slug).cpm_in_force(day)
         expected[client_slug] = expected.get(client_slug, Decimal(0)) + Decimal(impressions) * cpm / 1000
     for table in ("fct_media_partner_daily", "weekly_summaries", "monthly_summaries"):
-        actual = dict(fetch_all(database_url, f"select client_slug, sum(spend) from marts.{table} group by 1"))
+        actual = dict(fetch_all(history, f"select client_slug, sum(spend) from marts.{table} group by 1"))
         assert actual == expected, table
 
-    # The CPM change shows in the daily rate on either side of its day.
-    change = world.cpm_changes[0]
-    rates = dict(
-        fetch_all(
-            database_url,
-            "select report_date, min(cpm_rate) from marts.fct_media_partner_daily "
-            "where client_slug = %s and report_date in (%s, %s) group by 1",
-            (change.client_slug, change.effective_from - timedelta(days=1), change.effective_from),
-        )
+
+def test_google_ads_spend_in_the_pnl_is_the_worlds_cost_micros_exactly(cli_env, history):
+    world = cli_env.google_ads_world
+    rows = fetch_all(
+        history,
+        "select e.platform_account_id, e.client_slug, sum(p.spend) from marts.fct_pnl_daily p "
+        "join marts.dim_ad_entities e using (entity_id) "
+        "where p.kind = 'eod' and p.level = 'account' and p.platform = 'google_ads' group by 1, 2",
     )
-    assert rates == {
-        change.effective_from - timedelta(days=1): change.old_cpm,
-        change.effective_from: change.new_cpm,
+    assert {account: client for account, client, _ in rows} == {
+        "2222222221": "acme-outdoor", "2222222222": "bloom-beauty", "3333333331": "citrus-kitchen",
+    }
+    for account, _, spend in rows:
+        micros = sum(
+            m.cost_micros
+            for offset in range((ADS_END - ADS_START).days + 1)
+            for m in world.metrics_for_day(int(account), ADS_START + timedelta(days=offset))
+        )
+        assert spend == Decimal(micros) / 1_000_000, account
+
+
+def test_deleted_campaigns_keep_their_spend(cli_env, history):
+    removed = cli_env.google_ads_world.awkward.removed_campaign
+    [(is_deleted, status, spend)] = fetch_all(
+        history,
+        "select e.is_deleted, e.status, sum(d.spend) from marts.dim_ad_entities e "
+        "join marts.fct_ad_entity_daily d using (entity_id) "
+        "where e.platform = 'google_ads' and e.level = 'campaign' and e.platform_entity_id = %s "
+        "group by 1, 2",
+        (str(removed.campaign_id),),
+    )
+    assert (is_deleted, status) == (True, "removed") and spend > 0
+    [(meta_deleted_spend,)] = fetch_all(
+        history,
+        "select sum(d.spend) from marts.dim_ad_entities e join marts.fct_ad_entity_daily d using (entity_id) "
+        "where e.platform = 'meta' and e.level = 'campaign' and e.is_deleted",
+    )
+    assert meta_deleted_spend > 0
+
+
+def test_the_restated_meta_day_keeps_what_it_first_said(cli_env, history):
+    drifted = fetch_all(
+        history,
+        "select e.platform_account_id, p.metric_date, p.first_reported_spend, p.spend "
+        "from marts.fct_pnl_daily p join marts.dim_ad_entities e using (entity_id) "
+        "where p.kind = 'eod' and p.level = 'account' and p.spend_drift <> 0",
+    )
+    assert len(drifted) == 1
+    [(account, day, first, now)] = drifted
+    assert (account, day) == (ACME_ACCOUNT_ID, RESTATED_DAY)
+    assert now > first > 0
+    [(landed_first,)] = fetch_all(
+        history,
+        "select sum(spend) from raw_meta.ad_daily_insights_first_reported where account_id = %s and date_start = %s",
+        (ACME_ACCOUNT_ID, RESTATED_DAY),
+    )
+    assert first == landed_first
+
+
+def test_both_platforms_and_every_level_are_in_the_pnl(cli_env, history):
+    levels = set(fetch_all(history, "select distinct platform, level from marts.fct_pnl_daily where kind = 'eod'"))
+    assert levels >= {
+        ("google_ads", "account"), ("google_ads", "campaign"), ("google_ads", "ad_group"), ("google_ads", "ad"),
+        ("meta", "account"), ("meta", "campaign"), ("meta", "ad_set"), ("meta", "ad"),
     }
 
 
-def test_rerunning_part_of_the_range_leaves_marts_identical(cli_env, database_url):
-    world = cli_env.world
-    before = snapshot_marts(database_url)
-    assert before["fct_media_partner_daily"]
-    bad_day = world.malformed_row.relative_key.rsplit("/", 1)[1].removesuffix(".csv")
-    assert main(["run", "--start", bad_day, "--end", (world.end).isoformat()]) == 0
-    assert snapshot_marts(database_url) == before
+def test_intraday_capture_adds_snapshot_rows_for_both_platforms(cli_env, history):
+    assert main(["intraday"]) == 0
+    rows = fetch_all(
+        history,
+        "select platform, count(*), min(metric_date), max(captured_at) is not null from marts.fct_pnl_daily "
+        "where kind = 'snapshot' and level = 'account' group by 1 order by 1",
+    )
+    assert [platform for platform, *_ in rows] == ["google_ads", "meta"]
+    assert all(count >= 1 and captured for _, count, _, captured in rows)
+    assert all(day >= date.today() - timedelta(days=1) for _, _, day, _ in rows)  # today in the account's zone
 
 
-def test_status_lists_the_latest_attempt_per_file(cli_env, capsys):
-    assert main(["status", "--source", "media_partner", "--limit", "500"]) == 0
+def test_rerunning_part_of_the_range_leaves_marts_identical(cli_env, history):
+    before = snapshot_marts(history)
+    assert before["fct_pnl_daily"]
+    day = (RESTATED_DAY - timedelta(days=2)).isoformat()
+    assert main(["run", "--start", day, "--end", RESTATED_DAY.isoformat()]) == 0
+    assert snapshot_marts(history) == before
+
+
+def test_status_lists_the_latest_attempt_per_file_and_account(cli_env, history, capsys):
+    assert main(["status", "--limit", "2000"]) == 0
     out = capsys.readouterr().out
     bad = cli_env.world.wrong_header_file.relative_key
     [line] = [line for line in out.splitlines() if bad in line]
     assert " failed " in line and "missing column(s)" in line
-    assert "latest attempt per source, partition and file: 181 completed, 1 failed, 1 partial" in out
+    assert any(line.strip().startswith("meta ") and "act_100000001" in line for line in out.splitlines())
+    assert any(line.strip().startswith("google_ads ") and "customers/2222222221" in line for line in out.splitlines())
 
 
 def test_run_refuses_days_outside_the_partitions(cli_env, capsys):

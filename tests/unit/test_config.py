@@ -109,7 +109,8 @@ def test_metrics_config_must_be_set(monkeypatch):
 def test_config_tables_keep_cpm_as_exact_text(tmp_path):
     tables = config_tables(load_config(write(tmp_path, VALID)))
     assert tables.row_counts() == {
-        "workspaces": 2, "clients": 1, "media_partner_cpm_rates": 2, "connections": 0, "fx_rates": 0
+        "workspaces": 2, "clients": 1, "media_partner_cpm_rates": 2, "connections": 0,
+        "connection_account_clients": 0, "fx_rates": 0,
     }
     assert tables.media_partner_cpm_rates["cpm"].to_list() == ["12.5", "14.00"]
 
@@ -128,6 +129,7 @@ workspaces:
         provider: google_ads
         client: acme
         manager_customer_id: "111-222-3333"
+        account_clients: {"222-333-4444": acme}
         credentials_env_prefix: NORTHSTAR_GOOGLE
       - id: northstar-meta
         provider: meta
@@ -147,8 +149,10 @@ def test_connections_and_fx_rates(tmp_path):
     assert (meta.account_ids, meta.lookback_days, meta.attribution_windows) == (("1001", "1002"), 7, ("7d_click", "1d_view"))
     assert config.workspaces[0].reporting_currency == "USD"
     assert config.fx_rates[0].rate == Decimal("1.0850")
+    assert google.account_clients == (("2223334444", "acme"),)
     tables = config_tables(config)
     assert tables.connections["account_ids"].to_list() == ["{}", "{1001,1002}"]
+    assert tables.connection_account_clients.rows() == [("northstar-google", "2223334444", "acme")]
 
 
 def test_connection_credentials_come_from_the_environment_and_missing_ones_are_named(tmp_path):

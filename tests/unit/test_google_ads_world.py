@@ -179,6 +179,7 @@ def test_the_connection_entries_parse_as_pipeline_configuration(world, tmp_path)
             "id": "northstar-google",
             "provider": "google_ads",
             "manager_customer_id": "111-111-1111",
+            "account_clients": {"222-222-2221": "acme-outdoor", "222-222-2222": "bloom-beauty"},
             "credentials_env_prefix": "NORTHSTAR_GOOGLE",
         }
     ]
@@ -189,6 +190,9 @@ def test_the_connection_entries_parse_as_pipeline_configuration(world, tmp_path)
     by_id = {c.id: c for c in config.connections_for("google_ads")}
     assert by_id["northstar-google"].manager_customer_id == "1111111111"
     assert by_id["northstar-google"].client_slug is None
+    assert by_id["northstar-google"].account_clients == (
+        ("2222222221", "acme-outdoor"), ("2222222222", "bloom-beauty")
+    )
     harbor = by_id["harbor-google"]
     assert (harbor.account_ids, harbor.client_slug) == (("3333333331",), "citrus-kitchen")
     assert {c.slug: c.currency for c in config.clients} == {

@@ -1,6 +1,7 @@
 -- Google Ads customers that hold ads (managers / MCCs excluded: they only reach other
 -- customers), mapped to their tenant through the connection that reached them:
--- workspace from config.connections, client from the connection when it names one, else null
+-- workspace from config.connections; client from the connection's account_clients, else the
+-- connection's own client, else null
 -- (e.g. a customer discovered under an MCC connection that is not tied to a client).
 -- Left join on purpose: a customer whose connection is no longer configured keeps its rows,
 -- with a null workspace_slug that the not_null tests report.
@@ -19,6 +20,12 @@ connections as (
 
 ),
 
+account_clients as (
+
+    select * from {{ ref('stg_metrics_config__connection_account_clients') }}
+
+),
+
 joined as (
 
     select
@@ -32,7 +39,8 @@ joined as (
         customers.manager_customer_id,
         customers.connection_id,
         connections.workspace_slug,
-        connections.client_slug,
+        -- the account's own client when the connection names one per account, else the connection's
+        coalesce(account_clients.client_slug, connections.client_slug) as client_slug,
         customers.currency,
         customers.timezone,
         customers.customer_status,
@@ -42,6 +50,10 @@ joined as (
 
     left join connections
         on connections.connection_id = customers.connection_id
+
+    left join account_clients
+        on account_clients.connection_id = customers.connection_id
+        and account_clients.account_id = customers.customer_id::text
 
     where not customers.is_manager
 
