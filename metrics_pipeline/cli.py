@@ -159,6 +159,7 @@ def _progress_logger():
 
 
 def print_run_report(url: str, run_id: str) -> None:
+    """What this run landed, per source and status, and every file or account that failed."""
     with warehouse.connect(url) as conn:
         by_status = conn.execute(
             "select source, status, count(*), sum(records_loaded), sum(records_rejected) "
@@ -170,6 +171,16 @@ def print_run_report(url: str, run_id: str) -> None:
             "where run_id = %s and status in ('failed', 'partial') order by partition_key, target",
             (run_id,),
         ).fetchall()
+    print("\nlanding (this run)")
+    _print_table(["source", "status", "attempts", "rows landed", "rows quarantined"], by_status)
+    for target, status, message in problems:
+        detail = message if message.startswith(target) else f"{target}: {message}"
+        print(f"  {status.upper()} {detail}")
+
+
+def print_marts_report(url: str) -> None:
+    """Row counts of the marts, the monthly client summaries and the P&L per ad account."""
+    with warehouse.connect(url) as conn:
         counts = [
             (table, conn.execute(f"select count(*) from marts.{table}").fetchone()[0])
             for table in MART_TABLES
@@ -180,20 +191,16 @@ def print_run_report(url: str, run_id: str) -> None:
             if _table_exists(conn, "marts", "monthly_summaries")
             else []
         )
-    print("\nlanding (this run)")
-    _print_table(["source", "status", "attempts", "rows landed", "rows quarantined"], by_status)
-    for target, status, message in problems:
-        detail = message if message.startswith(target) else f"{target}: {message}"
-        print(f"  {status.upper()} {detail}")
     if counts:
         print("\nmarts")
         _print_table(["table", "rows"], counts)
     if headline:
-        print("\nmonthly summaries (spend and revenue in each client's currency)")
+        print("\nmonthly media-partner summaries (spend and revenue in each client's currency)")
         _print_table(
             ["month", "client", "cur", "spend", "revenue", "ROAS", "top campaign by spend"],
             headline,
         )
+    print_pnl_report(url)
 
 
 def _table_exists(conn, schema: str, table: str) -> bool:
@@ -223,12 +230,16 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     prepare_environment()
-    return 0 if run_range(args.start, args.end) else 1
+    ok = run_range(args.start, args.end)
+    print_marts_report(warehouse.database_url())
+    return 0 if ok else 1
 
 
 def cmd_intraday(args: argparse.Namespace) -> int:
     prepare_environment()
-    return 0 if run_intraday() else 1
+    ok = run_intraday()
+    print_pnl_report(warehouse.database_url())
+    return 0 if ok else 1
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -282,7 +293,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         ok = run_range(start, end) and ok
         print("\n== 3. an intraday capture of today")
         ok = run_intraday() and ok
-        print_pnl_report(warehouse.database_url())
+        print_marts_report(warehouse.database_url())
     print("\nnext: `make dev` opens the Dagster UI on this instance; `metrics-pipeline status` lists every attempt")
     return 0 if ok else 1
 
@@ -293,8 +304,12 @@ def print_pnl_report(url: str) -> None:
             return
         accounts = conn.execute(read_sql(SQL_DIR, "pnl_by_account")).fetchall()
         drift = conn.execute(read_sql(SQL_DIR, "pnl_restatements")).fetchall()
+        today = conn.execute(read_sql(SQL_DIR, "pnl_snapshot_by_account")).fetchall()
     print("\nP&L, closed days, per ad account (account currency; reporting currency after the slash)")
     _print_table(["platform", "account", "client", "cur", "days", "spend", "revenue", "ROAS", "spend (rep.)"], accounts)
+    if today:
+        print("\nP&L snapshot: today so far, per ad account (latest intraday capture)")
+        _print_table(["platform", "account", "day", "cur", "spend", "revenue", "captured"], today)
     if drift:
         print("\nrestated days: what the EOD P&L first said, and what it says now")
         _print_table(["platform", "account", "day", "first spend", "spend now", "drift"], drift)

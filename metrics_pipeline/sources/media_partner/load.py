@@ -207,7 +207,7 @@ def _fail_attempts(url: str, attempts: list[_Attempt], message: str) -> None:
 
 def _describe(partition_key: str, outcome: FileOutcome) -> str:
     if outcome.status == "failed":
-        return f"{partition_key}: FAILED {outcome.file}: {outcome.message}"
+        return f"{partition_key}: FAILED {outcome.message}"  # the message names the file
     text = f"{partition_key}: {outcome.file}: {outcome.loaded} rows landed"
     if outcome.rejected:
         text += f", {outcome.rejected} quarantined ({outcome.message})"
