@@ -73,6 +73,7 @@ from google.ads.googleads.v26.services.types.google_ads_service import (
     SearchGoogleAdsStreamResponse,
 )
 
+from metrics_pipeline.sandbox.faults import FaultQueue
 from metrics_pipeline.sandbox.google_ads_world import (
     Ad,
     AdDayMetrics,
@@ -806,7 +807,7 @@ def _sandbox_tls() -> _Tls:
 # --------------------------------------------------------------------------- #
 
 
-class GoogleAdsSandboxServer:
+class GoogleAdsSandboxServer(FaultQueue):
     """GoogleAdsService/SearchStream over TLS plus an OAuth token endpoint, on loopback."""
 
     def __init__(
@@ -904,19 +905,6 @@ class GoogleAdsSandboxServer:
         return environment
 
     # ---- knobs for tests -------------------------------------------------- #
-
-    def queue_fault(self, *faults: Fault) -> None:
-        with self._lock:
-            self._faults.extend(faults)
-
-    def clear_faults(self) -> None:
-        with self._lock:
-            self._faults.clear()
-
-    @property
-    def pending_faults(self) -> tuple[Fault, ...]:
-        with self._lock:
-            return tuple(self._faults)
 
     def revoke_refresh_token(self, prefix: str) -> None:
         """The user revoked the connection's access: refresh answers invalid_grant, access tokens die."""

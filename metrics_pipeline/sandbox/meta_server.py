@@ -40,6 +40,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from metrics_pipeline.sandbox.faults import FaultQueue
 from metrics_pipeline.sandbox.meta_world import END, AdDay, MetaAd, MetaWorld
 
 # The version facebook-business 26.0.3 puts in every path (FacebookAdsApi.API_VERSION).
@@ -160,7 +161,7 @@ class _InsightsQuery:
     filters: tuple[tuple[str, str, tuple[str, ...]], ...]  # (field, operator, values)
 
 
-class MetaSandboxServer:
+class MetaSandboxServer(FaultQueue):
     """The Graph API stand-in on `host`, on a free port unless `port` is given."""
 
     def __init__(
@@ -243,19 +244,6 @@ class MetaSandboxServer:
     def as_of(self, value: date) -> None:
         with self._lock:
             self._as_of = value
-
-    def queue_fault(self, *faults: Fault) -> None:
-        with self._lock:
-            self._faults.extend(faults)
-
-    def clear_faults(self) -> None:
-        with self._lock:
-            self._faults.clear()
-
-    @property
-    def pending_faults(self) -> tuple[Fault, ...]:
-        with self._lock:
-            return tuple(self._faults)
 
     def expire_token(self, token: str) -> None:
         with self._lock:

@@ -134,11 +134,36 @@ def sync_google_ads(
 def _sync_connection(
     url: str, connection: Connection, days: list[date], *, run_id: str, log: Log, now: datetime
 ) -> list[AccountOutcome]:
-    partition_keys = [day.isoformat() for day in days]
+    return _for_each_reachable_account(
+        url, connection, source=SOURCE, partition_keys=[day.isoformat() for day in days], run_id=run_id, log=log,
+        now=now, land_manager=True,
+        per_account=lambda session, account, fail: [
+            _sync_account(url, session, account, days, run_id=run_id, log=log, now=now)
+        ],
+    )
+
+
+def _for_each_reachable_account(
+    url: str,
+    connection: Connection,
+    *,
+    source: str,
+    partition_keys: list[str],
+    run_id: str,
+    log: Log,
+    now: datetime,
+    land_manager: bool,
+    per_account: Callable[..., list[AccountOutcome]],
+) -> list[AccountOutcome]:
+    """Open the connection's session, find its accounts, and run `per_account` on each.
+
+    Failing to authenticate or to discover the accounts is recorded against every account it
+    stopped (the configured ones, or the manager), so each attempt still has its log row.
+    """
 
     def fail(customer_ids: Sequence[str], exc: BaseException) -> list[AccountOutcome]:
         return [
-            _record_failure(url, connection, cid, exc, source=SOURCE, partition_keys=partition_keys, run_id=run_id,
+            _record_failure(url, connection, cid, exc, source=source, partition_keys=partition_keys, run_id=run_id,
                             log=log)
             for cid in customer_ids
         ]
@@ -149,10 +174,13 @@ def _sync_connection(
         return fail(_configured_targets(connection), exc)
     with session:
         try:
-            accounts = _reachable_accounts(url, session, run_id=run_id, now=now, land_manager=True)
+            accounts = _reachable_accounts(url, session, run_id=run_id, now=now, land_manager=land_manager)
         except ACCOUNT_FAILURES as exc:
             return fail([connection.manager_customer_id or ""], exc)
-        return [_sync_account(url, session, account, days, run_id=run_id, log=log, now=now) for account in accounts]
+        outcomes: list[AccountOutcome] = []
+        for account in accounts:
+            outcomes.extend(per_account(session, account, fail))
+        return outcomes
 
 
 def _sync_account(
@@ -268,34 +296,19 @@ def snapshot_google_ads_today(
 def _snapshot_connection(
     url: str, connection: Connection, *, captured_at: datetime, run_id: str, log: Log
 ) -> list[AccountOutcome]:
-    # Before a customer's time zone is known, a failure is logged under the UTC day.
-    utc_day = [captured_at.astimezone(timezone.utc).date().isoformat()]
-
-    def fail(customer_ids: Sequence[str], exc: BaseException) -> list[AccountOutcome]:
-        return [
-            _record_failure(url, connection, cid, exc, source=INTRADAY_SOURCE, partition_keys=utc_day, run_id=run_id,
-                            log=log)
-            for cid in customer_ids
-        ]
-
-    try:
-        session = _open_session(connection, log)
-    except ACCOUNT_FAILURES as exc:
-        return fail(_configured_targets(connection), exc)
-    with session:
+    def snapshot(session: GoogleAdsSession, account, fail) -> list[AccountOutcome]:
         try:
-            accounts = _reachable_accounts(url, session, run_id=run_id, now=captured_at, land_manager=False)
+            profile = fetch_profile(session, account.customer_id)
         except ACCOUNT_FAILURES as exc:
-            return fail([connection.manager_customer_id or ""], exc)
-        outcomes = []
-        for account in accounts:
-            try:
-                profile = fetch_profile(session, account.customer_id)
-            except ACCOUNT_FAILURES as exc:
-                outcomes.extend(fail([account.customer_id], exc))
-                continue
-            outcomes.append(_snapshot_account(url, session, profile, captured_at=captured_at, run_id=run_id, log=log))
-        return outcomes
+            return fail([account.customer_id], exc)
+        return [_snapshot_account(url, session, profile, captured_at=captured_at, run_id=run_id, log=log)]
+
+    return _for_each_reachable_account(
+        url, connection, source=INTRADAY_SOURCE,
+        # Before a customer's time zone is known, a failure is logged under the UTC day.
+        partition_keys=[captured_at.astimezone(timezone.utc).date().isoformat()],
+        run_id=run_id, log=log, now=captured_at, land_manager=False, per_account=snapshot,
+    )
 
 
 def _snapshot_account(
