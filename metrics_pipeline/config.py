@@ -53,18 +53,22 @@ class Client:
     currency: str
     timezone: str
     cpm_rates: tuple[CpmRate, ...]  # sorted by effective_from
+    pixel_site_id: str | None = None  # the `site_id` the client's pixel events carry
 
     def cpm_in_force(self, day: date) -> Decimal | None:
         return cpm_in_force(self.cpm_rates, day)
 
 
-PROVIDERS = ("google_ads", "meta")
-DEFAULT_LOOKBACK_DAYS = {"google_ads": 14, "meta": 28}  # conversion window / restatement window
+PROVIDERS = ("google_ads", "meta", "shopify")
+# Google's conversion window, Meta's restatement window, Shopify's refund look-back.
+DEFAULT_LOOKBACK_DAYS = {"google_ads": 14, "meta": 28, "shopify": 30}
 CREDENTIAL_VARIABLES = {
     # <credentials_env_prefix>_<NAME>; values never leave the environment except to the SDK.
     "google_ads": ("DEVELOPER_TOKEN", "CLIENT_ID", "CLIENT_SECRET", "REFRESH_TOKEN"),
     "meta": ("ACCESS_TOKEN",),
+    "shopify": ("ACCESS_TOKEN",),
 }
+_SHOP_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
 _GOOGLE_CUSTOMER_ID = re.compile(r"^\d{3}-?\d{3}-?\d{4}$")
 _META_ACCOUNT_ID = re.compile(r"^(act_)?\d+$")
 _ENV_PREFIX = re.compile(r"^[A-Z][A-Z0-9_]*$")
@@ -82,6 +86,7 @@ class Connection:
     sync_frequency: str  # daily | hourly
     lookback_days: int
     credentials_env_prefix: str
+    shop_domain: str | None = None  # Shopify only: <shop>.myshopify.com
     # Account id -> client slug, for connections that reach several clients' accounts.
     account_clients: tuple[tuple[str, str], ...] = ()
     attribution_windows: tuple[str, ...] = ()  # Meta only
@@ -113,12 +118,26 @@ class FxRate:
 
 
 @dataclass(frozen=True)
+class AttributionSettings:
+    lookback_days: int = 30  # touches older than this before a conversion do not count
+    position_based_first: Decimal = Decimal("0.4")
+    position_based_last: Decimal = Decimal("0.4")
+    time_decay_half_life_days: Decimal = Decimal("7")
+    journey_inactivity_days: int = 7  # a journey with no event for this long and no order is abandoned
+    pnl_model: str = "last_touch"  # the model whose revenue the P&L shows
+
+
+ATTRIBUTION_MODELS = ("first_touch", "last_touch", "linear", "position_based", "time_decay")
+
+
+@dataclass(frozen=True)
 class Workspace:
     slug: str
     name: str
     clients: tuple[Client, ...]
     reporting_currency: str | None = None
     connections: tuple[Connection, ...] = ()
+    attribution: AttributionSettings = AttributionSettings()
 
 
 @dataclass(frozen=True)
@@ -204,7 +223,9 @@ def _parse_workspace(raw: Any, key: str, problems: list[str]) -> Workspace:
     if not isinstance(raw, dict):
         problems.append(f"{key}: must be a mapping")
         return Workspace("", "", ())
-    _reject_unknown_keys(raw, {"slug", "name", "clients", "reporting_currency", "connections"}, key, problems)
+    _reject_unknown_keys(
+        raw, {"slug", "name", "clients", "reporting_currency", "connections", "attribution"}, key, problems
+    )
     slug = _slug(raw, key, problems)
     name = _text(raw, "name", key, problems)
     reporting_currency = raw.get("reporting_currency")
@@ -227,12 +248,59 @@ def _parse_workspace(raw: Any, key: str, problems: list[str]) -> Workspace:
         _parse_connection(raw_connection, f"{key}.connections[{i}]", slug, client_slugs, problems)
         for i, raw_connection in enumerate(raw_connections)
     )
+    attribution = _parse_attribution(raw.get("attribution", {}), f"{key}.attribution", problems)
     return Workspace(
         slug=slug,
         name=name,
         clients=clients,
         reporting_currency=str(reporting_currency) if reporting_currency else None,
         connections=connections,
+        attribution=attribution,
+    )
+
+
+def _parse_attribution(raw: Any, key: str, problems: list[str]) -> AttributionSettings:
+    if not isinstance(raw, dict):
+        problems.append(f"{key}: must be a mapping")
+        return AttributionSettings()
+    allowed = {"lookback_days", "position_based", "time_decay_half_life_days", "journey_inactivity_days", "pnl_model"}
+    _reject_unknown_keys(raw, allowed, key, problems)
+    defaults = AttributionSettings()
+
+    def whole_days(field: str, default: int) -> int:
+        value = raw.get(field, default)
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 365:
+            problems.append(f"{key}.{field}: must be a whole number of days from 1 to 365 (got {value!r})")
+            return default
+        return value
+
+    position = raw.get("position_based", {})
+    if not isinstance(position, dict):
+        problems.append(f"{key}.position_based: must be a mapping with first and last")
+        position = {}
+    _reject_unknown_keys(position, {"first", "last"}, f"{key}.position_based", problems)
+    first = _non_negative_decimal(position.get("first", "0.4"), f"{key}.position_based.first", problems)
+    last = _non_negative_decimal(position.get("last", "0.4"), f"{key}.position_based.last", problems)
+    if first is not None and last is not None and first + last > 1:
+        problems.append(f"{key}.position_based: first + last must be at most 1 (got {first + last})")
+        first = last = None
+    half_life = _non_negative_decimal(
+        raw.get("time_decay_half_life_days", "7"), f"{key}.time_decay_half_life_days", problems
+    )
+    if half_life is not None and half_life == 0:
+        problems.append(f"{key}.time_decay_half_life_days: must be more than zero")
+        half_life = None
+    model = raw.get("pnl_model", defaults.pnl_model)
+    if model not in ATTRIBUTION_MODELS:
+        problems.append(f"{key}.pnl_model: must be one of {', '.join(ATTRIBUTION_MODELS)} (got {model!r})")
+        model = defaults.pnl_model
+    return AttributionSettings(
+        lookback_days=whole_days("lookback_days", defaults.lookback_days),
+        position_based_first=first if first is not None else defaults.position_based_first,
+        position_based_last=last if last is not None else defaults.position_based_last,
+        time_decay_half_life_days=half_life if half_life is not None else defaults.time_decay_half_life_days,
+        journey_inactivity_days=whole_days("journey_inactivity_days", defaults.journey_inactivity_days),
+        pnl_model=model,
     )
 
 
@@ -243,6 +311,7 @@ _CONNECTION_KEYS = {
     },
     "google_ads": {"manager_customer_id", "customer_ids"},
     "meta": {"ad_account_ids", "attribution_windows", "purchase_action_types", "lead_action_types"},
+    "shopify": {"shop_domain"},
 }
 
 
@@ -294,6 +363,13 @@ def _parse_connection(
                 problems.append(f"{key}.manager_customer_id: not a customer id like 123-456-7890 (got {raw_manager!r})")
         if not account_ids and manager is None:
             problems.append(f"{key}: a google_ads connection needs manager_customer_id or customer_ids")
+    elif provider == "shopify":
+        shop_domain = str(raw.get("shop_domain", ""))
+        if not _SHOP_DOMAIN.match(shop_domain):
+            problems.append(f"{key}.shop_domain: required, like acme.myshopify.com (got {shop_domain!r})")
+        elif client_slug is None:
+            problems.append(f"{key}.client: a shopify connection belongs to one client")
+        account_ids.append(shop_domain)
     else:
         for i, value in enumerate(_string_list(raw, "ad_account_ids", key, problems)):
             if _META_ACCOUNT_ID.match(value):
@@ -327,6 +403,7 @@ def _parse_connection(
         sync_frequency=sync_frequency,
         lookback_days=lookback_days,
         credentials_env_prefix=prefix,
+        shop_domain=account_ids[0] if provider == "shopify" and account_ids else None,
         account_clients=tuple(sorted(account_clients)),
         attribution_windows=tuple(_string_list(raw, "attribution_windows", key, problems))
         or (("7d_click", "1d_view") if provider == "meta" else ()),
@@ -377,7 +454,7 @@ def _parse_client(raw: Any, key: str, workspace_slug: str, problems: list[str]) 
     if not isinstance(raw, dict):
         problems.append(f"{key}: must be a mapping")
         return Client("", "", workspace_slug, "", "", ())
-    _reject_unknown_keys(raw, {"slug", "name", "currency", "timezone", "media_partner"}, key, problems)
+    _reject_unknown_keys(raw, {"slug", "name", "currency", "timezone", "media_partner", "pixel_site_id"}, key, problems)
     slug = _slug(raw, key, problems)
     name = _text(raw, "name", key, problems)
     currency = str(raw.get("currency", "USD"))
@@ -392,7 +469,11 @@ def _parse_client(raw: Any, key: str, workspace_slug: str, problems: list[str]) 
     media_partner = raw.get("media_partner")
     if media_partner is not None:
         cpm_rates = _parse_media_partner(media_partner, f"{key}.media_partner", problems)
-    return Client(slug, name, workspace_slug, currency, timezone, cpm_rates)
+    pixel_site_id = raw.get("pixel_site_id")
+    if pixel_site_id is not None and not (isinstance(pixel_site_id, str) and pixel_site_id.strip()):
+        problems.append(f"{key}.pixel_site_id: must be a non-empty string")
+        pixel_site_id = None
+    return Client(slug, name, workspace_slug, currency, timezone, cpm_rates, pixel_site_id)
 
 
 def _parse_media_partner(raw: Any, key: str, problems: list[str]) -> tuple[CpmRate, ...]:

@@ -21,6 +21,7 @@ class ConfigTables:
     connections: pl.DataFrame
     connection_account_clients: pl.DataFrame
     fx_rates: pl.DataFrame
+    attribution_settings: pl.DataFrame
 
     def frames(self) -> dict[str, pl.DataFrame]:
         return {
@@ -30,6 +31,7 @@ class ConfigTables:
             "connections": self.connections,
             "connection_account_clients": self.connection_account_clients,
             "fx_rates": self.fx_rates,
+            "attribution_settings": self.attribution_settings,
         }
 
     def row_counts(self) -> dict[str, int]:
@@ -54,12 +56,13 @@ def config_tables(config: PipelineConfig) -> ConfigTables:
                 "client_name": c.name,
                 "currency": c.currency,
                 "timezone": c.timezone,
+                "pixel_site_id": c.pixel_site_id,
             }
             for c in config.clients
         ],
         schema={
             column: pl.String
-            for column in ("client_slug", "workspace_slug", "client_name", "currency", "timezone")
+            for column in ("client_slug", "workspace_slug", "client_name", "currency", "timezone", "pixel_site_id")
         },
     )
     rates = pl.DataFrame(
@@ -108,7 +111,26 @@ def config_tables(config: PipelineConfig) -> ConfigTables:
         ],
         schema={"from_currency": pl.String, "to_currency": pl.String, "effective_from": pl.Date, "rate": pl.String},
     )
-    return ConfigTables(workspaces, clients, rates, connections, account_clients, fx_rates)
+    attribution = pl.DataFrame(
+        [
+            {
+                "workspace_slug": w.slug,
+                "lookback_days": w.attribution.lookback_days,
+                "position_based_first": str(w.attribution.position_based_first),
+                "position_based_last": str(w.attribution.position_based_last),
+                "time_decay_half_life_days": str(w.attribution.time_decay_half_life_days),
+                "journey_inactivity_days": w.attribution.journey_inactivity_days,
+                "pnl_model": w.attribution.pnl_model,
+            }
+            for w in config.workspaces
+        ],
+        schema={
+            "workspace_slug": pl.String, "lookback_days": pl.Int32, "position_based_first": pl.String,
+            "position_based_last": pl.String, "time_decay_half_life_days": pl.String,
+            "journey_inactivity_days": pl.Int32, "pnl_model": pl.String,
+        },
+    )
+    return ConfigTables(workspaces, clients, rates, connections, account_clients, fx_rates, attribution)
 
 
 def sync_config_tables(conn: psycopg.Connection, config: PipelineConfig) -> ConfigTables:

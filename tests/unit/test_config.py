@@ -110,7 +110,7 @@ def test_config_tables_keep_cpm_as_exact_text(tmp_path):
     tables = config_tables(load_config(write(tmp_path, VALID)))
     assert tables.row_counts() == {
         "workspaces": 2, "clients": 1, "media_partner_cpm_rates": 2, "connections": 0,
-        "connection_account_clients": 0, "fx_rates": 0,
+        "connection_account_clients": 0, "fx_rates": 0, "attribution_settings": 2,
     }
     assert tables.media_partner_cpm_rates["cpm"].to_list() == ["12.5", "14.00"]
 
