@@ -203,6 +203,14 @@ def print_marts_report(url: str) -> None:
     print_pnl_report(url)
 
 
+def _column_exists(conn, schema: str, table: str, column: str) -> bool:
+    return conn.execute(
+        "select exists (select 1 from information_schema.columns "
+        "where table_schema = %s and table_name = %s and column_name = %s)",
+        (schema, table, column),
+    ).fetchone()[0]
+
+
 def _table_exists(conn, schema: str, table: str) -> bool:
     return conn.execute("select to_regclass(%s) is not null", (f"{schema}.{table}",)).fetchone()[0]
 
@@ -280,14 +288,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(
             "broken on purpose: a malformed row in "
             f"{world.malformed_row.relative_key} (row {world.malformed_row.row_number}), a wrong header in "
-            f"{world.wrong_header_file.relative_key}, one rate limit and one server error per API, "
-            f"and Meta restating {RESTATED_DAY} a week later"
+            f"{world.wrong_header_file.relative_key}, a bad pixel line and a duplicate event, one rate limit "
+            f"and one server error per API, Meta restating {RESTATED_DAY} a week later, a Shopify refund and "
+            "a product cost change"
         )
         first_pass_end = RESTATED_FROM - timedelta(days=1)
-        sandbox.meta.as_of = first_pass_end
+        sandbox.set_platform_clock(first_pass_end)
         print(f"\n== 1. history as the platforms reported it by {first_pass_end}")
         ok = run_range(ADS_START, first_pass_end)
-        sandbox.meta.as_of = date.today()
+        sandbox.set_platform_clock(date.today())
         start, end = nightly_range(ADS_END, restatement_window_days(), ADS_START)
         print(f"\n== 2. the nightly run on {end + timedelta(days=1)}: re-land the restatement window {start} .. {end}")
         ok = run_range(start, end) and ok
@@ -304,9 +313,20 @@ def print_pnl_report(url: str) -> None:
             return
         accounts = conn.execute(read_sql(SQL_DIR, "pnl_by_account")).fetchall()
         drift = conn.execute(read_sql(SQL_DIR, "pnl_restatements")).fetchall()
+        campaigns = (
+            conn.execute(read_sql(SQL_DIR, "pnl_profit_by_campaign")).fetchall()
+            if _column_exists(conn, "marts", "fct_pnl_daily", "poas")
+            else []
+        )
         today = conn.execute(read_sql(SQL_DIR, "pnl_snapshot_by_account")).fetchall()
     print("\nP&L, closed days, per ad account (account currency; reporting currency after the slash)")
     _print_table(["platform", "account", "client", "cur", "days", "spend", "revenue", "ROAS", "spend (rep.)"], accounts)
+    if campaigns:
+        print("\nprofit per campaign, closed days (attributed with each workspace's P&L model; top 12 by spend)")
+        _print_table(
+            ["platform", "campaign", "cur", "spend", "attributed rev.", "COGS", "gross profit", "ROAS", "POAS"],
+            campaigns,
+        )
     if today:
         print("\nP&L snapshot: today so far, per ad account (latest intraday capture)")
         _print_table(["platform", "account", "day", "cur", "spend", "revenue", "captured"], today)

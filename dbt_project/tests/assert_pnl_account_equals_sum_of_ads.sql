@@ -7,12 +7,16 @@
 -- impressions, clicks, conversions, platform_revenue, the reporting-currency figures and
 -- the first_reported_* figures (null on both sides when the day has no first report).
 -- Returns one row per (kind, account, day) that disagrees, including rows on one side only.
+-- Rows that exist only to carry first-party attributed revenue (has_platform_metrics = false:
+-- no platform metrics and no first report that day, spend etc. 0) are left out on both sides;
+-- the attributed figures have their own check, assert_pnl_attributed_revenue_rolls_up_to_accounts.
 
 with
 
 pnl as (
 
     select * from {{ ref('fct_pnl_daily') }}
+    where has_platform_metrics
 
 ),
 

@@ -13,15 +13,19 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from metrics_pipeline.sandbox.commerce_world import CommerceWorld, build_commerce_world
 from metrics_pipeline.sandbox.google_ads_server import GoogleAdsSandboxServer
 from metrics_pipeline.sandbox.google_ads_world import GoogleAdsWorld, build_google_ads_world
 from metrics_pipeline.sandbox.meta_server import MetaSandboxServer
 from metrics_pipeline.sandbox.meta_world import MetaWorld, build_meta_world
 from metrics_pipeline.sandbox.s3 import SANDBOX_PREFIX, SandboxS3
+from metrics_pipeline.sandbox.shopify_server import ShopifySandboxServer
 from metrics_pipeline.sandbox.world import SandboxWorld, build_world
 
 # The sandbox compresses time: a rate limit that asks for a minute is retried in a blink.
 SANDBOX_RETRY_BASE_DELAY = "0.05"
+# A fixed, public key: sandbox data is synthetic. Real deployments set their own secret.
+SANDBOX_PII_KEY = "sandbox-pii-key-not-a-secret"
 
 
 @dataclass(frozen=True)
@@ -29,16 +33,25 @@ class SandboxSession:
     world: SandboxWorld
     google_ads_world: GoogleAdsWorld
     meta_world: MetaWorld
+    commerce_world: CommerceWorld
     s3: SandboxS3
     google_ads: GoogleAdsSandboxServer
     meta: MetaSandboxServer
+    shopify: ShopifySandboxServer
     exports_uri: str
+
+    def set_platform_clock(self, as_of: date) -> None:
+        """What Meta and Shopify answer depends on their clock: restatements, new orders, refunds."""
+        self.meta.as_of = as_of
+        self.shopify.as_of = as_of
 
     def environment(self) -> dict[str, str]:
         return {
             **self.s3.environment(),
             **self.google_ads.environment(),
             **self.meta.environment(),
+            **self.shopify.environment(),
+            "METRICS_PII_KEY": os.environ.get("METRICS_PII_KEY") or SANDBOX_PII_KEY,
             "METRICS_CONFIG": str(self.world.config_path),
             "METRICS_EXPORTS_URI": self.exports_uri,
             "METRICS_RETRY_BASE_DELAY": SANDBOX_RETRY_BASE_DELAY,
@@ -48,7 +61,7 @@ class SandboxSession:
         return (
             f"sandbox: {len(self.world.client_slugs)} clients; partner exports {self.world.start} .. "
             f"{self.world.end} at {self.exports_uri}; Google Ads gRPC at {self.google_ads.endpoint}; "
-            f"Meta Graph API at {self.meta.base_url}"
+            f"Meta Graph API at {self.meta.base_url}; Shopify GraphQL at {self.shopify.base_url}"
         )
 
 
@@ -60,20 +73,25 @@ def sandbox_session(root: Path, *, exports_prefix: str = SANDBOX_PREFIX, set_env
     """
     world = build_world(root)
     saved = dict(os.environ)
-    with SandboxS3() as s3, GoogleAdsSandboxServer(build_google_ads_world()) as google_ads, \
-            MetaSandboxServer(build_meta_world()) as meta:
+    google_ads_world, meta_world = build_google_ads_world(), build_meta_world()
+    commerce_world = build_commerce_world(google_world=google_ads_world, meta_world=meta_world)
+    with SandboxS3() as s3, GoogleAdsSandboxServer(google_ads_world) as google_ads, \
+            MetaSandboxServer(meta_world) as meta, \
+            ShopifySandboxServer(commerce_world, clock_scale=float(SANDBOX_RETRY_BASE_DELAY)) as shopify:
         s3.upload_tree(world.exports_dir, prefix=exports_prefix)
         session = SandboxSession(
             world=world,
             google_ads_world=google_ads.world,
             meta_world=meta.world,
+            commerce_world=commerce_world,
             s3=s3,
             google_ads=google_ads,
             meta=meta,
+            shopify=shopify,
             exports_uri=s3.exports_uri(prefix=exports_prefix),
         )
-        # Meta answers for days up to its clock; run it at today so intraday captures see today.
-        meta.as_of = max(meta.as_of, date.today())
+        # Meta and Shopify answer up to their clock; run them at today so intraday sees today.
+        session.set_platform_clock(max(meta.as_of, date.today()))
         if set_environ:
             os.environ.update(session.environment())
         try:

@@ -537,13 +537,16 @@ def _fx_rates_document() -> list[dict]:
     ]
 
 
-def _ad_platform_connections() -> dict[str, list[dict]]:
-    """The Google Ads and Meta connections of the sandbox's ad worlds, per workspace."""
+def _platform_connections() -> dict[str, list[dict]]:
+    """The Google Ads, Meta and Shopify connections of the sandbox's other worlds, per workspace."""
+    from metrics_pipeline.sandbox.commerce_world import build_commerce_world
     from metrics_pipeline.sandbox.google_ads_world import build_google_ads_world
     from metrics_pipeline.sandbox.meta_world import build_meta_world
 
+    google_ads, meta = build_google_ads_world(), build_meta_world()
+    commerce = build_commerce_world(google_world=google_ads, meta_world=meta)
     merged: dict[str, list[dict]] = {}
-    for platform_world in (build_google_ads_world(), build_meta_world()):
+    for platform_world in (google_ads, meta, commerce):
         for workspace_slug, entries in platform_world.connections_config().items():
             merged.setdefault(workspace_slug, []).extend(entries)
     return merged
@@ -551,7 +554,10 @@ def _ad_platform_connections() -> dict[str, list[dict]]:
 
 def _config_document(start: date, cpm_changes: Sequence[CpmChange]) -> dict:
     change_by_client = {change.client_slug: change for change in cpm_changes}
-    connections = _ad_platform_connections()
+    connections = _platform_connections()
+    from metrics_pipeline.sandbox.commerce_world import pixel_site_ids
+
+    site_ids = pixel_site_ids()
 
     def cpm_rates(profile: _ClientProfile) -> list[dict]:
         # Contracts start on the 1st of the month, which is never after `start`.
@@ -575,6 +581,7 @@ def _config_document(start: date, cpm_changes: Sequence[CpmChange]) -> dict:
                         "currency": profile.currency,
                         "timezone": profile.timezone,
                         "media_partner": {"cpm_rates": cpm_rates(profile)},
+                        **({"pixel_site_id": site_ids[profile.slug]} if profile.slug in site_ids else {}),
                     }
                     for profile in _CLIENTS
                     if profile.workspace_slug == workspace_slug
@@ -625,6 +632,9 @@ def build_world(
 
     config_path.parent.mkdir(parents=True, exist_ok=True)
     config_path.write_bytes(_render_config(_config_document(start, cpm_changes), seed))
+    from metrics_pipeline.sandbox.commerce_world import write_pixel_exports
+
+    write_pixel_exports(exports_dir)
 
     return SandboxWorld(
         root=root,

@@ -17,6 +17,24 @@
 -- every run, so the eod / snapshot split follows the clock: intraday runs must rebuild it.
 --
 -- Money, FX and ratios as in fct_ad_entity_daily. Primary key (kind, entity_id, metric_date).
+--
+-- First-party attribution (eod rows only; null on snapshot rows): the workspace's pnl_model
+-- (config.attribution_settings, default last_touch) links of fct_attribution_links whose touch
+-- resolved to an entity, added to that entity and every ancestor (dim_ad_entity_ancestors),
+-- dated by the order's date (the shop's local day) - an order is credited on the day it was
+-- placed, whatever day the click was:
+--   attributed_orders    sum of weights (fractional orders)
+--   attributed_revenue   sum of attributed_revenue (order net revenue x weight)
+--   cogs                 sum of attributed_cogs;  gross_profit = attributed_revenue - cogs
+--   poas                 gross_profit / spend; attributed_roas = attributed_revenue / spend
+-- Converted from the shop's currency into the account's at the config.fx_rates rate in force
+-- on the order date (1 when equal; like the reporting currency, only the direct pair is
+-- used); a link with no rate is left out and assert_pnl_attributed_revenue_rolls_up_to_accounts
+-- fails naming it. An entity-day with attributed revenue but no platform metrics gets an eod
+-- row with spend etc. 0 (has_platform_metrics = false) so no attributed revenue is dropped.
+-- A touch resolved to a campaign (utm_id / fbclid / utm_campaign matches) counts on the
+-- campaign and above, not on any ad: an account's attributed figures are the sum of its ads'
+-- plus what was resolved above ad level.
 
 {{ config(indexes=[
     {'columns': ['kind', 'entity_id', 'metric_date']},
@@ -65,6 +83,18 @@ entity_today as (
 ancestors as (
 
     select entity_id, ancestor_entity_id from {{ ref('dim_ad_entity_ancestors') }}
+
+),
+
+fx_rate_periods as (
+
+    select * from {{ ref('int_metrics_config__fx_rate_periods') }}
+
+),
+
+attribution_settings as (
+
+    select workspace_slug, pnl_model from {{ ref('int_attribution__settings') }}
 
 ),
 
@@ -122,6 +152,65 @@ first_reported_rolled_up as (
 
 ),
 
+-- first-party attribution: the pnl_model's links, in the account's currency, per touch entity
+-- and order date, then rolled up to every ancestor
+attributed_links as (
+
+    select
+        links.entity_id,
+        links.order_date                                        as metric_date,
+        links.weight,
+        links.attributed_revenue * fx.rate                      as attributed_revenue,
+        links.attributed_cogs * fx.rate                         as attributed_cogs
+
+    from {{ ref('fct_attribution_links') }} as links
+
+    join attribution_settings
+        on  attribution_settings.workspace_slug = links.workspace_slug
+        and attribution_settings.pnl_model = links.model
+
+    join entities
+        on entities.entity_id = links.entity_id
+
+    join lateral (
+        select 1::numeric as rate
+        where links.currency = entities.currency
+        union all
+        select fx_rate_periods.rate
+        from fx_rate_periods
+        where links.currency <> entities.currency
+          and fx_rate_periods.from_currency = links.currency
+          and fx_rate_periods.to_currency = entities.currency
+          and fx_rate_periods.effective_from <= links.order_date
+          and (fx_rate_periods.effective_to is null
+               or links.order_date < fx_rate_periods.effective_to)
+    ) as fx on true
+
+),
+
+attributed_rolled_up as (
+
+    select
+        ancestors.ancestor_entity_id                            as entity_id,
+        attributed_links.metric_date,
+        sum(attributed_links.weight)                            as attributed_orders,
+        sum(attributed_links.attributed_revenue)                as attributed_revenue,
+        sum(attributed_links.attributed_cogs)                   as attributed_cogs
+
+    from attributed_links
+
+    join ancestors
+        on ancestors.entity_id = attributed_links.entity_id
+
+    join entity_today
+        on entity_today.entity_id = ancestors.ancestor_entity_id
+
+    where attributed_links.metric_date < entity_today.local_today
+
+    group by ancestors.ancestor_entity_id, attributed_links.metric_date
+
+),
+
 -- account-days for which the platform's first report was recorded
 first_reported_days as (
 
@@ -131,11 +220,19 @@ first_reported_days as (
 
 ),
 
-eod_keys as (
+platform_keys as (
 
     select entity_id, metric_date from daily
     union
     select entity_id, metric_date from first_reported_rolled_up
+
+),
+
+eod_keys as (
+
+    select entity_id, metric_date from platform_keys
+    union
+    select entity_id, metric_date from attributed_rolled_up
 
 ),
 
@@ -159,7 +256,12 @@ eod as (
         case when first_reported_days.account_entity_id is not null
              then coalesce(first_reported_rolled_up.first_reported_platform_revenue, 0) end
                                                                 as first_reported_platform_revenue,
-        null::timestamptz                                       as captured_at
+        null::timestamptz                                       as captured_at,
+        attribution_settings.pnl_model                          as attribution_model,
+        coalesce(attributed_rolled_up.attributed_orders, 0)     as attributed_orders,
+        coalesce(attributed_rolled_up.attributed_revenue, 0)    as attributed_revenue,
+        coalesce(attributed_rolled_up.attributed_cogs, 0)       as attributed_cogs,
+        platform_keys.entity_id is not null                     as has_platform_metrics
 
     from eod_keys
 
@@ -177,6 +279,17 @@ eod as (
     left join first_reported_days
         on  first_reported_days.account_entity_id = entities.account_entity_id
         and first_reported_days.metric_date = eod_keys.metric_date
+
+    left join attributed_rolled_up
+        on  attributed_rolled_up.entity_id = eod_keys.entity_id
+        and attributed_rolled_up.metric_date = eod_keys.metric_date
+
+    left join platform_keys
+        on  platform_keys.entity_id = eod_keys.entity_id
+        and platform_keys.metric_date = eod_keys.metric_date
+
+    left join attribution_settings
+        on attribution_settings.workspace_slug = entities.workspace_slug
 
 ),
 
@@ -196,7 +309,12 @@ snapshot as (
         null::numeric                                           as first_reported_spend,
         null::numeric                                           as first_reported_conversions,
         null::numeric                                           as first_reported_platform_revenue,
-        max(ad_metrics.captured_at)                             as captured_at
+        max(ad_metrics.captured_at)                             as captured_at,
+        null::text                                              as attribution_model,
+        null::numeric                                           as attributed_orders,
+        null::numeric                                           as attributed_revenue,
+        null::numeric                                           as attributed_cogs,
+        true                                                    as has_platform_metrics
 
     from ad_metrics
 
@@ -226,12 +344,6 @@ unioned as (
 workspaces as (
 
     select * from {{ ref('stg_metrics_config__workspaces') }}
-
-),
-
-fx_rate_periods as (
-
-    select * from {{ ref('int_metrics_config__fx_rate_periods') }}
 
 ),
 
@@ -319,7 +431,18 @@ final as (
         spend - first_reported_spend                                as spend_drift,
 
         captured_at,
-        (select as_of_at from as_of)                                as as_of_at
+        (select as_of_at from as_of)                                as as_of_at,
+
+        attribution_model,
+        attributed_orders,
+        attributed_revenue,
+        attributed_cogs                                             as cogs,
+        attributed_revenue - attributed_cogs                        as gross_profit,
+        {{ safe_divide('attributed_revenue', 'spend') }}            as attributed_roas,
+        {{ safe_divide('attributed_revenue - attributed_cogs', 'spend') }} as poas,
+        attributed_revenue * fx_rate                                as attributed_revenue_reporting,
+        (attributed_revenue - attributed_cogs) * fx_rate            as gross_profit_reporting,
+        has_platform_metrics
 
     from with_fx
 

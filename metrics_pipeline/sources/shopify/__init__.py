@@ -1,0 +1,10 @@
+"""Shopify: the Admin GraphQL API (plain HTTPS + JSON over `requests`) into raw_shopify.*.
+
+- client.py: the GraphQL client per shop (endpoint from METRICS_SHOPIFY_URL_TEMPLATE), query cost
+  and throttling, error classification for retries;
+- queries.py: the GraphQL documents the connector sends (pure text);
+- extract.py: shop, products, variants, orders (cursor pages, nested connections completed) and
+  the customers those orders touch;
+- landing.py, rows.py: pure parsing of landing URLs and shaping of the API's JSON into rows;
+- load.py: `sync_shopify`, one transaction per shop, incremental by `updated_at`.
+"""

@@ -1,0 +1,337 @@
+"""The Admin GraphQL client for one shop, its throttle arithmetic, and what its errors mean.
+
+Every call is a POST of `{"query", "variables"}` to
+`<METRICS_SHOPIFY_URL_TEMPLATE or https://{shop_domain}>/admin/api/<API_VERSION>/graphql.json`
+with the shop's access token in `X-Shopify-Access-Token`: exactly what runs against a real shop
+(the sandbox only changes the template).
+
+Shopify rate-limits GraphQL by query cost: each shop has a bucket of points (`maximumAvailable`)
+that refills at `restoreRate` a second; a query needs its *requested* cost available and is charged
+its *actual* cost. Every answer reports the bucket (`extensions.cost.throttleStatus`), so the
+client waits before a query when its last known cost is more than the bucket can hold by now, and
+when Shopify still answers THROTTLED it waits exactly as long as the bucket needs to refill.
+Transient failures (5xx, 429, dropped connections, an internal error) are retried with
+`metrics_pipeline.retry`; a rejected token (401, 403, ACCESS_DENIED) gives up at once.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from metrics_pipeline.config import ConfigError
+from metrics_pipeline.retry import BackoffPolicy, Decision, GiveUp, RetriesExhausted, Retry, call_with_retries
+
+# 2026-07: the first version with Order.checkoutToken, which ties pixel checkouts to orders.
+API_VERSION = "2026-07"
+URL_TEMPLATE_VARIABLE = "METRICS_SHOPIFY_URL_TEMPLATE"
+DEFAULT_URL_TEMPLATE = "https://{shop_domain}"
+TOKEN_HEADER = "X-Shopify-Access-Token"
+RETRY_BASE_DELAY_VARIABLE = "METRICS_RETRY_BASE_DELAY"
+MAX_THROTTLE_WAIT = 60.0  # seconds: a full bucket refills in 20 s on the slowest plan
+# Points asked for above a query's known cost before it is sent: the bucket Shopify reports is
+# rounded, and a wait computed to the exact point can land a hair short of it.
+THROTTLE_MARGIN = 1.0
+
+
+@dataclass(frozen=True)
+class ShopifySettings:
+    """How patient and how greedy the connector is."""
+
+    retry_policy: BackoffPolicy = field(
+        default_factory=lambda: BackoffPolicy(max_attempts=6, base_delay=1.0, max_delay=MAX_THROTTLE_WAIT)
+    )
+    time_scale: float = 1.0  # multiplies every throttle wait: the sandbox compresses time
+    timeout: float = 120.0
+    # Page sizes: a page of orders with these nested sizes costs ~810 of the 1000-point query limit.
+    orders_page: int = 5
+    line_items_page: int = 10
+    refunds_page: int = 3
+    refund_line_items_page: int = 5
+    more_line_items_page: int = 50  # follow-ups for orders with more lines than a page held
+    more_refunds: int = 30
+    products_page: int = 100
+    variants_page: int = 100
+    customers_page: int = 100
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> ShopifySettings:
+        """`METRICS_RETRY_BASE_DELAY` (seconds) scales every wait: tests and the sandbox set it tiny."""
+        environ = os.environ if environ is None else environ
+        raw = environ.get(RETRY_BASE_DELAY_VARIABLE, "").strip()
+        if not raw:
+            return cls()
+        base = float(raw)
+        return cls(
+            retry_policy=BackoffPolicy(max_attempts=6, base_delay=base, max_delay=min(MAX_THROTTLE_WAIT, base * 60)),
+            time_scale=base,
+        )
+
+
+def graphql_endpoint(shop_domain: str, environ: Mapping[str, str] | None = None) -> str:
+    environ = os.environ if environ is None else environ
+    template = (environ.get(URL_TEMPLATE_VARIABLE) or DEFAULT_URL_TEMPLATE).rstrip("/")
+    return template.format(shop_domain=shop_domain) + f"/admin/api/{API_VERSION}/graphql.json"
+
+
+# --------------------------------------------------------------------------- #
+# Throttle arithmetic (pure)
+# --------------------------------------------------------------------------- #
+
+
+@dataclass(frozen=True)
+class ThrottleStatus:
+    maximum_available: float
+    currently_available: float
+    restore_rate: float  # points a second
+
+    @classmethod
+    def from_cost(cls, cost: Mapping[str, Any] | None) -> ThrottleStatus | None:
+        """From `extensions.cost`; None when the answer carried none (or a malformed one)."""
+        status = (cost or {}).get("throttleStatus")
+        if not isinstance(status, Mapping):
+            return None
+        try:
+            return cls(float(status["maximumAvailable"]), float(status["currentlyAvailable"]),
+                       float(status["restoreRate"]))
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def available_after(self, seconds: float) -> float:
+        return min(self.maximum_available, self.currently_available + self.restore_rate * max(0.0, seconds))
+
+
+def seconds_until_available(status: ThrottleStatus, needed: float, *, elapsed: float = 0.0) -> float:
+    """Seconds until `needed` points are in the bucket, `elapsed` seconds after `status` was reported.
+
+    A query can never need more than the bucket holds, so `needed` is capped at its maximum; a
+    bucket that does not refill (restore rate 0) is waited on for MAX_THROTTLE_WAIT at most.
+    """
+    needed = min(float(needed), status.maximum_available)
+    short = needed - status.available_after(elapsed)
+    if short <= 0:
+        return 0.0
+    if status.restore_rate <= 0:
+        return MAX_THROTTLE_WAIT
+    return min(MAX_THROTTLE_WAIT, short / status.restore_rate)
+
+
+# --------------------------------------------------------------------------- #
+# Errors and what they mean
+# --------------------------------------------------------------------------- #
+
+
+class ShopifyError(Exception):
+    """Something Shopify answered that the connector cannot land."""
+
+
+class ShopifyAuthError(ShopifyError):
+    """The access token was refused (HTTP 401/403, ACCESS_DENIED): a human must renew it."""
+
+
+class ShopifyThrottled(ShopifyError):
+    def __init__(self, requested_cost: float | None, status: ThrottleStatus | None):
+        self.requested_cost = requested_cost
+        self.status = status
+        left = f"{status.currently_available:.0f}/{status.maximum_available:.0f}" if status else "unknown"
+        super().__init__(f"THROTTLED (requested cost {requested_cost}, bucket {left})")
+
+    def wait_seconds(self) -> float | None:
+        if self.status is None or self.requested_cost is None:
+            return None
+        return seconds_until_available(self.status, self.requested_cost + THROTTLE_MARGIN)
+
+
+class ShopifyTransientError(ShopifyError):
+    """A 5xx, a 429 or an internal error: worth another try."""
+
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ShopifyQueryError(ShopifyError):
+    """GraphQL errors that another try cannot fix (a bad query, a cost over the limit)."""
+
+
+def classify_shopify_error(exc: BaseException, *, time_scale: float = 1.0) -> Decision:
+    if isinstance(exc, (requests.ConnectionError, requests.Timeout)):
+        return Retry(f"network error: {type(exc).__name__}")
+    if isinstance(exc, ShopifyThrottled):
+        wait = exc.wait_seconds()
+        return Retry("throttled (query cost)", after=None if wait is None else wait * time_scale)
+    if isinstance(exc, ShopifyTransientError):
+        return Retry(str(exc), after=None if exc.retry_after is None else exc.retry_after * time_scale)
+    if isinstance(exc, ShopifyAuthError):
+        return GiveUp(str(exc))
+    return GiveUp(f"{type(exc).__name__}: {exc}")
+
+
+def is_auth_error(exc: BaseException) -> bool:
+    return isinstance(exc, (ShopifyAuthError, ConfigError))
+
+
+def describe_error(exc: BaseException, secrets: Iterable[str] = ()) -> str:
+    """One line for logs and ops tables, with every secret scrubbed out."""
+    if isinstance(exc, RetriesExhausted):
+        text = f"gave up after {exc.attempts} attempts: {describe_error(exc.last)}"
+    elif isinstance(exc, ConfigError):
+        text = f"{exc.path}: {'; '.join(exc.problems)}"
+    elif isinstance(exc, ShopifyAuthError):
+        text = f"Shopify refused the access token: {exc}; renew the connection's access token"
+    elif isinstance(exc, ShopifyError):
+        text = f"Shopify API: {exc}"
+    else:
+        text = f"{type(exc).__name__}: {exc}"
+    return redact(text, secrets)
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "[redacted]")
+    return text
+
+
+# --------------------------------------------------------------------------- #
+# The client
+# --------------------------------------------------------------------------- #
+
+
+class ShopifyClient:
+    """POSTs GraphQL documents for one shop, with throttling and retries; use as a context manager."""
+
+    def __init__(
+        self,
+        shop_domain: str,
+        access_token: str,
+        *,
+        settings: ShopifySettings | None = None,
+        log: Callable[[str], None] = lambda message: None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self.shop_domain = shop_domain
+        self.endpoint = graphql_endpoint(shop_domain, environ)
+        self.settings = settings or ShopifySettings.from_environ(environ)
+        self._token = access_token
+        self._log = log
+        self._sleep = sleep
+        self._clock = clock
+        self._session = requests.Session()
+        self._status: ThrottleStatus | None = None
+        self._status_at = 0.0
+        self._known_costs: dict[str, float] = {}  # operation -> the requested cost it last reported
+        self.calls = 0  # HTTP requests sent, retries included
+        self.throttle_waits = 0.0  # seconds slept waiting for the bucket (before scaling)
+
+    def __enter__(self) -> ShopifyClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._session.close()
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return (self._token,)
+
+    def execute(self, operation: str, document: str, variables: Mapping[str, Any] | None = None) -> dict:
+        """The `data` of one query, after waiting for the bucket and retrying what is transient."""
+        what = f"shopify {self.shop_domain} {operation}"
+
+        def attempt() -> dict:
+            self._wait_for_bucket(operation)
+            return self._post(operation, document, dict(variables or {}))
+
+        scale = self.settings.time_scale
+        return call_with_retries(
+            attempt,
+            lambda exc: classify_shopify_error(exc, time_scale=scale),
+            what=what,
+            policy=self.settings.retry_policy,
+            sleep=self._sleep,
+            log=lambda message: self._log(redact(message, self.secrets)),
+        )
+
+    def _wait_for_bucket(self, operation: str) -> None:
+        needed = self._known_costs.get(operation)
+        if needed is None or self._status is None:
+            return
+        elapsed = (self._clock() - self._status_at) / self.settings.time_scale
+        wait = seconds_until_available(self._status, needed + THROTTLE_MARGIN, elapsed=elapsed)
+        if wait > 0:
+            self.throttle_waits += wait
+            self._log(f"shopify {self.shop_domain}: waiting {wait:.1f}s for {needed:.0f} query points to restore")
+            self._sleep(wait * self.settings.time_scale)
+
+    def _post(self, operation: str, document: str, variables: dict) -> dict:
+        self.calls += 1
+        response = self._session.post(
+            self.endpoint,
+            json={"query": document, "variables": variables, "operationName": operation},
+            headers={TOKEN_HEADER: self._token, "Content-Type": "application/json", "Accept": "application/json"},
+            timeout=self.settings.timeout,
+        )
+        status = response.status_code
+        if status in (401, 403):
+            raise ShopifyAuthError(f"HTTP {status}: {_error_text(response)}")
+        if status == 429 or status >= 500:
+            raise ShopifyTransientError(f"HTTP {status}", retry_after=_retry_after(response))
+        if status != 200:
+            raise ShopifyQueryError(f"HTTP {status}: {_error_text(response)}")
+        try:
+            body = response.json()
+        except ValueError:
+            raise ShopifyTransientError("HTTP 200 with a body that is not JSON") from None
+        cost = (body.get("extensions") or {}).get("cost") if isinstance(body, dict) else None
+        self._note_cost(operation, cost)
+        errors = body.get("errors") if isinstance(body, dict) else None
+        if errors:
+            codes = {((e or {}).get("extensions") or {}).get("code") for e in errors} if isinstance(errors, list) else set()
+            messages = "; ".join(str((e or {}).get("message")) for e in errors) if isinstance(errors, list) else str(errors)
+            if "THROTTLED" in codes:
+                raise ShopifyThrottled((cost or {}).get("requestedQueryCost"), ThrottleStatus.from_cost(cost))
+            if "ACCESS_DENIED" in codes:
+                raise ShopifyAuthError(f"ACCESS_DENIED: {messages}")
+            if "INTERNAL_SERVER_ERROR" in codes:
+                raise ShopifyTransientError(f"internal error: {messages}")
+            raise ShopifyQueryError(f"{operation}: {messages} ({', '.join(sorted(c for c in codes if c))})")
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, dict):
+            raise ShopifyQueryError(f"{operation}: the answer has no data")
+        return data
+
+    def _note_cost(self, operation: str, cost: Mapping[str, Any] | None) -> None:
+        status = ThrottleStatus.from_cost(cost)
+        if status is not None:
+            self._status, self._status_at = status, self._clock()
+        requested = (cost or {}).get("requestedQueryCost")
+        if isinstance(requested, (int, float)) and not isinstance(requested, bool) and math.isfinite(requested):
+            self._known_costs[operation] = float(requested)
+
+
+def _error_text(response: requests.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.reason or "no details"
+    errors = body.get("errors") if isinstance(body, dict) else body
+    return str(errors)[:300]
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    raw = response.headers.get("Retry-After")
+    try:
+        return float(raw) if raw else None
+    except ValueError:
+        return None

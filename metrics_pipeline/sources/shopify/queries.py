@@ -1,0 +1,153 @@
+"""The Admin GraphQL documents the connector sends (pure text), and the search filter it builds.
+
+Page sizes travel as variables, so each document is a constant and Shopify's cost for it depends
+only on them. With the default sizes (see `ShopifySettings`) the costliest document, a page of
+orders, asks for about 810 of the 1000 points a single query may cost: a page of 5 orders, each
+with 10 line items and 3 refunds of 5 refund line items. An order with more of those is completed
+by the follow-up documents below, so nothing is ever cut off at a page boundary.
+
+Field choices for API version 2026-07 (see client.API_VERSION):
+- the landing page is `customerJourneySummary.lastVisit.landingPage` (the legacy
+  `landingPageUrl` / `landingSite` are deprecated), the referrer `lastVisit.referrerUrl`;
+- `checkoutToken` exists on `Order` from 2026-07 (earlier versions have no way to read it);
+- a customer's email is `defaultEmailAddress.emailAddress` (`Customer.email` is deprecated);
+- money is read in the shop's currency: `...Set { shopMoney { amount currencyCode } }`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+_MONEY = "shopMoney { amount currencyCode }"
+
+SHOP = """
+query Shop {
+  shop { name currencyCode ianaTimezone myshopifyDomain }
+}
+"""
+
+PRODUCTS = """
+query Products($first: Int!, $after: String) {
+  products(first: $first, after: $after, sortKey: ID) {
+    pageInfo { hasNextPage endCursor }
+    edges { node { id title handle productType vendor status } }
+  }
+}
+"""
+
+PRODUCT_VARIANTS = """
+query ProductVariants($first: Int!, $after: String) {
+  productVariants(first: $first, after: $after, sortKey: ID) {
+    pageInfo { hasNextPage endCursor }
+    edges {
+      node {
+        id sku title price
+        product { id }
+        inventoryItem { id unitCost { amount currencyCode } }
+      }
+    }
+  }
+}
+"""
+
+_LINE_ITEM = f"""
+        id sku title quantity
+        variant {{ id }}
+        product {{ id }}
+        originalUnitPriceSet {{ {_MONEY} }}
+        totalDiscountSet {{ {_MONEY} }}
+"""
+
+_REFUND = f"""
+        id createdAt
+        totalRefundedSet {{ {_MONEY} }}
+        refundLineItems(first: $refundLineItems) {{
+          pageInfo {{ hasNextPage endCursor }}
+          edges {{ node {{ quantity lineItem {{ id }} subtotalSet {{ {_MONEY} }} }} }}
+        }}
+"""
+
+ORDERS = f"""
+query Orders($first: Int!, $after: String, $query: String, $lineItems: Int!, $refunds: Int!,
+             $refundLineItems: Int!) {{
+  orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {{
+    pageInfo {{ hasNextPage endCursor }}
+    edges {{
+      node {{
+        id name createdAt processedAt updatedAt cancelledAt displayFinancialStatus currencyCode
+        sourceName email checkoutToken
+        subtotalPriceSet {{ {_MONEY} }}
+        totalDiscountsSet {{ {_MONEY} }}
+        totalShippingPriceSet {{ {_MONEY} }}
+        totalTaxSet {{ {_MONEY} }}
+        totalPriceSet {{ {_MONEY} }}
+        customer {{ id }}
+        customerJourneySummary {{ lastVisit {{ landingPage referrerUrl }} }}
+        lineItems(first: $lineItems) {{
+          pageInfo {{ hasNextPage endCursor }}
+          edges {{ node {{ {_LINE_ITEM} }} }}
+        }}
+        refunds(first: $refunds) {{ {_REFUND} }}
+      }}
+    }}
+  }}
+}}
+"""
+
+# An order with more line items than the page held: the rest, page by page.
+ORDER_LINE_ITEMS = f"""
+query OrderLineItems($id: ID!, $first: Int!, $after: String) {{
+  order(id: $id) {{
+    lineItems(first: $first, after: $after) {{
+      pageInfo {{ hasNextPage endCursor }}
+      edges {{ node {{ {_LINE_ITEM} }} }}
+    }}
+  }}
+}}
+"""
+
+# An order with as many refunds as the page asked for may have more: read them all at once.
+ORDER_REFUNDS = f"""
+query OrderRefunds($id: ID!, $refunds: Int!, $refundLineItems: Int!) {{
+  order(id: $id) {{
+    refunds(first: $refunds) {{ {_REFUND} }}
+  }}
+}}
+"""
+
+# A refund with more refund line items than the page held: the rest, page by page.
+REFUND_LINE_ITEMS = f"""
+query RefundLineItems($id: ID!, $first: Int!, $after: String) {{
+  refund(id: $id) {{
+    refundLineItems(first: $first, after: $after) {{
+      pageInfo {{ hasNextPage endCursor }}
+      edges {{ node {{ quantity lineItem {{ id }} subtotalSet {{ {_MONEY} }} }} }}
+    }}
+  }}
+}}
+"""
+
+CUSTOMERS = """
+query Customers($first: Int!, $after: String, $query: String) {
+  customers(first: $first, after: $after, query: $query, sortKey: ID) {
+    pageInfo { hasNextPage endCursor }
+    edges { node { id createdAt updatedAt defaultEmailAddress { emailAddress } } }
+  }
+}
+"""
+
+
+def updated_since_filter(since: datetime | None) -> str | None:
+    """Shopify search syntax for orders updated at or after `since` (None: every order)."""
+    if since is None:
+        return None
+    if since.tzinfo is None:
+        raise ValueError(f"a time-zone-aware datetime is required (got {since!r})")
+    return f"updated_at:>='{since.astimezone(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')}'"
+
+
+def customer_ids_filter(customer_ids: list[int]) -> str:
+    """Shopify search syntax for exactly these customers."""
+    if not customer_ids:
+        raise ValueError("at least one customer id is required")
+    return " OR ".join(f"id:{customer_id}" for customer_id in customer_ids)
