@@ -1,0 +1,1 @@
+truncate pg_temp.pixel_events_batch
