@@ -2,15 +2,20 @@ from datetime import date
 
 import dagster as dg
 
-from metrics_pipeline.defs.dbt_models import BOUNDED_EXECUTION, DBT_RUN_TAGS, with_dbt_inputs
-from metrics_pipeline.new_files import FileCursor, contiguous_ranges, new_objects_since
-from metrics_pipeline.partitions import daily_partitions, range_tags
+from metrics_pipeline.file_sources import (
+    FILES_CHECK,
+    files_check_result,
+    files_check_spec,
+    new_files_sensor,
+    source_only_job,
+)
+from metrics_pipeline.partitions import daily_partitions
 from metrics_pipeline.resources import ExportsResource, PipelineConfigResource, WarehouseResource
 from metrics_pipeline.sources.media_partner.load import EXPORTS_PREFIX, land_days
 from metrics_pipeline.sources.media_partner.parse import parse_export_key
 
 LANDING_KEY = dg.AssetKey(["media_partner", "daily_exports"])
-FILES_CHECK = "every_file_landed"
+__all__ = ["FILES_CHECK", "LANDING_KEY"]
 
 
 @dg.asset(
@@ -20,13 +25,7 @@ FILES_CHECK = "every_file_landed"
     backfill_policy=dg.BackfillPolicy.single_run(),
     group_name="media_partner",
     kinds={"s3", "polars", "postgres"},
-    check_specs=[
-        dg.AssetCheckSpec(
-            FILES_CHECK,
-            asset=LANDING_KEY,
-            description="Every export file of the partition could be read; failed files are named.",
-        )
-    ],
+    check_specs=[files_check_spec(LANDING_KEY)],
     description=(
         "raw_media_partner.daily_exports: the partner's daily CSVs "
         "(media_partner/<client>/<YYYY-MM-DD>.csv), validated; bad rows go to ops.rejected_rows."
@@ -59,60 +58,26 @@ def media_partner_daily_exports(
             "rows_quarantined": sum(o.rejected for o in outcomes),
             "files_failed": len(failed),
         },
-        check_results=[
-            dg.AssetCheckResult(
-                check_name=FILES_CHECK,
-                passed=not failed,
-                severity=dg.AssetCheckSeverity.ERROR,
-                metadata={
-                    "failed_files": dg.MetadataValue.md(
-                        "\n".join(f"- {f.message}" for f in failed) or "none"
-                    )
-                },
-            )
-        ],
+        check_results=[files_check_result(failed)],
     )
 
 
-# What the file sensor runs: only this source and what it feeds, never the ad-platform APIs.
-media_partner_daily_job = dg.define_asset_job(
+media_partner_daily_job = source_only_job(
     "media_partner_daily",
-    selection=with_dbt_inputs(
-        (dg.AssetSelection.assets(LANDING_KEY) | dg.AssetSelection.key_prefixes(["config"])).downstream()
-    ),
-    partitions_def=daily_partitions,
-    tags=DBT_RUN_TAGS,
-    description="Sync config, land the partner exports of the requested days, rebuild what they feed.",
-    config=BOUNDED_EXECUTION,
+    LANDING_KEY,
+    "Sync config, land the partner exports of the requested days, rebuild what they feed.",
 )
 
 
-@dg.sensor(
+def _export_day(key: str) -> date | None:
+    export_file = parse_export_key(key)
+    return export_file.report_date if export_file else None
+
+
+media_partner_new_files = new_files_sensor(
+    "media_partner_new_files",
     job=media_partner_daily_job,
-    minimum_interval_seconds=60,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Requests the partitions of new or re-uploaded partner files, each once.",
+    prefix=EXPORTS_PREFIX,
+    day_of_key=_export_day,
+    layout="media_partner/<client>/<YYYY-MM-DD>.csv",
 )
-def media_partner_new_files(context: dg.SensorEvaluationContext, exports: ExportsResource):
-    cursor = FileCursor.from_json(context.cursor)
-    new, next_cursor = new_objects_since(cursor, exports.store().list(EXPORTS_PREFIX))
-    valid_keys = set(daily_partitions.get_partition_keys(dynamic_partitions_store=context.instance))
-    days = set()
-    for obj in new:
-        export_file = parse_export_key(obj.key)
-        if export_file is None:
-            context.log.info(f"ignoring {obj.uri}: not media_partner/<client>/<YYYY-MM-DD>.csv")
-        elif export_file.report_date.isoformat() not in valid_keys:
-            context.log.info(
-                f"not requesting {obj.uri}: {export_file.report_date} is still open; the nightly run lands it"
-            )
-        else:
-            days.add(export_file.report_date)
-    run_key_suffix = next_cursor.to_json()
-    for first, last in contiguous_ranges(days):
-        run_key = f"{first}..{last}@{run_key_suffix}"
-        if first == last:
-            yield dg.RunRequest(run_key=run_key, partition_key=first.isoformat())
-        else:
-            yield dg.RunRequest(run_key=run_key, tags=range_tags(first.isoformat(), last.isoformat()))
-    context.update_cursor(next_cursor.to_json())
