@@ -179,11 +179,7 @@ attributed_links as (
         select fx_rate_periods.rate
         from fx_rate_periods
         where links.currency <> entities.currency
-          and fx_rate_periods.from_currency = links.currency
-          and fx_rate_periods.to_currency = entities.currency
-          and fx_rate_periods.effective_from <= links.order_date
-          and (fx_rate_periods.effective_to is null
-               or links.order_date < fx_rate_periods.effective_to)
+          and {{ fx_rate_in_force('fx_rate_periods', 'links.currency', 'entities.currency', 'links.order_date') }}
     ) as fx on true
 
 ),
@@ -384,11 +380,7 @@ with_fx as (
     from with_currency
 
     left join fx_rate_periods
-        on  fx_rate_periods.from_currency = with_currency.currency
-        and fx_rate_periods.to_currency = with_currency.reporting_currency
-        and fx_rate_periods.effective_from <= with_currency.metric_date
-        and (fx_rate_periods.effective_to is null
-             or with_currency.metric_date < fx_rate_periods.effective_to)
+        on {{ fx_rate_in_force('fx_rate_periods', 'with_currency.currency', 'with_currency.reporting_currency', 'with_currency.metric_date') }}
 
 ),
 
