@@ -36,11 +36,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from metrics_pipeline.sandbox.faults import FaultQueue
+from metrics_pipeline.sandbox.http import LoopbackHTTPServer
 from metrics_pipeline.sandbox.meta_world import END, AdDay, MetaAd, MetaWorld
 
 # The version facebook-business 26.0.3 puts in every path (FacebookAdsApi.API_VERSION).
@@ -161,7 +161,7 @@ class _InsightsQuery:
     filters: tuple[tuple[str, str, tuple[str, ...]], ...]  # (field, operator, values)
 
 
-class MetaSandboxServer(FaultQueue):
+class MetaSandboxServer(LoopbackHTTPServer, FaultQueue):
     """The Graph API stand-in on `host`, on a free port unless `port` is given."""
 
     def __init__(
@@ -190,43 +190,10 @@ class MetaSandboxServer(FaultQueue):
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
-    # -- lifecycle ---------------------------------------------------------- #
+    # -- lifecycle (start, stop, base_url: LoopbackHTTPServer) ------------- #
 
-    def start(self) -> str:
-        """Start serving (once) and return the base URL."""
-        if self._httpd is not None:
-            return self.base_url
-        httpd = ThreadingHTTPServer((self._host, self._requested_port), _handler_for(self))
-        httpd.daemon_threads = True
-        thread = threading.Thread(target=httpd.serve_forever, name="meta-sandbox", daemon=True)
-        thread.start()
-        self._httpd, self._thread = httpd, thread
-        return self.base_url
-
-    def stop(self) -> None:
-        if self._httpd is None:
-            return
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        assert self._thread is not None
-        self._thread.join()
-        self._httpd = self._thread = None
-
-    def __enter__(self) -> MetaSandboxServer:
-        self.start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        if self._httpd is None:
-            raise RuntimeError("MetaSandboxServer is not running; call start() first")
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+    def _request_handler(self):
+        return _handler_for(self)
 
     def environment(self) -> dict[str, str]:
         """Variables that point the Meta connector at this server, with each connection's token."""

@@ -48,7 +48,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
 
 from metrics_pipeline.sandbox.commerce_world import (
@@ -64,6 +63,7 @@ from metrics_pipeline.sandbox.commerce_world import (
     Variant,
 )
 from metrics_pipeline.sandbox.faults import FaultQueue
+from metrics_pipeline.sandbox.http import LoopbackHTTPServer
 
 URL_TEMPLATE_VARIABLE = "METRICS_SHOPIFY_URL_TEMPLATE"
 SUPPORTED_VERSIONS = ("2025-10", "2026-01", "2026-04", "2026-07", "2026-10")
@@ -123,7 +123,7 @@ class _Response:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class ShopifySandboxServer(FaultQueue):
+class ShopifySandboxServer(LoopbackHTTPServer, FaultQueue):
     """The Admin GraphQL stand-in on `host`, on a free port unless `port` is given."""
 
     def __init__(
@@ -156,42 +156,10 @@ class ShopifySandboxServer(FaultQueue):
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
-    # -- lifecycle ---------------------------------------------------------- #
+    # -- lifecycle (start, stop, base_url: LoopbackHTTPServer) ------------- #
 
-    def start(self) -> str:
-        if self._httpd is not None:
-            return self.base_url
-        httpd = ThreadingHTTPServer((self._host, self._requested_port), _handler_for(self))
-        httpd.daemon_threads = True
-        thread = threading.Thread(target=httpd.serve_forever, name="shopify-sandbox", daemon=True)
-        thread.start()
-        self._httpd, self._thread = httpd, thread
-        return self.base_url
-
-    def stop(self) -> None:
-        if self._httpd is None:
-            return
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        assert self._thread is not None
-        self._thread.join()
-        self._httpd = self._thread = None
-
-    def __enter__(self) -> ShopifySandboxServer:
-        self.start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        if self._httpd is None:
-            raise RuntimeError("ShopifySandboxServer is not running; call start() first")
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+    def _request_handler(self):
+        return _handler_for(self)
 
     @property
     def url_template(self) -> str:
