@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test dev clean
+.PHONY: install demo test dev bench clean
 
 install: $(STAMP)
 
@@ -22,6 +22,10 @@ test: install
 
 dev: install
 	$(BIN)/metrics-pipeline dev
+
+# SIZE=small|default|large; writes bench/results.json and bench/results.md
+bench: install
+	$(BIN)/python -m metrics_pipeline.bench --size $(or $(SIZE),default)
 
 clean:
 	rm -rf $(VENV) .sandbox dbt_project/target dbt_project/logs

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 from urllib.parse import urlparse
 
 
@@ -35,6 +35,10 @@ class ExportsStore(Protocol):
     def list(self, prefix: str) -> Iterator[ExportObject]: ...
 
     def read_bytes(self, key: str) -> bytes: ...
+
+    def open(self, key: str) -> BinaryIO:
+        """The object as a stream, for loaders that read it block by block."""
+        ...
 
 
 class LocalExportsStore:
@@ -59,6 +63,9 @@ class LocalExportsStore:
 
     def read_bytes(self, key: str) -> bytes:
         return (self.root / key).read_bytes()
+
+    def open(self, key: str) -> BinaryIO:
+        return (self.root / key).open("rb")
 
 
 class S3ExportsStore:
@@ -90,6 +97,11 @@ class S3ExportsStore:
     def read_bytes(self, key: str) -> bytes:
         response = self.client.get_object(Bucket=self.bucket, Key=self._full_key(key))
         return response["Body"].read()
+
+    def open(self, key: str) -> BinaryIO:
+        # botocore's StreamingBody reads the HTTP response as asked and raises when the
+        # connection ends before Content-Length: a cut-off download is an error, not a short file.
+        return self.client.get_object(Bucket=self.bucket, Key=self._full_key(key))["Body"]
 
 
 def open_exports_store(uri: str | None = None, s3_client: Any = None) -> ExportsStore:

@@ -75,10 +75,29 @@ def replace_rejections(
     rejections: Sequence[Rejection],
 ) -> None:
     """The file's quarantined rows become exactly `rejections` (a rerun never piles them up)."""
+    delete_rejections(conn, source=source, partition_key=partition_key, source_file=source_file)
+    append_rejections(
+        conn, source=source, partition_key=partition_key, source_file=source_file, log_id=log_id, rejections=rejections
+    )
+
+
+def delete_rejections(conn: psycopg.Connection, *, source: str, partition_key: str, source_file: str) -> None:
     conn.execute(
         read_sql(SQL_DIR, "delete_rejections_of_file"),
         {"source": source, "partition_key": partition_key, "source_file": source_file},
     )
+
+
+def append_rejections(
+    conn: psycopg.Connection,
+    *,
+    source: str,
+    partition_key: str,
+    source_file: str,
+    log_id: int,
+    rejections: Sequence[Rejection],
+) -> None:
+    """Add quarantined rows; loaders that read a file block by block call it once per block."""
     if not rejections:
         return
     with conn.cursor().copy(
@@ -98,6 +117,14 @@ def replace_rejections(
                     log_id,
                 )
             )
+
+
+def describe_rejections(first: Sequence[Rejection], total: int) -> str | None:
+    """The log message of a file's quarantined rows: the first few, then how many more."""
+    message = "; ".join(f"row {r.row_number}: {r.reason}" for r in first[:5]) or None
+    if message and total > 5:
+        message += f"; and {total - 5} more in ops.rejected_rows"
+    return message
 
 
 def copy_frame(conn: psycopg.Connection, table: str, frame: pl.DataFrame) -> int:

@@ -110,3 +110,39 @@ def test_an_unknown_client_folder_fails_that_file_only(database_url, exports):
     [failed] = outcome.failed_files
     assert "unknown client 'gamma'" in failed.message and "config.yaml" in failed.message
     assert outcome.loaded == 3
+
+
+def test_a_file_broken_deep_inside_never_half_lands(database_url, exports):
+    """Read in small blocks, the file's first rows are COPYed before the bad byte is seen;
+    the savepoint takes them back, so the client keeps exactly what it had."""
+    root, config = exports
+    land(database_url, root, config)
+    alpha_before = rows_of(database_url, "alpha")
+    good_rows = [f"{DAY},A,S,P,C{n},{n},0,0%,0,0" for n in range(3, 60)]
+    write_file(
+        root / f"media_partner/alpha/{DAY}.csv",
+        (export(*good_rows) + f"{DAY},A,S,P,C\xff,1,0,0%,0,0\n").encode("latin-1"),
+    )
+    outcome = land_days(database_url, open_exports_store(str(root)), config, [DAY], run_id="deep", block_bytes=64)[0]
+    [failed] = outcome.failed_files
+    assert failed.client_slug == "alpha" and "is not UTF-8 text" in failed.message and "alpha" in failed.message
+    assert rows_of(database_url, "alpha") == alpha_before
+    assert len(rows_of(database_url, "beta")) == 1
+    logged = fetch_all(
+        database_url,
+        "select status, records_loaded, message from ops.ingestion_logs where run_id = 'deep' and target like %s",
+        ("%alpha%",),
+    )
+    assert [(status, loaded) for status, loaded, _ in logged] == [("failed", 0)]
+
+
+def test_blocks_land_the_same_rows_as_one_read(database_url, exports):
+    root, config = exports
+    rows = [f"{DAY},A,\"S, {n}\",P,C{n},{n * 10},{n},1%,0,{n}.25" for n in range(200)] + [f"{DAY},A,S,P,Cx,-1,0,0%,0,0"]
+    write_file(root / f"media_partner/alpha/{DAY}.csv", export(*rows))
+    whole = land_days(database_url, open_exports_store(str(root)), config, [DAY], run_id="whole")[0]
+    landed_whole = rows_of(database_url, "alpha")
+    blocks = land_days(database_url, open_exports_store(str(root)), config, [DAY], run_id="blocks", block_bytes=100)[0]
+    assert rows_of(database_url, "alpha") == landed_whole and len(landed_whole) == 200
+    assert (blocks.loaded, blocks.rejected) == (whole.loaded, whole.rejected) == (201, 1)
+    assert fetch_all(database_url, "select row_number, fields from ops.rejected_rows") == [(202, "impressions")]

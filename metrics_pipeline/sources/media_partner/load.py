@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -20,20 +21,24 @@ import psycopg
 from metrics_pipeline.config import PipelineConfig
 from metrics_pipeline.exports import ExportObject, ExportsStore
 from metrics_pipeline.ingestion import (
+    Rejection,
+    append_rejections,
     copy_frame,
+    delete_rejections,
+    describe_rejections,
     finish_attempt,
     read_sql,
-    replace_rejections,
     start_attempt,
 )
 from metrics_pipeline.sources.media_partner.parse import (
+    DEFAULT_BLOCK_BYTES,
     SOURCE,
     ExportFile,
     ExportFileError,
-    ParsedExport,
-    parse_export,
+    parse_export_blocks,
     parse_export_key,
 )
+from metrics_pipeline.streaming import prefetched
 
 SQL_DIR = Path(__file__).parent / "sql"
 LANDING_TABLE = "raw_media_partner.daily_exports"
@@ -70,15 +75,6 @@ class DayOutcome:
         return [f for f in self.files if f.status == "failed"]
 
 
-@dataclass(frozen=True)
-class _Attempt:
-    export: ExportObject
-    export_file: ExportFile
-    log_id: int
-    parsed: ParsedExport | None = None
-    error: str | None = None
-
-
 def exports_by_day(objects: Iterable[ExportObject]) -> dict[date, list[tuple[ExportObject, ExportFile]]]:
     """Group media-partner export objects by report day; keys outside the layout are skipped."""
     grouped: dict[date, list[tuple[ExportObject, ExportFile]]] = defaultdict(list)
@@ -103,17 +99,19 @@ def land_day(
     run_id: str,
     log: Callable[[str], None] = lambda message: None,
     detail: Callable[[str], None] = lambda message: None,
+    block_bytes: int = DEFAULT_BLOCK_BYTES,
 ) -> DayOutcome:
+    """Land the day's files in one transaction, each file read block by block.
+
+    Each file lands inside a savepoint: a file that turns out unreadable part-way (a byte
+    that is not UTF-8 deep in the file) rolls back to the client's previous rows, so a file
+    never half-lands, and the other files of the day still land.
+    """
     partition_key = day.isoformat()
-    attempts: list[_Attempt] = []
-    for obj, export_file in files:
-        log_id = start_attempt(url, source=SOURCE, partition_key=partition_key, target=obj.uri, run_id=run_id)
-        try:
-            attempts.append(_read_and_validate(store, config, obj, export_file, log_id, run_id))
-        except Exception as exc:  # storage unreachable, say: nothing of the day is landed
-            attempts.append(_Attempt(obj, export_file, log_id))
-            _fail_attempts(url, attempts, f"{type(exc).__name__}: {exc}")
-            raise
+    log_ids = [
+        start_attempt(url, source=SOURCE, partition_key=partition_key, target=obj.uri, run_id=run_id)
+        for obj, _ in files
+    ]
     outcome = DayOutcome(partition_key)
     try:
         with psycopg.connect(url) as conn, conn.transaction():
@@ -122,19 +120,23 @@ def land_day(
                 read_sql(SQL_DIR, "delete_days_of_vanished_files"),
                 {
                     "report_date": day,
-                    "clients_with_files": sorted({a.export_file.client_slug for a in attempts}),
+                    "clients_with_files": sorted({export_file.client_slug for _, export_file in files}),
                 },
             )
             outcome.removed_rows = removed.rowcount
             conn.execute(
                 read_sql(SQL_DIR, "delete_rejections_of_vanished_files"),
-                {"partition_key": partition_key, "present_files": [a.export.uri for a in attempts]},
+                {"partition_key": partition_key, "present_files": [obj.uri for obj, _ in files]},
             )
-            for attempt in attempts:
-                outcome.files.append(_write_attempt(conn, attempt, partition_key))
+            for (obj, export_file), log_id in zip(files, log_ids, strict=True):
+                file_outcome = _land_file(
+                    conn, store, config, obj, export_file, log_id, partition_key, run_id, block_bytes
+                )
+                outcome.files.append(file_outcome)
     except Exception as exc:
-        # The data transaction rolled back: nothing of this day changed. Say so in every log row.
-        _fail_attempts(url, attempts, f"{type(exc).__name__}: {exc}")
+        # The data transaction rolled back (storage unreachable, say): nothing of this day
+        # changed. Say so in every log row.
+        _fail_attempts(url, log_ids, f"{type(exc).__name__}: {exc}")
         raise
     for file_outcome in outcome.files:
         (log if file_outcome.status != "completed" else detail)(_describe(partition_key, file_outcome))
@@ -143,66 +145,60 @@ def land_day(
     return outcome
 
 
-def _read_and_validate(
+def _land_file(
+    conn: psycopg.Connection,
     store: ExportsStore,
     config: PipelineConfig,
     obj: ExportObject,
     export_file: ExportFile,
     log_id: int,
+    partition_key: str,
     run_id: str,
-) -> _Attempt:
+    block_bytes: int,
+) -> FileOutcome:
+    client_slug = export_file.client_slug
+    processed = loaded = rejected = 0
+    first_rejections: list[Rejection] = []
     try:
-        if config.client(export_file.client_slug) is None:
-            raise ExportFileError(
-                obj.uri,
-                f"unknown client {export_file.client_slug!r}: add it to {config.source_path}",
+        with conn.transaction():  # a savepoint
+            if config.client(client_slug) is None:
+                raise ExportFileError(obj.uri, f"unknown client {client_slug!r}: add it to {config.source_path}")
+            conn.execute(
+                read_sql(SQL_DIR, "delete_client_day"),
+                {"client_slug": client_slug, "report_date": export_file.report_date},
             )
-        parsed = parse_export(store.read_bytes(obj.key), export_file, source_file=obj.uri, run_id=run_id)
+            delete_rejections(conn, source=SOURCE, partition_key=partition_key, source_file=obj.uri)
+            with closing(store.open(obj.key)) as stream, prefetched(
+                parse_export_blocks(stream, export_file, source_file=obj.uri, run_id=run_id, block_bytes=block_bytes)
+            ) as blocks:
+                for block in blocks:
+                    loaded += copy_frame(conn, LANDING_TABLE, block.rows)
+                    append_rejections(
+                        conn,
+                        source=SOURCE,
+                        partition_key=partition_key,
+                        source_file=obj.uri,
+                        log_id=log_id,
+                        rejections=block.rejections,
+                    )
+                    processed += block.processed
+                    rejected += len(block.rejections)
+                    first_rejections.extend(block.rejections[: 5 - len(first_rejections)])
+            status = "partial" if rejected else "completed"
+            message = describe_rejections(first_rejections, rejected)
+            finish_attempt(
+                conn, log_id, status=status, processed=processed, loaded=loaded, rejected=rejected, message=message
+            )
     except ExportFileError as exc:
-        return _Attempt(obj, export_file, log_id, error=str(exc))
-    return _Attempt(obj, export_file, log_id, parsed=parsed)
+        finish_attempt(conn, log_id, status="failed", message=str(exc))
+        return FileOutcome(obj.uri, client_slug, "failed", message=str(exc))
+    return FileOutcome(obj.uri, client_slug, status, processed, loaded, rejected, message)
 
 
-def _write_attempt(conn: psycopg.Connection, attempt: _Attempt, partition_key: str) -> FileOutcome:
-    client_slug = attempt.export_file.client_slug
-    if attempt.parsed is None:
-        finish_attempt(conn, attempt.log_id, status="failed", message=attempt.error)
-        return FileOutcome(attempt.export.uri, client_slug, "failed", message=attempt.error)
-    parsed = attempt.parsed
-    conn.execute(
-        read_sql(SQL_DIR, "delete_client_day"),
-        {"client_slug": client_slug, "report_date": attempt.export_file.report_date},
-    )
-    loaded = copy_frame(conn, LANDING_TABLE, parsed.rows)
-    replace_rejections(
-        conn,
-        source=SOURCE,
-        partition_key=partition_key,
-        source_file=attempt.export.uri,
-        log_id=attempt.log_id,
-        rejections=parsed.rejections,
-    )
-    message = "; ".join(f"row {r.row_number}: {r.reason}" for r in parsed.rejections[:5]) or None
-    if len(parsed.rejections) > 5:
-        message += f"; and {len(parsed.rejections) - 5} more in ops.rejected_rows"
-    finish_attempt(
-        conn,
-        attempt.log_id,
-        status=parsed.status,
-        processed=parsed.processed,
-        loaded=loaded,
-        rejected=len(parsed.rejections),
-        message=message,
-    )
-    return FileOutcome(
-        attempt.export.uri, client_slug, parsed.status, parsed.processed, loaded, len(parsed.rejections), message
-    )
-
-
-def _fail_attempts(url: str, attempts: list[_Attempt], message: str) -> None:
+def _fail_attempts(url: str, log_ids: list[int], message: str) -> None:
     with psycopg.connect(url) as conn, conn.transaction():
-        for attempt in attempts:
-            finish_attempt(conn, attempt.log_id, status="failed", message=f"not landed: {message}")
+        for log_id in log_ids:
+            finish_attempt(conn, log_id, status="failed", message=f"not landed: {message}")
 
 
 def _describe(partition_key: str, outcome: FileOutcome) -> str:
@@ -223,13 +219,16 @@ def land_days(
     run_id: str,
     log: Callable[[str], None] = lambda message: None,
     detail: Callable[[str], None] = lambda message: None,
+    block_bytes: int = DEFAULT_BLOCK_BYTES,
 ) -> list[DayOutcome]:
     """Land each day in turn (one transaction per day), listing the exports root once."""
     available = list_exports(store)
     outcomes = []
     for position, day in enumerate(days, start=1):
         files = available.get(day, [])
-        outcome = land_day(url, store, config, day, files, run_id=run_id, log=log, detail=detail)
+        outcome = land_day(
+            url, store, config, day, files, run_id=run_id, log=log, detail=detail, block_bytes=block_bytes
+        )
         outcomes.append(outcome)
         log(
             f"[{position}/{len(days)}] {day.isoformat()}: {len(files)} file(s), "

@@ -9,9 +9,12 @@ casts (`LANDING_SCHEMA`). Money stays a decimal string until Postgres parses it 
 from __future__ import annotations
 
 import io
+import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import BinaryIO
 
 import polars as pl
 
@@ -60,6 +63,8 @@ _MONEY_PATTERN = rf"^{_INTEGER}(?:\.\d{{1,6}})?$"
 _MAX_COUNT_DIGITS = 15  # far above any real daily count, well inside bigint
 _SPARE_COLUMNS = 16
 _SPARE_COLUMN_PREFIX = "_spare_"
+# A block of this size parses in well under a second and keeps a landing's memory small.
+DEFAULT_BLOCK_BYTES = 8 * 1024 * 1024
 
 
 class ExportFileError(ValueError):
@@ -103,11 +108,78 @@ def parse_export_key(key: str) -> ExportFile | None:
 
 def read_export_text(data: bytes, file: str) -> pl.DataFrame:
     """Every column as text, with `source_row_number` (header = 1); blank lines dropped."""
+    text = _decode(data, file, offset=0, encoding="utf-8-sig")  # utf-8-sig strips a BOM
+    header_line, _, body = text.partition("\n")
+    frame, _ = _text_frame(body, header_columns(header_line, file), first_row_number=2)
+    return frame
+
+
+def iter_export_text(
+    stream: BinaryIO, file: str, *, block_bytes: int = DEFAULT_BLOCK_BYTES
+) -> Iterator[pl.DataFrame]:
+    """`read_export_text` block by block: whole records of about `block_bytes` each.
+
+    Memory is set by the block size, not the file's; row numbers run on across blocks as
+    if the file had been read in one go. A block never ends inside a quoted field, so a
+    name with a line break in it stays one record.
+    """
+    blocks = iter_record_blocks(stream, block_bytes)
+    first = next(blocks, None)
+    if first is None:
+        raise ExportFileError(file, "is empty: not even a header line")
+    offset, data = first
+    header_end = data.find(b"\n")
+    header_bytes, data = (data, b"") if header_end < 0 else (data[: header_end + 1], data[header_end + 1 :])
+    header = header_columns(_decode(header_bytes, file, offset=0, encoding="utf-8-sig"), file)
+    next_row_number = 2
+    pending = [(offset + len(header_bytes), data)] if data else []
+    for offset, data in itertools.chain(pending, blocks):
+        frame, records = _text_frame(_decode(data, file, offset=offset), header, next_row_number)
+        next_row_number += records
+        yield frame
+
+
+def iter_record_blocks(stream: BinaryIO, block_bytes: int) -> Iterator[tuple[int, bytes]]:
+    """(byte offset, bytes) blocks of whole CSV records, each cut after a line end that lies
+    outside quotes (an even number of `"` before it), so no record and no UTF-8 character
+    is ever split."""
+    carry = b""
+    consumed = 0
+    while True:
+        chunk = stream.read(block_bytes)
+        if not chunk:
+            if carry:
+                yield consumed, carry
+            return
+        buffer = carry + chunk
+        cut = _last_record_end(buffer)
+        if cut <= 0:  # one record longer than a block: read on
+            carry = buffer
+            continue
+        yield consumed, buffer[:cut]
+        consumed += cut
+        carry = buffer[cut:]
+
+
+def _last_record_end(buffer: bytes) -> int:
+    position = buffer.rfind(b"\n")
+    while position >= 0:
+        if buffer.count(b'"', 0, position) % 2 == 0:
+            return position + 1
+        position = buffer.rfind(b"\n", 0, position)
+    return 0
+
+
+def _decode(data: bytes, file: str, *, offset: int, encoding: str = "utf-8") -> str:
     try:
-        text = data.decode("utf-8-sig")  # strips a UTF-8 BOM
+        return data.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise ExportFileError(file, f"is not UTF-8 text (byte {exc.start})") from None
-    header_line = text.split("\n", 1)[0].rstrip("\r")
+        raise ExportFileError(file, f"is not UTF-8 text (byte {offset + exc.start})") from None
+
+
+def header_columns(header_line: str, file: str) -> list[str]:
+    """The header's column names, normalised; the file fails if one we need is missing."""
+    header_line = header_line.split("\n", 1)[0].rstrip("\r")
     header = [column.strip().lower() for column in pl.read_csv(io.StringIO(header_line + "\n")).columns]
     missing = [column for column in EXPECTED_COLUMNS if column not in header]
     if missing:
@@ -116,22 +188,28 @@ def read_export_text(data: bytes, file: str) -> pl.DataFrame:
         raise ExportFileError(file, f"header is missing column(s) {', '.join(missing)}{detail}")
     if len(set(header)) != len(header):
         raise ExportFileError(file, "header names a column more than once")
+    return header
+
+
+def _text_frame(body: str, header: list[str], first_row_number: int) -> tuple[pl.DataFrame, int]:
+    """The records of `body` as text columns, blank lines dropped, and how many records it held."""
     # Spare columns catch rows with more fields than the header (an unquoted comma in a
     # name, say): such a row is rejected, not silently shifted into the wrong columns.
     spare = [f"{_SPARE_COLUMN_PREFIX}{i}" for i in range(_SPARE_COLUMNS)]
     frame = pl.read_csv(
-        io.StringIO(text),
+        io.StringIO(body),
         has_header=False,
-        skip_rows=1,
         schema={column: pl.String for column in [*header, *spare]},
         truncate_ragged_lines=True,
         missing_columns="insert",
-    ).with_row_index("source_row_number", offset=2)
+    ).with_row_index("source_row_number", offset=first_row_number)
+    records = frame.height
     frame = frame.with_columns(
         pl.any_horizontal(pl.col(c).is_not_null() for c in spare).alias("_has_extra_fields")
     ).drop(spare)
-    return frame.filter(
-        ~pl.all_horizontal(pl.col(c).is_null() for c in header) | pl.col("_has_extra_fields")
+    return (
+        frame.filter(~pl.all_horizontal(pl.col(c).is_null() for c in header) | pl.col("_has_extra_fields")),
+        records,
     )
 
 
@@ -229,3 +307,17 @@ def parse_export(data: bytes, export_file: ExportFile, *, source_file: str, run_
     return validate_export(
         read_export_text(data, source_file), export_file, source_file=source_file, run_id=run_id
     )
+
+
+def parse_export_blocks(
+    stream: BinaryIO,
+    export_file: ExportFile,
+    *,
+    source_file: str,
+    run_id: str,
+    block_bytes: int = DEFAULT_BLOCK_BYTES,
+) -> Iterator[ParsedExport]:
+    """`parse_export` block by block (see `iter_export_text`); an unreadable header or a
+    byte that is not UTF-8 raises ExportFileError, possibly after some blocks were yielded."""
+    for frame in iter_export_text(stream, source_file, block_bytes=block_bytes):
+        yield validate_export(frame, export_file, source_file=source_file, run_id=run_id)

@@ -1,0 +1,1 @@
+"""`make bench`: the pipeline's figures, measured on this machine and written to bench/."""

@@ -1,0 +1,129 @@
+"""`python -m metrics_pipeline.bench [--size small|default|large]` (what `make bench` runs).
+
+Measures on this machine and writes bench/results.json and bench/results.md. Runs in a
+database of its own (`metrics_bench`) on the warehouse's server: METRICS_DATABASE_URL's,
+else the embedded one. Nothing here is asserted on; the figures are for reading.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import tempfile
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+import psycopg
+
+from metrics_pipeline import warehouse
+from metrics_pipeline.bench.landing import figures_dict, measure_landing
+from metrics_pipeline.migrations import apply_migrations
+
+LANDING_ROWS = {"small": 200_000, "default": 2_000_000, "large": 5_000_000}
+BENCH_DATABASE = "metrics_bench"
+PACKAGES = ("dagster", "dagster-dbt", "dbt-core", "dbt-postgres", "polars", "psycopg")
+
+
+def machine() -> dict:
+    memory_kb = 0
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                memory_kb = int(line.split()[1])
+    except OSError:
+        pass
+    return {
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "memory_gb": round(memory_kb / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "packages": {name: _version(name) for name in PACKAGES},
+    }
+
+
+def _version(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def fresh_database(server_url: str) -> str:
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'drop database if exists "{BENCH_DATABASE}" with (force)')
+        conn.execute(f'create database "{BENCH_DATABASE}"')
+    url = warehouse.with_database(server_url, BENCH_DATABASE)
+    with psycopg.connect(url) as conn:
+        apply_migrations(conn)
+    return url
+
+
+def render_markdown(results: dict) -> str:
+    m, landing = results["machine"], results["landing"]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"`make bench` (size `{results['size']}`), {results['measured_at']}.",
+        "",
+        f"- Machine: {m['platform']}, {m['cpus']} CPUs, {m['memory_gb']} GB; Python {m['python']}; "
+        f"PostgreSQL {results['postgres']}",
+        "- Packages: " + ", ".join(f"{k} {v}" for k, v in m["packages"].items()),
+        "",
+        "## Landing: full path vs bare COPY (media-partner export, same rows, same Postgres)",
+        "",
+        "| figure | value |",
+        "|---|---|",
+        f"| rows / file size | {landing['rows']:,} / {landing['file_bytes'] / 1e6:.0f} MB |",
+        f"| bare COPY | {landing['bare_copy_seconds']:.2f} s ({landing['bare_copy_rows_per_second']:,} rows/s) |",
+        f"| landing (read, parse, validate, COPY, log) | {landing['landing_seconds']:.2f} s "
+        f"({landing['landing_rows_per_second']:,} rows/s) |",
+        f"| landing / bare COPY throughput (target ≥ 0.70) | **{landing['landing_vs_bare_copy']:.2f}** |",
+        f"| peak RSS of the landing process | {landing['landing_peak_rss_mb']:.0f} MB |",
+        f"| peak RSS, file 4x larger ({landing['larger_file_rows']:,} rows, "
+        f"{landing['larger_file_bytes'] / 1e6:.0f} MB) | {landing['larger_file_peak_rss_mb']:.0f} MB |",
+        f"| block size | {landing['block_bytes'] // (1024 * 1024)} MiB |",
+        "",
+        f"Best of {landing['rounds']} alternating rounds for each timing.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m metrics_pipeline.bench", description=__doc__)
+    parser.add_argument("--size", choices=sorted(LANDING_ROWS), default="default")
+    parser.add_argument("--out", type=Path, default=warehouse.PROJECT_ROOT / "bench")
+    args = parser.parse_args(argv)
+    server_url = warehouse.database_url()
+    url = fresh_database(server_url)
+    with psycopg.connect(url) as conn:
+        postgres = conn.execute("show server_version").fetchone()[0]
+    results = {
+        "size": args.size,
+        "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "postgres": postgres,
+    }
+    work_dir = Path(tempfile.mkdtemp(prefix="metrics-bench-"))
+    try:
+        results["landing"] = figures_dict(
+            measure_landing(url, work_dir, LANDING_ROWS[args.size], log=lambda m: print(m, flush=True))
+        )
+    finally:
+        shutil.rmtree(work_dir, ignore_errors=True)
+        with psycopg.connect(server_url, autocommit=True) as conn:
+            conn.execute(f'drop database if exists "{BENCH_DATABASE}" with (force)')
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    (args.out / "results.md").write_text(render_markdown(results), encoding="utf-8")
+    print(render_markdown(results))
+    print(f"written: {args.out / 'results.json'}, {args.out / 'results.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
