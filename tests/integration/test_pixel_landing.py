@@ -340,10 +340,21 @@ def test_storage_failing_mid_day_changes_nothing_of_the_day_and_says_so(database
         def list(self, prefix):
             return self.inner.list(prefix)
 
-        def read_bytes(self, key):
-            if key.endswith("b.jsonl"):
-                raise ConnectionError("storage went away")
-            return self.inner.read_bytes(key)
+        def open(self, key):
+            stream = self.inner.open(key)
+            if not key.endswith("b.jsonl"):
+                return stream
+
+            class DroppedMidStream:  # the connection drops after the first bytes
+                def read(self, size=-1):
+                    if stream.tell() > 0:
+                        raise ConnectionError("storage went away")
+                    return stream.read(10)
+
+                def close(self):
+                    stream.close()
+
+            return DroppedMidStream()
 
     with pytest.raises(ConnectionError):
         land_pixel_days(database_url, FlakyStore(open_exports_store(str(root))), config, [DAY], run_id="flaky")

@@ -9,6 +9,7 @@ from metrics_pipeline.pii import hash_ip
 from metrics_pipeline.sources.pixel.parse import (
     EVENT_SCHEMA,
     PixelFileError,
+    UTF8_BOM,
     is_gzip,
     iter_blocks,
     iter_event_chunks,
@@ -332,6 +333,28 @@ def test_blocks_end_on_line_breaks_and_keep_line_numbers():
     long_line = lines(event("long", page_url="x" * 5000))
     [(first, block)] = list(iter_blocks(long_line, FILE, chunk_bytes=100))
     assert (first, block) == (1, long_line)
+
+
+class Trickle:
+    """A stream that hands out at most 3 bytes per read, as a slow network read might."""
+
+    def __init__(self, data: bytes):
+        self.data, self.position = data, 0
+
+    def read(self, size=-1):
+        size = len(self.data) if size is None or size < 0 else min(size, 3)
+        chunk = self.data[self.position : self.position + size]
+        self.position += len(chunk)
+        return chunk
+
+
+def test_a_stream_gives_the_same_blocks_as_the_bytes():
+    plain = UTF8_BOM + lines(*[event(f"e{i}") for i in range(30)])
+    for data in (plain, gzip.compress(plain)):
+        from_bytes = list(iter_blocks(data, FILE, chunk_bytes=700))
+        from_stream = list(iter_blocks(Trickle(data), FILE, chunk_bytes=700))
+        assert b"".join(b for _, b in from_stream) == b"".join(b for _, b in from_bytes) == plain[len(UTF8_BOM):]
+        assert from_stream[0][0] == 1 and all(block.endswith(b"\n") for _, block in from_stream)
 
 
 def test_an_empty_file_is_no_events():

@@ -20,6 +20,7 @@ import queue
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -261,17 +262,15 @@ def _read_and_parse(
     Any other exception (storage unreachable, say) ends the stream: the day cannot be landed.
     """
     for index, (obj, _) in enumerate(files):
-        data = store.read_bytes(obj.key)
-        try:
-            for chunk in iter_event_chunks(
-                data, file=obj.uri, event_date=day, known_sites=sites, pii_key=pii_key, chunk_bytes=chunk_bytes
-            ):
-                yield index, chunk
-        except PixelFileError as exc:
-            yield index, exc
-            continue
-        finally:
-            del data
+        with closing(store.open(obj.key)) as stream:  # read block by block, never whole
+            try:
+                for chunk in iter_event_chunks(
+                    stream, file=obj.uri, event_date=day, known_sites=sites, pii_key=pii_key, chunk_bytes=chunk_bytes
+                ):
+                    yield index, chunk
+            except PixelFileError as exc:
+                yield index, exc
+                continue
         yield index, None
 
 

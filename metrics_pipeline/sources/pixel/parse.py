@@ -30,7 +30,7 @@ import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, BinaryIO
 
 import polars as pl
 from polars.exceptions import PanicException, PolarsError
@@ -175,41 +175,60 @@ def parse_pixel_key(key: str) -> PixelFile | None:
         return None
 
 
+class _Prefixed:
+    """A stream with bytes already read from it put back in front (the gzip magic we peeked)."""
+
+    def __init__(self, prefix: bytes, rest: BinaryIO):
+        self._prefix = prefix
+        self._rest = rest
+
+    def read(self, size: int = -1) -> bytes:
+        if not self._prefix:
+            return self._rest.read(size)
+        if size is None or size < 0:
+            data, self._prefix = self._prefix + self._rest.read(), b""
+            return data
+        data, self._prefix = self._prefix[:size], self._prefix[size:]
+        if len(data) < size:
+            data += self._rest.read(size - len(data))
+        return data
+
+
 def is_gzip(data: bytes) -> bool:
     """By content, whatever the name says: gzip streams start with the bytes 1f 8b."""
     return data[:2] == GZIP_MAGIC
 
 
 def iter_blocks(
-    data: bytes, file: str, chunk_bytes: int | None = DEFAULT_CHUNK_BYTES
+    source: bytes | BinaryIO, file: str, chunk_bytes: int | None = DEFAULT_CHUNK_BYTES
 ) -> Iterator[tuple[int, bytes]]:
     """(number of the block's first line, block) over the decompressed text.
 
-    Every block but the last ends with a line break; `chunk_bytes=None` gives one block. A
-    gzip stream that is truncated or corrupt raises `PixelFileError`, possibly after some
-    blocks were yielded: the caller must discard what it took from the file.
+    `source` is the file's bytes or a stream of them (read as the blocks are needed, so a
+    large export is never held whole). Every block but the last ends with a line break;
+    `chunk_bytes=None` gives one block. A gzip stream that is truncated or corrupt raises
+    `PixelFileError`, possibly after some blocks were yielded: the caller must discard what
+    it took from the file.
     """
-    if is_gzip(data):
-        stream = gzip.GzipFile(fileobj=io.BytesIO(data))
+    stream: BinaryIO = io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source
+    magic = stream.read(len(GZIP_MAGIC))
+    stream = _Prefixed(magic, stream)
+    size = -1 if chunk_bytes is None else chunk_bytes
+    if is_gzip(magic):
+        unzipped = gzip.GzipFile(fileobj=stream)
 
         def read() -> bytes:
             try:
-                return stream.read(-1 if chunk_bytes is None else chunk_bytes)
+                return unzipped.read(size)
             except (EOFError, OSError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
                 raise PixelFileError(
                     file,
                     f"is not a readable gzip stream (truncated or corrupt: {exc}); nothing of it was landed",
                 ) from None
     else:
-        view = memoryview(data)
-        position = 0
 
         def read() -> bytes:
-            nonlocal position
-            end = len(data) if chunk_bytes is None else position + chunk_bytes
-            block = bytes(view[position:end])
-            position += len(block)
-            return block
+            return stream.read(size)
 
     first_line = 1
     pending = b""
@@ -236,7 +255,7 @@ def iter_blocks(
 
 
 def iter_event_chunks(
-    data: bytes,
+    data: bytes | BinaryIO,
     *,
     file: str,
     event_date: date,
