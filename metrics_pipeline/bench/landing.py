@@ -23,6 +23,7 @@ from pathlib import Path
 
 import polars as pl
 import psycopg
+from psycopg import sql
 
 from metrics_pipeline.sources.media_partner.parse import DEFAULT_BLOCK_BYTES, EXPECTED_COLUMNS
 
@@ -38,16 +39,21 @@ workspaces:
         media_partner: {{cpm_rates: [{{effective_from: 2026-01-01, cpm: "10.00"}}]}}
 """
 BARE_TABLE = "bench.bare_copy"
-CREATE_BARE_TABLE = f"""
+# A Dagster run id's shape, so both sides store rows of the same width.
+RUN_ID = "3f0c9a52-6f1e-4c8e-9a57-0d2b7e1c4a11"
+# The bare table is filled with exactly the rows the landing writes: the columns the file
+# lacks get the same values from defaults, so both sides store and log the same bytes.
+CREATE_BARE_TABLE = """
 create schema if not exists bench;
-drop table if exists {BARE_TABLE};
-create table {BARE_TABLE} (like raw_media_partner.daily_exports including all);
-create sequence if not exists bench.bare_copy_row;
-alter table {BARE_TABLE}
-    alter column client_slug set default '{CLIENT}',
-    alter column source_file set default 'bare',
+drop table if exists bench.bare_copy;
+drop sequence if exists bench.bare_copy_row;
+create table bench.bare_copy (like raw_media_partner.daily_exports including all);
+create sequence bench.bare_copy_row start 2;
+alter table bench.bare_copy
+    alter column client_slug set default {client},
+    alter column source_file set default {source_file},
     alter column source_row_number set default nextval('bench.bare_copy_row')::integer,
-    alter column ingestion_run_id set default 'bare';
+    alter column ingestion_run_id set default {run_id};
 """
 # the file's columns, in the landing table's names
 BARE_COLUMNS = (
@@ -96,7 +102,11 @@ def write_export(path: Path, rows: int, *, seed: int = 7) -> int:
 
 def bare_copy_seconds(url: str, path: Path) -> float:
     with psycopg.connect(url) as conn:
-        conn.execute(CREATE_BARE_TABLE)
+        conn.execute(
+            sql.SQL(CREATE_BARE_TABLE).format(
+                client=sql.Literal(CLIENT), source_file=sql.Literal(str(path.resolve())), run_id=sql.Literal(RUN_ID)
+            )
+        )
         conn.commit()
         started = time.perf_counter()
         with conn.cursor().copy(
@@ -182,7 +192,7 @@ def _child(exports_root: str, config_path: str) -> None:
     config = load_config(config_path)
     store = open_exports_store(exports_root)
     started = time.perf_counter()
-    [outcome] = land_days(url, store, config, [BENCH_DAY], run_id="bench")
+    [outcome] = land_days(url, store, config, [BENCH_DAY], run_id=RUN_ID)
     seconds = time.perf_counter() - started
     if outcome.failed_files:
         raise SystemExit(outcome.failed_files[0].message)
