@@ -378,3 +378,19 @@ def test_sales_daily_per_asin_with_sku_mapping_and_the_organic_floor(built):
     [(extra,)] = fetch_all(built, "select extra_columns from raw_amazon_ads.sales_reports where asin = 'B0HAND0001'")
     assert extra == {"Title": "Dome Tent, 4 Person"}
     assert json.dumps(extra)  # jsonb round-trips
+
+
+def test_when_amazons_file_vanishes_its_rows_go_and_helium10_wins_instead(landed, built):
+    # Runs last: it changes the landed day 2026-10-01 (the marts above were built before).
+    url, root = landed["url"], landed["root"]
+    (root / "exports" / "amazon_ads/hm-brand/amazon/2026-10-01.csv").unlink()
+    config = load_config(root / "config.yaml")
+    [day] = land_days(url, open_exports_store(str(root / "exports")), config, [DAYS[0]], run_id="third")
+    assert day.removed_rows == 3  # the amazon file's three landed rows
+    assert fetch_all(url, "select count(*) from raw_amazon_ads.keyword_reports where source_format = 'amazon'") == [(0,)]
+    assert fetch_all(url, "select count(*) from ops.rejected_rows where source_file like '%/amazon/2026-10-01.csv'") == [(0,)]
+    logs = latest_logs(url)
+    assert logs["amazon_ads/hm-brand/helium10/2026-10-01.csv"][4] is None
+    assert logs["amazon_ads/hm-brand/zonguru/2026-10-01.csv"][4].startswith(
+        "2 keyword-day(s) superseded by helium10 "
+    )
