@@ -46,6 +46,18 @@ class CpmRate:
 
 
 @dataclass(frozen=True)
+class AmazonSettings:
+    """A client's Amazon brand: its folder under amazon_ads/, its marketplace money, its SKUs."""
+
+    brand_slug: str  # the folder under amazon_ads/; defaults to the client slug
+    currency: str  # the marketplace's money; defaults to the client's currency
+    asin_skus: tuple[tuple[str, str], ...] = ()  # (ASIN, SKU), sorted by ASIN; one-to-one within a brand
+
+
+ASIN_PATTERN = re.compile(r"^[A-Z0-9]{10}$")
+
+
+@dataclass(frozen=True)
 class Client:
     slug: str
     name: str
@@ -54,6 +66,7 @@ class Client:
     timezone: str
     cpm_rates: tuple[CpmRate, ...]  # sorted by effective_from
     pixel_site_id: str | None = None  # the `site_id` the client's pixel events carry
+    amazon: AmazonSettings | None = None  # the client sells on Amazon (amazon_ads/<brand_slug>/...)
 
     def cpm_in_force(self, day: date) -> Decimal | None:
         return cpm_in_force(self.cpm_rates, day)
@@ -162,6 +175,10 @@ class PipelineConfig:
     def client(self, slug: str) -> Client | None:
         return next((c for c in self.clients if c.slug == slug), None)
 
+    def amazon_brand(self, brand_slug: str) -> Client | None:
+        """The client whose Amazon brand folder is `brand_slug`; None when no client has it."""
+        return next((c for c in self.clients if c.amazon is not None and c.amazon.brand_slug == brand_slug), None)
+
 
 def cpm_in_force(rates: tuple[CpmRate, ...], day: date) -> Decimal | None:
     """The rate whose effective_from is the latest on or before `day`; None before the first."""
@@ -214,6 +231,10 @@ def _parse_document(document: Any, source_path: str, problems: list[str]) -> Pip
     )
     _reject_duplicates(
         [c.id for w in workspaces for c in w.connections], "workspaces[*].connections", "connection id", problems
+    )
+    _reject_duplicates(
+        [c.amazon.brand_slug for w in workspaces for c in w.clients if c.amazon is not None],
+        "workspaces[*].clients[*].amazon", "brand_slug", problems,
     )
     fx_rates = _parse_fx_rates(document.get("fx_rates", []), problems)
     return PipelineConfig(source_path, tuple(workspaces), fx_rates)
@@ -454,7 +475,9 @@ def _parse_client(raw: Any, key: str, workspace_slug: str, problems: list[str]) 
     if not isinstance(raw, dict):
         problems.append(f"{key}: must be a mapping")
         return Client("", "", workspace_slug, "", "", ())
-    _reject_unknown_keys(raw, {"slug", "name", "currency", "timezone", "media_partner", "pixel_site_id"}, key, problems)
+    _reject_unknown_keys(
+        raw, {"slug", "name", "currency", "timezone", "media_partner", "pixel_site_id", "amazon"}, key, problems
+    )
     slug = _slug(raw, key, problems)
     name = _text(raw, "name", key, problems)
     currency = str(raw.get("currency", "USD"))
@@ -473,7 +496,45 @@ def _parse_client(raw: Any, key: str, workspace_slug: str, problems: list[str]) 
     if pixel_site_id is not None and not (isinstance(pixel_site_id, str) and pixel_site_id.strip()):
         problems.append(f"{key}.pixel_site_id: must be a non-empty string")
         pixel_site_id = None
-    return Client(slug, name, workspace_slug, currency, timezone, cpm_rates, pixel_site_id)
+    # `amazon:` with nothing under it (None) still makes the client an Amazon brand, with the defaults.
+    amazon = None
+    if "amazon" in raw:
+        amazon = _parse_amazon(raw["amazon"] or {}, f"{key}.amazon", slug, currency, problems)
+    return Client(slug, name, workspace_slug, currency, timezone, cpm_rates, pixel_site_id, amazon=amazon)
+
+
+def _parse_amazon(raw: Any, key: str, client_slug: str, client_currency: str, problems: list[str]) -> AmazonSettings:
+    if not isinstance(raw, dict):
+        problems.append(f"{key}: must be a mapping with brand_slug, currency, asin_skus (all optional)")
+        return AmazonSettings(client_slug, client_currency)
+    _reject_unknown_keys(raw, {"brand_slug", "currency", "asin_skus"}, key, problems)
+    brand_slug = client_slug
+    if "brand_slug" in raw:
+        brand_slug = raw["brand_slug"]
+        if not isinstance(brand_slug, str) or not SLUG_PATTERN.match(brand_slug):
+            problems.append(
+                f"{key}.brand_slug: lower-case letters, digits, '-' or '_', at most 63 (got {brand_slug!r})"
+            )
+            brand_slug = client_slug
+    currency = str(raw.get("currency", client_currency))
+    if not CURRENCY_PATTERN.match(currency):
+        problems.append(f"{key}.currency: must be a 3-letter ISO 4217 code like USD (got {currency!r})")
+    raw_skus = raw.get("asin_skus", {})
+    if not isinstance(raw_skus, dict):
+        problems.append(f"{key}.asin_skus: must map ASINs to SKUs")
+        raw_skus = {}
+    asin_skus = []
+    for raw_asin, raw_sku in raw_skus.items():
+        asin = str(raw_asin)
+        if not ASIN_PATTERN.match(asin):
+            problems.append(f"{key}.asin_skus: {asin!r} is not an ASIN (10 upper-case letters or digits)")
+        elif not isinstance(raw_sku, (str, int)) or isinstance(raw_sku, bool) or not str(raw_sku).strip():
+            problems.append(f"{key}.asin_skus.{asin}: the SKU must be a non-empty string (got {raw_sku!r})")
+        else:
+            asin_skus.append((asin, str(raw_sku).strip()))
+    # Sales are reported per (channel, store, SKU, day): two ASINs on one SKU would collide there.
+    _reject_duplicates([sku for _, sku in asin_skus], f"{key}.asin_skus", "SKU", problems)
+    return AmazonSettings(brand_slug, currency, tuple(sorted(asin_skus)))
 
 
 def _parse_media_partner(raw: Any, key: str, problems: list[str]) -> tuple[CpmRate, ...]:

@@ -22,6 +22,8 @@ class ConfigTables:
     connection_account_clients: pl.DataFrame
     fx_rates: pl.DataFrame
     attribution_settings: pl.DataFrame
+    amazon_brands: pl.DataFrame
+    amazon_asin_skus: pl.DataFrame
 
     def frames(self) -> dict[str, pl.DataFrame]:
         return {
@@ -32,6 +34,8 @@ class ConfigTables:
             "connection_account_clients": self.connection_account_clients,
             "fx_rates": self.fx_rates,
             "attribution_settings": self.attribution_settings,
+            "amazon_brands": self.amazon_brands,
+            "amazon_asin_skus": self.amazon_asin_skus,
         }
 
     def row_counts(self) -> dict[str, int]:
@@ -130,7 +134,26 @@ def config_tables(config: PipelineConfig) -> ConfigTables:
             "journey_inactivity_days": pl.Int32, "pnl_model": pl.String,
         },
     )
-    return ConfigTables(workspaces, clients, rates, connections, account_clients, fx_rates, attribution)
+    amazon_clients = [c for c in config.clients if c.amazon is not None]
+    amazon_brands = pl.DataFrame(
+        [
+            {"brand_slug": c.amazon.brand_slug, "client_slug": c.slug, "currency": c.amazon.currency}
+            for c in amazon_clients
+        ],
+        schema={"brand_slug": pl.String, "client_slug": pl.String, "currency": pl.String},
+    )
+    amazon_asin_skus = pl.DataFrame(
+        [
+            {"brand_slug": c.amazon.brand_slug, "asin": asin, "sku": sku}
+            for c in amazon_clients
+            for asin, sku in c.amazon.asin_skus
+        ],
+        schema={"brand_slug": pl.String, "asin": pl.String, "sku": pl.String},
+    )
+    return ConfigTables(
+        workspaces, clients, rates, connections, account_clients, fx_rates, attribution,
+        amazon_brands=amazon_brands, amazon_asin_skus=amazon_asin_skus,
+    )
 
 
 def sync_config_tables(conn: psycopg.Connection, config: PipelineConfig) -> ConfigTables:

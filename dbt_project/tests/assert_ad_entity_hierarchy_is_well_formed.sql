@@ -2,11 +2,12 @@
 --   google_ads     account > campaign > ad_group > ad
 --   meta           account > campaign > ad_set > ad
 --   media_partner  client > campaign > strategy > placement > creative
+--   amazon_ads     account > portfolio > campaign > ad_group > keyword
 -- Checks, per entity: its level is one of its platform's; a top-level entity has no parent
 -- and is its own account; any other entity's parent exists, is on the same platform and the
 -- level just above, and shares its account, workspace, client, currency and timezone;
 -- account_entity_id names a top-level entity; campaign_entity_id is itself on a campaign,
--- null above, its parent's below; the timezone is one Postgres knows.
+-- null above (an Amazon portfolio sits between account and campaign), its parent's below; the timezone is one Postgres knows.
 -- Returns one row per entity and problem.
 
 with
@@ -26,7 +27,10 @@ levels (platform, level, depth) as (
         ('meta', 'ad_set', 3), ('meta', 'ad', 4),
         ('media_partner', 'client', 1), ('media_partner', 'campaign', 2),
         ('media_partner', 'strategy', 3), ('media_partner', 'placement', 4),
-        ('media_partner', 'creative', 5)
+        ('media_partner', 'creative', 5),
+        ('amazon_ads', 'account', 1), ('amazon_ads', 'portfolio', 2),
+        ('amazon_ads', 'campaign', 3), ('amazon_ads', 'ad_group', 4),
+        ('amazon_ads', 'keyword', 5)
 
 ),
 
@@ -35,6 +39,7 @@ joined as (
     select
         e.*,
         l.depth,
+        cl.depth                    as campaign_depth,
         p.entity_id                 as p_entity_id,
         p.platform                  as p_platform,
         pl.depth                    as p_depth,
@@ -50,6 +55,8 @@ joined as (
     from entities as e
     left join levels as l
         on l.platform = e.platform and l.level = e.level
+    left join levels as cl
+        on cl.platform = e.platform and cl.level = 'campaign'
     left join entities as p
         on p.entity_id = e.parent_entity_id
     left join levels as pl
@@ -95,9 +102,9 @@ problems as (
     union all
     select entity_id, platform, level, 'campaign_entity_id is wrong for the level'
     from joined
-    where (depth = 1 and campaign_entity_id is not null)
-       or (depth = 2 and campaign_entity_id is distinct from entity_id)
-       or (depth > 2 and campaign_entity_id is distinct from p_campaign_entity_id)
+    where (depth < campaign_depth and campaign_entity_id is not null)
+       or (depth = campaign_depth and campaign_entity_id is distinct from entity_id)
+       or (depth > campaign_depth and campaign_entity_id is distinct from p_campaign_entity_id)
 
     union all
     select entity_id, platform, level, 'timezone unknown to Postgres: ' || coalesce(timezone, 'null')

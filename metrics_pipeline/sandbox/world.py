@@ -7,7 +7,9 @@
   client and day, with the quirks real exports have (UTF-8 BOM, CRLF line ends,
   trailing blank lines, thousands separators, quoted names with commas) and
   exactly one malformed row, one file with a wrong header and a mid-month CPM
-  change, all recorded on the returned ``SandboxWorld`` so tests can find them.
+  change, all recorded on the returned ``SandboxWorld`` so tests can find them;
+- ``exports/amazon_ads/...``: two brands' Amazon Ads exports in three formats and their sales
+  (see amazon_world.py), described on ``SandboxWorld.amazon``.
 
 Everything is derived from ``(start, days, seed)`` through string-seeded
 ``random.Random`` streams (seeded via SHA-512, so independent of
@@ -28,6 +30,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import yaml
+
+from metrics_pipeline.sandbox.amazon_world import AmazonWorld, amazon_config_sections, write_amazon_exports
 
 DEFAULT_START = date(2026, 9, 1)
 DEFAULT_DAYS = 61  # 2026-09-01 .. 2026-10-31
@@ -96,6 +100,7 @@ class SandboxWorld:
     malformed_row: MalformedRow
     wrong_header_file: WrongHeaderFile
     cpm_changes: tuple[CpmChange, ...]
+    amazon: AmazonWorld | None = None  # the Amazon Ads exports (sandbox/amazon_world.py)
 
 
 # --------------------------------------------------------------------------- #
@@ -558,6 +563,7 @@ def _config_document(start: date, cpm_changes: Sequence[CpmChange]) -> dict:
     from metrics_pipeline.sandbox.commerce_world import pixel_site_ids
 
     site_ids = pixel_site_ids()
+    amazon = amazon_config_sections()
 
     def cpm_rates(profile: _ClientProfile) -> list[dict]:
         # Contracts start on the 1st of the month, which is never after `start`.
@@ -582,6 +588,7 @@ def _config_document(start: date, cpm_changes: Sequence[CpmChange]) -> dict:
                         "timezone": profile.timezone,
                         "media_partner": {"cpm_rates": cpm_rates(profile)},
                         **({"pixel_site_id": site_ids[profile.slug]} if profile.slug in site_ids else {}),
+                        **({"amazon": amazon[profile.slug]} if profile.slug in amazon else {}),
                     }
                     for profile in _CLIENTS
                     if profile.workspace_slug == workspace_slug
@@ -635,6 +642,7 @@ def build_world(
     from metrics_pipeline.sandbox.commerce_world import write_pixel_exports
 
     write_pixel_exports(exports_dir)
+    amazon = write_amazon_exports(exports_dir, start, end, seed)
 
     return SandboxWorld(
         root=root,
@@ -651,6 +659,7 @@ def build_world(
         ),
         wrong_header_file=wrong_header,
         cpm_changes=cpm_changes,
+        amazon=amazon,
     )
 
 

@@ -111,6 +111,7 @@ def test_config_tables_keep_cpm_as_exact_text(tmp_path):
     assert tables.row_counts() == {
         "workspaces": 2, "clients": 1, "media_partner_cpm_rates": 2, "connections": 0,
         "connection_account_clients": 0, "fx_rates": 0, "attribution_settings": 2,
+        "amazon_brands": 0, "amazon_asin_skus": 0,
     }
     assert tables.media_partner_cpm_rates["cpm"].to_list() == ["12.5", "14.00"]
 
@@ -179,3 +180,88 @@ def test_bad_connections_are_reported(tmp_path):
     assert "connections[0].client: 'nobody' is not a client of this workspace" in problems
     assert "connections[1].lookback_days: must be a whole number of days from 0 to 90" in problems
     assert "connections[1].customer_ids: unknown key" in problems
+
+
+AMAZON = """
+workspaces:
+  - slug: northstar
+    name: Northstar
+    clients:
+      - slug: acme-outdoor
+        name: Acme Outdoor
+        currency: USD
+        amazon:
+          asin_skus: {B0ACME0002: AO-TENT-02, B0ACME0001: AO-RAIN-01}
+      - slug: bloom-beauty
+        name: Bloom Beauty
+        currency: GBP
+        amazon:
+          brand_slug: bloom-uk
+          currency: EUR
+      - slug: citrus
+        name: Citrus
+        currency: EUR
+        amazon:
+      - slug: no-amazon
+        name: No Amazon
+"""
+
+
+def test_amazon_brands_default_to_the_client_and_map_asins_to_skus(tmp_path):
+    config = load_config(write(tmp_path, AMAZON))
+    acme, bloom, citrus, other = config.clients
+    assert (acme.amazon.brand_slug, acme.amazon.currency) == ("acme-outdoor", "USD")
+    assert acme.amazon.asin_skus == (("B0ACME0001", "AO-RAIN-01"), ("B0ACME0002", "AO-TENT-02"))
+    assert (bloom.amazon.brand_slug, bloom.amazon.currency) == ("bloom-uk", "EUR")
+    assert (citrus.amazon.brand_slug, citrus.amazon.currency, citrus.amazon.asin_skus) == ("citrus", "EUR", ())
+    assert other.amazon is None
+    assert config.amazon_brand("bloom-uk") is bloom and config.amazon_brand("bloom-beauty") is None
+    assert config.amazon_brand("no-amazon") is None
+    tables = config_tables(config)
+    assert tables.amazon_brands.rows() == [
+        ("acme-outdoor", "acme-outdoor", "USD"), ("bloom-uk", "bloom-beauty", "EUR"), ("citrus", "citrus", "EUR"),
+    ]
+    assert tables.amazon_asin_skus.rows() == [
+        ("acme-outdoor", "B0ACME0001", "AO-RAIN-01"), ("acme-outdoor", "B0ACME0002", "AO-TENT-02"),
+    ]
+
+
+def test_bad_amazon_sections_are_reported(tmp_path):
+    path = write(
+        tmp_path,
+        """
+workspaces:
+  - slug: northstar
+    name: Northstar
+    clients:
+      - slug: acme
+        name: Acme
+        amazon:
+          brand_slug: Acme Brand
+          currency: dollars
+          marketplace: US
+          asin_skus: {b0lower001: X, B0ACME0001: "", B0ACME0002: SKU-1, B0ACME0003: SKU-1}
+      - slug: bloom
+        name: Bloom
+        amazon: {brand_slug: shared}
+      - slug: citrus
+        name: Citrus
+        amazon: {brand_slug: shared}
+      - slug: delta
+        name: Delta
+        amazon: [not, a, mapping]
+""",
+    )
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    problems = error.value.problems
+    key = "workspaces[0].clients[0].amazon"
+    assert f"{key}.marketplace: unknown key (allowed: asin_skus, brand_slug, currency)" in problems
+    assert f"{key}.brand_slug: lower-case letters, digits, '-' or '_', at most 63 (got 'Acme Brand')" in problems
+    assert f"{key}.currency: must be a 3-letter ISO 4217 code like USD (got 'dollars')" in problems
+    assert f"{key}.asin_skus: 'b0lower001' is not an ASIN (10 upper-case letters or digits)" in problems
+    assert f"{key}.asin_skus.B0ACME0001: the SKU must be a non-empty string (got '')" in problems
+    assert f"{key}.asin_skus: SKU 'SKU-1' appears more than once" in problems
+    assert "workspaces[*].clients[*].amazon: brand_slug 'shared' appears more than once" in problems
+    assert "workspaces[0].clients[3].amazon: must be a mapping with brand_slug, currency, asin_skus (all optional)" in problems
+    assert len(problems) == 8

@@ -106,3 +106,36 @@ def test_sensor_requests_exactly_the_new_partitions_once(tmp_path):
     with dg.build_sensor_context(instance=instance, resources=resources, cursor=cursor) as context:
         [request] = list(media_partner_new_files(context))
     assert request.partition_key == "2026-09-02"
+
+
+def test_amazon_ads_lands_into_the_lineage_graph_with_its_own_job_sensor_and_checks(repository, tmp_path):
+    from metrics_pipeline.defs.amazon_ads import KEYWORD_REPORTS_KEY, SALES_REPORTS_KEY, amazon_ads_new_files
+    from metrics_pipeline.defs.pipeline import DAILY_SOURCE_GROUPS
+
+    graph = repository.asset_graph
+    assert KEYWORD_REPORTS_KEY in graph.get(dg.AssetKey(["staging", "stg_amazon_ads__keyword_reports"])).parent_keys
+    assert SALES_REPORTS_KEY in graph.get(dg.AssetKey(["staging", "stg_amazon_ads__sales_reports"])).parent_keys
+    assert dg.AssetKey(["config", "amazon_asin_skus"]) in graph.get(
+        dg.AssetKey(["staging", "stg_metrics_config__amazon_asin_skus"])
+    ).parent_keys
+    assert "amazon_ads" in DAILY_SOURCE_GROUPS
+    job = repository.get_job("amazon_ads_daily")
+    assert job.partitions_def is not None
+    daily_keys = repository.get_job("daily_pipeline").asset_layer.executable_asset_keys
+    assert {KEYWORD_REPORTS_KEY, SALES_REPORTS_KEY, dg.AssetKey(["marts", "fct_amazon_keyword_daily"])} <= set(daily_keys)
+    checks = {(key.asset_key, key.name) for key in graph.asset_check_keys}
+    assert {(KEYWORD_REPORTS_KEY, "every_file_landed"), (SALES_REPORTS_KEY, "every_file_landed")} <= checks
+    assert {k.name for k in graph.asset_check_keys} >= {"assert_amazon_ads_spend_reconciles_with_landed_rows"}
+
+    for key in ("amazon_ads/acme/amazon/2026-09-01.csv", "amazon_ads/acme/zonguru/2026-09-02.csv",
+                "amazon_ads/acme/sales/2026-09-04.csv", "amazon_ads/acme/notes/2026-09-05.csv"):
+        write_file(tmp_path / key, "x\n")
+    resources = {"exports": ExportsResource(uri=str(tmp_path), s3=S3Resource())}
+    with dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral(), resources=resources) as context:
+        requests = list(amazon_ads_new_files(context))
+    ranges = sorted(
+        (r.partition_key, r.partition_key) if r.partition_key
+        else (r.tags["dagster/asset_partition_range_start"], r.tags["dagster/asset_partition_range_end"])
+        for r in requests
+    )
+    assert ranges == [("2026-09-01", "2026-09-02"), ("2026-09-04", "2026-09-04")]

@@ -2,6 +2,7 @@
 --   google_ads     account > campaign > ad_group > ad              (int_google_ads__entities)
 --   meta           account > campaign > ad_set > ad                (int_meta__entities)
 --   media_partner  client > campaign > strategy > placement > creative (int_media_partner__entities)
+--   amazon_ads     account > portfolio > campaign > ad_group > keyword (int_amazon_ads__entities)
 -- Ids are stable_id(platform, ...): see each int_ model for the parts.
 
 with
@@ -24,6 +25,12 @@ media_partner as (
 
 ),
 
+amazon_ads as (
+
+    select * from {{ ref('int_amazon_ads__entities') }}
+
+),
+
 unioned as (
 
     select * from google_ads
@@ -31,6 +38,8 @@ unioned as (
     select * from meta
     union all
     select * from media_partner
+    union all
+    select * from amazon_ads
 
 ),
 

@@ -4,6 +4,8 @@
 --   google_ads     ad       int_google_ads__ad_metrics (metric_kind 'daily')
 --   meta           ad       int_meta__ad_metrics       (metric_kind 'daily')
 --   media_partner  creative fct_media_partner_daily
+--   amazon_ads     keyword  int_amazon_ads__keyword_daily (the winning export format's rows;
+--                           conversions = orders, platform_revenue = sales)
 -- Every leaf row is added to itself and to each of its ancestors (dim_ad_entity_ancestors),
 -- so a row at any level is exactly the sum of the ad / creative rows under it that day, and
 -- an entity has a row on a day when at least one leaf under it has one.
@@ -51,6 +53,20 @@ media_partner as (
 
 ),
 
+amazon_ads as (
+
+    select
+        report_date                         as metric_date,
+        keyword_entity_id                   as entity_id,
+        spend,
+        impressions,
+        clicks,
+        orders::numeric                     as conversions,
+        sales                               as platform_revenue
+    from {{ ref('int_amazon_ads__keyword_daily') }}
+
+),
+
 leaves as (
 
     select * from google_ads
@@ -58,6 +74,8 @@ leaves as (
     select * from meta
     union all
     select * from media_partner
+    union all
+    select * from amazon_ads
 
 ),
 

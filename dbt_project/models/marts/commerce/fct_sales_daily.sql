@@ -1,7 +1,7 @@
 -- Sales per product (SKU), sales channel and day: total, ad-attributed and organic sales and
--- units. Grain (channel, store_id, sku, sales_date); today channel 'shopify' only, store_id the
--- shop domain and sales_date the shop's local day. The Amazon rows (channel 'amazon', store_id
--- the seller / marketplace, organic = total - ad sales from the Ads reports) fit the same grain.
+-- units. Grain (channel, store_id, sku, sales_date): channel 'shopify' (store_id the shop domain,
+-- sales_date the shop's local day) and channel 'amazon' (store_id the brand slug, the day of the
+-- brand's sales export).
 --
 -- Shopify, in the shop's currency, cancelled orders (and their refunds) left out; an order line
 -- counts on its order's date, a refund line on its refund's own date:
@@ -14,6 +14,12 @@
 --   organic_sales = greatest(total_sales - ad_attributed_sales, 0), organic_units likewise
 -- sku is the variant's SKU, else 'variant:<id>' / 'product:<id>' / 'title:<line title>' for lines
 -- without one.
+--
+-- Amazon, in the brand's marketplace currency, from the daily sales export per ASIN
+-- (stg_amazon_ads__sales_reports, rows of one ASIN and day summed): total_sales, units
+-- (= total units), ad_attributed_sales / _units as the export states them, organic likewise
+-- floored at 0; sku from config.amazon_asin_skus, else 'asin:<ASIN>'; asin set. What the export
+-- does not say (orders, units sold / refunded, gross sales, discounts, refunds, title) is null.
 
 {{ config(indexes=[
     {'columns': ['store_id', 'sales_date']},
@@ -114,7 +120,7 @@ shops as (
 
 ),
 
-final as (
+shopify as (
 
     select
         daily.sales_date,
@@ -123,6 +129,7 @@ final as (
         shops.workspace_slug,
         shops.client_slug,
         daily.sku,
+        null::text                                          as asin,
         daily.product_title,
         shops.currency,
         daily.orders,
@@ -144,6 +151,70 @@ final as (
 
     left join shops
         on shops.shop_domain = daily.shop_domain
+
+),
+
+amazon_daily as (
+
+    select
+        brand_slug,
+        report_date,
+        asin,
+        sum(total_sales)                                    as total_sales,
+        sum(total_units)::integer                           as total_units,
+        sum(ad_sales)                                       as ad_sales,
+        sum(ad_units)::integer                              as ad_units
+    from {{ ref('stg_amazon_ads__sales_reports') }}
+    group by brand_slug, report_date, asin
+
+),
+
+amazon as (
+
+    select
+        amazon_daily.report_date                            as sales_date,
+        'amazon'::text                                      as channel,
+        amazon_daily.brand_slug                             as store_id,
+        clients.workspace_slug,
+        brands.client_slug,
+        coalesce(asin_skus.sku, 'asin:' || amazon_daily.asin) as sku,
+        amazon_daily.asin,
+        null::text                                          as product_title,
+        brands.currency,
+        null::integer                                       as orders,
+        null::integer                                       as units_sold,
+        null::integer                                       as units_refunded,
+        amazon_daily.total_units                            as units,
+        null::numeric                                       as gross_sales,
+        null::numeric                                       as discounts,
+        null::numeric                                       as refunds,
+        amazon_daily.total_sales,
+        amazon_daily.ad_units                               as ad_attributed_units,
+        amazon_daily.ad_sales                               as ad_attributed_sales,
+        greatest(amazon_daily.total_units - amazon_daily.ad_units, 0)
+                                                            as organic_units,
+        greatest(amazon_daily.total_sales - amazon_daily.ad_sales, 0)
+                                                            as organic_sales
+
+    from amazon_daily
+
+    left join {{ ref('stg_metrics_config__amazon_brands') }} as brands
+        on brands.brand_slug = amazon_daily.brand_slug
+
+    left join {{ ref('stg_metrics_config__clients') }} as clients
+        on clients.client_slug = brands.client_slug
+
+    left join {{ ref('stg_metrics_config__amazon_asin_skus') }} as asin_skus
+        on  asin_skus.brand_slug = amazon_daily.brand_slug
+        and asin_skus.asin = amazon_daily.asin
+
+),
+
+final as (
+
+    select * from shopify
+    union all
+    select * from amazon
 
 )
 

@@ -1,0 +1,178 @@
+-- Amazon Ads entities in the unified shape of dim_ad_entities:
+-- account (the brand) > portfolio > campaign > ad_group > keyword, built from the keyword-days
+-- that count (int_amazon_ads__keyword_daily). The exports carry no ids, status or deletions:
+-- names are the identity (platform ids null, as for the media partner), every entity is
+-- active, and Sponsored Products are bought for purchases. first/last_seen_date span every
+-- day of the entity or of any of its descendants. A keyword's name is its text; its match
+-- type is part of its identity and its path ("rain jacket [exact]").
+
+with
+
+keyword_daily as (
+
+    select * from {{ ref('int_amazon_ads__keyword_daily') }}
+
+),
+
+keywords as (
+
+    select
+        brand_slug,
+        workspace_slug,
+        client_slug,
+        brand_name,
+        currency,
+        timezone,
+        account_entity_id,
+        portfolio_entity_id,
+        campaign_entity_id,
+        ad_group_entity_id,
+        keyword_entity_id,
+        portfolio_name,
+        campaign_name,
+        ad_group_name,
+        keyword_text,
+        match_type,
+        min(report_date)                        as first_seen_date,
+        max(report_date)                        as last_seen_date
+
+    from keyword_daily
+    group by
+        brand_slug, workspace_slug, client_slug, brand_name, currency, timezone,
+        account_entity_id, portfolio_entity_id, campaign_entity_id, ad_group_entity_id,
+        keyword_entity_id, portfolio_name, campaign_name, ad_group_name, keyword_text, match_type
+
+),
+
+amazon_entities as (
+
+    select
+        account_entity_id                       as entity_id,
+        'account'                               as level,
+        null::text                              as parent_entity_id,
+        workspace_slug,
+        client_slug,
+        account_entity_id,
+        null::text                              as campaign_entity_id,
+        brand_name                              as entity_name,
+        brand_name                              as entity_path,
+        currency,
+        timezone,
+        min(first_seen_date)                    as first_seen_date,
+        max(last_seen_date)                     as last_seen_date
+    from keywords
+    group by account_entity_id, workspace_slug, client_slug, brand_name, currency, timezone
+
+    union all
+
+    select
+        portfolio_entity_id,
+        'portfolio',
+        account_entity_id,
+        workspace_slug,
+        client_slug,
+        account_entity_id,
+        null::text,
+        portfolio_name,
+        concat_ws(' > ', brand_name, portfolio_name),
+        currency,
+        timezone,
+        min(first_seen_date),
+        max(last_seen_date)
+    from keywords
+    group by
+        portfolio_entity_id, account_entity_id, workspace_slug, client_slug, brand_name,
+        portfolio_name, currency, timezone
+
+    union all
+
+    select
+        campaign_entity_id,
+        'campaign',
+        portfolio_entity_id,
+        workspace_slug,
+        client_slug,
+        account_entity_id,
+        campaign_entity_id,
+        campaign_name,
+        concat_ws(' > ', brand_name, portfolio_name, campaign_name),
+        currency,
+        timezone,
+        min(first_seen_date),
+        max(last_seen_date)
+    from keywords
+    group by
+        campaign_entity_id, portfolio_entity_id, account_entity_id, workspace_slug, client_slug,
+        brand_name, portfolio_name, campaign_name, currency, timezone
+
+    union all
+
+    select
+        ad_group_entity_id,
+        'ad_group',
+        campaign_entity_id,
+        workspace_slug,
+        client_slug,
+        account_entity_id,
+        campaign_entity_id,
+        ad_group_name,
+        concat_ws(' > ', brand_name, portfolio_name, campaign_name, ad_group_name),
+        currency,
+        timezone,
+        min(first_seen_date),
+        max(last_seen_date)
+    from keywords
+    group by
+        ad_group_entity_id, campaign_entity_id, account_entity_id, workspace_slug, client_slug,
+        brand_name, portfolio_name, campaign_name, ad_group_name, currency, timezone
+
+    union all
+
+    select
+        keyword_entity_id,
+        'keyword',
+        ad_group_entity_id,
+        workspace_slug,
+        client_slug,
+        account_entity_id,
+        campaign_entity_id,
+        keyword_text,
+        concat_ws(' > ', brand_name, portfolio_name, campaign_name, ad_group_name,
+                  keyword_text || ' [' || match_type || ']'),
+        currency,
+        timezone,
+        first_seen_date,
+        last_seen_date
+    from keywords
+
+),
+
+final as (
+
+    select
+        entity_id::text                         as entity_id,
+        'amazon_ads'::text                      as platform,
+        level::text                             as level,
+        parent_entity_id::text                  as parent_entity_id,
+        workspace_slug::text                    as workspace_slug,
+        client_slug::text                       as client_slug,
+        account_entity_id::text                 as account_entity_id,
+        campaign_entity_id::text                as campaign_entity_id,
+        entity_name::text                       as entity_name,
+        entity_path::text                       as entity_path,
+        'active'::text                          as status,
+        'purchases'::text                       as goal,
+        currency::text                          as currency,
+        timezone::text                          as timezone,
+        false                                   as is_deleted,
+        first_seen_date::date                   as first_seen_date,
+        last_seen_date::date                    as last_seen_date,
+        null::text                              as platform_account_id,
+        null::text                              as platform_entity_id,
+        false                                   as is_inferred
+
+    from amazon_entities
+
+)
+
+select * from final

@@ -1,0 +1,58 @@
+-- Keyword metrics per keyword and day (DESIGN "Keyword metrics"): the winning export format's
+-- rows summed over search terms, ratios recomputed from the counts (the exports' own CTR, CPC,
+-- ACOS, ROAS and conversion rate stay in raw, as exported):
+--   ctr = clicks / impressions          cpc  = spend / clicks
+--   roas = sales / spend                acos = spend / sales
+--   conversion_rate = orders / clicks
+-- via safe_divide (6 decimals, null when the denominator is 0). Money in the brand's currency.
+
+{{ config(indexes=[
+    {'columns': ['brand_slug', 'report_date']},
+]) }}
+
+with
+
+keyword_daily as (
+
+    select * from {{ ref('int_amazon_ads__keyword_daily') }}
+
+),
+
+final as (
+
+    select
+        report_date,
+        keyword_entity_id,
+        brand_slug,
+        workspace_slug,
+        client_slug,
+        account_entity_id,
+        portfolio_entity_id,
+        campaign_entity_id,
+        ad_group_entity_id,
+        portfolio_name,
+        campaign_name,
+        ad_group_name,
+        keyword_text,
+        match_type,
+        source_format,
+        currency,
+
+        impressions,
+        clicks,
+        spend,
+        orders,
+        sales,
+        search_terms,
+
+        {{ safe_divide('clicks', 'impressions') }}      as ctr,
+        {{ safe_divide('spend', 'clicks') }}            as cpc,
+        {{ safe_divide('sales', 'spend') }}             as roas,
+        {{ safe_divide('spend', 'sales') }}             as acos,
+        {{ safe_divide('orders', 'clicks') }}           as conversion_rate
+
+    from keyword_daily
+
+)
+
+select * from final
