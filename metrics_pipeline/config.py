@@ -45,6 +45,18 @@ class CpmRate:
     cpm: Decimal
 
 
+# --- affiliate (issue 5) ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class AffiliateSettings:
+    # An event whose campaign tracking id starts with one of these belongs to the client;
+    # when prefixes of several clients match, the longest wins.
+    tracking_id_prefixes: tuple[str, ...]
+    currency: str = "USD"  # the affiliate network's money, which its events are in
+
+
+# --- end affiliate ---------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class Client:
     slug: str
@@ -54,6 +66,7 @@ class Client:
     timezone: str
     cpm_rates: tuple[CpmRate, ...]  # sorted by effective_from
     pixel_site_id: str | None = None  # the `site_id` the client's pixel events carry
+    affiliate: AffiliateSettings | None = None  # the client's affiliate-network account, if any
 
     def cpm_in_force(self, day: date) -> Decimal | None:
         return cpm_in_force(self.cpm_rates, day)
@@ -214,6 +227,12 @@ def _parse_document(document: Any, source_path: str, problems: list[str]) -> Pip
     )
     _reject_duplicates(
         [c.id for w in workspaces for c in w.connections], "workspaces[*].connections", "connection id", problems
+    )
+    _reject_duplicates(
+        [p for w in workspaces for c in w.clients if c.affiliate for p in c.affiliate.tracking_id_prefixes],
+        "workspaces[*].clients[*].affiliate.tracking_id_prefixes",
+        "tracking id prefix",
+        problems,
     )
     fx_rates = _parse_fx_rates(document.get("fx_rates", []), problems)
     return PipelineConfig(source_path, tuple(workspaces), fx_rates)
@@ -454,7 +473,9 @@ def _parse_client(raw: Any, key: str, workspace_slug: str, problems: list[str]) 
     if not isinstance(raw, dict):
         problems.append(f"{key}: must be a mapping")
         return Client("", "", workspace_slug, "", "", ())
-    _reject_unknown_keys(raw, {"slug", "name", "currency", "timezone", "media_partner", "pixel_site_id"}, key, problems)
+    _reject_unknown_keys(
+        raw, {"slug", "name", "currency", "timezone", "media_partner", "pixel_site_id", "affiliate"}, key, problems
+    )
     slug = _slug(raw, key, problems)
     name = _text(raw, "name", key, problems)
     currency = str(raw.get("currency", "USD"))
@@ -473,7 +494,40 @@ def _parse_client(raw: Any, key: str, workspace_slug: str, problems: list[str]) 
     if pixel_site_id is not None and not (isinstance(pixel_site_id, str) and pixel_site_id.strip()):
         problems.append(f"{key}.pixel_site_id: must be a non-empty string")
         pixel_site_id = None
-    return Client(slug, name, workspace_slug, currency, timezone, cpm_rates, pixel_site_id)
+    affiliate = None
+    if raw.get("affiliate") is not None:
+        affiliate = _parse_affiliate(raw["affiliate"], f"{key}.affiliate", problems)
+    return Client(slug, name, workspace_slug, currency, timezone, cpm_rates, pixel_site_id, affiliate=affiliate)
+
+
+# --- affiliate (issue 5) ---------------------------------------------------------------------
+def _parse_affiliate(raw: Any, key: str, problems: list[str]) -> AffiliateSettings | None:
+    if not isinstance(raw, dict):
+        problems.append(f"{key}: must be a mapping with tracking_id_prefixes (and optionally currency)")
+        return None
+    _reject_unknown_keys(raw, {"tracking_id_prefixes", "currency"}, key, problems)
+    raw_prefixes = raw.get("tracking_id_prefixes")
+    prefixes: list[str] = []
+    if not isinstance(raw_prefixes, list) or not raw_prefixes:
+        problems.append(f"{key}.tracking_id_prefixes: required, a non-empty list of tracking id prefixes")
+    else:
+        for i, value in enumerate(raw_prefixes):
+            # Tracking ids are matched as exported, so a prefix with surrounding spaces could never match.
+            if not isinstance(value, str) or not value or value != value.strip():
+                problems.append(
+                    f"{key}.tracking_id_prefixes[{i}]: must be a non-empty string without surrounding spaces "
+                    f"(got {value!r})"
+                )
+            else:
+                prefixes.append(value)
+        _reject_duplicates(prefixes, f"{key}.tracking_id_prefixes", "prefix", problems)
+    currency = str(raw.get("currency", "USD"))
+    if not CURRENCY_PATTERN.match(currency):
+        problems.append(f"{key}.currency: must be a 3-letter ISO 4217 code like USD (got {currency!r})")
+    return AffiliateSettings(tuple(dict.fromkeys(prefixes)), currency)
+
+
+# --- end affiliate ---------------------------------------------------------------------------
 
 
 def _parse_media_partner(raw: Any, key: str, problems: list[str]) -> tuple[CpmRate, ...]:

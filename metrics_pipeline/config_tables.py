@@ -22,6 +22,7 @@ class ConfigTables:
     connection_account_clients: pl.DataFrame
     fx_rates: pl.DataFrame
     attribution_settings: pl.DataFrame
+    affiliate_tracking_prefixes: pl.DataFrame
 
     def frames(self) -> dict[str, pl.DataFrame]:
         return {
@@ -32,6 +33,7 @@ class ConfigTables:
             "connection_account_clients": self.connection_account_clients,
             "fx_rates": self.fx_rates,
             "attribution_settings": self.attribution_settings,
+            "affiliate_tracking_prefixes": self.affiliate_tracking_prefixes,
         }
 
     def row_counts(self) -> dict[str, int]:
@@ -130,7 +132,18 @@ def config_tables(config: PipelineConfig) -> ConfigTables:
             "journey_inactivity_days": pl.Int32, "pnl_model": pl.String,
         },
     )
-    return ConfigTables(workspaces, clients, rates, connections, account_clients, fx_rates, attribution)
+    affiliate_prefixes = pl.DataFrame(
+        [
+            {"tracking_id_prefix": prefix, "client_slug": c.slug, "currency": c.affiliate.currency}
+            for c in config.clients
+            if c.affiliate is not None
+            for prefix in c.affiliate.tracking_id_prefixes
+        ],
+        schema={"tracking_id_prefix": pl.String, "client_slug": pl.String, "currency": pl.String},
+    )
+    return ConfigTables(
+        workspaces, clients, rates, connections, account_clients, fx_rates, attribution, affiliate_prefixes
+    )
 
 
 def sync_config_tables(conn: psycopg.Connection, config: PipelineConfig) -> ConfigTables:

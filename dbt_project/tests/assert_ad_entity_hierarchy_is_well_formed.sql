@@ -2,6 +2,7 @@
 --   google_ads     account > campaign > ad_group > ad
 --   meta           account > campaign > ad_set > ad
 --   media_partner  client > campaign > strategy > placement > creative
+--   affiliate      account > campaign > product
 -- Checks, per entity: its level is one of its platform's; a top-level entity has no parent
 -- and is its own account; any other entity's parent exists, is on the same platform and the
 -- level just above, and shares its account, workspace, client, currency and timezone;
@@ -26,7 +27,8 @@ levels (platform, level, depth) as (
         ('meta', 'ad_set', 3), ('meta', 'ad', 4),
         ('media_partner', 'client', 1), ('media_partner', 'campaign', 2),
         ('media_partner', 'strategy', 3), ('media_partner', 'placement', 4),
-        ('media_partner', 'creative', 5)
+        ('media_partner', 'creative', 5),
+        ('affiliate', 'account', 1), ('affiliate', 'campaign', 2), ('affiliate', 'product', 3)
 
 ),
 

@@ -7,6 +7,7 @@ from metrics_pipeline.warehouse import connect
 CONFIG_TABLES = (
     "workspaces", "clients", "media_partner_cpm_rates", "connections", "connection_account_clients", "fx_rates",
     "attribution_settings",
+    "affiliate_tracking_prefixes",
 )
 
 

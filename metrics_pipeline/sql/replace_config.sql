@@ -1,5 +1,6 @@
 -- The config tables mirror the YAML file exactly: empty them, then the caller COPYs the file's rows in.
 -- Children first because of the foreign keys.
+delete from config.affiliate_tracking_prefixes;
 delete from config.attribution_settings;
 delete from config.connection_account_clients;
 delete from config.connections;

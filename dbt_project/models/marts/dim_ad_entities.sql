@@ -2,6 +2,7 @@
 --   google_ads     account > campaign > ad_group > ad              (int_google_ads__entities)
 --   meta           account > campaign > ad_set > ad                (int_meta__entities)
 --   media_partner  client > campaign > strategy > placement > creative (int_media_partner__entities)
+--   affiliate      account > campaign (tracking id) > product          (int_affiliate__entities)
 -- Ids are stable_id(platform, ...): see each int_ model for the parts.
 
 with
@@ -24,6 +25,12 @@ media_partner as (
 
 ),
 
+affiliate as (
+
+    select * from {{ ref('int_affiliate__entities') }}
+
+),
+
 unioned as (
 
     select * from google_ads
@@ -31,6 +38,8 @@ unioned as (
     select * from meta
     union all
     select * from media_partner
+    union all
+    select * from affiliate
 
 ),
 

@@ -4,6 +4,7 @@
 --   google_ads     ad       int_google_ads__ad_metrics (metric_kind 'daily')
 --   meta           ad       int_meta__ad_metrics       (metric_kind 'daily')
 --   media_partner  creative fct_media_partner_daily
+--   affiliate      product  fct_affiliate_daily (spend and impressions 0, platform_revenue = net revenue)
 -- Every leaf row is added to itself and to each of its ancestors (dim_ad_entity_ancestors),
 -- so a row at any level is exactly the sum of the ad / creative rows under it that day, and
 -- an entity has a row on a day when at least one leaf under it has one.
@@ -51,6 +52,20 @@ media_partner as (
 
 ),
 
+affiliate as (
+
+    select
+        metric_date,
+        product_entity_id                   as entity_id,
+        0::numeric                          as spend,
+        0::bigint                           as impressions,
+        clicks,
+        conversions::numeric                as conversions,
+        net_revenue                         as platform_revenue
+    from {{ ref('fct_affiliate_daily') }}
+
+),
+
 leaves as (
 
     select * from google_ads
@@ -58,6 +73,8 @@ leaves as (
     select * from meta
     union all
     select * from media_partner
+    union all
+    select * from affiliate
 
 ),
 
