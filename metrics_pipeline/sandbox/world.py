@@ -556,6 +556,8 @@ def _config_document(start: date, cpm_changes: Sequence[CpmChange]) -> dict:
     change_by_client = {change.client_slug: change for change in cpm_changes}
     connections = _platform_connections()
     from metrics_pipeline.sandbox.commerce_world import pixel_site_ids
+    from metrics_pipeline.sandbox.affiliate_world import CLIENT_SLUG as AFFILIATE_CLIENT
+    from metrics_pipeline.sandbox.affiliate_world import affiliate_config_section
 
     site_ids = pixel_site_ids()
 
@@ -582,6 +584,7 @@ def _config_document(start: date, cpm_changes: Sequence[CpmChange]) -> dict:
                         "timezone": profile.timezone,
                         "media_partner": {"cpm_rates": cpm_rates(profile)},
                         **({"pixel_site_id": site_ids[profile.slug]} if profile.slug in site_ids else {}),
+                        **({"affiliate": affiliate_config_section()} if profile.slug == AFFILIATE_CLIENT else {}),
                     }
                     for profile in _CLIENTS
                     if profile.workspace_slug == workspace_slug
@@ -635,6 +638,9 @@ def build_world(
     from metrics_pipeline.sandbox.commerce_world import write_pixel_exports
 
     write_pixel_exports(exports_dir)
+    from metrics_pipeline.sandbox.affiliate_world import write_affiliate_exports
+
+    write_affiliate_exports(exports_dir, start=start, days=days, seed=seed)
 
     return SandboxWorld(
         root=root,

@@ -36,7 +36,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> SandboxWorld:
 
 
 def export_paths(world: SandboxWorld) -> list[Path]:
-    return sorted(world.exports_dir.rglob("*.csv"))
+    return sorted((world.exports_dir / "media_partner").rglob("*.csv"))
 
 
 def relative_key(world: SandboxWorld, path: Path) -> str:
@@ -273,7 +273,7 @@ def test_config_matches_the_strict_loader_shape(world: SandboxWorld) -> None:
         assert set(workspace) == {"slug", "name", "reporting_currency", "connections", "clients"}
         assert SLUG.match(workspace["slug"]) and workspace["name"]
         for client in workspace["clients"]:
-            assert set(client) - {"pixel_site_id"} == {"slug", "name", "currency", "timezone", "media_partner"}
+            assert set(client) - {"pixel_site_id", "affiliate"} == {"slug", "name", "currency", "timezone", "media_partner"}
             assert SLUG.match(client["slug"]) and client["name"]
             assert re.fullmatch(r"[A-Z]{3}", client["currency"])
             ZoneInfo(client["timezone"])
@@ -338,7 +338,7 @@ def test_other_ranges_keep_every_anomaly(tmp_path: Path, start: date, days: int)
     world = build_world(tmp_path, start=start, days=days)
     end = start + timedelta(days=days - 1)
     assert world.end == end
-    assert len(list(world.exports_dir.rglob("*.csv"))) == len(world.client_slugs) * days
+    assert len(list((world.exports_dir / "media_partner").rglob("*.csv"))) == len(world.client_slugs) * days
     assert (world.exports_dir / world.malformed_row.relative_key).is_file()
     assert (world.exports_dir / world.wrong_header_file.relative_key).is_file()
     for change in world.cpm_changes:
