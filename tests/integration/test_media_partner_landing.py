@@ -37,7 +37,7 @@ def landed(served_world, database_url):
 
 def test_every_valid_row_lands_and_each_file_is_logged_once(served_world, database_url, landed):
     world = served_world.world
-    files = sorted(world.exports_dir.rglob("*.csv"))
+    files = sorted((world.exports_dir / "media_partner").rglob("*.csv"))
     bad_header_key = world.wrong_header_file.relative_key
     malformed_key = world.malformed_row.relative_key
     expected_rows = sum(
@@ -108,7 +108,7 @@ def test_money_lands_exactly(served_world, database_url, landed):
 
     world = served_world.world
     total = Decimal(0)
-    for path in world.exports_dir.rglob("*.csv"):
+    for path in (world.exports_dir / "media_partner").rglob("*.csv"):
         key = path.relative_to(world.exports_dir).as_posix()
         if key == world.wrong_header_file.relative_key:
             continue
