@@ -135,7 +135,9 @@ class _Event:
     source: str
 
 
-def _day_events(day: date, seed: int) -> list[_Event]:
+def day_events(day: date, seed: int) -> list[_Event]:
+    """The network's events of one client local day, well-formed, in time order (the files'
+    malformed rows are added on top when they are written)."""
     rng = _stream(seed, "events", day.isoformat())
     events: list[_Event] = []
     by_id = {p.product_id: p for p in _PRODUCTS}
@@ -177,8 +179,7 @@ def _receipt_style(day: date) -> bool:
     return day.toordinal() % 2 == 0
 
 
-def _render_events(events: list[_Event], day: date, rng: random.Random) -> tuple[str, list[int]]:
-    """(the file's text, the 0-based indexes of the rows written)."""
+def _render_events(events: list[_Event], day: date, rng: random.Random) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n" if _receipt_style(day) else "\n")
     if _receipt_style(day):
@@ -204,7 +205,7 @@ def _render_events(events: list[_Event], day: date, rng: random.Random) -> tuple
             at = event.at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
             writer.writerow((event.event_id, event.kind, at, event.tracking_id, event.product.product_id, amount,
                              event.source))
-    return buffer.getvalue(), list(range(len(events)))
+    return buffer.getvalue()
 
 
 def _render_catalogue(day: date, seed: int) -> str:
@@ -244,10 +245,10 @@ def write_affiliate_exports(
             key = f"{folder}/products.csv"
             _write(exports_dir / key, _render_catalogue(day, seed))
             catalogue_files.append(key)
-        events = _day_events(day, seed)
+        events = day_events(day, seed)
         rng = _stream(seed, "render", day.isoformat())
         key = f"{folder}/events.csv"
-        text, _ = _render_events(events, day, rng)
+        text = _render_events(events, day, rng)
         lines = text.splitlines(keepends=True)
         line_end = "\r\n" if _receipt_style(day) else "\n"
         if day in (unknown_type_day, negative_click_day):

@@ -96,8 +96,6 @@ _CATALOGUE_NAME = re.compile(r"^(catalog|products)", re.IGNORECASE)
 _INTEGER = r"(?:\d{1,3}(?:,\d{3})+|\d+)"
 # An optional minus (before or after a dollar sign), digits grouped by commas or not, up to 6 decimals.
 _MONEY = re.compile(rf"^(-?)\$?(-?)({_INTEGER}(?:\.\d{{1,6}})?)$")
-_MONEY_PATTERN = rf"^-?\$?-?{_INTEGER}(?:\.\d{{1,6}})?$"
-_NEGATIVE_MONEY = r"^-|^\$-"
 _DECIMAL_PATTERN = r"^\d{1,14}(?:\.\d{1,6})?$"
 _PERCENT = re.compile(r"^(\d{1,3}(?:\.\d{1,4})?)\s*%$")
 _TRUE = ("1", "true", "yes", "y", "t")
