@@ -45,6 +45,18 @@ class CpmRate:
     cpm: Decimal
 
 
+# --- affiliate (issue 5) ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class AffiliateSettings:
+    # An event whose campaign tracking id starts with one of these belongs to the client;
+    # when prefixes of several clients match, the longest wins.
+    tracking_id_prefixes: tuple[str, ...]
+    currency: str = "USD"  # the affiliate network's money, which its events are in
+
+
+# --- end affiliate ---------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class AmazonSettings:
     """A client's Amazon brand: its folder under amazon_ads/, its marketplace money, its SKUs."""
@@ -67,6 +79,7 @@ class Client:
     cpm_rates: tuple[CpmRate, ...]  # sorted by effective_from
     pixel_site_id: str | None = None  # the `site_id` the client's pixel events carry
     amazon: AmazonSettings | None = None  # the client sells on Amazon (amazon_ads/<brand_slug>/...)
+    affiliate: AffiliateSettings | None = None  # the client's affiliate-network account, if any
 
     def cpm_in_force(self, day: date) -> Decimal | None:
         return cpm_in_force(self.cpm_rates, day)
@@ -235,6 +248,12 @@ def _parse_document(document: Any, source_path: str, problems: list[str]) -> Pip
     _reject_duplicates(
         [c.amazon.brand_slug for w in workspaces for c in w.clients if c.amazon is not None],
         "workspaces[*].clients[*].amazon", "brand_slug", problems,
+    )
+    _reject_duplicates(
+        [p for w in workspaces for c in w.clients if c.affiliate for p in c.affiliate.tracking_id_prefixes],
+        "workspaces[*].clients[*].affiliate.tracking_id_prefixes",
+        "tracking id prefix",
+        problems,
     )
     fx_rates = _parse_fx_rates(document.get("fx_rates", []), problems)
     return PipelineConfig(source_path, tuple(workspaces), fx_rates)
@@ -476,7 +495,10 @@ def _parse_client(raw: Any, key: str, workspace_slug: str, problems: list[str]) 
         problems.append(f"{key}: must be a mapping")
         return Client("", "", workspace_slug, "", "", ())
     _reject_unknown_keys(
-        raw, {"slug", "name", "currency", "timezone", "media_partner", "pixel_site_id", "amazon"}, key, problems
+        raw,
+        {"slug", "name", "currency", "timezone", "media_partner", "pixel_site_id", "amazon", "affiliate"},
+        key,
+        problems,
     )
     slug = _slug(raw, key, problems)
     name = _text(raw, "name", key, problems)
@@ -500,7 +522,12 @@ def _parse_client(raw: Any, key: str, workspace_slug: str, problems: list[str]) 
     amazon = None
     if "amazon" in raw:
         amazon = _parse_amazon(raw["amazon"] or {}, f"{key}.amazon", slug, currency, problems)
-    return Client(slug, name, workspace_slug, currency, timezone, cpm_rates, pixel_site_id, amazon=amazon)
+    affiliate = None
+    if raw.get("affiliate") is not None:
+        affiliate = _parse_affiliate(raw["affiliate"], f"{key}.affiliate", problems)
+    return Client(
+        slug, name, workspace_slug, currency, timezone, cpm_rates, pixel_site_id, amazon=amazon, affiliate=affiliate
+    )
 
 
 def _parse_amazon(raw: Any, key: str, client_slug: str, client_currency: str, problems: list[str]) -> AmazonSettings:
@@ -535,6 +562,36 @@ def _parse_amazon(raw: Any, key: str, client_slug: str, client_currency: str, pr
     # Sales are reported per (channel, store, SKU, day): two ASINs on one SKU would collide there.
     _reject_duplicates([sku for _, sku in asin_skus], f"{key}.asin_skus", "SKU", problems)
     return AmazonSettings(brand_slug, currency, tuple(sorted(asin_skus)))
+
+
+# --- affiliate (issue 5) ---------------------------------------------------------------------
+def _parse_affiliate(raw: Any, key: str, problems: list[str]) -> AffiliateSettings | None:
+    if not isinstance(raw, dict):
+        problems.append(f"{key}: must be a mapping with tracking_id_prefixes (and optionally currency)")
+        return None
+    _reject_unknown_keys(raw, {"tracking_id_prefixes", "currency"}, key, problems)
+    raw_prefixes = raw.get("tracking_id_prefixes")
+    prefixes: list[str] = []
+    if not isinstance(raw_prefixes, list) or not raw_prefixes:
+        problems.append(f"{key}.tracking_id_prefixes: required, a non-empty list of tracking id prefixes")
+    else:
+        for i, value in enumerate(raw_prefixes):
+            # Tracking ids are matched as exported, so a prefix with surrounding spaces could never match.
+            if not isinstance(value, str) or not value or value != value.strip():
+                problems.append(
+                    f"{key}.tracking_id_prefixes[{i}]: must be a non-empty string without surrounding spaces "
+                    f"(got {value!r})"
+                )
+            else:
+                prefixes.append(value)
+        _reject_duplicates(prefixes, f"{key}.tracking_id_prefixes", "prefix", problems)
+    currency = str(raw.get("currency", "USD"))
+    if not CURRENCY_PATTERN.match(currency):
+        problems.append(f"{key}.currency: must be a 3-letter ISO 4217 code like USD (got {currency!r})")
+    return AffiliateSettings(tuple(dict.fromkeys(prefixes)), currency)
+
+
+# --- end affiliate ---------------------------------------------------------------------------
 
 
 def _parse_media_partner(raw: Any, key: str, problems: list[str]) -> tuple[CpmRate, ...]:

@@ -24,6 +24,7 @@ class ConfigTables:
     attribution_settings: pl.DataFrame
     amazon_brands: pl.DataFrame
     amazon_asin_skus: pl.DataFrame
+    affiliate_tracking_prefixes: pl.DataFrame
 
     def frames(self) -> dict[str, pl.DataFrame]:
         return {
@@ -36,6 +37,7 @@ class ConfigTables:
             "attribution_settings": self.attribution_settings,
             "amazon_brands": self.amazon_brands,
             "amazon_asin_skus": self.amazon_asin_skus,
+            "affiliate_tracking_prefixes": self.affiliate_tracking_prefixes,
         }
 
     def row_counts(self) -> dict[str, int]:
@@ -150,9 +152,19 @@ def config_tables(config: PipelineConfig) -> ConfigTables:
         ],
         schema={"brand_slug": pl.String, "asin": pl.String, "sku": pl.String},
     )
+    affiliate_prefixes = pl.DataFrame(
+        [
+            {"tracking_id_prefix": prefix, "client_slug": c.slug, "currency": c.affiliate.currency}
+            for c in config.clients
+            if c.affiliate is not None
+            for prefix in c.affiliate.tracking_id_prefixes
+        ],
+        schema={"tracking_id_prefix": pl.String, "client_slug": pl.String, "currency": pl.String},
+    )
     return ConfigTables(
         workspaces, clients, rates, connections, account_clients, fx_rates, attribution,
         amazon_brands=amazon_brands, amazon_asin_skus=amazon_asin_skus,
+        affiliate_tracking_prefixes=affiliate_prefixes,
     )
 
 

@@ -3,7 +3,7 @@ names unreadable files, the source-only job, and the sensor that requests new fi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 
 import dagster as dg
@@ -35,12 +35,15 @@ def files_check_result(failed: Iterable) -> dg.AssetCheckResult:
     )
 
 
-def source_only_job(name: str, landing_key: dg.AssetKey, description: str):
-    """The file's source, config and what they feed: what a file sensor runs, never the APIs."""
+def source_only_job(name: str, landing_key: dg.AssetKey | Sequence[dg.AssetKey], description: str):
+    """The file's source, config and what they feed: what a file sensor runs, never the APIs.
+
+    `landing_key` may be several keys: the tables one landing multi-asset writes together."""
+    landing_keys = [landing_key] if isinstance(landing_key, dg.AssetKey) else list(landing_key)
     return dg.define_asset_job(
         name,
         selection=with_dbt_inputs(
-            (dg.AssetSelection.assets(landing_key) | dg.AssetSelection.key_prefixes(["config"])).downstream()
+            (dg.AssetSelection.assets(*landing_keys) | dg.AssetSelection.key_prefixes(["config"])).downstream()
         ),
         partitions_def=daily_partitions,
         tags=DBT_RUN_TAGS,

@@ -3,6 +3,7 @@
 --   meta           account > campaign > ad_set > ad
 --   media_partner  client > campaign > strategy > placement > creative
 --   amazon_ads     account > portfolio > campaign > ad_group > keyword
+--   affiliate      account > campaign > product
 -- Checks, per entity: its level is one of its platform's; a top-level entity has no parent
 -- and is its own account; any other entity's parent exists, is on the same platform and the
 -- level just above, and shares its account, workspace, client, currency and timezone;
@@ -30,7 +31,8 @@ levels (platform, level, depth) as (
         ('media_partner', 'creative', 5),
         ('amazon_ads', 'account', 1), ('amazon_ads', 'portfolio', 2),
         ('amazon_ads', 'campaign', 3), ('amazon_ads', 'ad_group', 4),
-        ('amazon_ads', 'keyword', 5)
+        ('amazon_ads', 'keyword', 5),
+        ('affiliate', 'account', 1), ('affiliate', 'campaign', 2), ('affiliate', 'product', 3)
 
 ),
 

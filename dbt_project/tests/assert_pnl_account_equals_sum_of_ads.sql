@@ -3,8 +3,8 @@
 
 -- In fct_pnl_daily, for each kind (eod, snapshot), account and day, the account-level row
 -- (level 'account'; 'client' for the media partner) equals the sum of the ad-level rows
--- (level 'ad'; 'creative' for the media partner, 'keyword' for Amazon) of that account and day: spend,
--- impressions, clicks, conversions, platform_revenue, the reporting-currency figures and
+-- (level 'ad'; 'creative' for the media partner, 'keyword' for Amazon, 'product' for affiliate)
+-- of that account and day: spend, impressions, clicks, conversions, platform_revenue, the reporting-currency figures and
 -- the first_reported_* figures (null on both sides when the day has no first report).
 -- Returns one row per (kind, account, day) that disagrees, including rows on one side only.
 -- Rows that exist only to carry first-party attributed revenue (has_platform_metrics = false:
@@ -46,7 +46,7 @@ ads_summed as (
         sum(first_reported_platform_revenue)    as first_reported_platform_revenue
 
     from pnl
-    where level in ('ad', 'creative', 'keyword')
+    where level in ('ad', 'creative', 'keyword', 'product')
     group by kind, account_entity_id, metric_date
 
 )

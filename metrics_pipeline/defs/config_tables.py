@@ -8,6 +8,7 @@ CONFIG_TABLES = (
     "workspaces", "clients", "media_partner_cpm_rates", "connections", "connection_account_clients", "fx_rates",
     "attribution_settings",
     "amazon_brands", "amazon_asin_skus",
+    "affiliate_tracking_prefixes",
 )
 
 

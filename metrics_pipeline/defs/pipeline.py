@@ -9,7 +9,9 @@ from metrics_pipeline.defs.ad_platforms import INTRADAY_GROUP
 from metrics_pipeline.defs.dbt_models import BOUNDED_EXECUTION, DBT_RUN_TAGS, DBT_VIEW_LAYERS, with_dbt_inputs
 from metrics_pipeline.partitions import daily_partitions, range_tags
 
-DAILY_SOURCE_GROUPS = ("config", "media_partner", "google_ads", "meta", "shopify", "pixel", "amazon_ads")
+DAILY_SOURCE_GROUPS = (
+    "config", "media_partner", "google_ads", "meta", "shopify", "pixel", "amazon_ads", "affiliate",
+)
 # The intraday refresh rebuilds the P&L and the entity tables it joins (a new ad must not drop
 # out of today's snapshot), plus the views they read; the daily fact tables stay as the nightly
 # run left them, which keeps a 15-minute refresh cheap.

@@ -561,6 +561,8 @@ def _config_document(start: date, cpm_changes: Sequence[CpmChange]) -> dict:
     change_by_client = {change.client_slug: change for change in cpm_changes}
     connections = _platform_connections()
     from metrics_pipeline.sandbox.commerce_world import pixel_site_ids
+    from metrics_pipeline.sandbox.affiliate_world import CLIENT_SLUG as AFFILIATE_CLIENT
+    from metrics_pipeline.sandbox.affiliate_world import affiliate_config_section
 
     site_ids = pixel_site_ids()
     amazon = amazon_config_sections()
@@ -589,6 +591,7 @@ def _config_document(start: date, cpm_changes: Sequence[CpmChange]) -> dict:
                         "media_partner": {"cpm_rates": cpm_rates(profile)},
                         **({"pixel_site_id": site_ids[profile.slug]} if profile.slug in site_ids else {}),
                         **({"amazon": amazon[profile.slug]} if profile.slug in amazon else {}),
+                        **({"affiliate": affiliate_config_section()} if profile.slug == AFFILIATE_CLIENT else {}),
                     }
                     for profile in _CLIENTS
                     if profile.workspace_slug == workspace_slug
@@ -643,6 +646,9 @@ def build_world(
 
     write_pixel_exports(exports_dir)
     amazon = write_amazon_exports(exports_dir, start, end, seed)
+    from metrics_pipeline.sandbox.affiliate_world import write_affiliate_exports
+
+    write_affiliate_exports(exports_dir, start=start, days=days, seed=seed)
 
     return SandboxWorld(
         root=root,

@@ -2,6 +2,7 @@
 -- Children first because of the foreign keys.
 delete from config.amazon_asin_skus;
 delete from config.amazon_brands;
+delete from config.affiliate_tracking_prefixes;
 delete from config.attribution_settings;
 delete from config.connection_account_clients;
 delete from config.connections;

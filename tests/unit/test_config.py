@@ -112,6 +112,7 @@ def test_config_tables_keep_cpm_as_exact_text(tmp_path):
         "workspaces": 2, "clients": 1, "media_partner_cpm_rates": 2, "connections": 0,
         "connection_account_clients": 0, "fx_rates": 0, "attribution_settings": 2,
         "amazon_brands": 0, "amazon_asin_skus": 0,
+        "affiliate_tracking_prefixes": 0,
     }
     assert tables.media_partner_cpm_rates["cpm"].to_list() == ["12.5", "14.00"]
 
@@ -265,3 +266,81 @@ workspaces:
     assert "workspaces[*].clients[*].amazon: brand_slug 'shared' appears more than once" in problems
     assert "workspaces[0].clients[3].amazon: must be a mapping with brand_slug, currency, asin_skus (all optional)" in problems
     assert len(problems) == 8
+
+
+# --- affiliate (issue 5) ---------------------------------------------------------------------
+AFFILIATE = """
+workspaces:
+  - slug: northstar
+    name: Northstar Agency
+    clients:
+      - slug: acme-outdoor
+        name: Acme Outdoor
+        currency: EUR
+        affiliate:
+          tracking_id_prefixes: [acme-, acme-eu-]
+      - slug: bloom-beauty
+        name: Bloom Beauty
+        affiliate:
+          tracking_id_prefixes: [bloom]
+          currency: GBP
+      - slug: citrus
+        name: Citrus
+"""
+
+
+def test_affiliate_settings_load_and_become_the_prefix_table(tmp_path):
+    config = load_config(write(tmp_path, AFFILIATE))
+    acme, bloom, citrus = config.clients
+    # the affiliate currency defaults to USD, not to the client's currency
+    assert (acme.affiliate.tracking_id_prefixes, acme.affiliate.currency) == (("acme-", "acme-eu-"), "USD")
+    assert (bloom.affiliate.tracking_id_prefixes, bloom.affiliate.currency) == (("bloom",), "GBP")
+    assert citrus.affiliate is None
+    table = config_tables(config).affiliate_tracking_prefixes
+    assert table.rows() == [("acme-", "acme-outdoor", "USD"), ("acme-eu-", "acme-outdoor", "USD"),
+                            ("bloom", "bloom-beauty", "GBP")]
+
+
+def test_bad_affiliate_settings_are_reported_by_key(tmp_path):
+    path = write(
+        tmp_path,
+        """
+workspaces:
+  - slug: northstar
+    name: Northstar Agency
+    clients:
+      - slug: a
+        name: A
+        affiliate:
+          tracking_id_prefixes: [shared-, " spaced", shared-]
+          currency: usd
+          network: clickbank
+      - slug: b
+        name: B
+        affiliate:
+          tracking_id_prefixes: []
+      - slug: c
+        name: C
+        affiliate:
+          tracking_id_prefixes: [shared-]
+      - slug: d
+        name: D
+        affiliate: clickbank
+""",
+    )
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    problems = error.value.problems
+    key = "workspaces[0].clients"
+    assert f"{key}[0].affiliate.network: unknown key (allowed: currency, tracking_id_prefixes)" in problems
+    assert f"{key}[0].affiliate.tracking_id_prefixes[1]: must be a non-empty string without surrounding spaces (got ' spaced')" in problems
+    assert f"{key}[0].affiliate.tracking_id_prefixes: prefix 'shared-' appears more than once" in problems
+    assert f"{key}[0].affiliate.currency: must be a 3-letter ISO 4217 code like USD (got 'usd')" in problems
+    assert f"{key}[1].affiliate.tracking_id_prefixes: required, a non-empty list of tracking id prefixes" in problems
+    assert f"{key}[3].affiliate: must be a mapping with tracking_id_prefixes (and optionally currency)" in problems
+    # the same prefix on two clients could not say whose an event is
+    assert (
+        "workspaces[*].clients[*].affiliate.tracking_id_prefixes: tracking id prefix 'shared-' appears more than once"
+        in problems
+    )
+    assert len(problems) == 7

@@ -42,15 +42,17 @@ def test_landing_config_and_dbt_assets_form_one_lineage_graph(repository):
 
 
 def test_jobs_schedules_sensors_and_checks(repository):
-    for name in ("daily_pipeline", "media_partner_daily"):
+    for name in ("daily_pipeline", "media_partner_daily", "affiliate_daily"):
         assert repository.get_job(name).partitions_def is not None
     assert repository.get_job("intraday_snapshots").partitions_def is None
     assert {s.name for s in repository.schedule_defs} >= {"daily_pipeline_nightly", "intraday_snapshots_schedule"}
-    assert {s.name for s in repository.sensor_defs} >= {"media_partner_new_files"}
+    assert {s.name for s in repository.sensor_defs} >= {"media_partner_new_files", "affiliate_new_files"}
     checks = {key.name for key in repository.asset_graph.asset_check_keys}
     assert "every_file_landed" in checks
     for singular in (
         "assert_media_partner_spend_reconciles_with_landed_rows",
+        "assert_affiliate_revenue_reconciles_with_landed_events",
+        "assert_affiliate_tracking_ids_map_to_a_client",
         "assert_summaries_reconcile_with_daily",
         "assert_summary_top_lists_are_ranked_by_spend",
     ):

@@ -274,7 +274,7 @@ def test_config_matches_the_strict_loader_shape(world: SandboxWorld) -> None:
         assert set(workspace) == {"slug", "name", "reporting_currency", "connections", "clients"}
         assert SLUG.match(workspace["slug"]) and workspace["name"]
         for client in workspace["clients"]:
-            assert set(client) - {"pixel_site_id", "amazon"} == {"slug", "name", "currency", "timezone", "media_partner"}
+            assert set(client) - {"pixel_site_id", "amazon", "affiliate"} == {"slug", "name", "currency", "timezone", "media_partner"}
             assert SLUG.match(client["slug"]) and client["name"]
             assert re.fullmatch(r"[A-Z]{3}", client["currency"])
             ZoneInfo(client["timezone"])

@@ -3,6 +3,7 @@
 --   meta           account > campaign > ad_set > ad                (int_meta__entities)
 --   media_partner  client > campaign > strategy > placement > creative (int_media_partner__entities)
 --   amazon_ads     account > portfolio > campaign > ad_group > keyword (int_amazon_ads__entities)
+--   affiliate      account > campaign (tracking id) > product          (int_affiliate__entities)
 -- Ids are stable_id(platform, ...): see each int_ model for the parts.
 
 with
@@ -31,6 +32,12 @@ amazon_ads as (
 
 ),
 
+affiliate as (
+
+    select * from {{ ref('int_affiliate__entities') }}
+
+),
+
 unioned as (
 
     select * from google_ads
@@ -40,6 +47,8 @@ unioned as (
     select * from media_partner
     union all
     select * from amazon_ads
+    union all
+    select * from affiliate
 
 ),
 

@@ -6,6 +6,7 @@
 --   media_partner  creative fct_media_partner_daily
 --   amazon_ads     keyword  int_amazon_ads__keyword_daily (the winning export format's rows;
 --                           conversions = orders, platform_revenue = sales)
+--   affiliate      product  fct_affiliate_daily (spend and impressions 0, platform_revenue = net revenue)
 -- Every leaf row is added to itself and to each of its ancestors (dim_ad_entity_ancestors),
 -- so a row at any level is exactly the sum of the ad / creative rows under it that day, and
 -- an entity has a row on a day when at least one leaf under it has one.
@@ -67,6 +68,20 @@ amazon_ads as (
 
 ),
 
+affiliate as (
+
+    select
+        metric_date,
+        product_entity_id                   as entity_id,
+        0::numeric                          as spend,
+        0::bigint                           as impressions,
+        clicks,
+        conversions::numeric                as conversions,
+        net_revenue                         as platform_revenue
+    from {{ ref('fct_affiliate_daily') }}
+
+),
+
 leaves as (
 
     select * from google_ads
@@ -76,6 +91,8 @@ leaves as (
     select * from media_partner
     union all
     select * from amazon_ads
+    union all
+    select * from affiliate
 
 ),
 

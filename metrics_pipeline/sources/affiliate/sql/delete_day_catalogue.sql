@@ -1,0 +1,2 @@
+delete from raw_affiliate.catalogue_snapshots
+where snapshot_date = %(day)s

@@ -1,0 +1,1 @@
+truncate pg_temp.affiliate_events_batch
