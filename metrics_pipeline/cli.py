@@ -27,6 +27,7 @@ INTRADAY_JOB_NAME = "intraday_snapshots"
 SANDBOX_DIR = PROJECT_ROOT / ".sandbox"
 MART_TABLES = (
     "dim_ad_entities", "fct_ad_entity_daily", "fct_pnl_daily", "fct_media_partner_daily",
+    "fct_amazon_keyword_daily", "fct_sales_daily", "fct_affiliate_daily",
     "weekly_summaries", "monthly_summaries",
 )
 
@@ -200,7 +201,31 @@ def print_marts_report(url: str) -> None:
             ["month", "client", "cur", "spend", "revenue", "ROAS", "top campaign by spend"],
             headline,
         )
+    print_amazon_and_affiliate_report(url)
     print_pnl_report(url)
+
+
+def print_amazon_and_affiliate_report(url: str) -> None:
+    with warehouse.connect(url) as conn:
+        keywords = sales = affiliate = []
+        if _table_exists(conn, "marts", "fct_amazon_keyword_daily"):
+            keywords = conn.execute(read_sql(SQL_DIR, "amazon_keywords_top")).fetchall()
+        if _column_exists(conn, "marts", "fct_sales_daily", "asin"):
+            sales = conn.execute(read_sql(SQL_DIR, "amazon_sales_by_channel")).fetchall()
+        if _table_exists(conn, "marts", "fct_affiliate_daily"):
+            affiliate = conn.execute(read_sql(SQL_DIR, "affiliate_by_campaign")).fetchall()
+    if keywords:
+        print("\nAmazon keywords, top 8 by spend (the winning export format per keyword and day)")
+        _print_table(["brand", "campaign > keyword (match)", "cur", "spend", "sales", "ACOS", "ROAS", "conv. rate"], keywords)
+    if sales:
+        print("\nAmazon sales: total, ad-attributed and organic (never below 0)")
+        _print_table(["brand", "cur", "SKUs", "total", "ad", "organic", "units", "organic units"], sales)
+    if affiliate:
+        print("\naffiliate campaigns (tracking ids)")
+        _print_table(
+            ["client", "tracking id", "cur", "clicks", "conv.", "refunds", "rebills", "gross", "net", "EPC", "refund rate"],
+            affiliate,
+        )
 
 
 def _column_exists(conn, schema: str, table: str, column: str) -> bool:
@@ -288,7 +313,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(
             "broken on purpose: a malformed row in "
             f"{world.malformed_row.relative_key} (row {world.malformed_row.row_number}), a wrong header in "
-            f"{world.wrong_header_file.relative_key}, a bad pixel line and a duplicate event, one rate limit "
+            f"{world.wrong_header_file.relative_key}, a bad pixel line and a duplicate event, an Amazon row with "
+            "negative clicks and a keyword-day exported in two formats, malformed affiliate rows, one rate limit "
             f"and one server error per API, Meta restating {RESTATED_DAY} a week later, a Shopify refund and "
             "a product cost change"
         )

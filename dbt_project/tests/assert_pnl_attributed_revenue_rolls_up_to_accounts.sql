@@ -120,7 +120,7 @@ ads_summed as (
         sum(attributed_revenue)                                 as attributed_revenue,
         sum(cogs)                                               as cogs
     from pnl
-    where level in ('ad', 'creative', 'product')
+    where level in ('ad', 'creative', 'keyword', 'product')
     group by account_entity_id, metric_date
 
 ),
