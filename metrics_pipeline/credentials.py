@@ -32,6 +32,7 @@ import psycopg
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from metrics_pipeline import log_redaction
 from metrics_pipeline.config import CREDENTIAL_VARIABLES, ConfigError, Connection
 
 KEYS_VARIABLE = "METRICS_CREDENTIALS_KEYS"
@@ -42,6 +43,9 @@ OPTIONAL_NAMES = {"google_ads": ("login_customer_id",)}
 _KEY_ID = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
 _AAD_PREFIX = b"metrics-pipeline/credential/v1"
 _NONCE_BYTES = 12
+
+# Whatever reads credentials also keeps them out of every log record of the process.
+log_redaction.install()
 
 
 class CredentialError(ConfigError):
@@ -316,9 +320,10 @@ def connection_secrets(connection: Connection, environ: Mapping[str, str] | None
             [f"credentials: store {', '.join(missing)} with `metrics-pipeline credentials set {connection.id} <name>` "
              f"or set the environment variable(s) {', '.join(f'{prefix}_{n.upper()}' for n in missing)}"],
         )
+    log_redaction.register_secret(*found.values())
     login = stored.get("login_customer_id") or environ.get(f"{prefix}_LOGIN_CUSTOMER_ID")
     if connection.provider == "google_ads" and login:
-        found["login_customer_id"] = login.replace("-", "")
+        found["login_customer_id"] = login.replace("-", "")  # an account id, not a secret
     return found
 
 
