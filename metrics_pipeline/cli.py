@@ -1,4 +1,4 @@
-"""`metrics-pipeline`: demo, migrate, run a date range, status, and the Dagster UI."""
+"""`metrics-pipeline`: demo, migrate, run a date range, status, the Dagster UI, credentials and BI logins."""
 
 from __future__ import annotations
 
@@ -306,10 +306,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from metrics_pipeline.sandbox.meta_world import RESTATED_DAY, RESTATED_FROM
     from metrics_pipeline.sandbox.session import sandbox_session
 
-    prepare_environment()
+    url = prepare_environment()
     with sandbox_session(SANDBOX_DIR / "world") as sandbox:
         world = sandbox.world
         print(sandbox.describe())
+        moved = sandbox.use_credential_store(url)
+        print(f"{len(moved)} sandbox credentials encrypted into credentials.connection_credentials "
+              "(`metrics-pipeline credentials list`)")
         print(
             "broken on purpose: a malformed row in "
             f"{world.malformed_row.relative_key} (row {world.malformed_row.row_number}), a wrong header in "
@@ -366,11 +369,12 @@ def cmd_dev(args: argparse.Namespace) -> int:
 
     from metrics_pipeline.sandbox.session import sandbox_session
 
-    prepare_environment()
+    url = prepare_environment()
     use_sandbox = not os.environ.get("METRICS_EXPORTS_URI")
     with sandbox_session(SANDBOX_DIR / "world") if use_sandbox else nullcontext() as sandbox:
         if sandbox is not None:
             print(sandbox.describe())
+            sandbox.use_credential_store(url)
         command = [str(Path(sys.executable).with_name("dagster")), "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"),
                    "-h", args.host, "-p", str(args.port)]
         print(f"Dagster UI on http://{args.host}:{args.port} (Ctrl-C stops it)", flush=True)
@@ -412,6 +416,9 @@ def build_parser() -> argparse.ArgumentParser:
     dev.add_argument("--host", default="127.0.0.1")
     dev.add_argument("--port", type=int, default=3000)
     dev.set_defaults(handler=cmd_dev)
+    from metrics_pipeline.security_cli import register as register_security_commands
+
+    register_security_commands(commands)  # credentials ..., bi ...
     return parser
 
 

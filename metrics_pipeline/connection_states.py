@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import psycopg
 
+from metrics_pipeline.credentials import record_auth_outcome
 from metrics_pipeline.ingestion import SQL_DIR, read_sql
 
 
@@ -15,3 +16,6 @@ def record_account_state(
         read_sql(SQL_DIR, "upsert_connection_state"),
         {"connection_id": connection_id, "account_id": account_id, "status": status, "error": error},
     )
+    # The stored credentials follow: an auth failure is theirs to show (the message is redacted).
+    if status in ("ok", "auth_error"):
+        record_auth_outcome(conn, connection_id, ok=status == "ok", error=error)

@@ -57,6 +57,34 @@ class SandboxSession:
             "METRICS_RETRY_BASE_DELAY": SANDBOX_RETRY_BASE_DELAY,
         }
 
+    def use_credential_store(self, url: str) -> list[str]:
+        """Move every connection's sandbox credentials from the environment into the encrypted
+        store of `url`, so the connectors take the path real deployments should: the store.
+
+        The key is the operator's METRICS_CREDENTIALS_KEYS when set, else one made for this
+        session (kept only in this process's environment). Returns the credential variables
+        removed from os.environ.
+        """
+        from metrics_pipeline.config import load_config
+        from metrics_pipeline.credentials import KEYS_VARIABLE, allowed_names, generate_key_entry, parse_key_ring, \
+            put_credential
+        from metrics_pipeline.warehouse import connect
+
+        os.environ.setdefault(KEYS_VARIABLE, generate_key_entry("sandbox"))
+        ring = parse_key_ring(os.environ[KEYS_VARIABLE])
+        moved = []
+        with connect(url) as conn:
+            for connection in load_config(self.world.config_path).connections:
+                for name in allowed_names(connection.provider):
+                    variable = f"{connection.credentials_env_prefix}_{name.upper()}"
+                    value = os.environ.get(variable)
+                    if value:
+                        put_credential(conn, ring, connection.id, name, value)
+                        moved.append(variable)
+        for variable in moved:
+            del os.environ[variable]
+        return moved
+
     def describe(self) -> str:
         return (
             f"sandbox: {len(self.world.client_slugs)} clients; partner exports {self.world.start} .. "

@@ -6,7 +6,7 @@ with recursive
 
 entities as (
 
-    select entity_id, parent_entity_id, level, platform
+    select entity_id, parent_entity_id, level, platform, workspace_slug, client_slug
     from {{ ref('dim_ad_entities') }}
 
 ),
@@ -34,6 +34,9 @@ final as (
         closure.entity_id::text             as entity_id,
         closure.ancestor_entity_id::text    as ancestor_entity_id,
         closure.depth::integer              as depth,
+        -- whose row it is: the BI row-level security policies filter on these
+        descendant.workspace_slug           as workspace_slug,
+        descendant.client_slug              as client_slug,
         descendant.platform                 as platform,
         descendant.level                    as entity_level,
         ancestor.level                      as ancestor_level

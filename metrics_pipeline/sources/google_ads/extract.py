@@ -24,7 +24,8 @@ from typing import Any, TypeVar
 import polars as pl
 from google.ads.googleads.v26.services.types.google_ads_service import GoogleAdsRow
 
-from metrics_pipeline.config import CREDENTIAL_VARIABLES, Connection
+from metrics_pipeline.config import Connection
+from metrics_pipeline.credentials import connection_secrets, known_secret_values
 from metrics_pipeline.retry import BackoffPolicy, call_with_retries
 from metrics_pipeline.sources.google_ads import queries
 from metrics_pipeline.sources.google_ads.client import build_client, refresh_access_token
@@ -287,9 +288,9 @@ def landing_frame(table: str, records: Sequence[Mapping[str, Any]], **constants:
 
 
 def secret_values(connection: Connection, environ: Mapping[str, str]) -> tuple[str, ...]:
-    """Whatever credential values are set for the connection (to keep them out of messages)."""
-    names = CREDENTIAL_VARIABLES[connection.provider]
-    return tuple(v for n in names if (v := environ.get(f"{connection.credentials_env_prefix}_{n}")))
+    """Whatever credential values the connection has, stored or in the environment (to keep them
+    out of messages)."""
+    return known_secret_values(connection, environ)
 
 
 class GoogleAdsSession:
@@ -304,7 +305,7 @@ class GoogleAdsSession:
         log: Callable[[str], None] = lambda message: None,
     ) -> None:
         self.connection = connection
-        self._secrets = connection.credentials(dict(environ))  # ConfigError names what is missing
+        self._secrets = connection_secrets(connection, environ)  # ConfigError names what is missing
         self._client = build_client(connection, self._secrets, environ)
         self._service = self._client.get_service("GoogleAdsService")
         self._policy = policy or retry_policy(environ)

@@ -25,6 +25,7 @@ from facebook_business.exceptions import FacebookRequestError
 from facebook_business.session import FacebookSession
 
 from metrics_pipeline.config import ConfigError, Connection
+from metrics_pipeline.credentials import connection_secrets
 from metrics_pipeline.retry import BackoffPolicy, Decision, GiveUp, RetriesExhausted, Retry, call_with_retries
 
 T = TypeVar("T")
@@ -73,7 +74,7 @@ def graph_url(environ: Mapping[str, str] | None = None) -> str:
 
 def meta_api(connection: Connection, environ: Mapping[str, str] | None = None, *, timeout: float = 300.0) -> FacebookAdsApi:
     """An API instance of its own for `connection` (never the SDK's process-wide default)."""
-    token = connection.credentials(dict(os.environ if environ is None else environ))["access_token"]
+    token = connection_secrets(connection, os.environ if environ is None else environ)["access_token"]
     session = FacebookSession(access_token=token, timeout=timeout)
     # FacebookAdsApi.call builds every URL from `session.GRAPH`: an instance attribute
     # overrides the class-level https://graph.facebook.com for this session only.

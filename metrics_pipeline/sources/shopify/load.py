@@ -33,6 +33,7 @@ from psycopg import sql
 
 from metrics_pipeline.config import ConfigError, Connection, PipelineConfig
 from metrics_pipeline.connection_states import record_account_state
+from metrics_pipeline.credentials import connection_secrets
 from metrics_pipeline.ingestion import copy_frame, finish_attempt, read_sql, start_attempt
 from metrics_pipeline.pii import pii_key
 from metrics_pipeline.retry import RetriesExhausted
@@ -154,7 +155,7 @@ def _sync_shop(
     log_id = start_attempt(url, source=SOURCE, partition_key=partition_key, target=shop_domain, run_id=run_id)
     secrets: tuple[str, ...] = ()
     try:
-        token = connection.credentials()["access_token"]
+        token = connection_secrets(connection)["access_token"]
         secrets = (token,)
         cursor = _read_cursor(url, shop_domain)
         since = cursor - timedelta(days=connection.lookback_days) if cursor is not None else None
