@@ -8,6 +8,7 @@ casts (`LANDING_SCHEMA`). Money stays a decimal string until Postgres parses it 
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 from dataclasses import dataclass
@@ -116,6 +117,7 @@ def read_export_text(data: bytes, file: str) -> pl.DataFrame:
         raise ExportFileError(file, f"header is missing column(s) {', '.join(missing)}{detail}")
     if len(set(header)) != len(header):
         raise ExportFileError(file, "header names a column more than once")
+    _refuse_truncated(text, len(header), file)
     # Spare columns catch rows with more fields than the header (an unquoted comma in a
     # name, say): such a row is rejected, not silently shifted into the wrong columns.
     spare = [f"{_SPARE_COLUMN_PREFIX}{i}" for i in range(_SPARE_COLUMNS)]
@@ -133,6 +135,24 @@ def read_export_text(data: bytes, file: str) -> pl.DataFrame:
     return frame.filter(
         ~pl.all_horizontal(pl.col(c).is_null() for c in header) | pl.col("_has_extra_fields")
     )
+
+
+def _refuse_truncated(text: str, header_fields: int, file: str) -> None:
+    """A file cut short (an upload or a copy that stopped) ends without a line break in the
+    middle of a row. Its other rows may be fine, but landing them would half-land a day the
+    partner will send again in full: the whole file fails instead, and what landed before stays."""
+    if not text or text.endswith(("\n", "\r")):
+        return
+    last_line = text.rsplit("\n", 1)[-1]
+    if "\n" not in text.rstrip("\r\n"):
+        return  # the header alone, without a line break: no row to cut
+    fields = next(csv.reader(io.StringIO(last_line)), [])
+    if len(fields) < header_fields:
+        raise ExportFileError(
+            file,
+            f"ends mid-row (truncated?): the last line has {len(fields)} of {header_fields} fields and no line "
+            "break; nothing of the file was landed",
+        )
 
 
 def validate_export(
