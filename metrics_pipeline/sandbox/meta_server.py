@@ -106,6 +106,7 @@ class Fault:
     route: str
     next_page_only: bool = False
     seconds: float = 0.0  # how late a `slow` answer comes
+    account_id: str | None = None  # only requests about this ad account (digits); None: any
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
@@ -270,7 +271,7 @@ class MetaSandboxServer(LoopbackHTTPServer, FaultQueue):
         try:
             route, node, report_run_id = self._route(method, path)
             account_id = self._authenticate(token, token_state, node, report_run_id)
-            fault = self._take_fault(route, "after" in params)
+            fault = self._take_fault(route, "after" in params, account_id)
             if fault is not None and fault.kind in ("slow", "dropped"):
                 response = self._dispatch(route, method, account_id, report_run_id, path, params)
                 self._record(method, route, response.status, token_state, params, fault.kind, report_run_id)
@@ -357,10 +358,14 @@ class MetaSandboxServer(LoopbackHTTPServer, FaultQueue):
             )
         return account_id
 
-    def _take_fault(self, route: str, with_cursor: bool) -> Fault | None:
+    def _take_fault(self, route: str, with_cursor: bool, account_id: str) -> Fault | None:
         with self._lock:
             for index, fault in enumerate(self._faults):
-                if fault.route == route and (with_cursor or not fault.next_page_only):
+                if (
+                    fault.route == route
+                    and (with_cursor or not fault.next_page_only)
+                    and fault.account_id in (None, account_id)
+                ):
                     return self._faults.pop(index)
         return None
 

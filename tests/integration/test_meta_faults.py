@@ -8,6 +8,11 @@ with a landing of the same days on a server that misbehaved in no way.
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
@@ -144,3 +149,49 @@ def test_an_expired_token_is_permanent_not_retried_and_logged_with_its_reason(
     # The other account landed exactly what a clean run lands for it.
     landed = table_contents(database_url)["raw_meta.ad_daily_insights"]
     assert landed == [row for row in reference.tables["raw_meta.ad_daily_insights"] if ACME_ACCOUNT_ID in row]
+
+
+KILLED_LANDING = """
+import sys
+from datetime import date, datetime
+from metrics_pipeline.config import load_config
+from metrics_pipeline.sources.meta.load import sync_meta
+days = [date.fromisoformat(d) for d in sys.argv[3].split(",")]
+sync_meta(sys.argv[1], load_config(sys.argv[2]), days, run_id="killed", now=datetime.fromisoformat(sys.argv[4]))
+"""
+
+
+def test_a_landing_killed_mid_run_and_run_again_leaves_every_table_as_an_uninterrupted_run(
+    database_url, clean, reference, config  # noqa: F811
+):
+    # The second account's answers hang, so the process is killed after the first account
+    # committed and while the second's attempt is open.
+    clean.queue_fault(Fault("slow", "account", seconds=60, account_id=CITRUS_ACCOUNT_ID))
+    environment = {**os.environ, "METRICS_HTTP_TIMEOUT": "120"}
+    process = subprocess.Popen(
+        [sys.executable, "-c", KILLED_LANDING, database_url, str(config.source_path),
+         ",".join(d.isoformat() for d in DAYS), NOW.isoformat()],
+        env=environment,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not fetch_all(database_url, "select 1 from ops.ingestion_logs where run_id = 'killed' and target = %s",
+                            (f"act_{CITRUS_ACCOUNT_ID}",)):
+            assert process.poll() is None, "the landing ended before it could be killed"
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.wait(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+    clean.clear_faults()
+
+    # The kill left a trace: the first account completed, the second's attempts still `started`.
+    killed = log_rows(database_url, "killed")
+    assert {(t, s) for t, _, s, _ in killed} == {(f"act_{ACME_ACCOUNT_ID}", "completed"),
+                                                   (f"act_{CITRUS_ACCOUNT_ID}", "started")}
+
+    sync_meta(database_url, config, DAYS, run_id="after-kill", now=NOW)
+
+    assert table_contents(database_url) == reference.tables
+    assert [(t, k, s) for t, k, s, _ in log_rows(database_url, "after-kill")] == every_account_day("completed")
