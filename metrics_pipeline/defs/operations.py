@@ -124,6 +124,11 @@ def retry_failed_runs(context: dg.SensorEvaluationContext, warehouse: WarehouseR
 @dg.asset(
     key=STATUS_KEY,
     group_name="operations",
+    # After every landing, so each run that lands anything refreshes it.
+    deps=[
+        ["media_partner", "daily_exports"], ["google_ads", "ad_daily_metrics"], ["meta", "ad_daily_insights"],
+        ["shopify", "orders"], ["pixel", "events"],
+    ],
     kinds={"postgres"},
     description="The latest ingestion state per source, target (account or file) and partition, "
     "from ops.ingestion_logs: what `metrics-pipeline status` prints.",
