@@ -51,3 +51,11 @@ def test_the_retry_sensor_watches_every_partitioned_landing_job(repository):
     sensor = repository.get_sensor_def("retry_failed_runs")
     assert {job.name for job in sensor.jobs} == {"daily_pipeline", "media_partner_daily", "pixel_daily"}
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+
+
+def test_alert_rules_are_synced_every_run_and_evaluated_after_the_marts(repository):
+    job = repository.get_job("daily_pipeline")
+    assert dg.AssetKey(["config", "alert_rules"]) in job.asset_layer.asset_graph.get_all_asset_keys()
+    sensor = repository.get_sensor_def("evaluate_alert_rules")
+    assert isinstance(sensor, dg.RunStatusSensorDefinition)
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
