@@ -162,3 +162,18 @@ def test_the_sensor_evaluates_after_a_successful_run(marts):
         ("spend-cap", "acc-1"), ("conv-drop", "acc-1"), ("cpa-spike", "acc-1"), ("roas-drop", "acc-1"),
         ("clicks-3sd", "acc-1"), ("workspace-spend", "workspace:northstar"), ("campaign-conv", "cmp-1"),
     }
+
+
+def test_status_lists_the_latest_alerts(marts, restore_environ, capsys):
+    from metrics_pipeline.cli import main
+
+    with psycopg.connect(marts) as conn:
+        evaluate_due_rules(conn, NOW)
+
+    assert main(["status"]) == 0
+
+    out = capsys.readouterr().out.split("latest alerts (ops.alert_events)")[1]
+    [line] = [line for line in out.splitlines() if "spend-cap" in line]
+    assert line.split()[:9] == ["2026-10-09", "06:00", "critical", "northstar", "spend-cap", "Acme", "Meta",
+                                "2026-10-08", "600.0000"]
+    assert len([line for line in out.splitlines() if "northstar" in line]) == 7

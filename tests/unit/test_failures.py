@@ -56,3 +56,18 @@ def test_exceptions_are_classified_by_type_and_text():
         "connection dropped"
     )
     assert classify_failure(ValueError("bad literal")).kind == UNKNOWN
+
+
+def test_a_landing_step_fails_only_for_targets_that_may_heal():
+    import dagster as dg
+
+    from metrics_pipeline.defs.ad_platforms import raise_if_transient
+
+    expired = ("act_2", "Meta API OAuthException (code 190/463, HTTP 400): Error validating access token")
+    refused = ("act_3", "Meta API GraphMethodException (code 100, HTTP 400): Unsupported get request")
+    raise_if_transient("Meta", [expired, refused])  # permanent and unknown: the check says so, the step passes
+    throttled = ("act_1", "gave up after 6 attempts: Meta API OAuthException (code 80004, HTTP 400): too many calls")
+    with pytest.raises(dg.Failure) as raised:
+        raise_if_transient("Meta", [expired, throttled])
+    assert raised.value.description.startswith("Meta: 1 target(s) failed for a transient cause: act_1: gave up")
+    assert "act_2" not in raised.value.description
