@@ -37,6 +37,9 @@ from metrics_pipeline.run_retries import (
 RETRIED_JOBS = (daily_pipeline_job, media_partner_daily_job, pixel_daily_job)
 RUN_LOG_SOURCE = "pipeline_run"  # ops.ingestion_logs rows the sensor writes about whole runs
 STATUS_KEY = dg.AssetKey(["ops", "ingestion_status"])
+# On its very first evaluation the sensor looks back this far, not at the instance's whole history:
+# switching it on must not retry failures from last month.
+FIRST_LOOK_BACK_SECONDS = 24 * 3600
 
 
 def failure_text(instance: dg.DagsterInstance, run_id: str) -> str | None:
@@ -74,8 +77,8 @@ def _log_run_failure(url: str, *, job_name: str, run_id: str, partition_keys: li
     "delay and within a retry budget; logs permanent causes to ops.ingestion_logs.",
 )
 def retry_failed_runs(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
-    cursor = RetryCursor.from_json(context.cursor)
     now = time.time()
+    cursor = RetryCursor.from_json(context.cursor) if context.cursor else RetryCursor(now - FIRST_LOOK_BACK_SECONDS)
     retried_jobs = {job.name for job in RETRIED_JOBS}
     records = context.instance.get_run_records(
         filters=dg.RunsFilter(
