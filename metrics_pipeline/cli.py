@@ -297,6 +297,14 @@ def cmd_status(args: argparse.Namespace) -> int:
     summary = ", ".join(f"{n} {status}" for status, n in sorted(tally.items())) or "no attempts yet"
     more = f" (showing {len(shown)}; --limit for more)" if len(rows) > len(shown) else ""
     print(f"\nlatest attempt per source, partition and file: {summary}{more}")
+    with warehouse.connect(url) as conn:
+        alerts = conn.execute(read_sql(SQL_DIR, "latest_alert_events"), {"limit": 10}).fetchall()
+    if alerts:
+        print("\nlatest alerts (ops.alert_events)")
+        _print_table(
+            ["triggered", "severity", "workspace", "rule", "entity", "day", "value", "baseline", "threshold", "cur"],
+            [(a[0].strftime("%Y-%m-%d %H:%M"), *a[1:]) for a in alerts],
+        )
     return 0
 
 

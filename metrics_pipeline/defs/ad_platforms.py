@@ -10,6 +10,7 @@ from datetime import date, datetime, timezone
 
 import dagster as dg
 
+from metrics_pipeline.failures import classify_failure
 from metrics_pipeline.partitions import daily_partitions
 from metrics_pipeline.resources import PipelineConfigResource, WarehouseResource
 from metrics_pipeline.sources.google_ads.load import snapshot_google_ads_today, sync_google_ads
@@ -60,6 +61,19 @@ PLATFORMS = (
 )
 
 
+def raise_if_transient(title: str, failures: list[tuple[str, str | None]]) -> None:
+    """Fail the step when a target failed for a passing cause, after everything else landed:
+    the step retry policy, then the retry sensor, try again. Permanent causes (an expired
+    token) are already recorded per account and only fail the check: a retry cannot heal them."""
+    transient = [(target, message) for target, message in failures if classify_failure(message).retryable]
+    if transient:
+        raise dg.Failure(
+            description=f"{title}: {len(transient)} target(s) failed for a transient cause: "
+            + "; ".join(f"{target}: {message}" for target, message in transient),
+            metadata={"targets": [target for target, _ in transient]},
+        )
+
+
 def _failed(outcomes: list) -> list:
     return [o for o in outcomes if getattr(o, "status", None) == "failed"]
 
@@ -88,6 +102,7 @@ def landing_asset(platform: AdPlatform) -> dg.AssetsDefinition:
         partitions_def=daily_partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
         retry_policy=API_RETRY_POLICY,
+        pool=f"landing_{platform.name}",
     )
     def land(context: dg.AssetExecutionContext, warehouse: WarehouseResource, pipeline_config: PipelineConfigResource):
         days = [date.fromisoformat(key) for key in context.partition_keys]
@@ -109,6 +124,7 @@ def landing_asset(platform: AdPlatform) -> dg.AssetsDefinition:
             severity=dg.AssetCheckSeverity.ERROR,
             metadata={"failed_accounts": dg.MetadataValue.md("\n".join(f"- {o.message}" for o in failed) or "none")},
         )
+        raise_if_transient(platform.title, [(o.target, o.message) for o in failed])
 
     return land
 
@@ -119,6 +135,7 @@ def intraday_asset(platform: AdPlatform) -> dg.AssetsDefinition:
         group_name=INTRADAY_GROUP,
         kinds={platform.name, "postgres"},
         retry_policy=API_RETRY_POLICY,
+        pool=f"landing_{platform.name}_intraday",
         description=f"Today's cumulative {platform.title} metrics per ad, one row per capture.",
     )
     def snapshot(

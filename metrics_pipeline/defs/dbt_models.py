@@ -27,6 +27,7 @@ class LayeredTranslator(DagsterDbtTranslator):
     manifest=ensure_manifest(),
     project=DBT_PROJECT,
     dagster_dbt_translator=LayeredTranslator(),
+    pool="dbt",
 )
 def metrics_dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource

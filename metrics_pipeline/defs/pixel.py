@@ -25,6 +25,7 @@ __all__ = ["FILES_CHECK", "LANDING_KEY"]
     # A backfill of many days is one run that lands them day by day, not one run per day.
     backfill_policy=dg.BackfillPolicy.single_run(),
     group_name="pixel",
+    pool="landing_pixel",
     kinds={"s3", "polars", "postgres"},
     check_specs=[files_check_spec(LANDING_KEY)],
     description=(

@@ -7,7 +7,7 @@ materialization syncs every active shop from its own cursor. What the sync does 
 
 import dagster as dg
 
-from metrics_pipeline.defs.ad_platforms import API_RETRY_POLICY
+from metrics_pipeline.defs.ad_platforms import API_RETRY_POLICY, raise_if_transient
 from metrics_pipeline.resources import PipelineConfigResource, WarehouseResource
 from metrics_pipeline.sources.shopify.load import sync_shopify
 
@@ -39,6 +39,7 @@ ORDERS_KEY = dg.AssetKey([GROUP, "orders"])
         )
     ],
     retry_policy=API_RETRY_POLICY,
+    pool="landing_shopify",
 )
 def shopify_landing(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, pipeline_config: PipelineConfigResource
@@ -63,3 +64,4 @@ def shopify_landing(
         metadata={"failed_shops": dg.MetadataValue.md(
             "\n".join(f"- {o.target}: {o.message}" for o in failed) or "none")},
     )
+    raise_if_transient("Shopify", [(o.target, o.message) for o in failed])

@@ -30,7 +30,9 @@ from __future__ import annotations
 
 import base64
 import json
+import socket
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -85,7 +87,9 @@ _REPORT_FIELDS = (
 )
 
 
-FAULT_KINDS = ("rate_limit", "server_error")
+# slow: the right answer, `seconds` late (past the client's timeout); dropped: the right
+# status and headers, then half the body and the connection closed.
+FAULT_KINDS = ("rate_limit", "server_error", "slow", "dropped")
 FAULT_ROUTES = ("account", "campaigns", "adsets", "ads", "insights", "report_create", "report_status")
 
 
@@ -98,9 +102,11 @@ class Fault:
     a paging cursor, so the fault lands in the middle of a listing.
     """
 
-    kind: str  # rate_limit | server_error
+    kind: str  # rate_limit | server_error | slow | dropped
     route: str
     next_page_only: bool = False
+    seconds: float = 0.0  # how late a `slow` answer comes
+    account_id: str | None = None  # only requests about this ad account (digits); None: any
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
@@ -131,6 +137,8 @@ class _Response:
     status: int
     body: dict
     headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds to wait before answering
+    cut_short: bool = False  # send half the body, then close the connection
 
 
 class _GraphError(Exception):
@@ -263,7 +271,12 @@ class MetaSandboxServer(LoopbackHTTPServer, FaultQueue):
         try:
             route, node, report_run_id = self._route(method, path)
             account_id = self._authenticate(token, token_state, node, report_run_id)
-            fault = self._take_fault(route, "after" in params)
+            fault = self._take_fault(route, "after" in params, account_id)
+            if fault is not None and fault.kind in ("slow", "dropped"):
+                response = self._dispatch(route, method, account_id, report_run_id, path, params)
+                self._record(method, route, response.status, token_state, params, fault.kind, report_run_id)
+                return _Response(response.status, response.body, response.headers,
+                                 delay=fault.seconds, cut_short=fault.kind == "dropped")
             if fault is not None:
                 response = self._fault_response(fault, account_id)
                 self._record(method, route, response.status, token_state, params, fault.kind, report_run_id)
@@ -345,10 +358,14 @@ class MetaSandboxServer(LoopbackHTTPServer, FaultQueue):
             )
         return account_id
 
-    def _take_fault(self, route: str, with_cursor: bool) -> Fault | None:
+    def _take_fault(self, route: str, with_cursor: bool, account_id: str) -> Fault | None:
         with self._lock:
             for index, fault in enumerate(self._faults):
-                if fault.route == route and (with_cursor or not fault.next_page_only):
+                if (
+                    fault.route == route
+                    and (with_cursor or not fault.next_page_only)
+                    and fault.account_id in (None, account_id)
+                ):
                     return self._faults.pop(index)
         return None
 
@@ -732,13 +749,24 @@ def _handler_for(sandbox: MetaSandboxServer) -> type[BaseHTTPRequestHandler]:
                 params.update(parse_qsl(body, keep_blank_values=True))
             response = sandbox.handle(method, split.path, params)
             payload = json.dumps(response.body, default=_json_default).encode("utf-8")
-            self.send_response(response.status)
-            self.send_header("Content-Type", "application/json; charset=UTF-8")
-            self.send_header("Content-Length", str(len(payload)))
-            for name, value in response.headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(payload)
+            if response.delay:
+                time.sleep(response.delay)
+            try:
+                self.send_response(response.status)
+                self.send_header("Content-Type", "application/json; charset=UTF-8")
+                self.send_header("Content-Length", str(len(payload)))
+                for name, value in response.headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                if response.cut_short:
+                    self.wfile.write(payload[: len(payload) // 2])
+                    self.wfile.flush()
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    self.close_connection = True
+                    return
+                self.wfile.write(payload)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True  # the client stopped waiting (its timeout): nothing to say
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
             pass  # the request log is `sandbox.requests`, not stderr

@@ -41,6 +41,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -74,7 +75,9 @@ RESTORE_RATE = 100.0
 MAX_PAGE_SIZE = 250
 THROTTLED_LEFT = 45.0  # what a THROTTLED fault leaves in the bucket
 
-FAULT_KINDS = ("throttled", "server_error")
+# slow: the right answer, `seconds` late (past the client's timeout); dropped: the right
+# status and headers, then half the body and the connection closed.
+FAULT_KINDS = ("throttled", "server_error", "slow", "dropped")
 
 
 @dataclass(frozen=True)
@@ -85,9 +88,10 @@ class Fault:
     next_page_only: only a request whose variables carry an `after` cursor (mid-listing).
     """
 
-    kind: str  # throttled | server_error
+    kind: str  # throttled | server_error | slow | dropped
     root: str | None = None
     next_page_only: bool = False
+    seconds: float = 0.0  # how late a `slow` answer comes
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
@@ -121,6 +125,8 @@ class _Response:
     status: int
     body: Any  # JSON-serialisable, or bytes for a non-JSON body
     headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds to wait before answering
+    cut_short: bool = False  # send half the body, then close the connection
 
 
 class ShopifySandboxServer(LoopbackHTTPServer, FaultQueue):
@@ -277,6 +283,9 @@ class ShopifySandboxServer(LoopbackHTTPServer, FaultQueue):
             return self._answer(record, _Response(200, {"errors": [error.as_json()]}), error_code=error.code)
 
         fault = self._take_fault(record["root"], record["with_cursor"])
+        late = None  # a slow or dropped answer is the right one, delivered badly
+        if fault is not None and fault.kind in ("slow", "dropped"):
+            late, fault = fault, None
         if fault is not None and fault.kind == "server_error":
             return self._answer(record, _Response(502, _BAD_GATEWAY, {"Content-Type": "text/html"}), fault="server_error")
         if requested > MAX_QUERY_COST:
@@ -313,8 +322,12 @@ class ShopifySandboxServer(LoopbackHTTPServer, FaultQueue):
             available, at = self._buckets[shop_domain]
             self._buckets[shop_domain] = (min(self.maximum_available, available + requested - actual), at)
             cost = self._cost(shop_domain, requested, actual)
-        return self._answer(record, _Response(200, {"data": data, "extensions": {"cost": cost}}),
-                            requested=requested, actual=actual)
+        answer = self._answer(record, _Response(200, {"data": data, "extensions": {"cost": cost}}),
+                              requested=requested, actual=actual, fault=late.kind if late else None)
+        if late is None:
+            return answer
+        return _Response(answer.status, answer.body, answer.headers, delay=late.seconds,
+                         cut_short=late.kind == "dropped")
 
     def _answer(self, record: dict, response: _Response, *, fault: str | None = None, throttled: bool = False,
                 error_code: str | None = None, requested: int | None = None, actual: int | None = None) -> _Response:
@@ -1298,14 +1311,25 @@ def _handler_for(sandbox: ShopifySandboxServer) -> type[BaseHTTPRequestHandler]:
             else:
                 payload = json.dumps(response.body, default=_json_default).encode("utf-8")
                 content_type = "application/json; charset=utf-8"
-            self.send_response(response.status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(payload)))
-            for name, value in response.headers.items():
-                if name.lower() != "content-type":
-                    self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(payload)
+            if response.delay:
+                time.sleep(response.delay)
+            try:
+                self.send_response(response.status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(payload)))
+                for name, value in response.headers.items():
+                    if name.lower() != "content-type":
+                        self.send_header(name, value)
+                self.end_headers()
+                if response.cut_short:
+                    self.wfile.write(payload[: len(payload) // 2])
+                    self.wfile.flush()
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    self.close_connection = True
+                    return
+                self.wfile.write(payload)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True  # the client stopped waiting (its timeout): nothing to say
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
             pass  # the request log is `sandbox.requests`, not stderr

@@ -105,3 +105,11 @@ def test_leaving_early_stops_the_producer():
         assert next(items) == 0
     # the worker was joined: it stopped a bounded number of items ahead, not at the end
     assert len(produced) <= 4
+
+
+def test_a_file_cut_mid_row_fails_even_when_read_in_blocks():
+    cut = EXPORT + b"2026-09-01,Always On,Retargeting,Sidebar,Banner F,10"
+    with pytest.raises(ExportFileError, match="ends mid-row .* 6 of 10 fields"):
+        in_blocks(cut, 16)
+    # a complete last row without a line break is no truncation
+    assert sum(b.rows.height for b in in_blocks(EXPORT.rstrip(b"\r\n"), 16)) == whole().rows.height

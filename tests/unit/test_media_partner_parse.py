@@ -131,3 +131,16 @@ def test_undecodable_bytes_fail_the_file():
 def test_header_only_file_lands_nothing_and_rejects_nothing():
     parsed = parse(HEADER + "\r\n")
     assert parsed.rows.height == 0 and parsed.rejections == [] and parsed.processed == 0
+
+
+def test_a_file_cut_mid_row_fails_whole_not_half():
+    complete = HEADER + "\n2026-09-01,C,S,P,Cr,100,5,5%,1,10.00\n2026-09-01,D,S,P,Cr,200,7,3.5%,2,20.00\n"
+    cut = complete[: complete.rindex(",3.5%")]  # the upload stopped inside the last row: 7 of 10 fields
+    with pytest.raises(ExportFileError) as raised:
+        parse(cut)
+    assert str(raised.value).startswith(FILE + ": ends mid-row")
+    assert "7 of 10 fields" in str(raised.value)
+    # A complete last row without a trailing line break is not a truncation.
+    assert parse(complete.rstrip("\n")).rows.height == 2
+    # Nor is a complete last row whose last field is empty.
+    assert parse(HEADER + "\n2026-09-01,C,S,P,Cr,100,5,,1,").rejections[0].fields == ("conversion_revenue",)

@@ -8,6 +8,7 @@ casts (`LANDING_SCHEMA`). Money stays a decimal string until Postgres parses it 
 
 from __future__ import annotations
 
+import csv
 import io
 import itertools
 import re
@@ -112,7 +113,9 @@ def read_export_text(data: bytes, file: str) -> pl.DataFrame:
     """Every column as text, with `source_row_number` (header = 1); blank lines dropped."""
     text = _decode(data, file, offset=0, encoding="utf-8-sig")  # utf-8-sig strips a BOM
     header_line, _, body = text.partition("\n")
-    frame, _ = _text_frame(body, header_columns(header_line, file), first_row_number=2)
+    header = header_columns(header_line, file)
+    _refuse_truncated(body, len(header), file)
+    frame, _ = _text_frame(body, header, first_row_number=2)
     return frame
 
 
@@ -136,7 +139,9 @@ def iter_export_text(
     next_row_number = 2
     pending = [(offset + len(header_bytes), data)] if data else []
     for offset, data in itertools.chain(pending, blocks):
-        frame, records = _text_frame(_decode(data, file, offset=offset), header, next_row_number)
+        text = _decode(data, file, offset=offset)
+        _refuse_truncated(text, len(header), file)
+        frame, records = _text_frame(text, header, next_row_number)
         next_row_number += records
         yield frame
 
@@ -213,6 +218,25 @@ def _text_frame(body: str, header: list[str], first_row_number: int) -> tuple[pl
         frame.filter(~pl.all_horizontal(pl.col(c).is_null() for c in header) | pl.col("_has_extra_fields")),
         records,
     )
+
+
+def _refuse_truncated(body: str, header_fields: int, file: str) -> None:
+    """A file cut short (an upload or a copy that stopped) ends without a line break in the
+    middle of a row. Its other rows may be fine, but landing them would half-land a day the
+    partner will send again in full: the whole file fails instead, and what landed before stays.
+
+    `body` is the text after the header, or the last block of it: only the final block of a
+    file can end without a line break."""
+    if not body or body.endswith(("\n", "\r")):
+        return
+    last_line = body.rsplit("\n", 1)[-1]
+    fields = next(csv.reader(io.StringIO(last_line)), [])
+    if len(fields) < header_fields:
+        raise ExportFileError(
+            file,
+            f"ends mid-row (truncated?): the last line has {len(fields)} of {header_fields} fields and no line "
+            "break; nothing of the file was landed",
+        )
 
 
 def validate_export(

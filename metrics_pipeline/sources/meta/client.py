@@ -33,6 +33,7 @@ T = TypeVar("T")
 GRAPH_URL_VARIABLE = "METRICS_META_GRAPH_URL"
 DEFAULT_GRAPH_URL = "https://graph.facebook.com"
 RETRY_BASE_DELAY_VARIABLE = "METRICS_RETRY_BASE_DELAY"
+HTTP_TIMEOUT_VARIABLE = "METRICS_HTTP_TIMEOUT"
 
 # https://developers.facebook.com/docs/marketing-api/error-reference and .../overview/rate-limiting
 RATE_LIMIT_CODES = frozenset({4, 17, 32, 341, 613, *range(80000, 80015)})
@@ -52,18 +53,23 @@ class MetaSettings:
                                                                                max_delay=MAX_RATE_LIMIT_WAIT))
     report_poll_interval: float = 5.0
     report_timeout: float = 3600.0
+    # Seconds one HTTP request may take (connect, then each read): a hung answer becomes a
+    # retried timeout instead of a run that never ends. METRICS_HTTP_TIMEOUT overrides it.
+    http_timeout: float = 300.0
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> MetaSettings:
         """`METRICS_RETRY_BASE_DELAY` (seconds) scales every wait: tests set it tiny."""
         environ = os.environ if environ is None else environ
+        timeout = float(environ.get(HTTP_TIMEOUT_VARIABLE, "").strip() or cls.http_timeout)
         raw = environ.get(RETRY_BASE_DELAY_VARIABLE, "").strip()
         if not raw:
-            return cls()
+            return cls(http_timeout=timeout)
         base = float(raw)
         return cls(
             retry_policy=BackoffPolicy(max_attempts=6, base_delay=base, max_delay=min(MAX_RATE_LIMIT_WAIT, base * 60)),
             report_poll_interval=base * 5,
+            http_timeout=timeout,
         )
 
 
@@ -93,7 +99,7 @@ def access_token_of(api: FacebookAdsApi) -> str:
 
 
 def classify_graph_error(exc: BaseException) -> Decision:
-    if isinstance(exc, (requests.ConnectionError, requests.Timeout)):
+    if isinstance(exc, (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)):
         return Retry(f"network error: {type(exc).__name__}")
     if not isinstance(exc, FacebookRequestError):
         return GiveUp(f"unexpected {type(exc).__name__}")

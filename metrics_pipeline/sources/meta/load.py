@@ -179,7 +179,7 @@ def _sync_account(
     }
     secrets: tuple[str, ...] = ()
     try:
-        api = meta_api(connection)
+        api = meta_api(connection, timeout=settings.http_timeout)
         secrets = (access_token_of(api),)
         call = GraphCaller(settings.retry_policy, log=log, secrets=secrets)
         info = fetch_account_info(api, account_id, call)
@@ -252,7 +252,7 @@ def _snapshot_account(
                            run_id=run_id)
     secrets: tuple[str, ...] = ()
     try:
-        api = meta_api(connection)
+        api = meta_api(connection, timeout=settings.http_timeout)
         secrets = (access_token_of(api),)
         call = GraphCaller(settings.retry_policy, log=log, secrets=secrets)
         info = fetch_account_info(api, account_id, call)

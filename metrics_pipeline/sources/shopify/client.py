@@ -64,13 +64,16 @@ class ShopifySettings:
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> ShopifySettings:
         """`METRICS_RETRY_BASE_DELAY` (seconds) scales every wait: tests and the sandbox set it tiny."""
         environ = os.environ if environ is None else environ
+        # METRICS_HTTP_TIMEOUT (seconds) bounds each request: a hung answer becomes a retried timeout.
+        timeout = float(environ.get("METRICS_HTTP_TIMEOUT", "").strip() or cls.timeout)
         raw = environ.get(RETRY_BASE_DELAY_VARIABLE, "").strip()
         if not raw:
-            return cls()
+            return cls(timeout=timeout)
         base = float(raw)
         return cls(
             retry_policy=BackoffPolicy(max_attempts=6, base_delay=base, max_delay=min(MAX_THROTTLE_WAIT, base * 60)),
             time_scale=base,
+            timeout=timeout,
         )
 
 
@@ -161,7 +164,7 @@ class ShopifyQueryError(ShopifyError):
 
 
 def classify_shopify_error(exc: BaseException, *, time_scale: float = 1.0) -> Decision:
-    if isinstance(exc, (requests.ConnectionError, requests.Timeout)):
+    if isinstance(exc, (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)):
         return Retry(f"network error: {type(exc).__name__}")
     if isinstance(exc, ShopifyThrottled):
         wait = exc.wait_seconds()

@@ -1,0 +1,77 @@
+"""What a failure means for the pipeline's self-healing: retry it later, or tell a human.
+
+`classify_failure` reads an error's text (a run's step failure, an ingestion log message)
+or an exception and answers:
+
+- transient: the same request may well succeed later (rate limits, 5xx, timeouts, a
+  connection reset or cut short): the retry sensor re-requests the failed partitions;
+- permanent: retrying cannot help until someone acts (bad or expired credentials, a
+  missing permission, a file with a wrong header, invalid configuration): no retry, the
+  reason goes to ops.ingestion_logs;
+- unknown: neither pattern matched (a bug, most likely): no automatic retry, since
+  repeating an unexplained failure only hides it.
+
+Meta calls every error an "OAuthException", rate limits included: the word alone says
+nothing, so credentials are recognised by what the message says of the token or by code.
+Permanent patterns are checked first: "gave up after 6 attempts: ... code 190 ..." is
+an expired token, however many times it was tried.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+TRANSIENT = "transient"
+PERMANENT = "permanent"
+UNKNOWN = "unknown"
+
+_PERMANENT_PATTERNS = (
+    ("expired or invalid credentials", r"access token|refresh token|invalid[_ ]token|session has expired|"
+     r"unauthenticated|invalid_grant|authentication|credentials?\b.*(missing|invalid|rejected|not set)|"
+     r"\b(code 190|code 102)\b|http 401|\b401 unauthorized"),
+    ("missing permission", r"permission_denied|permission denied|\bhttp 403\b|\b403 forbidden|"
+     r"user_permission_denied|customer_not_enabled"),
+    ("wrong file header", r"header is missing column|header names a column"),
+    ("unreadable file", r"is not utf-8 text|ends mid-row|truncated"),
+    ("invalid configuration", r"configerror|unknown client|config\.ya?ml"),
+)
+_TRANSIENT_PATTERNS = (
+    ("rate limited", r"rate.?limit|too many (calls|requests)|resource_exhausted|\bhttp 429\b|\b429 too many|"
+     r"throttl|code (4|17|32|613|8000\d)\b"),
+    ("server error", r"\bhttp 5\d\d\b|\b50[0234] |internal server error|service unavailable|bad gateway|"
+     r"\bunavailable\b|\binternal\b.*error|is_transient|transient error"),
+    ("timeout", r"timed? ?out|timeout|deadline_exceeded|deadline exceeded"),
+    ("connection dropped", r"connection (reset|refused|aborted|broken)|connectionerror|chunkedencodingerror|"
+     r"incompleteread|remotedisconnected|protocolerror|broken pipe|endpointconnectionerror|"
+     r"could not connect|connection closed|server closed the connection"),
+    ("retries exhausted", r"gave up after \d+ attempts"),
+)
+
+
+@dataclass(frozen=True)
+class FailureCause:
+    kind: str  # transient | permanent | unknown
+    reason: str  # short, for a log row: "rate limited", "expired or invalid credentials", ...
+
+    @property
+    def retryable(self) -> bool:
+        return self.kind == TRANSIENT
+
+
+def classify_failure(error: BaseException | str | None) -> FailureCause:
+    """transient | permanent | unknown, with the matched reason; see the module docstring."""
+    if error is None:
+        return FailureCause(UNKNOWN, "no error recorded")
+    if isinstance(error, BaseException):
+        text = f"{type(error).__name__}: {error}"
+        if isinstance(error, (TimeoutError, ConnectionError)):
+            return FailureCause(TRANSIENT, "timeout" if isinstance(error, TimeoutError) else "connection dropped")
+    else:
+        text = error
+    lowered = text.lower()
+    for kind, patterns in ((PERMANENT, _PERMANENT_PATTERNS), (TRANSIENT, _TRANSIENT_PATTERNS)):
+        for reason, pattern in patterns:
+            if re.search(pattern, lowered):
+                return FailureCause(kind, reason)
+    return FailureCause(UNKNOWN, "unrecognised error")

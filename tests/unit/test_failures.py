@@ -1,0 +1,73 @@
+import pytest
+import requests
+
+from metrics_pipeline.failures import PERMANENT, TRANSIENT, UNKNOWN, classify_failure
+
+
+@pytest.mark.parametrize(
+    ("error", "kind", "reason"),
+    [
+        # Messages as the connectors write them to ops.ingestion_logs.
+        ("gave up after 6 attempts: Meta API OAuthException (code 80004/2446079, HTTP 400): (#80004) There "
+         "have been too many calls to this ad-account.", TRANSIENT, "rate limited"),
+        ("RESOURCE_EXHAUSTED: QuotaError.RESOURCE_EXHAUSTED: Too many requests. Retry in 2 seconds.",
+         TRANSIENT, "rate limited"),
+        ("gave up after 6 attempts: Meta API OAuthException (code 2, HTTP 500): An unexpected error has occurred",
+         TRANSIENT, "server error"),
+        ("UNAVAILABLE: The service is currently unavailable.", TRANSIENT, "server error"),
+        ("gave up after 6 attempts: ReadTimeout: HTTPConnectionPool(host='127.0.0.1', port=1): Read timed out.",
+         TRANSIENT, "timeout"),
+        ("DEADLINE_EXCEEDED: Deadline Exceeded", TRANSIENT, "timeout"),
+        ("gave up after 6 attempts: ChunkedEncodingError: ('Connection broken: IncompleteRead(10 bytes read, "
+         "90 more expected)')", TRANSIENT, "connection dropped"),
+        ("ConnectionError: ('Connection aborted.', ConnectionResetError(104, 'Connection reset by peer'))",
+         TRANSIENT, "connection dropped"),
+        ("EndpointConnectionError: Could not connect to the endpoint URL: \"http://127.0.0.1:1/bucket\"",
+         TRANSIENT, "connection dropped"),
+        # Permanent: a human must act; a retry count in front changes nothing.
+        ("Meta API OAuthException (code 190/463, HTTP 400): Error validating access token: Session has expired; "
+         "renew the connection's access token", PERMANENT, "expired or invalid credentials"),
+        ("gave up after 6 attempts: Meta API OAuthException (code 190, HTTP 400): Invalid OAuth access token",
+         PERMANENT, "expired or invalid credentials"),
+        ("Google refused the OAuth refresh token (invalid_grant): it was revoked or has expired",
+         PERMANENT, "expired or invalid credentials"),
+        ("PERMISSION_DENIED: AuthorizationError.USER_PERMISSION_DENIED: no access", PERMANENT, "missing permission"),
+        ("s3://bucket/media_partner/acme/2026-10-01.csv: header is missing column(s) clicks",
+         PERMANENT, "wrong file header"),
+        ("s3://bucket/media_partner/acme/2026-10-01.csv: ends mid-row (truncated upload?)",
+         PERMANENT, "unreadable file"),
+        ("ConfigError: /etc/config.yaml: workspaces[0].slug: required", PERMANENT, "invalid configuration"),
+        # Neither: a bug is not retried blindly.
+        ("KeyError: 'campaign_id'", UNKNOWN, "unrecognised error"),
+        (None, UNKNOWN, "no error recorded"),
+    ],
+)
+def test_error_texts_are_classified(error, kind, reason):
+    cause = classify_failure(error)
+    assert (cause.kind, cause.reason) == (kind, reason)
+    assert cause.retryable == (kind == TRANSIENT)
+
+
+def test_exceptions_are_classified_by_type_and_text():
+    assert classify_failure(TimeoutError("read")).kind == TRANSIENT
+    assert classify_failure(ConnectionResetError(104, "reset")).reason == "connection dropped"
+    assert classify_failure(requests.ReadTimeout("Read timed out.")).reason == "timeout"
+    assert classify_failure(requests.exceptions.ChunkedEncodingError("Connection broken")).reason == (
+        "connection dropped"
+    )
+    assert classify_failure(ValueError("bad literal")).kind == UNKNOWN
+
+
+def test_a_landing_step_fails_only_for_targets_that_may_heal():
+    import dagster as dg
+
+    from metrics_pipeline.defs.ad_platforms import raise_if_transient
+
+    expired = ("act_2", "Meta API OAuthException (code 190/463, HTTP 400): Error validating access token")
+    refused = ("act_3", "Meta API GraphMethodException (code 100, HTTP 400): Unsupported get request")
+    raise_if_transient("Meta", [expired, refused])  # permanent and unknown: the check says so, the step passes
+    throttled = ("act_1", "gave up after 6 attempts: Meta API OAuthException (code 80004, HTTP 400): too many calls")
+    with pytest.raises(dg.Failure) as raised:
+        raise_if_transient("Meta", [expired, throttled])
+    assert raised.value.description.startswith("Meta: 1 target(s) failed for a transient cause: act_1: gave up")
+    assert "act_2" not in raised.value.description
