@@ -8,11 +8,12 @@ Keys are always relative to the root and use `/`, e.g.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol, TypeVar
 from urllib.parse import urlparse
 
 
@@ -127,3 +128,21 @@ def open_exports_store(uri: str | None = None, s3_client: Any = None) -> Exports
             raise ExportsError(f"{uri}: the exports folder does not exist")
         return LocalExportsStore(root)
     raise ExportsError(f"{uri}: unsupported exports root; use s3://bucket/prefix or a local folder")
+
+
+KeyInfo = TypeVar("KeyInfo")
+
+
+def objects_by_day(
+    objects: Iterable[ExportObject],
+    parse_key: Callable[[str], KeyInfo | None],
+    day_of: Callable[[KeyInfo], date],
+) -> dict[date, list[tuple[ExportObject, KeyInfo]]]:
+    """A source's objects grouped by the day their key names, each day's in key order;
+    keys `parse_key` does not recognise (outside the source's layout) are skipped."""
+    grouped: dict[date, list[tuple[ExportObject, KeyInfo]]] = defaultdict(list)
+    for obj in objects:
+        info = parse_key(obj.key)
+        if info is not None:
+            grouped[day_of(info)].append((obj, info))
+    return {day: sorted(files, key=lambda pair: pair[0].key) for day, files in grouped.items()}

@@ -65,6 +65,13 @@ def finish_attempt(
     )
 
 
+def fail_attempts(url: str, log_ids: Sequence[int], message: str) -> None:
+    """After a day's data transaction rolled back: every attempt of the day says it did not land."""
+    with psycopg.connect(url) as conn, conn.transaction():
+        for log_id in log_ids:
+            finish_attempt(conn, log_id, status="failed", message=f"not landed: {message}")
+
+
 def replace_rejections(
     conn: psycopg.Connection,
     *,

@@ -46,6 +46,15 @@ LANDING_TABLES = (
                  ("spend", "purchase_value")),
     LandingTable(("shopify", "orders"), "raw_shopify.orders", "processed_at",
                  ("subtotal_price", "total_discounts", "total_shipping", "total_tax", "total_price")),
+    # Amazon's two tables share one ingestion-log source, so the per-file totals check (which reads
+    # the log by source) would count sales files against keyword rows: dates and money only.
+    LandingTable(("amazon_ads", "keyword_reports"), "raw_amazon_ads.keyword_reports", "report_date",
+                 ("spend", "sales")),
+    LandingTable(("amazon_ads", "sales_reports"), "raw_amazon_ads.sales_reports", "report_date",
+                 ("total_sales", "ad_sales")),
+    # Affiliate revenue is signed on purpose (refunds are negative) and duplicate event ids are
+    # dropped, not loaded: no money or per-file totals check, only dates.
+    LandingTable(("affiliate", "events"), "raw_affiliate.events", "occurred_at", ()),
 )
 
 

@@ -46,6 +46,7 @@ __all__ = ["CATALOGUE_KEY", "FILES_CHECK", "LANDING_KEY"]
     # A backfill of many days is one run that lands them day by day, not one run per day.
     backfill_policy=dg.BackfillPolicy.single_run(),
     check_specs=[files_check_spec(LANDING_KEY)],
+    pool="landing_affiliate",
 )
 def affiliate_files(
     context: dg.AssetExecutionContext,

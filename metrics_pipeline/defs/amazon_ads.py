@@ -43,6 +43,7 @@ __all__ = ["FILES_CHECK", "KEYWORD_REPORTS_KEY", "SALES_REPORTS_KEY"]
     partitions_def=daily_partitions,
     # A backfill of many days is one run that lands them day by day, not one run per day.
     backfill_policy=dg.BackfillPolicy.single_run(),
+    pool="landing_amazon_ads",
 )
 def amazon_ads_landing(
     context: dg.AssetExecutionContext,

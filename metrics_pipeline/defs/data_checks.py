@@ -26,8 +26,9 @@ def _specs() -> list[dg.AssetCheckSpec]:
         key = dg.AssetKey(list(landing.asset_key))
         specs.append(dg.AssetCheckSpec(FUTURE_CHECK, asset=key, description=f"No row of {landing.table} is "
                                        f"about a day after tomorrow (UTC) by {landing.day_column}."))
-        specs.append(dg.AssetCheckSpec(MONEY_CHECK, asset=key, description=f"No {', '.join(landing.money_columns)} "
-                                       f"below zero in {landing.table}."))
+        if landing.money_columns:
+            specs.append(dg.AssetCheckSpec(MONEY_CHECK, asset=key, description=f"No {', '.join(landing.money_columns)} "
+                                           f"below zero in {landing.table}."))
         if landing.file_column:
             specs.append(dg.AssetCheckSpec(TOTALS_CHECK, asset=key, description="Every file's landed rows equal "
                                            "its own row count less its quarantined rows."))

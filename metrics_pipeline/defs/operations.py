@@ -19,6 +19,8 @@ from datetime import datetime, timezone
 import dagster as dg
 import psycopg
 
+from metrics_pipeline.defs.affiliate import affiliate_daily_job
+from metrics_pipeline.defs.amazon_ads import amazon_ads_daily_job
 from metrics_pipeline.defs.media_partner import media_partner_daily_job
 from metrics_pipeline.defs.pipeline import daily_pipeline_job
 from metrics_pipeline.defs.pixel import pixel_daily_job
@@ -34,7 +36,7 @@ from metrics_pipeline.run_retries import (
     partition_tags_of,
 )
 
-RETRIED_JOBS = (daily_pipeline_job, media_partner_daily_job, pixel_daily_job)
+RETRIED_JOBS = (daily_pipeline_job, media_partner_daily_job, pixel_daily_job, amazon_ads_daily_job, affiliate_daily_job)
 RUN_LOG_SOURCE = "pipeline_run"  # ops.ingestion_logs rows the sensor writes about whole runs
 STATUS_KEY = dg.AssetKey(["ops", "ingestion_status"])
 # On its very first evaluation the sensor looks back this far, not at the instance's whole history:
@@ -130,7 +132,7 @@ def retry_failed_runs(context: dg.SensorEvaluationContext, warehouse: WarehouseR
     # After every landing, so each run that lands anything refreshes it.
     deps=[
         ["media_partner", "daily_exports"], ["google_ads", "ad_daily_metrics"], ["meta", "ad_daily_insights"],
-        ["shopify", "orders"], ["pixel", "events"],
+        ["shopify", "orders"], ["pixel", "events"], ["amazon_ads", "keyword_reports"], ["affiliate", "events"],
     ],
     kinds={"postgres"},
     description="The latest ingestion state per source, target (account or file) and partition, "

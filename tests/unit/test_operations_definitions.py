@@ -49,7 +49,9 @@ def test_the_nightly_job_runs_the_landing_and_pnl_checks_and_refreshes_the_statu
 
 def test_the_retry_sensor_watches_every_partitioned_landing_job(repository):
     sensor = repository.get_sensor_def("retry_failed_runs")
-    assert {job.name for job in sensor.jobs} == {"daily_pipeline", "media_partner_daily", "pixel_daily"}
+    assert {job.name for job in sensor.jobs} == {
+        "daily_pipeline", "media_partner_daily", "pixel_daily", "amazon_ads_daily", "affiliate_daily"
+    }
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
 
 

@@ -17,7 +17,6 @@ later rows are quarantined.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,10 +25,11 @@ from pathlib import Path
 import polars as pl
 import psycopg
 
-from metrics_pipeline.exports import ExportObject, ExportsStore
+from metrics_pipeline.exports import ExportObject, ExportsStore, objects_by_day
 from metrics_pipeline.ingestion import (
     Rejection,
     copy_frame,
+    fail_attempts,
     finish_attempt,
     read_sql,
     replace_rejections,
@@ -89,12 +89,7 @@ class DayOutcome:
 
 def files_by_day(objects: Iterable[ExportObject]) -> dict[date, list[tuple[ExportObject, AffiliateFile]]]:
     """Group affiliate objects by their folder's day; keys outside the layout are skipped."""
-    grouped: dict[date, list[tuple[ExportObject, AffiliateFile]]] = defaultdict(list)
-    for obj in objects:
-        affiliate_file = parse_affiliate_key(obj.key)
-        if affiliate_file is not None:
-            grouped[affiliate_file.day].append((obj, affiliate_file))
-    return {day: sorted(files, key=lambda pair: pair[0].key) for day, files in grouped.items()}
+    return objects_by_day(objects, parse_affiliate_key, lambda info: info.day)
 
 
 def list_affiliate_files(store: ExportsStore) -> dict[date, list[tuple[ExportObject, AffiliateFile]]]:
@@ -138,7 +133,7 @@ def land_affiliate_day(
                 )
     except Exception as exc:
         # The day's transaction rolled back: nothing of it changed. Say so in every log row.
-        _fail_attempts(url, log_ids, f"{type(exc).__name__}: {exc}")
+        fail_attempts(url, log_ids, f"{type(exc).__name__}: {exc}")
         raise
     for file_outcome in outcome.files:
         (log if file_outcome.status != "completed" else detail)(_describe(partition_key, file_outcome))
@@ -259,11 +254,6 @@ def _message(kind: str, loaded: int, duplicates: int, rejections: list[Rejection
             message += f"; and {len(rejections) - _MESSAGE_REJECTIONS} more in ops.rejected_rows"
     return message
 
-
-def _fail_attempts(url: str, log_ids: list[int], message: str) -> None:
-    with psycopg.connect(url) as conn, conn.transaction():
-        for log_id in log_ids:
-            finish_attempt(conn, log_id, status="failed", message=f"not landed: {message}")
 
 
 def _describe(partition_key: str, outcome: FileOutcome) -> str:

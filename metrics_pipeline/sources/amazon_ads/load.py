@@ -21,8 +21,15 @@ from pathlib import Path
 import psycopg
 
 from metrics_pipeline.config import PipelineConfig
-from metrics_pipeline.exports import ExportObject, ExportsStore
-from metrics_pipeline.ingestion import copy_frame, finish_attempt, read_sql, replace_rejections, start_attempt
+from metrics_pipeline.exports import ExportObject, ExportsStore, objects_by_day
+from metrics_pipeline.ingestion import (
+    copy_frame,
+    fail_attempts,
+    finish_attempt,
+    read_sql,
+    replace_rejections,
+    start_attempt,
+)
 from metrics_pipeline.sources.amazon_ads.formats import FORMAT_PRECEDENCE
 from metrics_pipeline.sources.amazon_ads.parse import (
     EXPORTS_PREFIX,
@@ -83,12 +90,7 @@ class _Attempt:
 
 def reports_by_day(objects: Iterable[ExportObject]) -> dict[date, list[tuple[ExportObject, ReportFile]]]:
     """Group Amazon export objects by report day; keys outside the layout are skipped."""
-    grouped: dict[date, list[tuple[ExportObject, ReportFile]]] = defaultdict(list)
-    for obj in objects:
-        report_file = parse_report_key(obj.key)
-        if report_file is not None:
-            grouped[report_file.report_date].append((obj, report_file))
-    return {day: sorted(files, key=lambda pair: pair[0].key) for day, files in grouped.items()}
+    return objects_by_day(objects, parse_report_key, lambda info: info.report_date)
 
 
 def list_reports(store: ExportsStore) -> dict[date, list[tuple[ExportObject, ReportFile]]]:
@@ -114,7 +116,7 @@ def land_day(
             attempts.append(_read_and_validate(store, config, obj, report_file, log_id, run_id))
         except Exception as exc:  # storage unreachable, say: nothing of the day is landed
             attempts.append(_Attempt(obj, report_file, log_id))
-            _fail_attempts(url, attempts, f"{type(exc).__name__}: {exc}")
+            fail_attempts(url, [a.log_id for a in attempts], f"{type(exc).__name__}: {exc}")
             raise
     outcome = DayOutcome(partition_key)
     try:
@@ -140,7 +142,7 @@ def land_day(
                 outcome.files.append(_finish(conn, attempt, superseded.get(attempt.export.uri, [])))
     except Exception as exc:
         # The data transaction rolled back: nothing of this day changed. Say so in every log row.
-        _fail_attempts(url, attempts, f"{type(exc).__name__}: {exc}")
+        fail_attempts(url, [a.log_id for a in attempts], f"{type(exc).__name__}: {exc}")
         raise
     for file_outcome in outcome.files:
         (log if file_outcome.status != "completed" else detail)(_describe(partition_key, file_outcome))
@@ -260,11 +262,6 @@ def _finish(conn: psycopg.Connection, attempt: _Attempt, superseded: list[tuple[
         message,
     )
 
-
-def _fail_attempts(url: str, attempts: list[_Attempt], message: str) -> None:
-    with psycopg.connect(url) as conn, conn.transaction():
-        for attempt in attempts:
-            finish_attempt(conn, attempt.log_id, status="failed", message=f"not landed: {message}")
 
 
 def _describe(partition_key: str, outcome: FileOutcome) -> str:

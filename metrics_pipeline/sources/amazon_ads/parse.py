@@ -34,7 +34,6 @@ from metrics_pipeline.sources.amazon_ads.formats import (
     MATCH_TYPES,
     MONEY,
     NAME,
-    OPTIONAL_TEXT,
     SALES_FOLDER,
     ReportFormat,
     normalise_header,

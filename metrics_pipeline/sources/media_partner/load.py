@@ -9,7 +9,6 @@ the other files of the day still land.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -19,13 +18,14 @@ from pathlib import Path
 import psycopg
 
 from metrics_pipeline.config import PipelineConfig
-from metrics_pipeline.exports import ExportObject, ExportsStore
+from metrics_pipeline.exports import ExportObject, ExportsStore, objects_by_day
 from metrics_pipeline.ingestion import (
     Rejection,
     append_rejections,
     copy_frame,
     delete_rejections,
     describe_rejections,
+    fail_attempts,
     finish_attempt,
     read_sql,
     start_attempt,
@@ -77,12 +77,7 @@ class DayOutcome:
 
 def exports_by_day(objects: Iterable[ExportObject]) -> dict[date, list[tuple[ExportObject, ExportFile]]]:
     """Group media-partner export objects by report day; keys outside the layout are skipped."""
-    grouped: dict[date, list[tuple[ExportObject, ExportFile]]] = defaultdict(list)
-    for obj in objects:
-        export_file = parse_export_key(obj.key)
-        if export_file is not None:
-            grouped[export_file.report_date].append((obj, export_file))
-    return {day: sorted(files, key=lambda pair: pair[0].key) for day, files in grouped.items()}
+    return objects_by_day(objects, parse_export_key, lambda info: info.report_date)
 
 
 def list_exports(store: ExportsStore) -> dict[date, list[tuple[ExportObject, ExportFile]]]:
@@ -136,7 +131,7 @@ def land_day(
     except Exception as exc:
         # The data transaction rolled back (storage unreachable, say): nothing of this day
         # changed. Say so in every log row.
-        _fail_attempts(url, log_ids, f"{type(exc).__name__}: {exc}")
+        fail_attempts(url, log_ids, f"{type(exc).__name__}: {exc}")
         raise
     for file_outcome in outcome.files:
         (log if file_outcome.status != "completed" else detail)(_describe(partition_key, file_outcome))
@@ -194,11 +189,6 @@ def _land_file(
         return FileOutcome(obj.uri, client_slug, "failed", message=str(exc))
     return FileOutcome(obj.uri, client_slug, status, processed, loaded, rejected, message)
 
-
-def _fail_attempts(url: str, log_ids: list[int], message: str) -> None:
-    with psycopg.connect(url) as conn, conn.transaction():
-        for log_id in log_ids:
-            finish_attempt(conn, log_id, status="failed", message=f"not landed: {message}")
 
 
 def _describe(partition_key: str, outcome: FileOutcome) -> str:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -31,10 +30,11 @@ import psycopg
 
 from metrics_pipeline import pii
 from metrics_pipeline.config import PipelineConfig
-from metrics_pipeline.exports import ExportObject, ExportsStore
+from metrics_pipeline.exports import ExportObject, ExportsStore, objects_by_day
 from metrics_pipeline.ingestion import (
     Rejection,
     copy_frame,
+    fail_attempts,
     finish_attempt,
     read_sql,
     replace_rejections,
@@ -99,12 +99,7 @@ def known_sites(config: PipelineConfig) -> dict[str, str]:
 
 def files_by_day(objects: Iterable[ExportObject]) -> dict[date, list[tuple[ExportObject, PixelFile]]]:
     """Group pixel export objects by their folder's day; keys outside the layout are skipped."""
-    grouped: dict[date, list[tuple[ExportObject, PixelFile]]] = defaultdict(list)
-    for obj in objects:
-        pixel_file = parse_pixel_key(obj.key)
-        if pixel_file is not None:
-            grouped[pixel_file.event_date].append((obj, pixel_file))
-    return {day: sorted(files, key=lambda pair: pair[0].key) for day, files in grouped.items()}
+    return objects_by_day(objects, parse_pixel_key, lambda info: info.event_date)
 
 
 def list_pixel_files(store: ExportsStore) -> dict[date, list[tuple[ExportObject, PixelFile]]]:
@@ -150,7 +145,7 @@ def land_pixel_day(
                 )
     except Exception as exc:
         # The day's transaction rolled back: nothing of it changed. Say so in every log row.
-        _fail_attempts(url, log_ids, f"{type(exc).__name__}: {exc}")
+        fail_attempts(url, log_ids, f"{type(exc).__name__}: {exc}")
         raise
     finally:
         stream.close()
@@ -351,11 +346,6 @@ def _message(loaded: int, duplicates: int, rejections: list[Rejection]) -> str:
             message += f"; and {len(rejections) - _MESSAGE_REJECTIONS} more in ops.rejected_rows"
     return message
 
-
-def _fail_attempts(url: str, log_ids: list[int], message: str) -> None:
-    with psycopg.connect(url) as conn, conn.transaction():
-        for log_id in log_ids:
-            finish_attempt(conn, log_id, status="failed", message=f"not landed: {message}")
 
 
 def _describe(partition_key: str, outcome: FileOutcome) -> str:
