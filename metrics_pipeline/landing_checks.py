@@ -12,13 +12,19 @@ its money columns. The checks:
   no total row count for the queries the connectors make, so for them this check does not
   exist and every_account_synced / every_shop_synced say what did not land.
 
+`source_freshness` says, per source, how long ago it last landed anything (from
+ops.ingestion_logs, so every source is measured the same way): a source that stopped landing
+is stale after METRICS_FRESHNESS_HOURS (default 26: a nightly run plus two hours of slack).
+
 `restatement_drift` reports per account and day how far the EOD P&L's spend moved from
 what the platform first reported.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import psycopg
@@ -95,6 +101,24 @@ def rows_against_file_totals(conn: psycopg.Connection, landing: LandingTable, li
     )
     rows = conn.execute(query, {"source": landing.log_source}).fetchall()
     return CheckOutcome(not rows, len(rows), rows[:limit])
+
+
+DEFAULT_FRESHNESS_HOURS = 26.0
+
+
+def freshness_hours() -> float:
+    return float(os.environ.get("METRICS_FRESHNESS_HOURS", DEFAULT_FRESHNESS_HOURS))
+
+
+def stale_sources(
+    conn: psycopg.Connection, *, max_hours: float, as_of: datetime | None = None
+) -> tuple[list[tuple], list[tuple]]:
+    """(every source with its last landing and hours since, the sources older than max_hours)."""
+    rows = conn.execute(
+        (SQL_DIR / "source_freshness.sql").read_text(encoding="utf-8"),
+        {"as_of": as_of or datetime.now(timezone.utc)},
+    ).fetchall()
+    return rows, [row for row in rows if row[2] > max_hours]
 
 
 def restatement_drift(conn: psycopg.Connection, limit: int = 10) -> tuple[int, list[tuple]]:

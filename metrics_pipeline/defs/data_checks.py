@@ -6,10 +6,12 @@ import psycopg
 
 from metrics_pipeline.landing_checks import (
     LANDING_TABLES,
+    freshness_hours,
     future_dated_rows,
     negative_money_rows,
     restatement_drift,
     rows_against_file_totals,
+    stale_sources,
 )
 from metrics_pipeline.resources import WarehouseResource
 
@@ -17,6 +19,7 @@ FUTURE_CHECK = "no_future_dates"
 MONEY_CHECK = "no_negative_money"
 TOTALS_CHECK = "rows_match_source_totals"
 RESTATEMENT_CHECK = "restatement_drift"
+FRESHNESS_CHECK = "sources_fresh"
 PNL_KEY = dg.AssetKey(["marts", "fct_pnl_daily"])
 
 
@@ -84,5 +87,26 @@ def pnl_restatement_drift(warehouse: WarehouseResource) -> dg.AssetCheckResult:
             "restated_account_days": restated,
             "largest_drifts": _md(["platform", "account", "day", "currency", "first reported", "now", "drift"],
                                   largest),
+        },
+    )
+
+
+@dg.asset_check(
+    asset=PNL_KEY,
+    name=FRESHNESS_CHECK,
+    description="Every source that has landed before landed again within METRICS_FRESHNESS_HOURS "
+    "(default 26): the marts are not quietly built on a source that stopped arriving.",
+)
+def sources_fresh(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    max_hours = freshness_hours()
+    with psycopg.connect(warehouse.url()) as conn:
+        every, stale = stale_sources(conn, max_hours=max_hours)
+    return dg.AssetCheckResult(
+        passed=not stale,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "max_hours": max_hours,
+            "stale_sources": ", ".join(row[0] for row in stale) or "none",
+            "sources": _md(["source", "last landed", "hours since"], every),
         },
     )

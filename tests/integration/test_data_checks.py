@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import psycopg
@@ -15,6 +15,7 @@ from metrics_pipeline.landing_checks import (
     negative_money_rows,
     restatement_drift,
     rows_against_file_totals,
+    stale_sources,
 )
 
 pytestmark = pytest.mark.integration
@@ -112,3 +113,27 @@ def test_restatement_drift_lists_account_days_largest_move_first(conn):
         ("google_ads", "Citrus", date(2026, 10, 3), "EUR", Decimal("50.00"), Decimal("30.00"), Decimal("-20.00")),
         ("meta", "Acme", date(2026, 10, 3), "USD", Decimal("100.00"), Decimal("112.50"), Decimal("12.50")),
     ]
+
+
+def test_a_source_that_stopped_landing_is_stale_and_failures_do_not_count_as_landing(conn):
+    as_of = datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)
+    conn.execute("delete from ops.ingestion_logs")
+    rows = [
+        # source, status, finished hours before as_of
+        ("media_partner", "completed", 2),
+        ("media_partner", "completed", 50),
+        ("meta", "partial", 30),
+        ("meta", "failed", 1),  # a failed attempt is not a landing: meta last landed 30 h ago
+        ("pipeline_run", "completed", 1),  # the retry sensor's whole-run rows are no source
+    ]
+    for source, status, hours in rows:
+        conn.execute(
+            "insert into ops.ingestion_logs (source, partition_key, target, status, started_at, finished_at) "
+            "values (%s, '2026-11-20', 'x', %s, %s, %s)",
+            (source, status, as_of - timedelta(hours=hours + 1), as_of - timedelta(hours=hours)),
+        )
+    every, stale = stale_sources(conn, max_hours=26, as_of=as_of)
+    assert [(source, float(hours)) for source, _, hours in every] == [("media_partner", 2.0), ("meta", 30.0)]
+    assert [source for source, _, _ in stale] == ["meta"]
+    _, stale_at_two_days = stale_sources(conn, max_hours=48, as_of=as_of)
+    assert stale_at_two_days == []

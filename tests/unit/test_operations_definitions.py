@@ -44,6 +44,7 @@ def test_the_nightly_job_runs_the_landing_and_pnl_checks_and_refreshes_the_statu
         assert {(table, "no_future_dates"), (table, "no_negative_money")} <= checks
     assert ("media_partner/daily_exports", "rows_match_source_totals") in checks
     assert ("marts/fct_pnl_daily", "restatement_drift") in checks
+    assert ("marts/fct_pnl_daily", "sources_fresh") in checks
     assert dg.AssetKey(["ops", "ingestion_status"]) in job.asset_layer.asset_graph.get_all_asset_keys()
 
 
