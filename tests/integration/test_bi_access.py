@@ -132,10 +132,15 @@ def logins(built):
 
 
 def login_url(database_url: str, login: str, password: str = PASSWORD) -> str:
+    """The same server and database as the login itself: over TCP when the warehouse is reached
+    over TCP, through the socket directory when it is (the embedded server has no TCP port)."""
     params = warehouse.connection_params(database_url)
     return psycopg.conninfo.make_conninfo(
-        host="127.0.0.1" if params.get("host", "").startswith("/") else params.get("host", "127.0.0.1"),
-        port=params.get("port", "5432"), dbname=params["dbname"], user=login, password=password,
+        host=params.get("host") or "127.0.0.1",
+        port=params.get("port") or "5432",
+        dbname=params["dbname"],
+        user=login,
+        password=password,
     )
 
 
