@@ -122,19 +122,27 @@ def bare_copy_seconds(url: str, path: Path) -> float:
 
 
 def landing_in_child(url: str, exports_root: Path, config_path: Path) -> tuple[float, float, int]:
-    """(seconds, peak RSS in MB, rows landed) of the real landing, in a child process."""
-    process = subprocess.Popen(
+    """(seconds, peak RSS in MB, rows landed) of the real landing, in a child process.
+
+    The peak is the child's own VmHWM, read by the child: getrusage's figure for a child
+    starts from the parent's size at fork, and this parent has just built the export.
+    """
+    completed = subprocess.run(
         [sys.executable, "-m", "metrics_pipeline.bench.landing", str(exports_root), str(config_path)],
         stdout=subprocess.PIPE,
         env={**os.environ, "METRICS_DATABASE_URL": url},
+        check=True,
     )
-    _, status, usage = os.wait4(process.pid, 0)
-    output = process.stdout.read() if process.stdout else b""
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise RuntimeError(f"the landing child failed with exit code {process.returncode}")
-    result = json.loads(output)
-    return result["seconds"], usage.ru_maxrss / 1024, result["loaded"]
+    result = json.loads(completed.stdout)
+    return result["seconds"], result["peak_rss_mb"], result["loaded"]
+
+
+def peak_rss_mb() -> float:
+    """This process's resident-set high-water mark (Linux), in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def measure_landing(url: str, work_dir: Path, rows: int, *, rounds: int = 2, log=print) -> LandingFigures:
@@ -196,7 +204,7 @@ def _child(exports_root: str, config_path: str) -> None:
     seconds = time.perf_counter() - started
     if outcome.failed_files:
         raise SystemExit(outcome.failed_files[0].message)
-    print(json.dumps({"seconds": seconds, "loaded": outcome.loaded}))
+    print(json.dumps({"seconds": seconds, "loaded": outcome.loaded, "peak_rss_mb": peak_rss_mb()}))
 
 
 if __name__ == "__main__":
