@@ -1,4 +1,5 @@
-"""Overlap parsing with loading: a block is parsed on a worker thread while the previous
+"""Overlap parsing with loading (partner exports and pixel events): a block is parsed on a
+worker thread while the previous
 one is COPYed. polars releases the GIL while it parses and writes CSV, so the two really
 run at once; `depth` bounds how many parsed blocks wait, which bounds memory."""
 

@@ -255,7 +255,6 @@ def _message(kind: str, loaded: int, duplicates: int, rejections: list[Rejection
     return message
 
 
-
 def _describe(partition_key: str, outcome: FileOutcome) -> str:
     if outcome.status == "failed":
         return f"{partition_key}: FAILED {outcome.message}"  # the message names the file

@@ -263,7 +263,6 @@ def _finish(conn: psycopg.Connection, attempt: _Attempt, superseded: list[tuple[
     )
 
 
-
 def _describe(partition_key: str, outcome: FileOutcome) -> str:
     if outcome.status == "failed":
         return f"{partition_key}: FAILED {outcome.message}"  # the message names the file

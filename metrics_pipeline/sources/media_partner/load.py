@@ -190,7 +190,6 @@ def _land_file(
     return FileOutcome(obj.uri, client_slug, status, processed, loaded, rejected, message)
 
 
-
 def _describe(partition_key: str, outcome: FileOutcome) -> str:
     if outcome.status == "failed":
         return f"{partition_key}: FAILED {outcome.message}"  # the message names the file

@@ -16,14 +16,11 @@ day keeps dropping it.
 
 from __future__ import annotations
 
-import queue
-import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TypeVar
 
 import polars as pl
 import psycopg
@@ -49,13 +46,13 @@ from metrics_pipeline.sources.pixel.parse import (
     iter_event_chunks,
     parse_pixel_key,
 )
+from metrics_pipeline.streaming import prefetched
 
 SQL_DIR = Path(__file__).parent / "sql"
 LANDING_TABLE = "raw_pixel.events"
 BATCH_TABLE = "pg_temp.pixel_events_batch"
 EXPORTS_PREFIX = "pixel/"
 _MESSAGE_REJECTIONS = 5
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -127,11 +124,10 @@ def land_pixel_day(
     outcome = DayOutcome(partition_key)
     # The day's files are read and parsed a block ahead in a worker thread while the current
     # block is COPYed and inserted.
-    stream = _prefetched(
-        _read_and_parse(store, files, day=day, sites=sites, pii_key=pii_key, chunk_bytes=chunk_bytes)
-    )
     try:
-        with psycopg.connect(url) as conn, conn.transaction():
+        with prefetched(
+            _read_and_parse(store, files, day=day, sites=sites, pii_key=pii_key, chunk_bytes=chunk_bytes)
+        ) as stream, psycopg.connect(url) as conn, conn.transaction():
             conn.execute(read_sql(SQL_DIR, "lock_pixel"))
             outcome.replaced_rows = conn.execute(read_sql(SQL_DIR, "delete_day"), {"event_date": day}).rowcount
             conn.execute(
@@ -147,8 +143,6 @@ def land_pixel_day(
         # The day's transaction rolled back: nothing of it changed. Say so in every log row.
         fail_attempts(url, log_ids, f"{type(exc).__name__}: {exc}")
         raise
-    finally:
-        stream.close()
     for file_outcome in outcome.files:
         (log if file_outcome.status != "completed" else detail)(_describe(partition_key, file_outcome))
     return outcome
@@ -292,51 +286,6 @@ def _skip(chunks: Iterator[EventChunk]) -> None:
         pass
 
 
-_END = object()
-
-
-def _prefetched(items: Iterator[T], depth: int = 1) -> Iterator[T]:
-    """`items`, produced up to `depth` ahead in a worker thread; its exceptions are re-raised here.
-
-    Parsing (polars, mostly without the GIL) then overlaps the COPY and insert (which wait on
-    the server without the GIL), and at most depth + 2 blocks are in memory at once.
-    """
-    handoff: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def put(entry: tuple) -> bool:
-        while not stop.is_set():
-            try:
-                handoff.put(entry, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def work() -> None:
-        try:
-            for item in items:
-                if not put((item, None)):
-                    return
-            put((_END, None))
-        except BaseException as exc:  # handed to the consumer, raised there
-            put((_END, exc))
-
-    worker = threading.Thread(target=work, name="pixel-parse", daemon=True)
-    worker.start()
-    try:
-        while True:
-            item, error = handoff.get()
-            if item is _END:
-                if error is not None:
-                    raise error
-                return
-            yield item
-    finally:
-        stop.set()
-        worker.join()
-
-
 def _message(loaded: int, duplicates: int, rejections: list[Rejection]) -> str:
     message = f"{loaded} events landed, {duplicates} duplicate event ids dropped"
     if rejections:
@@ -345,7 +294,6 @@ def _message(loaded: int, duplicates: int, rejections: list[Rejection]) -> str:
         if len(rejections) > _MESSAGE_REJECTIONS:
             message += f"; and {len(rejections) - _MESSAGE_REJECTIONS} more in ops.rejected_rows"
     return message
-
 
 
 def _describe(partition_key: str, outcome: FileOutcome) -> str:
