@@ -1,7 +1,7 @@
 """Overlap parsing with loading (partner exports and pixel events): a block is parsed on a
-worker thread while the previous
-one is COPYed. polars releases the GIL while it parses and writes CSV, so the two really
-run at once; `depth` bounds how many parsed blocks wait, which bounds memory."""
+worker thread while the previous one is COPYed. polars releases the GIL while it parses and
+writes CSV, so the two really run at once; `depth` bounds how many parsed blocks wait, which
+bounds memory."""
 
 from __future__ import annotations
 
