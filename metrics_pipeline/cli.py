@@ -24,6 +24,7 @@ from metrics_pipeline.warehouse import PROJECT_ROOT
 
 JOB_NAME = "daily_pipeline"
 INTRADAY_JOB_NAME = "intraday_snapshots"
+DBT_STEP = "metrics_dbt_models"
 SANDBOX_DIR = PROJECT_ROOT / ".sandbox"
 MART_TABLES = (
     "dim_ad_entities", "fct_ad_entity_daily", "fct_pnl_daily", "fct_media_partner_daily",
@@ -51,8 +52,11 @@ def prepare_environment() -> str:
     return url
 
 
-def run_range(start: date, end: date) -> bool:
-    """Materialize the daily pipeline over [start, end] as one run on the persistent instance."""
+def run_range(start: date, end: date, full_refresh: bool = False) -> bool:
+    """Materialize the daily pipeline over [start, end] as one run on the persistent instance.
+
+    The day-keyed marts replace only [start, end]; `full_refresh` rebuilds them over all history.
+    """
     from metrics_pipeline.partitions import daily_partitions, range_tags
 
     keys = daily_partitions.get_partition_keys()
@@ -65,8 +69,10 @@ def run_range(start: date, end: date) -> bool:
         if not os.environ.get(variable):
             raise CliError(f"{variable} is not set (try `metrics-pipeline demo` for the sandbox)")
     load_config()  # fail before the run starts, with every problem listed
-    print(f"running {JOB_NAME} for {start} .. {end} ({(end - start).days + 1} days)", flush=True)
-    return _execute(JOB_NAME, range_tags(start.isoformat(), end.isoformat()))
+    marts = "every day of the marts" if full_refresh else "those days of the marts"
+    print(f"running {JOB_NAME} for {start} .. {end} ({(end - start).days + 1} days), rebuilding {marts}", flush=True)
+    run_config = {"ops": {DBT_STEP: {"config": {"full_refresh": True}}}} if full_refresh else {}
+    return _execute(JOB_NAME, range_tags(start.isoformat(), end.isoformat()), run_config)
 
 
 def run_intraday() -> bool:
@@ -74,7 +80,7 @@ def run_intraday() -> bool:
     return _execute(INTRADAY_JOB_NAME, {})
 
 
-def _execute(job_name: str, tags: dict[str, str]) -> bool:
+def _execute(job_name: str, tags: dict[str, str], run_config: dict | None = None) -> bool:
     import dagster as dg
 
     from metrics_pipeline.definitions import defs
@@ -84,7 +90,7 @@ def _execute(job_name: str, tags: dict[str, str]) -> bool:
         result = job.execute_in_process(
             instance=dg.DagsterInstance.get(),
             tags=tags,
-            run_config={"loggers": {"progress": {}}},
+            run_config={**(run_config or {}), "loggers": {"progress": {}}},
             raise_on_error=False,
         )
     print_run_report(warehouse.database_url(), result.run_id)
@@ -263,7 +269,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     prepare_environment()
-    ok = run_range(args.start, args.end)
+    ok = run_range(args.start, args.end, full_refresh=args.full_refresh)
     print_marts_report(warehouse.database_url())
     return 0 if ok else 1
 
@@ -412,6 +418,11 @@ def build_parser() -> argparse.ArgumentParser:
     yesterday = date.today() - timedelta(days=1)
     run.add_argument("--start", type=_day, required=True, help="first day, YYYY-MM-DD")
     run.add_argument("--end", type=_day, default=yesterday, help="last day, YYYY-MM-DD (default yesterday)")
+    run.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild the incremental marts over all history, not only these days (after a config or model change)",
+    )
     run.set_defaults(handler=cmd_run)
     commands.add_parser("intraday", help="capture today's ad metrics and refresh the P&L snapshot").set_defaults(
         handler=cmd_intraday

@@ -13,6 +13,7 @@ with
 daily as (
 
     select * from {{ ref('fct_ad_entity_daily') }}
+    where {{ in_test_window('metric_date') }}
 
 ),
 

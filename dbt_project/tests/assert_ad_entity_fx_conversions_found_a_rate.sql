@@ -19,6 +19,7 @@ rows_to_check as (
            currency, reporting_currency, fx_rate, spend, spend_reporting,
            platform_revenue, platform_revenue_reporting
     from {{ ref('fct_ad_entity_daily') }}
+    where {{ in_test_window('metric_date') }}
 
     union all
 
@@ -26,6 +27,7 @@ rows_to_check as (
            currency, reporting_currency, fx_rate, spend, spend_reporting,
            platform_revenue, platform_revenue_reporting
     from {{ ref('fct_pnl_daily') }}
+    where {{ in_test_window('metric_date') }}
 
 ),
 

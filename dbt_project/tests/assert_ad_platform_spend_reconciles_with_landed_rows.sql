@@ -28,6 +28,7 @@ landed as (
         sum(conversions_value)                                  as platform_revenue
 
     from {{ source('google_ads', 'ad_daily_metrics') }}
+    where {{ in_test_window('metric_date') }}
     group by customer_id, metric_date
 
     union all
@@ -44,6 +45,7 @@ landed as (
         sum(purchase_value)
 
     from {{ source('meta', 'ad_daily_insights') }}
+    where {{ in_test_window('date_start') }}
     group by account_id, date_start
 
 ),
@@ -63,6 +65,7 @@ modeled as (
     from {{ ref('fct_ad_entity_daily') }}
     where level = 'ad'
       and platform in ('google_ads', 'meta')
+      and {{ in_test_window('metric_date') }}
     group by platform, account_entity_id, metric_date
 
 )

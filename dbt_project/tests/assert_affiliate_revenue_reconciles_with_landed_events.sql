@@ -43,6 +43,8 @@ landed as (
     join {{ source('metrics_config', 'clients') }} as clients
         on clients.client_slug = landed_with_client.client_slug
 
+    where {{ in_test_window('(landed_with_client.occurred_at at time zone clients.timezone)::date') }}
+
     group by 1, 2
 
 ),
@@ -59,7 +61,7 @@ modeled as (
         impressions
 
     from {{ ref('fct_ad_entity_daily') }}
-    where platform = 'affiliate'
+    where platform = 'affiliate' and {{ in_test_window('metric_date') }}
       and level = 'account'
 
 )

@@ -21,6 +21,7 @@ landed_rows as (
         )                                                   as best_rank
 
     from {{ source('amazon_ads', 'keyword_reports') }}
+    where {{ in_test_window('report_date') }}
 
 ),
 
@@ -54,7 +55,7 @@ modeled as (
         platform_revenue
 
     from {{ ref('fct_ad_entity_daily') }}
-    where platform = 'amazon_ads'
+    where platform = 'amazon_ads' and {{ in_test_window('metric_date') }}
       and level = 'account'
 
 )

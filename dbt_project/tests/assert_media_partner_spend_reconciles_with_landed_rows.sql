@@ -33,6 +33,7 @@ landed as (
         limit 1
     ) as rate on true
 
+    where {{ in_test_window('raw.report_date') }}
     group by raw.client_slug, raw.report_date
 
 ),
@@ -49,6 +50,7 @@ modeled as (
         sum(spend)                      as spend
 
     from {{ ref('fct_media_partner_daily') }}
+    where {{ in_test_window('report_date') }}
     group by client_slug, report_date
 
 )

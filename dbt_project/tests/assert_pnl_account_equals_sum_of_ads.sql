@@ -17,6 +17,7 @@ pnl as (
 
     select * from {{ ref('fct_pnl_daily') }}
     where has_platform_metrics
+      and {{ in_test_window('metric_date') }}
 
 ),
 

@@ -34,6 +34,7 @@ links as (
     left join {{ source('metrics_config', 'attribution_settings') }} as settings
         on settings.workspace_slug = links.workspace_slug
     where links.entity_id is not null
+      and {{ in_test_window('links.order_date') }}
       and links.model = coalesce(lower(btrim(settings.pnl_model)), 'last_touch')
 
 ),
@@ -98,7 +99,7 @@ expected as (
 pnl as (
 
     select * from {{ ref('fct_pnl_daily') }}
-    where kind = 'eod'
+    where kind = 'eod' and {{ in_test_window('metric_date') }}
 
 ),
 

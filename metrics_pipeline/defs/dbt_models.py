@@ -1,10 +1,14 @@
+import json
 import os
 from collections.abc import Mapping
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from pydantic import Field
 
+from metrics_pipeline.partitions import run_day_range
 from metrics_pipeline.resources import WarehouseResource
 from metrics_pipeline.transform import DBT_PROJECT, ensure_manifest
 from metrics_pipeline.warehouse import dbt_environment
@@ -13,6 +17,35 @@ from metrics_pipeline.warehouse import dbt_environment
 DBT_RUN_TAGS = {"metrics_pipeline/dbt": "build"}
 # Two cores: more parallel steps in one run only thrash.
 BOUNDED_EXECUTION = {"execution": {"config": {"multiprocess": {"max_concurrent": 2}}}}
+# A run tagged with this rebuilds the days around today only (the intraday snapshot refresh).
+INTRADAY_WINDOW_TAG = "metrics_pipeline/dbt_window"
+INTRADAY_WINDOW = "today"
+
+
+class DbtBuildConfig(dg.Config):
+    full_refresh: bool = Field(
+        default=False,
+        description="Rebuild every mart over all history instead of the run's days (after a "
+        "change to the config tables, a model, or landed data outside the restatement window).",
+    )
+
+
+def dbt_build_args(tags: Mapping[str, str], today: date, full_refresh: bool = False) -> list[str]:
+    """The `dbt build` arguments for a run: its partition days become the build window.
+
+    A day-keyed mart then replaces only those days (macros/build_window.sql), so the nightly
+    build costs the restatement window, not the history. A run that covers no days rebuilds
+    everything; the intraday refresh rebuilds the days that can still be anyone's local today.
+    """
+    if full_refresh:
+        return ["build", "--full-refresh"]
+    days = run_day_range(dict(tags))
+    if days is None and tags.get(INTRADAY_WINDOW_TAG) == INTRADAY_WINDOW:
+        # local "today" is UTC today -1..+1 somewhere; yesterday's snapshot rows close into eod
+        days = ((today - timedelta(days=2)).isoformat(), (today + timedelta(days=1)).isoformat())
+    if days is None:
+        return ["build"]
+    return ["build", "--vars", json.dumps({"window_start": days[0], "window_end": days[1]})]
 
 
 class LayeredTranslator(DagsterDbtTranslator):
@@ -30,11 +63,16 @@ class LayeredTranslator(DagsterDbtTranslator):
     pool="dbt",
 )
 def metrics_dbt_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+    context: dg.AssetExecutionContext,
+    config: DbtBuildConfig,
+    dbt: DbtCliResource,
+    warehouse: WarehouseResource,
 ):
     # dbt runs as a subprocess that inherits this environment; profiles.yml reads METRICS_PG_*.
     os.environ.update(dbt_environment(warehouse.url()))
-    yield from dbt.cli(["build"], context=context).stream()
+    args = dbt_build_args(context.run.tags, datetime.now(timezone.utc).date(), config.full_refresh)
+    context.log.info("dbt " + " ".join(args))
+    yield from dbt.cli(args, context=context).stream()
 
 
 def with_dbt_inputs(selection: dg.AssetSelection) -> dg.AssetSelection:

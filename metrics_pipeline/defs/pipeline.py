@@ -6,7 +6,14 @@ import dagster as dg
 
 from metrics_pipeline.config import DEFAULT_LOOKBACK_DAYS, ConfigError, load_config
 from metrics_pipeline.defs.ad_platforms import INTRADAY_GROUP
-from metrics_pipeline.defs.dbt_models import BOUNDED_EXECUTION, DBT_RUN_TAGS, DBT_VIEW_LAYERS, with_dbt_inputs
+from metrics_pipeline.defs.dbt_models import (
+    BOUNDED_EXECUTION,
+    DBT_RUN_TAGS,
+    DBT_VIEW_LAYERS,
+    INTRADAY_WINDOW,
+    INTRADAY_WINDOW_TAG,
+    with_dbt_inputs,
+)
 from metrics_pipeline.partitions import daily_partitions, range_tags
 
 DAILY_SOURCE_GROUPS = (
@@ -35,7 +42,7 @@ intraday_job = dg.define_asset_job(
     selection=dg.AssetSelection.groups(INTRADAY_GROUP)
     | INTRADAY_MARTS
     | (INTRADAY_MARTS.upstream() & dg.AssetSelection.groups(*DBT_VIEW_LAYERS)),
-    tags=DBT_RUN_TAGS,
+    tags={**DBT_RUN_TAGS, INTRADAY_WINDOW_TAG: INTRADAY_WINDOW},
     description="Capture today's cumulative ad metrics and refresh the snapshot rows of the P&L "
     "(the nightly daily_pipeline must have run once).",
     config=BOUNDED_EXECUTION,

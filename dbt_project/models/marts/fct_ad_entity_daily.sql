@@ -17,10 +17,17 @@
 -- null (with null reporting figures, and a failing test) when no rate is in force.
 -- Ratios via safe_divide: numeric, 6 decimals, null when the denominator is 0.
 
-{{ config(indexes=[
-    {'columns': ['entity_id', 'metric_date']},
-    {'columns': ['account_entity_id', 'metric_date']},
-]) }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_days',
+    unique_key='metric_date',
+    on_schema_change='fail',
+    indexes=[
+        {'columns': ['metric_date']},
+        {'columns': ['entity_id', 'metric_date']},
+        {'columns': ['account_entity_id', 'metric_date']},
+    ],
+) }}
 
 with
 
@@ -28,7 +35,7 @@ google_ads as (
 
     select metric_date, entity_id, spend, impressions, clicks, conversions, platform_revenue
     from {{ ref('int_google_ads__ad_metrics') }}
-    where metric_kind = 'daily'
+    where metric_kind = 'daily' and {{ in_build_window('metric_date') }}
 
 ),
 
@@ -36,7 +43,7 @@ meta as (
 
     select metric_date, entity_id, spend, impressions, clicks, conversions, platform_revenue
     from {{ ref('int_meta__ad_metrics') }}
-    where metric_kind = 'daily'
+    where metric_kind = 'daily' and {{ in_build_window('metric_date') }}
 
 ),
 
@@ -51,6 +58,7 @@ media_partner as (
         conversions::numeric                as conversions,
         revenue                             as platform_revenue
     from {{ ref('fct_media_partner_daily') }}
+    where {{ in_build_window('report_date') }}
 
 ),
 
@@ -65,6 +73,7 @@ amazon_ads as (
         orders::numeric                     as conversions,
         sales                               as platform_revenue
     from {{ ref('int_amazon_ads__keyword_daily') }}
+    where {{ in_build_window('report_date') }}
 
 ),
 
@@ -79,6 +88,7 @@ affiliate as (
         conversions::numeric                as conversions,
         net_revenue                         as platform_revenue
     from {{ ref('fct_affiliate_daily') }}
+    where {{ in_build_window('metric_date') }}
 
 ),
 

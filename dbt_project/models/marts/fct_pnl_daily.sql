@@ -13,8 +13,10 @@
 --             up to every level; captured_at is the latest capture among the ads summed.
 --
 -- as_of is now() at build time, or the var pnl_as_of (a timestamptz literal) when set, e.g.
--- dbt build --vars '{pnl_as_of: "2026-11-21 12:00:00+00"}'. The table is rebuilt whole on
--- every run, so the eod / snapshot split follows the clock: intraday runs must rebuild it.
+-- dbt build --vars '{pnl_as_of: "2026-11-21 12:00:00+00"}'. Incremental by day: a windowed
+-- build (macros/build_window.sql) replaces the window's days, so the eod / snapshot split of
+-- a day follows the clock of the last build that covered it; the intraday job rebuilds the
+-- days around today, the nightly one the restatement window.
 --
 -- Money, FX and ratios as in fct_ad_entity_daily. Primary key (kind, entity_id, metric_date).
 --
@@ -36,10 +38,17 @@
 -- campaign and above, not on any ad: an account's attributed figures are the sum of its ads'
 -- plus what was resolved above ad level.
 
-{{ config(indexes=[
-    {'columns': ['kind', 'entity_id', 'metric_date']},
-    {'columns': ['account_entity_id', 'metric_date']},
-]) }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_days',
+    unique_key='metric_date',
+    on_schema_change='fail',
+    indexes=[
+        {'columns': ['metric_date']},
+        {'columns': ['kind', 'entity_id', 'metric_date']},
+        {'columns': ['account_entity_id', 'metric_date']},
+    ],
+) }}
 
 {%- set pnl_as_of = var('pnl_as_of', none) %}
 
@@ -104,7 +113,7 @@ ad_metrics as (
         metric_kind, metric_date, entity_id, account_entity_id, captured_at,
         spend, impressions, clicks, conversions, platform_revenue
     from {{ ref('int_google_ads__ad_metrics') }}
-    where metric_kind in ('first_reported', 'snapshot')
+    where metric_kind in ('first_reported', 'snapshot') and {{ in_build_window('metric_date') }}
 
     union all
 
@@ -112,7 +121,7 @@ ad_metrics as (
         metric_kind, metric_date, entity_id, account_entity_id, captured_at,
         spend, impressions, clicks, conversions, platform_revenue
     from {{ ref('int_meta__ad_metrics') }}
-    where metric_kind in ('first_reported', 'snapshot')
+    where metric_kind in ('first_reported', 'snapshot') and {{ in_build_window('metric_date') }}
 
 ),
 
@@ -125,6 +134,7 @@ daily as (
     join entity_today
         on entity_today.entity_id = daily.entity_id
     where daily.metric_date < entity_today.local_today
+      and {{ in_build_window('daily.metric_date') }}
 
 ),
 
@@ -181,6 +191,8 @@ attributed_links as (
         where links.currency <> entities.currency
           and {{ fx_rate_in_force('fx_rate_periods', 'links.currency', 'entities.currency', 'links.order_date') }}
     ) as fx on true
+
+    where {{ in_build_window('links.order_date') }}
 
 ),
 

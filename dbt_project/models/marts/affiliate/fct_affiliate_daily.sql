@@ -7,11 +7,23 @@
 -- Product title / vendor / category from the latest catalogue snapshot on or before the day
 -- (null when no snapshot that early has the product). Money in the network's currency.
 
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_days',
+    unique_key='metric_date',
+    on_schema_change='fail',
+    indexes=[
+        {'columns': ['metric_date']},
+        {'columns': ['product_entity_id', 'metric_date']},
+    ],
+) }}
+
 with
 
 product_daily as (
 
     select * from {{ ref('int_affiliate__product_daily') }}
+    where {{ in_build_window('metric_date') }}
 
 ),
 

@@ -6,15 +6,23 @@
 --   conversion_rate = orders / clicks
 -- via safe_divide (6 decimals, null when the denominator is 0). Money in the brand's currency.
 
-{{ config(indexes=[
-    {'columns': ['brand_slug', 'report_date']},
-]) }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_days',
+    unique_key='report_date',
+    on_schema_change='fail',
+    indexes=[
+        {'columns': ['report_date']},
+        {'columns': ['brand_slug', 'report_date']},
+    ],
+) }}
 
 with
 
 keyword_daily as (
 
     select * from {{ ref('int_amazon_ads__keyword_daily') }}
+    where {{ in_build_window('report_date') }}
 
 ),
 

@@ -21,13 +21,21 @@
 -- floored at 0; sku from config.amazon_asin_skus, else 'asin:<ASIN>'; asin set. What the export
 -- does not say (orders, units sold / refunded, gross sales, discounts, refunds, title) is null.
 
-{{ config(indexes=[
-    {'columns': ['store_id', 'sales_date']},
-]) }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_days',
+    unique_key='sales_date',
+    on_schema_change='fail',
+    indexes=[
+        {'columns': ['sales_date']},
+        {'columns': ['store_id', 'sales_date']},
+    ],
+) }}
 
 with
 
-orders as (
+-- not materialized: a windowed build looks up only the orders of its days' lines, by key
+orders as not materialized (
 
     select orders.order_key, attribution.entity_id is not null as is_ad_attributed
     from {{ ref('fct_orders') }} as orders
@@ -43,6 +51,7 @@ order_lines as (
     from {{ ref('int_shopify__order_lines') }} as lines
     join orders
         on orders.order_key = lines.order_key
+    where {{ in_build_window('lines.order_date') }}
 
 ),
 
@@ -52,6 +61,7 @@ refund_lines as (
     from {{ ref('int_shopify__refund_lines') }} as lines
     join orders
         on orders.order_key = lines.order_key
+    where {{ in_build_window('lines.refund_date') }}
 
 ),
 
@@ -165,6 +175,7 @@ amazon_daily as (
         sum(ad_sales)                                       as ad_sales,
         sum(ad_units)::integer                              as ad_units
     from {{ ref('stg_amazon_ads__sales_reports') }}
+    where {{ in_build_window('report_date') }}
     group by brand_slug, report_date, asin
 
 ),

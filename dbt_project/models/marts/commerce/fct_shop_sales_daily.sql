@@ -14,13 +14,21 @@
 --   ad_attributed_*       the same figures restricted to orders fct_order_attribution
 --                         attributes to an ad entity
 
-{{ config(indexes=[
-    {'columns': ['shop_domain', 'sales_date']},
-]) }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_days',
+    unique_key='sales_date',
+    on_schema_change='fail',
+    indexes=[
+        {'columns': ['sales_date']},
+        {'columns': ['shop_domain', 'sales_date']},
+    ],
+) }}
 
 with
 
-orders as (
+-- not materialized: a windowed build reads only the orders its days need, by index
+all_orders as not materialized (
 
     select orders.*, attribution.entity_id is not null as is_ad_attributed
     from {{ ref('fct_orders') }} as orders
@@ -30,12 +38,21 @@ orders as (
 
 ),
 
+orders as (
+
+    select * from all_orders
+    where {{ in_build_window('order_date') }}
+
+),
+
+-- a refund counts on its own day, whenever its order was placed
 refunds as (
 
-    select refunds.*, orders.is_ad_attributed
+    select refunds.*, all_orders.is_ad_attributed
     from {{ ref('int_shopify__refunds') }} as refunds
-    join orders
-        on orders.order_key = refunds.order_key
+    join all_orders
+        on all_orders.order_key = refunds.order_key
+    where {{ in_build_window('refunds.refund_date') }}
 
 ),
 

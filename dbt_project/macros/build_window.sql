@@ -1,0 +1,116 @@
+{#-
+  The nightly build window. A day-keyed mart is an incremental model that rebuilds only the
+  days the run re-landed: `dbt build --vars '{window_start: "2026-10-04", window_end: "2026-10-31"}'`
+  (the Dagster job passes its partition range). Without both vars, or on --full-refresh, or
+  when the table does not exist yet, the model is built whole.
+
+  Correctness lives in the `replace_days` strategy below (delete the window's days and every
+  day the new rows carry, insert the new rows); the `in_build_window` filters are there for
+  speed, so Postgres reads only the window's rows from the indexed landing tables.
+-#}
+
+{#- The run's window from the vars, whether or not the model at hand is built incrementally. -#}
+{% macro window_vars() -%}
+    {%- set window_start, window_end = var('window_start', none), var('window_end', none) -%}
+    {%- if window_start and window_end -%}
+        {{ return({'start': window_start | string, 'end': window_end | string}) }}
+    {%- endif -%}
+    {{ return(none) }}
+{%- endmacro %}
+
+
+{#- The window a model builds: none when it is built whole. -#}
+{% macro build_window() -%}
+    {{ return(window_vars() if is_incremental() else none) }}
+{%- endmacro %}
+
+
+{#- `column` within the window, widened `lookback_days` back (for inputs a window day reads
+    from earlier days, e.g. touches before an order); `true` when the build is whole. -#}
+{% macro in_build_window(column, lookback_days=0) -%}
+    {%- set window = build_window() -%}
+    {%- if window -%}
+        ({{ column }} between date '{{ window.start }}' - {{ lookback_days }} and date '{{ window.end }}')
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The same bounds for a timestamptz column: one day of slack either side, because a local day
+    of any zone lies within [day - 1, day + 2) in UTC; the model still filters on its local day. -#}
+{% macro in_build_window_at(column, lookback_days=0) -%}
+    {%- set window = build_window() -%}
+    {%- if window -%}
+        ({{ column }} >= (date '{{ window.start }}' - {{ lookback_days + 1 }})::timestamp at time zone 'UTC'
+         and {{ column }} < (date '{{ window.end }}' + 2)::timestamp at time zone 'UTC')
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- Custom incremental strategy (config incremental_strategy='replace_days', unique_key=<the day
+    column>): every day in the window and every day present in the new rows is replaced whole,
+    so a day whose rows all vanished upstream is emptied, not left stale. -#}
+{% macro get_incremental_replace_days_sql(arg_dict) -%}
+    {%- set target = arg_dict['target_relation'] -%}
+    {%- set new_rows = arg_dict['temp_relation'] -%}
+    {%- set day = arg_dict['unique_key'] -%}
+    {%- if day is not string -%}
+        {{ exceptions.raise_compiler_error("replace_days needs unique_key set to the model's day column, got " ~ day) }}
+    {%- endif -%}
+    {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    {%- set window = build_window() -%}
+    delete from {{ target }}
+    where {{ day }} in (select distinct {{ day }} from {{ new_rows }})
+    {%- if window %}
+       or {{ day }} between date '{{ window.start }}' and date '{{ window.end }}'
+    {%- endif %};
+
+    insert into {{ target }} ({{ columns }})
+    select {{ columns }} from {{ new_rows }}
+{%- endmacro %}
+
+
+{#- For tests: `column` within the run's window (a windowed build only changed those days, and
+    the days before were tested when they were built), `true` when the build is whole. -#}
+{% macro in_test_window(column) -%}
+    {%- set window = window_vars() -%}
+    {%- if window -%}
+        ({{ column }} between date '{{ window.start }}' and date '{{ window.end }}')
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- Generic tests (unique, not_null, relationships, ...) on a day-keyed (`replace_days`) mart
+    look at the run's window only, so the nightly build's tests cost the window, not the
+    history. Self-contained: dbt renders this in a context where the project's other macros
+    are not in scope. -#}
+{% macro postgres__get_where_subquery(relation) -%}
+    {%- set conditions = [] -%}
+    {%- set where = config.get('where', '') -%}
+    {%- if where -%}{%- do conditions.append('(' ~ where ~ ')') -%}{%- endif -%}
+    {%- set window_start, window_end = var('window_start', none), var('window_end', none) -%}
+    {%- if execute and window_start and window_end and relation is not string and relation.identifier -%}
+        {%- for node in graph.nodes.values() -%}
+            {%- if node.resource_type == 'model'
+                  and node.config.get('incremental_strategy') == 'replace_days'
+                  and (node.alias or node.name) == relation.identifier
+                  and node.schema == relation.schema -%}
+                {%- do conditions.append(
+                    '(' ~ node.config.get('unique_key') ~ " between date '" ~ window_start
+                    ~ "' and date '" ~ window_end ~ "')") -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- if conditions -%}
+        {%- set filtered -%}
+            (select * from {{ relation }} where {{ conditions | join(' and ') }}) dbt_subquery
+        {%- endset -%}
+        {{ return(filtered) }}
+    {%- endif -%}
+    {{ return(relation) }}
+{%- endmacro %}
