@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from importlib import metadata
 from datetime import timedelta
 from pathlib import Path
 
@@ -202,6 +203,7 @@ def _measure(server_url: str, log: Log) -> dict:
         "differing_tables": differing,
         "excluded_columns": sorted(BUILD_TIME_COLUMNS),
         "tables": [asdict(c) for c in comparisons],
+        "versions": {name: metadata.version(name) for name in ("dagster-celery", "celery", "kombu")},
     }
 
 
