@@ -45,8 +45,9 @@ IN_PROCESS_DATABASE = "metrics_bench_in_process"
 CELERY_DATABASE = "metrics_bench_celery"
 IN_PROCESS_JOB = "daily_pipeline"
 CELERY_JOB = "daily_pipeline_celery"
-# Columns that hold the instant a model was built, which two runs minutes apart cannot share.
-BUILD_TIME_COLUMNS = frozenset({"as_of_at"})
+# Wall-clock instants two runs minutes apart cannot share: when fct_pnl_daily was built
+# (`now()`), and when the landing first saw a variant's current unit cost (dim_products).
+WALL_CLOCK_COLUMNS = frozenset({"as_of_at", "unit_cost_observed_at"})
 WORKER_READY_SECONDS = 180
 RUN_TIMEOUT_SECONDS = 1800
 
@@ -71,7 +72,7 @@ class TableComparison:
 
 
 def schema_fingerprints(
-    conn: psycopg.Connection, schema: str, exclude_columns: frozenset[str] = BUILD_TIME_COLUMNS
+    conn: psycopg.Connection, schema: str, exclude_columns: frozenset[str] = WALL_CLOCK_COLUMNS
 ) -> dict[str, TableFingerprint]:
     """Row count and an order-independent md5 of every base table's rows in `schema`.
 
@@ -168,15 +169,18 @@ def _measure(server_url: str, log: Log) -> dict:
         in_process_url = _fresh_database(server_url, IN_PROCESS_DATABASE)
         celery_url = _fresh_database(server_url, CELERY_DATABASE)
         log(f"scale-out: sandbox days {first} .. {last}; broker {redacted_broker(broker_url())}, queue {queue}")
-        with sandbox_session(work_dir / "world", exports_prefix=f"scale-out-{secrets.token_hex(4)}"):
+        # A fresh sandbox for each run: its stand-ins answer one rate limit and one server error
+        # per API the first time, and both runs must meet the same platforms to be compared.
+        prefix = f"scale-out-{secrets.token_hex(4)}"
+        with sandbox_session(work_dir / "world", exports_prefix=prefix):
             in_process_env = _run_environment(in_process_url, work_dir / "home_in_process")
             log(f"scale-out: {IN_PROCESS_JOB} in one process (in_process executor) ...")
             in_process_seconds = _execute_job(IN_PROCESS_JOB, tags, in_process_env, work_dir, in_process=True)
             log(f"scale-out: in one process {in_process_seconds:.1f} s")
-
+        with sandbox_session(work_dir / "world", exports_prefix=prefix):
             celery_env = {**_run_environment(celery_url, work_dir / "home_celery"), QUEUE_VARIABLE: queue}
             started = time.perf_counter()
-            with celery_workers(celery_env, queue, WORKERS, work_dir, log) as names:
+            with celery_workers(celery_env, queue, WORKERS, work_dir) as names:
                 workers_ready_seconds = time.perf_counter() - started
                 log(f"scale-out: {len(names)} workers ready in {workers_ready_seconds:.1f} s; {CELERY_JOB} ...")
                 celery_seconds = _execute_job(CELERY_JOB, tags, celery_env, work_dir, in_process=False)
@@ -201,7 +205,7 @@ def _measure(server_url: str, log: Log) -> dict:
         "tables_compared": len(comparisons),
         "tables_equal": len(comparisons) - len(differing),
         "differing_tables": differing,
-        "excluded_columns": sorted(BUILD_TIME_COLUMNS),
+        "excluded_columns": sorted(WALL_CLOCK_COLUMNS),
         "tables": [asdict(c) for c in comparisons],
         "versions": {name: metadata.version(name) for name in ("dagster-celery", "celery", "kombu")},
     }
@@ -227,7 +231,7 @@ def scale_out_markdown(figures: Mapping) -> list[str]:
         f"| marts tables equal (row count and rows) | **{figures['tables_equal']} of {figures['tables_compared']}** |",
         f"| differing tables | {differing} |",
         "",
-        "Rows are compared as sorted row literals, leaving out the build-time column(s) "
+        "Rows are compared as sorted row literals, leaving out the wall-clock column(s) "
         + ", ".join(f"`{c}`" for c in figures["excluded_columns"]) + ".",
         "",
     ]
@@ -290,10 +294,14 @@ def _last_run_status(url: str) -> str | None:
 
 
 @contextmanager
-def celery_workers(env: dict[str, str], queue: str, count: int, work_dir: Path, log: Log) -> Iterator[list[str]]:
+def celery_workers(
+    env: dict[str, str], queue: str, count: int, work_dir: Path,
+    preload: str = "metrics_pipeline.definitions",
+) -> Iterator[list[str]]:
     """`count` Celery workers (concurrency 1 each) on `queue`, ready when this yields; always stopped.
 
     Each worker runs in a session of its own, so stopping it also stops its pool's child process.
+    `preload` is imported before the pool forks, so each step skips loading the code location.
     """
     token = secrets.token_hex(3)
     names = [f"metrics-scale-out-{i + 1}-{token}@{os.uname().nodename}" for i in range(count)]
@@ -302,10 +310,9 @@ def celery_workers(env: dict[str, str], queue: str, count: int, work_dir: Path, 
         for name in names:
             log_file = (work_dir / f"{name.split('@')[0]}.log").open("wb")
             processes.append(subprocess.Popen(
-                # -I: import the code location before forking the pool, so each step skips it.
                 [_bin("celery"), "-A", "metrics_pipeline.celery_worker", "worker", "-Q", queue, "-c", "1",
                  "-n", name, "--prefetch-multiplier=1", "--without-gossip", "--without-mingle",
-                 "-I", "metrics_pipeline.definitions", "--loglevel=INFO"],
+                 "-I", preload, "--loglevel=INFO"],
                 env=env, cwd=warehouse.PROJECT_ROOT, stdout=log_file, stderr=subprocess.STDOUT,
                 start_new_session=True,
             ))
