@@ -187,7 +187,7 @@ def _measure(server_url: str, log: Log) -> dict:
             log(f"scale-out: on {WORKERS} Celery workers {celery_seconds:.1f} s")
         comparisons = compare_schemas(in_process_url, celery_url)
     finally:
-        _delete_queue(queue)
+        delete_queue(queue)
         with psycopg.connect(server_url, autocommit=True) as conn:
             for name in (IN_PROCESS_DATABASE, CELERY_DATABASE):
                 conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
@@ -363,7 +363,7 @@ def _signal_group(process: subprocess.Popen, sig: signal.Signals) -> None:
         pass
 
 
-def _delete_queue(queue: str) -> None:
+def delete_queue(queue: str) -> None:
     """Drop the run's queue from the broker (best effort): nothing stale is left for a later run."""
     if broker_unreachable_reason(broker_url()) is not None:
         return

@@ -12,7 +12,7 @@ import dagster as dg
 import pytest
 
 from metrics_pipeline import warehouse
-from metrics_pipeline.bench.scale_out import celery_workers
+from metrics_pipeline.bench.scale_out import celery_workers, delete_queue
 from metrics_pipeline.scale_out import QUEUE_VARIABLE, broker_unreachable_reason, broker_url
 from tests.integration.celery_tiny_job import celery_tiny_job
 
@@ -39,15 +39,18 @@ def test_steps_run_on_the_workers_and_pass_values_between_them(database_url, tmp
     }
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
-    with celery_workers(dict(os.environ), queue, 2, tmp_path, preload="tests.integration.celery_tiny_job") as names:
-        with dg.DagsterInstance.get() as instance, \
-                dg.execute_job(dg.reconstructable(celery_tiny_job), instance=instance) as result:
-            assert result.success
-            assert result.output_for_node("total") == 5  # values crossed workers through the io manager
-            worker_events = [
-                e for e in instance.all_logs(result.run_id)
-                if e.dagster_event and "in celery worker" in (e.dagster_event.message or "")
-            ]
+    try:
+        with celery_workers(dict(os.environ), queue, 2, tmp_path, preload="tests.integration.celery_tiny_job") as names:
+            with dg.DagsterInstance.get() as instance, \
+                    dg.execute_job(dg.reconstructable(celery_tiny_job), instance=instance) as result:
+                assert result.success
+                assert result.output_for_node("total") == 5  # values crossed workers through the io manager
+                worker_events = [
+                    e for e in instance.all_logs(result.run_id)
+                    if e.dagster_event and "in celery worker" in (e.dagster_event.message or "")
+                ]
+    finally:
+        delete_queue(queue)
     ran_on = {e.dagster_event.event_specific_data.metadata["Celery worker"].value for e in worker_events}
     assert len(worker_events) == 4  # every step went through a worker
     assert ran_on <= set(names)
