@@ -21,6 +21,7 @@ import psycopg
 
 from metrics_pipeline import warehouse
 from metrics_pipeline.bench.landing import figures_dict, measure_landing
+from metrics_pipeline.bench.scale_out import measure_scale_out, scale_out_markdown
 from metrics_pipeline.migrations import apply_migrations
 
 LANDING_ROWS = {"small": 200_000, "default": 2_000_000, "large": 5_000_000}
@@ -90,6 +91,8 @@ def render_markdown(results: dict) -> str:
         f"Best of {landing['rounds']} alternating rounds for each timing.",
         "",
     ]
+    if "scale_out" in results:
+        lines += scale_out_markdown(results["scale_out"])
     return "\n".join(lines)
 
 
@@ -117,6 +120,8 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(work_dir, ignore_errors=True)
         with psycopg.connect(server_url, autocommit=True) as conn:
             conn.execute(f'drop database if exists "{BENCH_DATABASE}" with (force)')
+    # Skipped (and says why) when no Celery broker answers; the other figures stand either way.
+    results["scale_out"] = measure_scale_out(server_url, log=lambda m: print(m, flush=True))
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     (args.out / "results.md").write_text(render_markdown(results), encoding="utf-8")
