@@ -1,8 +1,8 @@
 {#-
     Post-hook of every marts model (dbt_project.yml): what BI logins may read of the relation
-    dbt just (re)built. dbt recreates a table on every build, dropping its grants and policies,
-    so they are applied again here, inside the build's transaction: the new table is never
-    visible without its policy.
+    dbt just (re)built. dbt recreates a table on every full build, dropping its grants and
+    policies, so they are applied again here, inside the build's transaction: the new table is
+    never visible without its policy (an incremental build keeps them; re-applying is a no-op).
 
     - A relation with client_slug and/or workspace_slug: row-level security on, one SELECT
       policy `bi_row_scope` (a row is visible to the all-rows analytics role, to a login granted

@@ -14,12 +14,17 @@ rate changes mid-week and the week of Monday 2026-09-28 straddles September and 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from datetime import date
 from decimal import Decimal
 
+import psycopg
 import pytest
 
 from metrics_pipeline.sources.media_partner.parse import EXPECTED_COLUMNS
+from metrics_pipeline.transform import DBT_PROJECT_DIR, dbt_executable
+from metrics_pipeline.warehouse import dbt_environment
 from tests.conftest import fetch_all, write_file
 from tests.integration.conftest import run_pipeline
 
@@ -128,3 +133,29 @@ def test_entities_form_the_client_campaign_strategy_placement_creative_path(buil
     assert levels == {"client", "campaign", "strategy", "placement", "creative"}
     assert ("creative", "Hand Made Co > Alpha > Prospecting > Home > A1", "USD") in rows
     assert len(rows) == 1 + 2 * 4  # client, then campaign/strategy/placement/creative for Alpha and Beta
+
+
+def dbt_build_window(url, tmp_path, first: str, last: str, select: str) -> None:
+    result = subprocess.run(
+        [dbt_executable(), "build", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+         "--target-path", str(tmp_path), "--select", select, "--indirect-selection", "cautious",
+         "--vars", json.dumps({"window_start": first, "window_end": last})],
+        cwd=DBT_PROJECT_DIR,
+        env={**os.environ, **dbt_environment(url), "DBT_LOG_PATH": str(tmp_path)},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout[-4000:]
+
+
+# Last in the module: it changes the landed rows the tests above read.
+def test_a_windowed_build_replaces_its_days_whole_and_leaves_the_others(built, tmp_path):
+    daily = "select report_date, creative_name, impressions, spend from marts.fct_media_partner_daily order by 1, 2"
+    before = fetch_all(built, daily)
+    with psycopg.connect(built) as conn:
+        # 2026-10-01 restated to nothing; 2026-09-29 changed, but outside the window
+        conn.execute("delete from raw_media_partner.daily_exports where report_date = '2026-10-01'")
+        conn.execute("update raw_media_partner.daily_exports set impressions = impressions + 1000 "
+                     "where report_date = '2026-09-29'")
+    dbt_build_window(built, tmp_path, "2026-09-30", "2026-10-01", "fct_media_partner_daily")
+    assert fetch_all(built, daily) == [row for row in before if row[0] != date(2026, 10, 1)]
