@@ -114,3 +114,16 @@
     {%- endif -%}
     {{ return(relation) }}
 {%- endmacro %}
+
+
+{#- The config of a day-keyed mart: incremental by `day`, replaced whole per day, indexed by day
+    (what the strategy deletes by) plus `indexes`. Call it instead of config(). -#}
+{% macro day_keyed_mart(day, indexes=[]) -%}
+    {{ config(
+        materialized='incremental',
+        incremental_strategy='replace_days',
+        unique_key=day,
+        on_schema_change='fail',
+        indexes=[{'columns': [day]}] + indexes,
+    ) }}
+{%- endmacro %}

@@ -17,17 +17,10 @@
 -- null (with null reporting figures, and a failing test) when no rate is in force.
 -- Ratios via safe_divide: numeric, 6 decimals, null when the denominator is 0.
 
-{{ config(
-    materialized='incremental',
-    incremental_strategy='replace_days',
-    unique_key='metric_date',
-    on_schema_change='fail',
-    indexes=[
-        {'columns': ['metric_date']},
-        {'columns': ['entity_id', 'metric_date']},
-        {'columns': ['account_entity_id', 'metric_date']},
-    ],
-) }}
+{{ day_keyed_mart('metric_date', indexes=[
+    {'columns': ['entity_id', 'metric_date']},
+    {'columns': ['account_entity_id', 'metric_date']}
+]) }}
 
 with
 

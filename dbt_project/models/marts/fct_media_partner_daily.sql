@@ -2,16 +2,9 @@
 -- spend = impressions / 1000 x the CPM in force that day (exact numeric); ratios via
 -- safe_divide (numeric, 6 decimals, null when the denominator is 0).
 
-{{ config(
-    materialized='incremental',
-    incremental_strategy='replace_days',
-    unique_key='report_date',
-    on_schema_change='fail',
-    indexes=[
-        {'columns': ['report_date']},
-        {'columns': ['creative_entity_id', 'report_date']},
-    ],
-) }}
+{{ day_keyed_mart('report_date', indexes=[
+    {'columns': ['creative_entity_id', 'report_date']}
+]) }}
 
 with
 

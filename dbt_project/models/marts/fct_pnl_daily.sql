@@ -38,17 +38,10 @@
 -- campaign and above, not on any ad: an account's attributed figures are the sum of its ads'
 -- plus what was resolved above ad level.
 
-{{ config(
-    materialized='incremental',
-    incremental_strategy='replace_days',
-    unique_key='metric_date',
-    on_schema_change='fail',
-    indexes=[
-        {'columns': ['metric_date']},
-        {'columns': ['kind', 'entity_id', 'metric_date']},
-        {'columns': ['account_entity_id', 'metric_date']},
-    ],
-) }}
+{{ day_keyed_mart('metric_date', indexes=[
+    {'columns': ['kind', 'entity_id', 'metric_date']},
+    {'columns': ['account_entity_id', 'metric_date']}
+]) }}
 
 {%- set pnl_as_of = var('pnl_as_of', none) %}
 

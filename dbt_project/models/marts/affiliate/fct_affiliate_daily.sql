@@ -7,16 +7,9 @@
 -- Product title / vendor / category from the latest catalogue snapshot on or before the day
 -- (null when no snapshot that early has the product). Money in the network's currency.
 
-{{ config(
-    materialized='incremental',
-    incremental_strategy='replace_days',
-    unique_key='metric_date',
-    on_schema_change='fail',
-    indexes=[
-        {'columns': ['metric_date']},
-        {'columns': ['product_entity_id', 'metric_date']},
-    ],
-) }}
+{{ day_keyed_mart('metric_date', indexes=[
+    {'columns': ['product_entity_id', 'metric_date']}
+]) }}
 
 with
 

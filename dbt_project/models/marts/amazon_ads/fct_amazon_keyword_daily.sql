@@ -6,16 +6,9 @@
 --   conversion_rate = orders / clicks
 -- via safe_divide (6 decimals, null when the denominator is 0). Money in the brand's currency.
 
-{{ config(
-    materialized='incremental',
-    incremental_strategy='replace_days',
-    unique_key='report_date',
-    on_schema_change='fail',
-    indexes=[
-        {'columns': ['report_date']},
-        {'columns': ['brand_slug', 'report_date']},
-    ],
-) }}
+{{ day_keyed_mart('report_date', indexes=[
+    {'columns': ['brand_slug', 'report_date']}
+]) }}
 
 with
 

@@ -21,16 +21,9 @@
 -- floored at 0; sku from config.amazon_asin_skus, else 'asin:<ASIN>'; asin set. What the export
 -- does not say (orders, units sold / refunded, gross sales, discounts, refunds, title) is null.
 
-{{ config(
-    materialized='incremental',
-    incremental_strategy='replace_days',
-    unique_key='sales_date',
-    on_schema_change='fail',
-    indexes=[
-        {'columns': ['sales_date']},
-        {'columns': ['store_id', 'sales_date']},
-    ],
-) }}
+{{ day_keyed_mart('sales_date', indexes=[
+    {'columns': ['store_id', 'sales_date']}
+]) }}
 
 with
 

@@ -14,16 +14,9 @@
 --   ad_attributed_*       the same figures restricted to orders fct_order_attribution
 --                         attributes to an ad entity
 
-{{ config(
-    materialized='incremental',
-    incremental_strategy='replace_days',
-    unique_key='sales_date',
-    on_schema_change='fail',
-    indexes=[
-        {'columns': ['sales_date']},
-        {'columns': ['shop_domain', 'sales_date']},
-    ],
-) }}
+{{ day_keyed_mart('sales_date', indexes=[
+    {'columns': ['shop_domain', 'sales_date']}
+]) }}
 
 with
 
