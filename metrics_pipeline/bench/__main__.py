@@ -13,6 +13,7 @@ import os
 import platform
 import shutil
 import tempfile
+import time
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -21,10 +22,14 @@ import psycopg
 
 from metrics_pipeline import warehouse
 from metrics_pipeline.bench.landing import figures_dict, measure_landing
+from metrics_pipeline.bench.nightly import measure_nightly, render_nightly_markdown
+from metrics_pipeline.bench.transform import measure_transform, render_transform_markdown
 from metrics_pipeline.migrations import apply_migrations
 
 LANDING_ROWS = {"small": 200_000, "default": 2_000_000, "large": 5_000_000}
 BENCH_DATABASE = "metrics_bench"
+# What `make bench` measures, in this order; --parts picks some (a large run takes hours).
+PARTS = ("landing", "transform", "nightly")
 PACKAGES = ("dagster", "dagster-dbt", "dbt-core", "dbt-postgres", "polars", "psycopg")
 
 
@@ -63,7 +68,7 @@ def fresh_database(server_url: str) -> str:
 
 
 def render_markdown(results: dict) -> str:
-    m, landing = results["machine"], results["landing"]
+    m = results["machine"]
     lines = [
         "# Benchmark results",
         "",
@@ -73,6 +78,18 @@ def render_markdown(results: dict) -> str:
         f"PostgreSQL {results['postgres']}",
         "- Packages: " + ", ".join(f"{k} {v}" for k, v in m["packages"].items()),
         "",
+    ]
+    if "landing" in results:
+        lines += render_landing_markdown(results["landing"])
+    if "transform" in results:
+        lines += render_transform_markdown(results["transform"])
+    if "nightly" in results:
+        lines += render_nightly_markdown(results["nightly"])
+    return "\n".join(lines)
+
+
+def render_landing_markdown(landing: dict) -> list[str]:
+    return [
         "## Landing: full path vs bare COPY (media-partner export, same rows, same Postgres)",
         "",
         "| figure | value |",
@@ -90,14 +107,28 @@ def render_markdown(results: dict) -> str:
         f"Best of {landing['rounds']} alternating rounds for each timing.",
         "",
     ]
-    return "\n".join(lines)
+
+
+def progress(message: str) -> None:
+    print(f"[{datetime.now(timezone.utc):%H:%M:%S}] {message}", flush=True)
+
+
+def parse_parts(text: str) -> tuple[str, ...]:
+    chosen = tuple(part.strip() for part in text.split(",") if part.strip())
+    unknown = [part for part in chosen if part not in PARTS]
+    if unknown or not chosen:
+        raise SystemExit(f"--parts: choose from {', '.join(PARTS)} (got {text!r})")
+    return tuple(part for part in PARTS if part in chosen)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m metrics_pipeline.bench", description=__doc__)
     parser.add_argument("--size", choices=sorted(LANDING_ROWS), default="default")
     parser.add_argument("--out", type=Path, default=warehouse.PROJECT_ROOT / "bench")
+    parser.add_argument("--parts", default=",".join(PARTS),
+                        help=f"comma-separated subset of {','.join(PARTS)} (default: all)")
     args = parser.parse_args(argv)
+    parts = parse_parts(args.parts)
     server_url = warehouse.database_url()
     url = fresh_database(server_url)
     with psycopg.connect(url) as conn:
@@ -109,10 +140,20 @@ def main(argv: list[str] | None = None) -> int:
         "postgres": postgres,
     }
     work_dir = Path(tempfile.mkdtemp(prefix="metrics-bench-"))
+    started = time.perf_counter()
     try:
-        results["landing"] = figures_dict(
-            measure_landing(url, work_dir, LANDING_ROWS[args.size], log=lambda m: print(m, flush=True))
-        )
+        if "landing" in parts:
+            progress("== landing: full path vs bare COPY")
+            results["landing"] = figures_dict(measure_landing(url, work_dir, LANDING_ROWS[args.size], log=progress))
+        if "transform" in parts:
+            progress("== transform: full vs incremental dbt builds at 1 and 2 years of history")
+            (work_dir / "transform").mkdir()
+            results["transform"] = measure_transform(server_url, args.size, progress, work_dir / "transform")
+        if "nightly" in parts:
+            progress("== nightly: the daily_pipeline job end to end on agency-scale history")
+            (work_dir / "nightly").mkdir()
+            results["nightly"] = measure_nightly(server_url, args.size, progress, work_dir / "nightly")
+        results["bench_seconds"] = round(time.perf_counter() - started, 1)
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
         with psycopg.connect(server_url, autocommit=True) as conn:
