@@ -99,7 +99,7 @@ class HistoryVolume:
 # on 2 cores; large: the agency scale over two years (>= 10M ad rows, >= 1M orders,
 # >= 10M pixel events).
 VOLUMES = {
-    "small": HistoryVolume(ad_rows_per_day=300, orders_per_day=30, pixel_events_per_day=300),
+    "small": HistoryVolume(ad_rows_per_day=100, orders_per_day=10, pixel_events_per_day=100),
     "default": HistoryVolume(ad_rows_per_day=1_000, orders_per_day=100, pixel_events_per_day=1_000),
     "large": HistoryVolume(ad_rows_per_day=14_000, orders_per_day=1_400, pixel_events_per_day=14_000),
 }
