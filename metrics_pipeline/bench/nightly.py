@@ -60,8 +60,15 @@ def step_durations(events: Iterable[tuple[str, str, float]]) -> dict[str, float]
 
 
 def stage_of(step_key: str) -> str:
-    """`dbt` for the dbt step, else `landing` (one step per source multi-asset)."""
-    return "dbt" if "dbt" in step_key else "landing"
+    """The stage a step belongs to: `config`, `landing` (one step per source), `dbt`, or the
+    `checks` around them (landing table checks before dbt, freshness and drift after)."""
+    if "dbt" in step_key:
+        return "dbt"
+    if "config" in step_key:
+        return "config"
+    if step_key.endswith("_checks") or step_key.startswith(("marts__", "ops__")):
+        return "checks"
+    return "landing"
 
 
 def stage_totals(durations: dict[str, float]) -> dict[str, float]:
@@ -129,7 +136,9 @@ def measure_nightly(server_url: str, size: str, log: Log, work_dir: Path | None 
             log(f"nightly: daily_pipeline over {window[0]} .. {window[1]} against the sandbox")
             instance = dg.DagsterInstance.ephemeral()
             started = time.perf_counter()
-            with (work_dir / "nightly_run.log").open("w", encoding="utf-8") as out, contextlib.redirect_stdout(out):
+            # the run's own chatter (Dagster's console log, dbt's echo) goes to a file, not the report
+            with (work_dir / "nightly_run.log").open("w", encoding="utf-8") as out, \
+                    contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
                 result = defs.resolve_job_def("daily_pipeline").execute_in_process(
                     instance=instance,
                     tags=range_tags(window[0].isoformat(), window[1].isoformat()),

@@ -6,7 +6,7 @@ import pytest
 
 from metrics_pipeline.bench import history
 from metrics_pipeline.bench.__main__ import PARTS, parse_parts, render_markdown
-from metrics_pipeline.bench.nightly import HISTORY_DAYS, render_nightly_markdown, stage_totals, step_durations
+from metrics_pipeline.bench.nightly import HISTORY_DAYS, render_nightly_markdown, stage_of, stage_totals, step_durations
 from metrics_pipeline.bench.transform import (
     BuildTiming,
     best_of,
@@ -84,7 +84,7 @@ def test_window_vars_are_the_interface_the_incremental_models_read():
 
 def test_step_durations_from_the_event_log():
     events = [
-        ("config", "STEP_START", 10.0), ("config", "STEP_SUCCESS", 11.5),
+        ("metrics_config_tables", "STEP_START", 10.0), ("metrics_config_tables", "STEP_SUCCESS", 11.5),
         ("meta", "STEP_START", 11.6), ("meta", "STEP_FAILURE", 12.0),
         ("meta", "STEP_START", 13.0), ("meta", "STEP_SUCCESS", 15.0),  # a retry: counted whole
         ("metrics_dbt_models", "STEP_START", 15.1), ("metrics_dbt_models", "STEP_OUTPUT", 20.0),
@@ -92,8 +92,15 @@ def test_step_durations_from_the_event_log():
         ("never_finished", "STEP_START", 46.0),
     ]
     durations = step_durations(events)
-    assert durations == {"config": 1.5, "meta": 3.4, "metrics_dbt_models": 30.0}
-    assert stage_totals(durations) == {"landing": 4.9, "dbt": 30.0}
+    assert durations == {"metrics_config_tables": 1.5, "meta": 3.4, "metrics_dbt_models": 30.0}
+    assert stage_totals(durations) == {"config": 1.5, "landing": 3.4, "dbt": 30.0}
+
+
+def test_stages():
+    assert [stage_of(step) for step in (
+        "config__alert_rules", "google_ads_landing", "pixel__events", "landing_table_checks", "metrics_dbt_models",
+        "marts__fct_pnl_daily_sources_fresh", "ops__ingestion_status",
+    )] == ["config", "landing", "landing", "checks", "dbt", "checks", "checks"]
 
 
 def _transform_figures() -> dict:
