@@ -35,7 +35,7 @@ from metrics_pipeline.bench.transform import (
     seed_timed,
 )
 
-NIGHTLY_DATABASE = "metrics_bench_nightly"
+NIGHTLY_DATABASE = "metrics_bench_nightly_{size}"  # per size: two sizes may run side by side
 HISTORY_DAYS = {"small": 90, "default": 365, "large": 730}
 STEP_END_EVENTS = ("STEP_SUCCESS", "STEP_FAILURE")
 
@@ -109,7 +109,8 @@ def measure_nightly(server_url: str, size: str, log: Log, work_dir: Path | None 
         work_dir = Path(tempfile.mkdtemp(prefix="metrics-bench-nightly-"))
     volume = history.VOLUMES[size]
     first, last = history.day_range(HISTORY_END, HISTORY_DAYS[size])
-    url = fresh_database(server_url, NIGHTLY_DATABASE)
+    database = NIGHTLY_DATABASE.format(size=size)
+    url = fresh_database(server_url, database)
     dbt_log = work_dir / "nightly_dbt.log"
     try:
         with sandbox_session(work_dir / "world") as sandbox:  # restores os.environ on exit
@@ -151,7 +152,7 @@ def measure_nightly(server_url: str, size: str, log: Log, work_dir: Path | None 
             landed = _landed_this_run(url, result.run_id)
             rows = mart_rows(url)
     finally:
-        drop_database(server_url, NIGHTLY_DATABASE)
+        drop_database(server_url, database)
     return {
         "size": size,
         "volume": asdict(volume),

@@ -29,7 +29,7 @@ from metrics_pipeline.config import DEFAULT_LOOKBACK_DAYS, PipelineConfig
 from metrics_pipeline.sandbox.google_ads_world import ADS_START
 from metrics_pipeline.transform import DBT_PROJECT_DIR, dbt_executable
 
-TRANSFORM_DATABASE = "metrics_bench_transform"
+TRANSFORM_DATABASE = "metrics_bench_transform_{size}"  # per size: two sizes may run side by side
 # History ends the day before the sandbox's own data starts (the nightly benchmark lands the
 # sandbox on top of the same history).
 HISTORY_END = ADS_START - timedelta(days=1)
@@ -116,7 +116,10 @@ def dbt_env(url: str) -> dict[str, str]:
 
 def run_dbt(args: list[str], env: dict[str, str], log_file: Path) -> float:
     """One dbt command; its output appended to `log_file`; seconds it took. Raises on failure."""
-    command = [dbt_executable(), *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+    # a target folder of its own, so a benchmark never races `dagster dev` or another run over
+    # dbt_project/target (manifest, partial-parse state)
+    command = [dbt_executable(), *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+               "--target-path", str(log_file.parent / "dbt_target")]
     started = time.perf_counter()
     with log_file.open("a", encoding="utf-8") as out:
         out.write(f"\n$ {' '.join(command)}\n")
@@ -199,13 +202,14 @@ def seed_timed(url: str, volume: history.HistoryVolume, first: date, last: date,
 
 
 def measure_transform(server_url: str, size: str, log: Log, work_dir: Path | None = None) -> dict:
-    """Seed, build and time in database `metrics_bench_transform` (dropped afterwards)."""
+    """Seed, build and time in database `metrics_bench_transform_<size>` (dropped afterwards)."""
     if work_dir is None:
         work_dir = Path(tempfile.mkdtemp(prefix="metrics-bench-transform-"))
     volume = history.VOLUMES[size]
     year1 = history.day_range(HISTORY_END, YEAR_DAYS)
     year2 = history.day_range(year1[0] - timedelta(days=1), YEAR_DAYS)
-    url = fresh_database(server_url, TRANSFORM_DATABASE)
+    database = TRANSFORM_DATABASE.format(size=size)
+    url = fresh_database(server_url, database)
     log_file = work_dir / "transform_dbt.log"
     env = dbt_env(url)
     try:
@@ -230,7 +234,7 @@ def measure_transform(server_url: str, size: str, log: Log, work_dir: Path | Non
         rows_2y = mart_rows(url)
         incremental_2y = _best_incremental(env, log_file, window, log, "2 years")
     finally:
-        drop_database(server_url, TRANSFORM_DATABASE)
+        drop_database(server_url, database)
     return {
         "size": size,
         "volume": asdict(volume),
