@@ -77,8 +77,12 @@ def render_markdown(results: dict) -> str:
         f"- Machine: {m['platform']}, {m['cpus']} CPUs, {m['memory_gb']} GB; Python {m['python']}; "
         f"PostgreSQL {results['postgres']}",
         "- Packages: " + ", ".join(f"{k} {v}" for k, v in m["packages"].items()),
-        "",
     ]
+    if "bench_seconds" in results:
+        lines.append(f"- Whole run: {results['bench_seconds'] / 60:.1f} min; 1-minute load average "
+                     f"{results.get('load_average_at_start', '?')} at the start, "
+                     f"{results.get('load_average_at_end', '?')} at the end ({m['cpus']} CPUs)")
+    lines.append("")
     if "landing" in results:
         lines += render_landing_markdown(results["landing"])
     if "transform" in results:
@@ -137,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
         "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": machine(),
         "postgres": postgres,
+        # other work on the machine inflates every timing: the load says how much there was
+        "load_average_at_start": round(os.getloadavg()[0], 2),
     }
     work_dir = Path(tempfile.mkdtemp(prefix="metrics-bench-"))
     started = time.perf_counter()
@@ -154,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
             (work_dir / "nightly").mkdir()
             results["nightly"] = measure_nightly(server_url, args.size, progress, work_dir / "nightly")
         results["bench_seconds"] = round(time.perf_counter() - started, 1)
+        results["load_average_at_end"] = round(os.getloadavg()[0], 2)
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
         if "landing" in parts:
