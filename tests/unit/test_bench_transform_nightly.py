@@ -23,9 +23,9 @@ def test_large_reaches_the_issue_volumes_over_its_history():
     assert counts["raw_pixel.events"] >= 10_000_000
 
 
-def test_default_is_a_few_hundred_thousand_ad_rows_a_year():
+def test_default_is_about_a_hundred_thousand_ad_rows_a_year():
     counts = history.planned_rows(history.VOLUMES["default"], 365)
-    assert 200_000 <= history.ad_metric_rows(counts) <= 600_000
+    assert 100_000 <= history.ad_metric_rows(counts) <= 200_000
 
 
 @pytest.mark.parametrize("size", sorted(history.VOLUMES))
