@@ -13,6 +13,7 @@ import os
 import platform
 import shutil
 import tempfile
+import time
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -21,11 +22,15 @@ import psycopg
 
 from metrics_pipeline import warehouse
 from metrics_pipeline.bench.landing import figures_dict, measure_landing
+from metrics_pipeline.bench.nightly import measure_nightly, render_nightly_markdown
 from metrics_pipeline.bench.scale_out import measure_scale_out, scale_out_markdown
+from metrics_pipeline.bench.transform import measure_transform, render_transform_markdown
 from metrics_pipeline.migrations import apply_migrations
 
 LANDING_ROWS = {"small": 200_000, "default": 2_000_000, "large": 5_000_000}
 BENCH_DATABASE = "metrics_bench"
+# What `make bench` measures, in this order; --parts picks some (a large run takes hours).
+PARTS = ("landing", "transform", "nightly", "scale_out")
 PACKAGES = ("dagster", "dagster-dbt", "dbt-core", "dbt-postgres", "polars", "psycopg")
 
 
@@ -64,7 +69,7 @@ def fresh_database(server_url: str) -> str:
 
 
 def render_markdown(results: dict) -> str:
-    m, landing = results["machine"], results["landing"]
+    m = results["machine"]
     lines = [
         "# Benchmark results",
         "",
@@ -73,7 +78,25 @@ def render_markdown(results: dict) -> str:
         f"- Machine: {m['platform']}, {m['cpus']} CPUs, {m['memory_gb']} GB; Python {m['python']}; "
         f"PostgreSQL {results['postgres']}",
         "- Packages: " + ", ".join(f"{k} {v}" for k, v in m["packages"].items()),
-        "",
+    ]
+    if "bench_seconds" in results:
+        lines.append(f"- Whole run: {results['bench_seconds'] / 60:.1f} min; 1-minute load average "
+                     f"{results.get('load_average_at_start', '?')} at the start, "
+                     f"{results.get('load_average_at_end', '?')} at the end ({m['cpus']} CPUs)")
+    lines.append("")
+    if "landing" in results:
+        lines += render_landing_markdown(results["landing"])
+    if "transform" in results:
+        lines += render_transform_markdown(results["transform"])
+    if "nightly" in results:
+        lines += render_nightly_markdown(results["nightly"])
+    if "scale_out" in results:
+        lines += scale_out_markdown(results["scale_out"])
+    return "\n".join(lines)
+
+
+def render_landing_markdown(landing: dict) -> list[str]:
+    return [
         "## Landing: full path vs bare COPY (media-partner export, same rows, same Postgres)",
         "",
         "| figure | value |",
@@ -91,37 +114,65 @@ def render_markdown(results: dict) -> str:
         f"Best of {landing['rounds']} alternating rounds for each timing.",
         "",
     ]
-    if "scale_out" in results:
-        lines += scale_out_markdown(results["scale_out"])
-    return "\n".join(lines)
+
+
+def progress(message: str) -> None:
+    print(f"[{datetime.now(timezone.utc):%H:%M:%S}] {message}", flush=True)
+
+
+def parse_parts(text: str) -> tuple[str, ...]:
+    chosen = tuple(part.strip() for part in text.split(",") if part.strip())
+    unknown = [part for part in chosen if part not in PARTS]
+    if unknown or not chosen:
+        raise SystemExit(f"--parts: choose from {', '.join(PARTS)} (got {text!r})")
+    return tuple(part for part in PARTS if part in chosen)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m metrics_pipeline.bench", description=__doc__)
     parser.add_argument("--size", choices=sorted(LANDING_ROWS), default="default")
     parser.add_argument("--out", type=Path, default=warehouse.PROJECT_ROOT / "bench")
+    parser.add_argument("--parts", default=",".join(PARTS),
+                        help=f"comma-separated subset of {','.join(PARTS)} (default: all)")
     args = parser.parse_args(argv)
+    parts = parse_parts(args.parts)
     server_url = warehouse.database_url()
-    url = fresh_database(server_url)
-    with psycopg.connect(url) as conn:
+    with psycopg.connect(server_url) as conn:
         postgres = conn.execute("show server_version").fetchone()[0]
     results = {
         "size": args.size,
         "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": machine(),
         "postgres": postgres,
+        # other work on the machine inflates every timing: the load says how much there was
+        "load_average_at_start": round(os.getloadavg()[0], 2),
     }
     work_dir = Path(tempfile.mkdtemp(prefix="metrics-bench-"))
+    started = time.perf_counter()
     try:
-        results["landing"] = figures_dict(
-            measure_landing(url, work_dir, LANDING_ROWS[args.size], log=lambda m: print(m, flush=True))
-        )
+        if "landing" in parts:
+            progress("== landing: full path vs bare COPY")
+            url = fresh_database(server_url)
+            results["landing"] = figures_dict(measure_landing(url, work_dir, LANDING_ROWS[args.size], log=progress))
+        if "transform" in parts:
+            progress("== transform: full vs incremental dbt builds at 1 and 2 years of history")
+            (work_dir / "transform").mkdir()
+            results["transform"] = measure_transform(server_url, args.size, progress, work_dir / "transform")
+        if "nightly" in parts:
+            progress("== nightly: the daily_pipeline job end to end on agency-scale history")
+            (work_dir / "nightly").mkdir()
+            results["nightly"] = measure_nightly(server_url, args.size, progress, work_dir / "nightly")
+        if "scale_out" in parts:
+            # Skipped (and says why) when no Celery broker answers; the other figures stand either way.
+            progress("== scale-out: the nightly job on two Celery workers vs in one process")
+            results["scale_out"] = measure_scale_out(server_url, log=progress)
+        results["bench_seconds"] = round(time.perf_counter() - started, 1)
+        results["load_average_at_end"] = round(os.getloadavg()[0], 2)
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
-        with psycopg.connect(server_url, autocommit=True) as conn:
-            conn.execute(f'drop database if exists "{BENCH_DATABASE}" with (force)')
-    # Skipped (and says why) when no Celery broker answers; the other figures stand either way.
-    results["scale_out"] = measure_scale_out(server_url, log=lambda m: print(m, flush=True))
+        if "landing" in parts:
+            with psycopg.connect(server_url, autocommit=True) as conn:
+                conn.execute(f'drop database if exists "{BENCH_DATABASE}" with (force)')
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     (args.out / "results.md").write_text(render_markdown(results), encoding="utf-8")
