@@ -85,3 +85,17 @@ def with_dbt_inputs(selection: dg.AssetSelection) -> dg.AssetSelection:
 
 
 DBT_VIEW_LAYERS = ("staging", "intermediate")
+
+
+def intermediate_tables() -> dg.AssetSelection:
+    """The intermediate models built as tables (dbt_project.yml): costly to rebuild, so a job
+    that only needs the views of those layers (the intraday refresh) leaves them out."""
+    manifest = json.loads(ensure_manifest().read_text())
+    translator = LayeredTranslator()
+    return dg.AssetSelection.assets(*(
+        translator.get_asset_key(node)
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+        and node["fqn"][1:2] == ["intermediate"]
+        and node["config"].get("materialized") == "table"
+    ))

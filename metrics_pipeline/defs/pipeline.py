@@ -12,6 +12,7 @@ from metrics_pipeline.defs.dbt_models import (
     DBT_VIEW_LAYERS,
     INTRADAY_WINDOW,
     INTRADAY_WINDOW_TAG,
+    intermediate_tables,
     with_dbt_inputs,
 )
 from metrics_pipeline.partitions import daily_partitions, range_tags
@@ -41,7 +42,7 @@ intraday_job = dg.define_asset_job(
     "intraday_snapshots",
     selection=dg.AssetSelection.groups(INTRADAY_GROUP)
     | INTRADAY_MARTS
-    | (INTRADAY_MARTS.upstream() & dg.AssetSelection.groups(*DBT_VIEW_LAYERS)),
+    | ((INTRADAY_MARTS.upstream() & dg.AssetSelection.groups(*DBT_VIEW_LAYERS)) - intermediate_tables()),
     tags={**DBT_RUN_TAGS, INTRADAY_WINDOW_TAG: INTRADAY_WINDOW},
     description="Capture today's cumulative ad metrics and refresh the snapshot rows of the P&L "
     "(the nightly daily_pipeline must have run once).",
