@@ -44,7 +44,7 @@ order_lines as (
     from {{ ref('int_shopify__order_lines') }} as lines
     join orders
         on orders.order_key = lines.order_key
-    where {{ in_build_window('lines.order_date') }}
+    where {{ in_build_days('lines.order_date', shop_order_days_changed_in_window()) }}
 
 ),
 
@@ -54,7 +54,7 @@ refund_lines as (
     from {{ ref('int_shopify__refund_lines') }} as lines
     join orders
         on orders.order_key = lines.order_key
-    where {{ in_build_window('lines.refund_date') }}
+    where {{ in_build_days('lines.refund_date', shop_order_days_changed_in_window()) }}
 
 ),
 

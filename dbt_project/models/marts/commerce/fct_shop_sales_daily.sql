@@ -34,7 +34,7 @@ all_orders as not materialized (
 orders as (
 
     select * from all_orders
-    where {{ in_build_window('order_date') }}
+    where {{ in_build_days('order_date', shop_order_days_changed_in_window()) }}
 
 ),
 
@@ -45,7 +45,7 @@ refunds as (
     from {{ ref('int_shopify__refunds') }} as refunds
     join all_orders
         on all_orders.order_key = refunds.order_key
-    where {{ in_build_window('refunds.refund_date') }}
+    where {{ in_build_days('refunds.refund_date', shop_order_days_changed_in_window()) }}
 
 ),
 
