@@ -37,25 +37,6 @@
 {%- endmacro %}
 
 
-{#- `column` among the days a windowed build replaces: the window's, plus the days
-    `extra_days_sql` (a query of dates) names, e.g. the order dates of orders a refund or a
-    cancellation changed inside the window; `true` when the build is whole. -#}
-{% macro in_build_days(column, extra_days_sql) -%}
-    {%- if build_window() -%}
-        ({{ in_build_window(column) }} or {{ column }} in ({{ extra_days_sql }}))
-    {%- else -%}
-        true
-    {%- endif -%}
-{%- endmacro %}
-
-
-{#- The order dates of Shopify orders changed inside the window (the nightly run re-lands orders
-    by updated_at, so an old order's refund or cancellation lands in a later window). -#}
-{% macro shop_order_days_changed_in_window() -%}
-    select distinct order_date from {{ ref('fct_orders') }} where {{ in_build_window_at('updated_at') }}
-{%- endmacro %}
-
-
 {#- The same bounds for a timestamptz column: one day of slack either side, because a local day
     of any zone lies within [day - 1, day + 2) in UTC; the model still filters on its local day. -#}
 {% macro in_build_window_at(column, lookback_days=0) -%}

@@ -21,14 +21,14 @@
 -- floored at 0; sku from config.amazon_asin_skus, else 'asin:<ASIN>'; asin set. What the export
 -- does not say (orders, units sold / refunded, gross sales, discounts, refunds, title) is null.
 
-{{ day_keyed_mart('sales_date', indexes=[
-    {'columns': ['store_id', 'sales_date']}
+-- A table rebuilt whole, like fct_shop_sales_daily (Shopify lands by updated_at).
+{{ config(indexes=[
+    {'columns': ['store_id', 'sales_date']},
 ]) }}
 
 with
 
--- not materialized: a windowed build looks up only the orders of its days' lines, by key
-orders as not materialized (
+orders as (
 
     select orders.order_key, attribution.entity_id is not null as is_ad_attributed
     from {{ ref('fct_orders') }} as orders
@@ -44,7 +44,6 @@ order_lines as (
     from {{ ref('int_shopify__order_lines') }} as lines
     join orders
         on orders.order_key = lines.order_key
-    where {{ in_build_days('lines.order_date', shop_order_days_changed_in_window()) }}
 
 ),
 
@@ -54,7 +53,6 @@ refund_lines as (
     from {{ ref('int_shopify__refund_lines') }} as lines
     join orders
         on orders.order_key = lines.order_key
-    where {{ in_build_days('lines.refund_date', shop_order_days_changed_in_window()) }}
 
 ),
 
@@ -168,7 +166,6 @@ amazon_daily as (
         sum(ad_sales)                                       as ad_sales,
         sum(ad_units)::integer                              as ad_units
     from {{ ref('stg_amazon_ads__sales_reports') }}
-    where {{ in_build_window('report_date') }}
     group by brand_slug, report_date, asin
 
 ),

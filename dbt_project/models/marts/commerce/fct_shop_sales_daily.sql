@@ -14,14 +14,15 @@
 --   ad_attributed_*       the same figures restricted to orders fct_order_attribution
 --                         attributes to an ad entity
 
-{{ day_keyed_mart('sales_date', indexes=[
-    {'columns': ['shop_domain', 'sales_date']}
+-- A table rebuilt whole: Shopify lands by updated_at, not by the run's days, so a windowed
+-- build would miss days an older order's refund or a first sync brings (DECISIONLOG).
+{{ config(indexes=[
+    {'columns': ['shop_domain', 'sales_date']},
 ]) }}
 
 with
 
--- not materialized: a windowed build reads only the orders its days need, by index
-all_orders as not materialized (
+all_orders as (
 
     select orders.*, attribution.entity_id is not null as is_ad_attributed
     from {{ ref('fct_orders') }} as orders
@@ -34,7 +35,6 @@ all_orders as not materialized (
 orders as (
 
     select * from all_orders
-    where {{ in_build_days('order_date', shop_order_days_changed_in_window()) }}
 
 ),
 
@@ -45,7 +45,6 @@ refunds as (
     from {{ ref('int_shopify__refunds') }} as refunds
     join all_orders
         on all_orders.order_key = refunds.order_key
-    where {{ in_build_days('refunds.refund_date', shop_order_days_changed_in_window()) }}
 
 ),
 
