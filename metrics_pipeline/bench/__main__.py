@@ -21,11 +21,11 @@ from pathlib import Path
 import psycopg
 
 from metrics_pipeline import warehouse
+from metrics_pipeline.bench.databases import drop_database, fresh_database
 from metrics_pipeline.bench.landing import figures_dict, measure_landing
 from metrics_pipeline.bench.nightly import measure_nightly, render_nightly_markdown
 from metrics_pipeline.bench.scale_out import measure_scale_out, scale_out_markdown
 from metrics_pipeline.bench.transform import measure_transform, render_transform_markdown
-from metrics_pipeline.migrations import apply_migrations
 
 LANDING_ROWS = {"small": 200_000, "default": 2_000_000, "large": 5_000_000}
 BENCH_DATABASE = "metrics_bench"
@@ -56,16 +56,6 @@ def _version(name: str) -> str | None:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
         return None
-
-
-def fresh_database(server_url: str) -> str:
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'drop database if exists "{BENCH_DATABASE}" with (force)')
-        conn.execute(f'create database "{BENCH_DATABASE}"')
-    url = warehouse.with_database(server_url, BENCH_DATABASE)
-    with psycopg.connect(url) as conn:
-        apply_migrations(conn)
-    return url
 
 
 def render_markdown(results: dict) -> str:
@@ -152,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if "landing" in parts:
             progress("== landing: full path vs bare COPY")
-            url = fresh_database(server_url)
+            url = fresh_database(server_url, BENCH_DATABASE)
             results["landing"] = figures_dict(measure_landing(url, work_dir, LANDING_ROWS[args.size], log=progress))
         if "transform" in parts:
             progress("== transform: full vs incremental dbt builds at 1 and 2 years of history")
@@ -171,8 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
         if "landing" in parts:
-            with psycopg.connect(server_url, autocommit=True) as conn:
-                conn.execute(f'drop database if exists "{BENCH_DATABASE}" with (force)')
+            drop_database(server_url, BENCH_DATABASE)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     (args.out / "results.md").write_text(render_markdown(results), encoding="utf-8")

@@ -25,11 +25,10 @@ import psycopg
 
 from metrics_pipeline import warehouse
 from metrics_pipeline.bench import history
+from metrics_pipeline.bench.databases import drop_database, fresh_database
 from metrics_pipeline.bench.transform import (
     HISTORY_END,
     dbt_env,
-    drop_database,
-    fresh_database,
     mart_rows,
     run_dbt,
     seed_timed,

@@ -30,7 +30,7 @@ import psycopg
 from psycopg import sql
 
 from metrics_pipeline import warehouse
-from metrics_pipeline.migrations import apply_migrations
+from metrics_pipeline.bench.databases import drop_database, fresh_database
 from metrics_pipeline.scale_out import (
     QUEUE_VARIABLE,
     broker_unreachable_reason,
@@ -188,9 +188,8 @@ def _measure(server_url: str, log: Log) -> dict:
         comparisons = compare_schemas(in_process_url, celery_url)
     finally:
         delete_queue(queue)
-        with psycopg.connect(server_url, autocommit=True) as conn:
-            for name in (IN_PROCESS_DATABASE, CELERY_DATABASE):
-                conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+        for name in (IN_PROCESS_DATABASE, CELERY_DATABASE):
+            drop_database(server_url, name)
         shutil.rmtree(work_dir, ignore_errors=True)
     differing = [c.table for c in comparisons if not c.equal]
     return {
@@ -241,12 +240,7 @@ def scale_out_markdown(figures: Mapping) -> list[str]:
 
 
 def _fresh_database(server_url: str, name: str) -> str:
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-    url = warehouse.with_database(server_url, name)
-    with psycopg.connect(url) as conn:
-        apply_migrations(conn)
+    url = fresh_database(server_url, name)
     warehouse.ensure_dagster_schema(url)
     return url
 

@@ -25,6 +25,7 @@ import psycopg
 
 from metrics_pipeline import warehouse
 from metrics_pipeline.bench import history
+from metrics_pipeline.bench.databases import drop_database, fresh_database
 from metrics_pipeline.config import DEFAULT_LOOKBACK_DAYS, PipelineConfig
 from metrics_pipeline.sandbox.google_ads_world import ADS_START
 from metrics_pipeline.transform import DBT_PROJECT_DIR, dbt_executable
@@ -153,25 +154,6 @@ def mart_rows(url: str) -> dict[str, int]:
             for table in MART_TABLES
             if conn.execute("select to_regclass(%s)", (f"marts.{table}",)).fetchone()[0] is not None
         }
-
-
-def fresh_database(server_url: str, name: str) -> str:
-    from metrics_pipeline.migrations import apply_migrations
-
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'drop database if exists "{name}" with (force)')
-        conn.execute(f'create database "{name}"')
-    url = warehouse.with_database(server_url, name)
-    with psycopg.connect(url) as conn:
-        apply_migrations(conn)
-    return url
-
-
-def drop_database(server_url: str, name: str) -> None:
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        # a dbt killed mid-build can leave sessions behind that `with (force)` alone trips over
-        conn.execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = %s", (name,))
-        conn.execute(f'drop database if exists "{name}" with (force)')
 
 
 def prepare_config(url: str, work_dir: Path, history_first: date) -> PipelineConfig:
