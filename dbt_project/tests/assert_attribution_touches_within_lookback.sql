@@ -24,12 +24,6 @@ orders as (
 
 ),
 
-events as (
-
-    select * from {{ source('pixel', 'events') }}
-
-),
-
 settings as (
 
     select workspace_slug, lookback_days from {{ source('metrics_config', 'attribution_settings') }}
@@ -52,7 +46,7 @@ conversions as (
         on  orders.shop_domain = links.shop_domain
         and orders.order_id = links.order_id
 
-    join events as checkout
+    join {{ source('pixel', 'events') }} as checkout
         on  checkout.checkout_token = orders.checkout_token
         and checkout.event_type = 'checkout_completed'
 
@@ -86,7 +80,7 @@ linked_touches as (
     left join conversions
         on conversions.order_key = links.order_key
 
-    left join events as touch
+    left join {{ source('pixel', 'events') }} as touch
         on touch.event_id = links.touchpoint_id
 
 ),
@@ -110,11 +104,13 @@ missing_touches as (
         and touchpoints.occurred_at >= conversions.converted_at - conversions.lookback_days * interval '1 day'
         and touchpoints.channel <> 'direct'
 
-    left join links
-        on  links.order_key = conversions.order_key
-        and links.touchpoint_id = touchpoints.touchpoint_id
+    -- the table rather than the `links` CTE: with the CTE's guessed row count Postgres chose a
+    -- nested-loop anti join, quadratic in orders
+    left join {{ ref('fct_attribution_links') }} as linked
+        on  linked.order_key = conversions.order_key
+        and linked.touchpoint_id = touchpoints.touchpoint_id
 
-    where links.order_key is null
+    where linked.order_key is null
 
 )
 

@@ -15,7 +15,8 @@
 
 with
 
-as_of as (
+-- materialized: inlined, Postgres re-ran this aggregate over the whole mart for every link
+as_of as materialized (
 
     select max(as_of_at) as as_of_at from {{ ref('fct_pnl_daily') }}
 
