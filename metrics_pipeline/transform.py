@@ -13,6 +13,10 @@ from metrics_pipeline.warehouse import PROJECT_ROOT
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+# The build window (macros/build_window.sql) as environment variables rather than `--vars`: dbt
+# re-parses the whole project whenever the vars change, and the macros read these only while
+# executing, so every windowed build reuses the last parse.
+WINDOW_ENV_START, WINDOW_ENV_END = "METRICS_DBT_WINDOW_START", "METRICS_DBT_WINDOW_END"
 _SOURCES = ("models", "macros", "tests", "seeds", "snapshots", "dbt_project.yml", "profiles.yml")
 
 
@@ -47,3 +51,11 @@ def ensure_manifest(project_dir: Path = DBT_PROJECT_DIR) -> Path:
             env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
         )
     return project_dir / "target" / "manifest.json"
+
+
+def window_environment(window: tuple[str, str] | None) -> dict[str, str]:
+    """The environment that gives a dbt build its window (first and last day, ISO dates); a
+    whole build sets both empty, so a window left in the environment by an earlier run in the
+    same process is not picked up."""
+    first, last = window or ("", "")
+    return {WINDOW_ENV_START: first, WINDOW_ENV_END: last}

@@ -9,9 +9,17 @@
   speed, so Postgres reads only the window's rows from the indexed landing tables.
 -#}
 
-{#- The run's window from the vars, whether or not the model at hand is built incrementally. -#}
+{#- The run's window, whether or not the model at hand is built incrementally: the vars, else
+    the environment variables METRICS_DBT_WINDOW_START / _END (what the Dagster job sets).
+    The environment is read only when executing, never while parsing: dbt re-parses the whole
+    project when the vars change (about 9 s here, every run), and would re-parse every file that
+    read an environment variable whose value changed; read at execution, neither happens. -#}
 {% macro window_vars() -%}
     {%- set window_start, window_end = var('window_start', none), var('window_end', none) -%}
+    {%- if execute and not (window_start or window_end) -%}
+        {%- set window_start = env_var('METRICS_DBT_WINDOW_START', '') -%}
+        {%- set window_end = env_var('METRICS_DBT_WINDOW_END', '') -%}
+    {%- endif -%}
     {%- if window_start and window_end -%}
         {{ return({'start': window_start | string, 'end': window_end | string}) }}
     {%- endif -%}
@@ -94,6 +102,10 @@
     {%- set where = config.get('where', '') -%}
     {%- if where -%}{%- do conditions.append('(' ~ where ~ ')') -%}{%- endif -%}
     {%- set window_start, window_end = var('window_start', none), var('window_end', none) -%}
+    {%- if execute and not (window_start or window_end) -%}  {#- as window_vars(), out of scope here -#}
+        {%- set window_start = env_var('METRICS_DBT_WINDOW_START', '') -%}
+        {%- set window_end = env_var('METRICS_DBT_WINDOW_END', '') -%}
+    {%- endif -%}
     {%- if execute and window_start and window_end and relation is not string and relation.identifier -%}
         {%- for node in graph.nodes.values() -%}
             {%- if node.resource_type == 'model'

@@ -4,7 +4,8 @@ In a database of its own: the sandbox's config (rates reaching back two years), 
 synthetic history (bench/history.py), then
 - the full build (`dbt run --full-refresh`, then `dbt test`);
 - the nightly incremental build over the restatement window ending on the last seeded day
-  (`dbt run --vars '{window_start, window_end}'`, then `dbt test` with the same vars), best of 2;
+  (`dbt run`, then `dbt test`, with the window in METRICS_DBT_WINDOW_START / _END as the
+  Dagster job sets it), best of 2;
 then the year before is seeded as well and both builds are timed again at two years.
 Models and tests are timed separately: the bar is about what a night costs as history grows.
 """
@@ -28,7 +29,7 @@ from metrics_pipeline.bench import history
 from metrics_pipeline.bench.databases import drop_database, fresh_database
 from metrics_pipeline.config import DEFAULT_LOOKBACK_DAYS, PipelineConfig
 from metrics_pipeline.sandbox.google_ads_world import ADS_START
-from metrics_pipeline.transform import DBT_PROJECT_DIR, dbt_executable
+from metrics_pipeline.transform import DBT_PROJECT_DIR, dbt_executable, window_environment
 
 TRANSFORM_DATABASE = "metrics_bench_transform_{size}"  # per size: two sizes may run side by side
 # History ends the day before the sandbox's own data starts (the nightly benchmark lands the
@@ -69,10 +70,6 @@ def restatement_days(config: PipelineConfig) -> int:
     `restatement_window_days`, but from the given config rather than METRICS_CONFIG)."""
     looks = [c.lookback_days for c in config.connections if c.status == "active"]
     return max(looks) if looks else max(DEFAULT_LOOKBACK_DAYS.values())
-
-
-def window_vars(first: date, last: date) -> str:
-    return json.dumps({"window_start": first.isoformat(), "window_end": last.isoformat()})
 
 
 def best_of(timings: list[BuildTiming]) -> BuildTiming:
@@ -140,10 +137,11 @@ def full_build(env: dict[str, str], log_file: Path) -> BuildTiming:
 
 
 def incremental_build(env: dict[str, str], log_file: Path, first: date, last: date) -> BuildTiming:
-    variables = window_vars(first, last)
+    """As the nightly job builds: the window in the environment, so dbt reuses its last parse."""
+    windowed = {**env, **window_environment((first.isoformat(), last.isoformat()))}
     return BuildTiming(
-        run_dbt(["run", "--vars", variables], env, log_file),
-        run_dbt(["test", "--vars", variables], env, log_file),
+        run_dbt(["run"], windowed, log_file),
+        run_dbt(["test"], windowed, log_file),
     )
 
 

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from metrics_pipeline.partitions import run_day_range
 from metrics_pipeline.resources import WarehouseResource
-from metrics_pipeline.transform import DBT_PROJECT, ensure_manifest
+from metrics_pipeline.transform import DBT_PROJECT, ensure_manifest, window_environment
 from metrics_pipeline.warehouse import dbt_environment
 
 # dbt and landing tables: at most one dbt build at a time (see dagster_home/dagster.yaml).
@@ -30,22 +30,26 @@ class DbtBuildConfig(dg.Config):
     )
 
 
-def dbt_build_args(tags: Mapping[str, str], today: date, full_refresh: bool = False) -> list[str]:
-    """The `dbt build` arguments for a run: its partition days become the build window.
+def dbt_build_window(tags: Mapping[str, str], today: date, full_refresh: bool = False) -> tuple[str, str] | None:
+    """The first and last day a run's dbt build replaces: its partition days.
 
     A day-keyed mart then replaces only those days (macros/build_window.sql), so the nightly
-    build costs the restatement window, not the history. A run that covers no days rebuilds
-    everything; the intraday refresh rebuilds the days that can still be anyone's local today.
+    build costs the restatement window, not the history. A run that covers no days, or a full
+    refresh, rebuilds everything (None); the intraday refresh rebuilds the days that can still be
+    anyone's local today.
     """
     if full_refresh:
-        return ["build", "--full-refresh"]
+        return None
     days = run_day_range(dict(tags))
     if days is None and tags.get(INTRADAY_WINDOW_TAG) == INTRADAY_WINDOW:
         # local "today" is UTC today -1..+1 somewhere; yesterday's snapshot rows close into eod
         days = ((today - timedelta(days=2)).isoformat(), (today + timedelta(days=1)).isoformat())
-    if days is None:
-        return ["build"]
-    return ["build", "--vars", json.dumps({"window_start": days[0], "window_end": days[1]})]
+    return days
+
+
+def dbt_build_args(full_refresh: bool = False) -> list[str]:
+    # the window travels in the environment (transform.window_environment), not as --vars
+    return ["build", "--full-refresh"] if full_refresh else ["build"]
 
 
 class LayeredTranslator(DagsterDbtTranslator):
@@ -68,10 +72,12 @@ def metrics_dbt_models(
     dbt: DbtCliResource,
     warehouse: WarehouseResource,
 ):
-    # dbt runs as a subprocess that inherits this environment; profiles.yml reads METRICS_PG_*.
-    os.environ.update(dbt_environment(warehouse.url()))
-    args = dbt_build_args(context.run.tags, datetime.now(timezone.utc).date(), config.full_refresh)
-    context.log.info("dbt " + " ".join(args))
+    window = dbt_build_window(context.run.tags, datetime.now(timezone.utc).date(), config.full_refresh)
+    # dbt runs as a subprocess that inherits this environment; profiles.yml reads METRICS_PG_*,
+    # the build-window macros METRICS_DBT_WINDOW_*
+    os.environ.update({**dbt_environment(warehouse.url()), **window_environment(window)})
+    args = dbt_build_args(config.full_refresh)
+    context.log.info("dbt " + " ".join(args) + (f" over {window[0]} .. {window[1]}" if window else ", every day"))
     yield from dbt.cli(args, context=context).stream()
 
 

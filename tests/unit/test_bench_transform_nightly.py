@@ -12,7 +12,6 @@ from metrics_pipeline.bench.transform import (
     best_of,
     render_transform_markdown,
     transform_ratios,
-    window_vars,
 )
 
 
@@ -76,10 +75,6 @@ def test_ratios_and_targets():
 
 def test_best_of_takes_the_fastest_models_and_tests_each():
     assert best_of([BuildTiming(3.0, 9.0), BuildTiming(5.0, 2.0)]) == BuildTiming(3.0, 2.0)
-
-
-def test_window_vars_are_the_interface_the_incremental_models_read():
-    assert window_vars(date(2026, 7, 6), date(2026, 8, 2)) == '{"window_start": "2026-07-06", "window_end": "2026-08-02"}'
 
 
 def test_step_durations_from_the_event_log():
