@@ -79,13 +79,12 @@ def dbt_environment(url: str) -> dict[str, str]:
         "METRICS_PG_DBNAME": params.get("dbname", "postgres"),
         # libpq passes these to every dbt session (see DECISIONLOG, 2026-11-22 incremental marts):
         # JIT compiled the marts' wide queries for seconds each (9 s of a 10 s fct_orders build on
-        # PostgreSQL 15); merge joins on under-estimated view outputs went quadratic (fct_orders:
-        # 42 s with, 1.3 s without, at 36,500 orders).
+        # PostgreSQL 15).
         "PGOPTIONS": _with_planner_settings(os.environ.get("PGOPTIONS", "")),
     }
 
 
-DBT_PLANNER_SETTINGS = {"jit": "off", "enable_mergejoin": "off"}
+DBT_PLANNER_SETTINGS = {"jit": "off"}
 
 
 def _with_planner_settings(options: str) -> str:

@@ -62,18 +62,38 @@
     column>): every day in the window and every day present in the new rows is replaced whole,
     so a day whose rows all vanished upstream is emptied, not left stale. -#}
 {% macro get_incremental_replace_days_sql(arg_dict) -%}
+    {{ return(replace_keys_sql(arg_dict, arg_dict['unique_key'])) }}
+{%- endmacro %}
+
+
+{#- Custom incremental strategy for models keyed by something other than the day, whose rows a
+    window day can change outside the window (config incremental_strategy='replace_keys',
+    unique_key=<the key column>, window_column=<the row's day column>): every key present in the
+    new rows is replaced whole, and every row whose day is in the window is deleted first (so a
+    key whose rows all vanished upstream leaves nothing behind). int_pixel__events: a visitor
+    with an event in the window is re-sessionised over all their events. -#}
+{% macro get_incremental_replace_keys_sql(arg_dict) -%}
+    {%- set window_column = config.get('window_column') -%}
+    {%- if not window_column -%}
+        {{ exceptions.raise_compiler_error("replace_keys needs config window_column, the model's day column") }}
+    {%- endif -%}
+    {{ return(replace_keys_sql(arg_dict, window_column)) }}
+{%- endmacro %}
+
+
+{% macro replace_keys_sql(arg_dict, window_column) -%}
     {%- set target = arg_dict['target_relation'] -%}
     {%- set new_rows = arg_dict['temp_relation'] -%}
-    {%- set day = arg_dict['unique_key'] -%}
-    {%- if day is not string -%}
-        {{ exceptions.raise_compiler_error("replace_days needs unique_key set to the model's day column, got " ~ day) }}
+    {%- set key = arg_dict['unique_key'] -%}
+    {%- if key is not string -%}
+        {{ exceptions.raise_compiler_error("replace_days / replace_keys need unique_key set to one column, got " ~ key) }}
     {%- endif -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
     {%- set window = build_window() -%}
     delete from {{ target }}
-    where {{ day }} in (select distinct {{ day }} from {{ new_rows }})
+    where {{ key }} in (select distinct {{ key }} from {{ new_rows }})
     {%- if window %}
-       or {{ day }} between date '{{ window.start }}' and date '{{ window.end }}'
+       or {{ window_column }} between date '{{ window.start }}' and date '{{ window.end }}'
     {%- endif %};
 
     insert into {{ target }} ({{ columns }})
@@ -93,8 +113,8 @@
 {%- endmacro %}
 
 
-{#- Generic tests (unique, not_null, relationships, ...) on a day-keyed (`replace_days`) mart
-    look at the run's window only, so the nightly build's tests cost the window, not the
+{#- Generic tests (unique, not_null, relationships, ...) on a `replace_days` / `replace_keys`
+    model look at the run's window days only, so the nightly build's tests cost the window, not the
     history. Self-contained: dbt renders this in a context where the project's other macros
     are not in scope. -#}
 {% macro postgres__get_where_subquery(relation) -%}
@@ -109,11 +129,12 @@
     {%- if execute and window_start and window_end and relation is not string and relation.identifier -%}
         {%- for node in graph.nodes.values() -%}
             {%- if node.resource_type == 'model'
-                  and node.config.get('incremental_strategy') == 'replace_days'
+                  and node.config.get('incremental_strategy') in ('replace_days', 'replace_keys')
                   and (node.alias or node.name) == relation.identifier
                   and node.schema == relation.schema -%}
                 {%- do conditions.append(
-                    '(' ~ node.config.get('unique_key') ~ " between date '" ~ window_start
+                    '(' ~ (node.config.get('window_column') or node.config.get('unique_key'))
+                    ~ " between date '" ~ window_start
                     ~ "' and date '" ~ window_end ~ "')") -%}
             {%- endif -%}
         {%- endfor -%}

@@ -25,7 +25,7 @@ from decimal import Decimal
 import psycopg
 import pytest
 
-from metrics_pipeline.transform import DBT_PROJECT_DIR, dbt_executable
+from metrics_pipeline.transform import DBT_PROJECT_DIR, dbt_executable, window_environment
 from metrics_pipeline.warehouse import dbt_environment
 from tests.conftest import fetch_all
 
@@ -185,3 +185,57 @@ def test_the_pnl_shows_the_last_touch_revenue_and_poas_on_the_account(built):
     # last_touch credits the Generic campaign's utm_id touch with the whole order.
     assert (attributed, cogs, profit, spend) == (D("90"), D("40"), D("50"), D("10"))
     assert poas == D("5")
+
+
+def build_pixel_window(url, tmp_path, first: str, last: str, full_refresh: bool = False) -> None:
+    """int_pixel__events (and its tests) as the nightly job builds it: the window in the environment."""
+    result = subprocess.run(
+        [dbt_executable(), "build", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+         "--target-path", str(tmp_path), "--select", "int_pixel__events", *(["--full-refresh"] if full_refresh else [])],
+        cwd=DBT_PROJECT_DIR,
+        env={**os.environ, **dbt_environment(url), **window_environment(None if full_refresh else (first, last)),
+             "DBT_LOG_PATH": str(tmp_path)},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout[-4000:]
+
+
+def land_pixel_event(url, event_id: str, visitor: str, at: str) -> None:
+    with psycopg.connect(url) as conn:
+        conn.execute(
+            "insert into raw_pixel.events (event_id, site_id, event_type, occurred_at, event_date, visitor_id,"
+            " page_url, source_file, source_line, ingestion_run_id)"
+            " values (%s, 'px1', 'page_view', %s, %s::timestamptz::date, %s, 'https://shop1.example/p',"
+            " 'hand-made', 1, 'r')",
+            (event_id, at, at, visitor),
+        )
+
+
+PIXEL_ROWS = ("select event_id, visitor_key, session_key, is_session_start, is_touchpoint "
+              "from intermediate.int_pixel__events order by event_id")
+
+
+# Last in the module: it lands more pixel events than the tests above expect.
+def test_a_windowed_build_resessionises_a_touched_visitor_over_all_their_events(built, tmp_path):
+    before = {row[0]: row for row in fetch_all(built, PIXEL_ROWS)}
+    # v2 browses without a session id across midnight: 23:50 on 10-09, 00:10 on 10-10 is the same
+    # 30-minute session, so the second event is neither a session start nor a touch
+    land_pixel_event(built, "v2-a", "v2", "2026-10-09T23:50:00Z")
+    build_pixel_window(built, tmp_path, "2026-10-09", "2026-10-09")
+    land_pixel_event(built, "v2-b", "v2", "2026-10-10T00:10:00Z")
+    build_pixel_window(built, tmp_path, "2026-10-10", "2026-10-10")
+
+    rows = {row[0]: row for row in fetch_all(built, PIXEL_ROWS)}
+    assert {k: v for k, v in rows.items() if k in before} == before  # v1, untouched, kept as it was
+    assert rows["v2-a"][2:] == ("gap:1", True, True)
+    assert rows["v2-b"][2:] == ("gap:1", False, False)
+
+    # the 10-10 event withdrawn upstream: a rebuild of its day drops it and keeps 10-09's
+    with psycopg.connect(built) as conn:
+        conn.execute("delete from raw_pixel.events where event_id = 'v2-b'")
+    build_pixel_window(built, tmp_path, "2026-10-10", "2026-10-10")
+    windowed = fetch_all(built, PIXEL_ROWS)
+    assert "v2-b" not in {row[0] for row in windowed}
+    build_pixel_window(built, tmp_path, "", "", full_refresh=True)
+    assert fetch_all(built, PIXEL_ROWS) == windowed

@@ -29,7 +29,7 @@ def test_dbt_environment_from_url_and_from_keyword_string():
         "METRICS_PG_USER": "etl",
         "METRICS_PG_PASSWORD": "pw",
         "METRICS_PG_DBNAME": "warehouse",
-        "PGOPTIONS": "-c jit=off -c enable_mergejoin=off",
+        "PGOPTIONS": "-c jit=off",
     }
     other = dbt_environment(with_database("postgresql://postgres:@/metrics?host=/x/.pgdata", "metrics_test"))
     assert (other["METRICS_PG_HOST"], other["METRICS_PG_DBNAME"]) == ("/x/.pgdata", "metrics_test")
@@ -37,9 +37,9 @@ def test_dbt_environment_from_url_and_from_keyword_string():
 
 def test_dbt_sessions_keep_the_users_pgoptions(monkeypatch):
     monkeypatch.setenv("PGOPTIONS", "-c jit=on -c statement_timeout=0")
-    assert dbt_environment("postgresql://etl:pw@db/w")["PGOPTIONS"] == (
-        "-c jit=on -c statement_timeout=0 -c enable_mergejoin=off"
-    )
+    assert dbt_environment("postgresql://etl:pw@db/w")["PGOPTIONS"] == "-c jit=on -c statement_timeout=0"
+    monkeypatch.setenv("PGOPTIONS", "-c statement_timeout=0")
+    assert dbt_environment("postgresql://etl:pw@db/w")["PGOPTIONS"] == "-c statement_timeout=0 -c jit=off"
 
 
 def test_redact_hides_the_password():

@@ -14,12 +14,47 @@
 --     a signal (a new ad click mid-session is a new touch; the same UTMs repeated on every page
 --     view are one touch);
 --   * for a session without any signal, its first event (an organic or direct arrival).
+--
+-- Incremental by visitor (macros/build_window.sql, strategy replace_keys): a windowed build
+-- re-sessionises every visitor with an event in the window, or a row here in the window, over
+-- all of that visitor's events, and leaves every other visitor's rows as they are. Sessions,
+-- session starts and touchpoints are computed per visitor, so this equals a full rebuild.
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_keys',
+    unique_key='visitor_key',
+    window_column='event_date',
+    on_schema_change='fail',
+    indexes=[{'columns': ['visitor_key']}, {'columns': ['event_date']}, {'columns': ['event_id'], 'unique': True}],
+) }}
 
 with
 
+{% if build_window() -%}
+touched_visitors as (
+
+    select site_id, visitor_id
+    from {{ ref('stg_pixel__events') }}
+    where {{ in_build_window('event_date') }}
+
+    union
+
+    select site_id, visitor_id
+    from {{ this }}
+    where {{ in_build_window('event_date') }}
+
+),
+
+{% endif -%}
 events as (
 
     select * from {{ ref('stg_pixel__events') }}
+    {%- if build_window() %}
+    -- visitor_id alone first: it reaches the landed rows through their visitor_id index
+    where visitor_id in (select visitor_id from touched_visitors)
+      and (site_id, visitor_id) in (select site_id, visitor_id from touched_visitors)
+    {%- endif %}
 
 ),
 
