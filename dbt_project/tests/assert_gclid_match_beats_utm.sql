@@ -10,13 +10,16 @@
 
 with
 
-click_entities as (
+-- the click's ad, or its ad group when the click names no ad: two equi-joins, not one join on
+-- an OR, which Postgres can only run as a nested loop over every click and every entity
+click_groups as (
 
     select
         click_views.gclid,
-        entity.entity_id,
-        entity.workspace_slug,
-        entity.client_slug
+        click_views.ad_id,
+        parent.entity_id,
+        parent.workspace_slug,
+        parent.client_slug
 
     from {{ source('google_ads', 'click_views') }} as click_views
 
@@ -26,12 +29,23 @@ click_entities as (
         and parent.platform_account_id = click_views.customer_id::text
         and parent.platform_entity_id = click_views.ad_group_id::text
 
+),
+
+click_entities as (
+
+    select click_groups.gclid, entity.entity_id, entity.workspace_slug, entity.client_slug
+    from click_groups
     join {{ ref('dim_ad_entities') }} as entity
-        on  (click_views.ad_id is not null
-             and entity.level = 'ad'
-             and entity.parent_entity_id = parent.entity_id
-             and entity.platform_entity_id = click_views.ad_id::text)
-         or (click_views.ad_id is null and entity.entity_id = parent.entity_id)
+        on  entity.level = 'ad'
+        and entity.parent_entity_id = click_groups.entity_id
+        and entity.platform_entity_id = click_groups.ad_id::text
+    where click_groups.ad_id is not null
+
+    union all
+
+    select gclid, entity_id, workspace_slug, client_slug
+    from click_groups
+    where ad_id is null
 
 ),
 
