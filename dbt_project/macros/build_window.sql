@@ -113,8 +113,10 @@
 {%- endmacro %}
 
 
-{#- Generic tests (unique, not_null, relationships, ...) on a `replace_days` / `replace_keys`
-    model look at the run's window days only, so the nightly build's tests cost the window, not the
+{#- Generic tests (unique, not_null, relationships, ...) on a `replace_days` mart, or on any model
+    whose config names its `window_column` (the `replace_keys` models, and the views over
+    day-partitioned landing tables, whose rows outside the window did not change), look at the
+    run's window days only, so the nightly build's tests cost the window, not the
     history. Self-contained: dbt renders this in a context where the project's other macros
     are not in scope. -#}
 {% macro postgres__get_where_subquery(relation) -%}
@@ -128,12 +130,13 @@
     {%- endif -%}
     {%- if execute and window_start and window_end and relation is not string and relation.identifier -%}
         {%- for node in graph.nodes.values() -%}
-            {%- if node.resource_type == 'model'
-                  and node.config.get('incremental_strategy') in ('replace_days', 'replace_keys')
+            {%- set day_column = node.config.get('window_column')
+                  or (node.config.get('unique_key') if node.config.get('incremental_strategy') == 'replace_days') -%}
+            {%- if node.resource_type == 'model' and day_column
                   and (node.alias or node.name) == relation.identifier
                   and node.schema == relation.schema -%}
                 {%- do conditions.append(
-                    '(' ~ (node.config.get('window_column') or node.config.get('unique_key'))
+                    '(' ~ day_column
                     ~ " between date '" ~ window_start
                     ~ "' and date '" ~ window_end ~ "')") -%}
             {%- endif -%}
