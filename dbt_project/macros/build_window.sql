@@ -58,11 +58,12 @@
 {%- endmacro %}
 
 
-{#- Custom incremental strategy (config incremental_strategy='replace_days', unique_key=<the day
-    column>): every day in the window and every day present in the new rows is replaced whole,
-    so a day whose rows all vanished upstream is emptied, not left stale. -#}
+{#- Custom incremental strategy for the day-keyed marts (config incremental_strategy='replace_days',
+    unique_key and window_column = the day column, as day_keyed_mart sets them): every day in the
+    window and every day present in the new rows is replaced whole, so a day whose rows all
+    vanished upstream is emptied, not left stale. The same SQL as replace_keys. -#}
 {% macro get_incremental_replace_days_sql(arg_dict) -%}
-    {{ return(replace_keys_sql(arg_dict, arg_dict['unique_key'])) }}
+    {{ return(get_incremental_replace_keys_sql(arg_dict)) }}
 {%- endmacro %}
 
 
@@ -73,20 +74,12 @@
     key whose rows all vanished upstream leaves nothing behind). int_pixel__events: a visitor
     with an event in the window is re-sessionised over all their events. -#}
 {% macro get_incremental_replace_keys_sql(arg_dict) -%}
-    {%- set window_column = config.get('window_column') -%}
-    {%- if not window_column -%}
-        {{ exceptions.raise_compiler_error("replace_keys needs config window_column, the model's day column") }}
-    {%- endif -%}
-    {{ return(replace_keys_sql(arg_dict, window_column)) }}
-{%- endmacro %}
-
-
-{% macro replace_keys_sql(arg_dict, window_column) -%}
     {%- set target = arg_dict['target_relation'] -%}
     {%- set new_rows = arg_dict['temp_relation'] -%}
     {%- set key = arg_dict['unique_key'] -%}
-    {%- if key is not string -%}
-        {{ exceptions.raise_compiler_error("replace_days / replace_keys need unique_key set to one column, got " ~ key) }}
+    {%- set window_column = config.get('window_column') -%}
+    {%- if key is not string or not window_column -%}
+        {{ exceptions.raise_compiler_error("replace_days / replace_keys need unique_key (one column) and window_column (the row's day column), got " ~ key ~ ", " ~ window_column) }}
     {%- endif -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
     {%- set window = build_window() -%}
@@ -113,9 +106,9 @@
 {%- endmacro %}
 
 
-{#- Generic tests (unique, not_null, relationships, ...) on a `replace_days` mart, or on any model
-    whose config names its `window_column` (the `replace_keys` models, and the views over
-    day-partitioned landing tables, whose rows outside the window did not change), look at the
+{#- Generic tests (unique, not_null, relationships, ...) on a model whose config names its
+    `window_column` (the day-keyed marts, the `replace_keys` models, and the views over
+    day-partitioned landing tables, whose rows outside the window did not change) look at the
     run's window days only, so the nightly build's tests cost the window, not the
     history. Self-contained: dbt renders this in a context where the project's other macros
     are not in scope. -#}
@@ -130,8 +123,7 @@
     {%- endif -%}
     {%- if execute and window_start and window_end and relation is not string and relation.identifier -%}
         {%- for node in graph.nodes.values() -%}
-            {%- set day_column = node.config.get('window_column')
-                  or (node.config.get('unique_key') if node.config.get('incremental_strategy') == 'replace_days') -%}
+            {%- set day_column = node.config.get('window_column') -%}
             {%- if node.resource_type == 'model' and day_column
                   and (node.alias or node.name) == relation.identifier
                   and node.schema == relation.schema -%}
@@ -159,6 +151,7 @@
         materialized='incremental',
         incremental_strategy='replace_days',
         unique_key=day,
+        window_column=day,
         on_schema_change='fail',
         indexes=[{'columns': [day]}] + indexes,
     ) }}

@@ -210,7 +210,8 @@ def test_incremental_marts_equal_a_full_rebuild(cli_env, history):
     incremental = incremental_models(history)
     assert {"marts.fct_ad_entity_daily", "marts.fct_pnl_daily", "intermediate.int_pixel__events"} <= set(incremental)
     # with the whole-built marts that read them (touchpoints and journeys read the pixel events)
-    tables = (*incremental, *MARTS, "fct_touchpoints", "fct_journeys", "fct_attribution_links")
+    tables = sorted({*incremental, *(f"marts.{mart}" for mart in
+                                     (*MARTS, "fct_touchpoints", "fct_journeys", "fct_attribution_links"))})
     built_by_windows = snapshot_marts(history, tables)
     assert all(built_by_windows[table] for table in ("marts.fct_ad_entity_daily", "intermediate.int_pixel__events"))
     day = (RESTATED_DAY - timedelta(days=2)).isoformat()
