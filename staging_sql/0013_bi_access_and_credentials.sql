@@ -127,7 +127,7 @@ grant execute on function
 to metrics_bi_reader, metrics_analytics_reader;
 
 -- Platform credentials, encrypted by the application (AES-256-GCM, keys from the environment:
--- metrics_pipeline/credentials.py). The database never sees a key or a plain value; the
+-- metrics_pipeline/security/credentials.py). The database never sees a key or a plain value; the
 -- ciphertext is bound to (connection_id, credential_name), so a row copied onto another
 -- connection or name does not decrypt.
 create schema if not exists credentials;

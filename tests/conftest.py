@@ -12,7 +12,7 @@ import psycopg
 import pytest
 
 from metrics_pipeline import warehouse
-from metrics_pipeline.migrations import apply_migrations
+from metrics_pipeline.warehouse.migrations import apply_migrations
 
 
 def _create_database(prefix: str) -> tuple[str, str]:

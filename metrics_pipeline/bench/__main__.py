@@ -24,7 +24,7 @@ from metrics_pipeline import warehouse
 from metrics_pipeline.bench.databases import drop_database, fresh_database
 from metrics_pipeline.bench.landing import figures_dict, measure_landing
 from metrics_pipeline.bench.nightly import measure_nightly, render_nightly_markdown
-from metrics_pipeline.bench.scale_out import measure_scale_out, scale_out_markdown
+from metrics_pipeline.bench.celery_figure import measure_scale_out, scale_out_markdown
 from metrics_pipeline.bench.transform import measure_transform, render_transform_markdown
 
 LANDING_ROWS = {"small": 200_000, "default": 2_000_000, "large": 5_000_000}

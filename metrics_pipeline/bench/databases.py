@@ -6,7 +6,7 @@ import psycopg
 from psycopg import sql
 
 from metrics_pipeline import warehouse
-from metrics_pipeline.migrations import apply_migrations
+from metrics_pipeline.warehouse.migrations import apply_migrations
 
 
 def fresh_database(server_url: str, name: str) -> str:

@@ -193,7 +193,7 @@ def figures_dict(figures: LandingFigures) -> dict:
 
 def _child(exports_root: str, config_path: str) -> None:
     from metrics_pipeline.config import load_config
-    from metrics_pipeline.exports import open_exports_store
+    from metrics_pipeline.landing.exports import open_exports_store
     from metrics_pipeline.sources.media_partner.load import land_days
 
     url = os.environ["METRICS_DATABASE_URL"]

@@ -100,7 +100,7 @@ def measure_nightly(server_url: str, size: str, log: Log, work_dir: Path | None 
     import dagster as dg
 
     from metrics_pipeline.config import load_config
-    from metrics_pipeline.config_tables import sync_config_tables
+    from metrics_pipeline.config.mirror import sync_config_tables
     from metrics_pipeline.sandbox.google_ads_world import ADS_END, ADS_START
     from metrics_pipeline.sandbox.session import sandbox_session
 
@@ -128,9 +128,9 @@ def measure_nightly(server_url: str, size: str, log: Log, work_dir: Path | None 
             previous_build = run_dbt(["run", "--full-refresh"], env, dbt_log)
             log(f"  full dbt run: {previous_build:.1f} s")
 
-            from metrics_pipeline.defs.pipeline import nightly_range, restatement_window_days
+            from metrics_pipeline.lib.partitions import nightly_range, restatement_window_days
             from metrics_pipeline.definitions import defs
-            from metrics_pipeline.partitions import range_tags
+            from metrics_pipeline.lib.partitions import range_tags
 
             window = nightly_range(ADS_END, restatement_window_days(), ADS_START)
             log(f"nightly: daily_pipeline over {window[0]} .. {window[1]} against the sandbox")

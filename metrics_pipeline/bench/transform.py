@@ -29,7 +29,7 @@ from metrics_pipeline.bench import history
 from metrics_pipeline.bench.databases import drop_database, fresh_database
 from metrics_pipeline.config import DEFAULT_LOOKBACK_DAYS, PipelineConfig
 from metrics_pipeline.sandbox.google_ads_world import ADS_START
-from metrics_pipeline.transform import DBT_PROJECT_DIR, dbt_executable, window_environment
+from metrics_pipeline.lib.dbt_project import DBT_PROJECT_DIR, dbt_executable, window_environment
 
 TRANSFORM_DATABASE = "metrics_bench_transform_{size}"  # per size: two sizes may run side by side
 # History ends the day before the sandbox's own data starts (the nightly benchmark lands the
@@ -157,7 +157,7 @@ def mart_rows(url: str) -> dict[str, int]:
 def prepare_config(url: str, work_dir: Path, history_first: date) -> PipelineConfig:
     """The sandbox's config (its world written to `work_dir`), rates back to `history_first`, landed."""
     from metrics_pipeline.config import load_config
-    from metrics_pipeline.config_tables import sync_config_tables
+    from metrics_pipeline.config.mirror import sync_config_tables
     from metrics_pipeline.sandbox.world import build_world
 
     world = build_world(work_dir / "world")

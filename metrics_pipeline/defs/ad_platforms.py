@@ -10,9 +10,9 @@ from datetime import date, datetime, timezone
 
 import dagster as dg
 
-from metrics_pipeline.failures import classify_failure
-from metrics_pipeline.partitions import daily_partitions
-from metrics_pipeline.resources import PipelineConfigResource, WarehouseResource
+from metrics_pipeline.operations.failures import classify_failure
+from metrics_pipeline.lib.partitions import daily_partitions
+from metrics_pipeline.lib.resources import PipelineConfigResource, WarehouseResource
 from metrics_pipeline.sources.google_ads.load import snapshot_google_ads_today, sync_google_ads
 from metrics_pipeline.sources.meta.load import snapshot_meta_today, sync_meta
 

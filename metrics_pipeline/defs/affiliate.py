@@ -2,15 +2,15 @@ from datetime import date
 
 import dagster as dg
 
-from metrics_pipeline.file_sources import (
+from metrics_pipeline.lib.file_sources import (
     FILES_CHECK,
     files_check_result,
     files_check_spec,
     new_files_sensor,
     source_only_job,
 )
-from metrics_pipeline.partitions import daily_partitions
-from metrics_pipeline.resources import ExportsResource, WarehouseResource
+from metrics_pipeline.lib.partitions import daily_partitions
+from metrics_pipeline.lib.resources import ExportsResource, WarehouseResource
 from metrics_pipeline.sources.affiliate.load import EXPORTS_PREFIX, land_affiliate_days
 from metrics_pipeline.sources.affiliate.parse import parse_affiliate_key
 

@@ -2,10 +2,10 @@ from datetime import date
 
 import dagster as dg
 
-from metrics_pipeline.defs.dbt_models import BOUNDED_EXECUTION, DBT_RUN_TAGS, with_dbt_inputs
-from metrics_pipeline.file_sources import FILES_CHECK, files_check_result, files_check_spec, new_files_sensor
-from metrics_pipeline.partitions import daily_partitions
-from metrics_pipeline.resources import ExportsResource, PipelineConfigResource, WarehouseResource
+from metrics_pipeline.lib.dbt_project import BOUNDED_EXECUTION, DBT_RUN_TAGS, with_dbt_inputs
+from metrics_pipeline.lib.file_sources import FILES_CHECK, files_check_result, files_check_spec, new_files_sensor
+from metrics_pipeline.lib.partitions import daily_partitions
+from metrics_pipeline.lib.resources import ExportsResource, PipelineConfigResource, WarehouseResource
 from metrics_pipeline.sources.amazon_ads.load import EXPORTS_PREFIX, land_days
 from metrics_pipeline.sources.amazon_ads.parse import parse_report_key
 

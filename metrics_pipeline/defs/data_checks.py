@@ -1,10 +1,10 @@
 """Asset checks on landing tables and on the P&L; what they measure is in
-`metrics_pipeline/landing_checks.py`. Failures show in the UI with their numbers."""
+`metrics_pipeline/operations/landing_checks.py`. Failures show in the UI with their numbers."""
 
 import dagster as dg
 import psycopg
 
-from metrics_pipeline.landing_checks import (
+from metrics_pipeline.operations.landing_checks import (
     LANDING_TABLES,
     freshness_hours,
     future_dated_rows,
@@ -13,7 +13,7 @@ from metrics_pipeline.landing_checks import (
     rows_against_file_totals,
     stale_sources,
 )
-from metrics_pipeline.resources import WarehouseResource
+from metrics_pipeline.lib.resources import WarehouseResource
 
 FUTURE_CHECK = "no_future_dates"
 MONEY_CHECK = "no_negative_money"

@@ -2,7 +2,7 @@
 
 Three layers of retry, each for what the one below cannot heal:
 
-1. per API call (`metrics_pipeline.retry`): backoff with jitter inside the connector;
+1. per API call (`metrics_pipeline.operations.call_retry`): backoff with jitter inside the connector;
 2. per step (`API_RETRY_POLICY` on the API landing assets): the step again, in the same run;
 3. per run (`retry_failed_runs` below): a failed run of a partitioned job, whose cause is
    transient, is requested again for exactly its partitions after a growing delay.
@@ -24,11 +24,11 @@ from metrics_pipeline.defs.amazon_ads import amazon_ads_daily_job
 from metrics_pipeline.defs.media_partner import media_partner_daily_job
 from metrics_pipeline.defs.pipeline import daily_pipeline_job
 from metrics_pipeline.defs.pixel import pixel_daily_job
-from metrics_pipeline.failures import classify_failure
-from metrics_pipeline.ingestion import SQL_DIR, read_sql
-from metrics_pipeline.partitions import daily_partitions
-from metrics_pipeline.resources import WarehouseResource
-from metrics_pipeline.run_retries import (
+from metrics_pipeline.operations.failures import classify_failure
+from metrics_pipeline.landing.ingestion import SQL_DIR, read_sql
+from metrics_pipeline.lib.partitions import daily_partitions
+from metrics_pipeline.lib.resources import WarehouseResource
+from metrics_pipeline.operations.run_retries import (
     RetryCursor,
     decide_retry,
     delay_scale,

@@ -4,9 +4,8 @@ from datetime import date, datetime, timedelta
 
 import dagster as dg
 
-from metrics_pipeline.config import DEFAULT_LOOKBACK_DAYS, ConfigError, load_config
 from metrics_pipeline.defs.ad_platforms import INTRADAY_GROUP
-from metrics_pipeline.defs.dbt_models import (
+from metrics_pipeline.lib.dbt_project import (
     BOUNDED_EXECUTION,
     DBT_RUN_TAGS,
     DBT_VIEW_LAYERS,
@@ -15,7 +14,7 @@ from metrics_pipeline.defs.dbt_models import (
     intermediate_tables,
     with_dbt_inputs,
 )
-from metrics_pipeline.partitions import daily_partitions, range_tags
+from metrics_pipeline.lib.partitions import daily_partitions, nightly_range, range_tags, restatement_window_days
 
 DAILY_SOURCE_GROUPS = (
     "config", "media_partner", "google_ads", "meta", "shopify", "pixel", "amazon_ads", "affiliate",
@@ -48,20 +47,6 @@ intraday_job = dg.define_asset_job(
     "(the nightly daily_pipeline must have run once).",
     config=BOUNDED_EXECUTION,
 )
-
-
-def restatement_window_days() -> int:
-    """The longest look-back any active connection asks for (conversion or restatement window)."""
-    try:
-        connections = load_config().connections
-    except ConfigError:
-        return max(DEFAULT_LOOKBACK_DAYS.values())
-    return max([c.lookback_days for c in connections if c.status == "active"] or [1])
-
-
-def nightly_range(yesterday: date, window_days: int, first_partition: date) -> tuple[date, date]:
-    """The days a nightly run re-lands: the window ending yesterday, never before the first partition."""
-    return max(first_partition, yesterday - timedelta(days=max(window_days, 1) - 1)), yesterday
 
 
 @dg.schedule(

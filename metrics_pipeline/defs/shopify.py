@@ -8,7 +8,7 @@ materialization syncs every active shop from its own cursor. What the sync does 
 import dagster as dg
 
 from metrics_pipeline.defs.ad_platforms import API_RETRY_POLICY, raise_if_transient
-from metrics_pipeline.resources import PipelineConfigResource, WarehouseResource
+from metrics_pipeline.lib.resources import PipelineConfigResource, WarehouseResource
 from metrics_pipeline.sources.shopify.load import sync_shopify
 
 GROUP = "shopify"

@@ -66,7 +66,7 @@ class SandboxSession:
         removed from os.environ.
         """
         from metrics_pipeline.config import load_config
-        from metrics_pipeline.credentials import KEYS_VARIABLE, allowed_names, generate_key_entry, parse_key_ring, \
+        from metrics_pipeline.security.credentials import KEYS_VARIABLE, allowed_names, generate_key_entry, parse_key_ring, \
             put_credential
         from metrics_pipeline.warehouse import connect
 

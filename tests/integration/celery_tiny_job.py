@@ -3,7 +3,7 @@ this module to run its steps, so it lives in a module of its own."""
 
 import dagster as dg
 
-from metrics_pipeline.defs.scale_out import celery_executor_from_environment
+from metrics_pipeline.defs.celery_job import celery_executor_from_environment
 
 
 @dg.op(pool="celery_tiny")  # one pool, limit 1: the two adds must queue, never deadlock

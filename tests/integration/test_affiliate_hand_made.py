@@ -44,7 +44,7 @@ from decimal import Decimal
 import dagster as dg
 import pytest
 
-from metrics_pipeline.exports import open_exports_store
+from metrics_pipeline.landing.exports import open_exports_store
 from metrics_pipeline.sources.affiliate.load import land_affiliate_days
 from tests.conftest import fetch_all, write_file
 

@@ -9,7 +9,7 @@ import psycopg
 import pytest
 import yaml
 
-from metrics_pipeline.alerts import evaluate_due_rules, sync_alert_rules
+from metrics_pipeline.operations.alert_rules import evaluate_due_rules, sync_alert_rules
 from metrics_pipeline.config import load_config
 from tests.conftest import fetch_all
 
@@ -138,8 +138,8 @@ def test_an_event_is_raised_once_and_rules_wait_for_their_interval(marts):
 def test_the_sensor_evaluates_after_a_successful_run(marts):
     import dagster as dg
 
-    from metrics_pipeline.defs.alerts import evaluate_alert_rules
-    from metrics_pipeline.resources import WarehouseResource
+    from metrics_pipeline.defs.alerting import evaluate_alert_rules
+    from metrics_pipeline.lib.resources import WarehouseResource
 
     @dg.op
     def marts_built():
@@ -165,7 +165,7 @@ def test_the_sensor_evaluates_after_a_successful_run(marts):
 
 
 def test_status_lists_the_latest_alerts(marts, restore_environ, capsys):
-    from metrics_pipeline.cli import main
+    from metrics_pipeline.cli.main import main
 
     with psycopg.connect(marts) as conn:
         evaluate_due_rules(conn, NOW)

@@ -44,10 +44,10 @@ import psycopg
 import pytest
 
 from metrics_pipeline.config import load_config
-from metrics_pipeline.config_tables import sync_config_tables
-from metrics_pipeline.exports import open_exports_store
+from metrics_pipeline.config.mirror import sync_config_tables
+from metrics_pipeline.landing.exports import open_exports_store
 from metrics_pipeline.sources.amazon_ads.load import land_days
-from metrics_pipeline.transform import DBT_PROJECT_DIR, dbt_executable
+from metrics_pipeline.lib.dbt_project import DBT_PROJECT_DIR, dbt_executable
 from metrics_pipeline.warehouse import dbt_environment
 from tests.conftest import fetch_all, write_file
 

@@ -25,7 +25,7 @@ from decimal import Decimal
 import psycopg
 import pytest
 
-from metrics_pipeline.transform import DBT_PROJECT_DIR, dbt_executable, window_environment
+from metrics_pipeline.lib.dbt_project import DBT_PROJECT_DIR, dbt_executable, window_environment
 from metrics_pipeline.warehouse import dbt_environment
 from tests.conftest import fetch_all
 

@@ -7,7 +7,7 @@ import pytest
 
 from metrics_pipeline.bench import history
 from metrics_pipeline.config import load_config
-from metrics_pipeline.config_tables import sync_config_tables
+from metrics_pipeline.config.mirror import sync_config_tables
 from metrics_pipeline.sandbox.world import build_world
 from tests.conftest import fetch_all
 

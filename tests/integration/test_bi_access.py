@@ -25,7 +25,7 @@ import pytest
 from psycopg import errors, sql
 
 from metrics_pipeline import warehouse
-from metrics_pipeline.cli import main
+from metrics_pipeline.cli.main import main
 from metrics_pipeline.sources.media_partner.parse import EXPECTED_COLUMNS
 from tests.conftest import fetch_all, write_file
 from tests.integration.conftest import run_pipeline
@@ -124,7 +124,7 @@ def logins(built):
             created.append(login)
         yield {key: login for key, (login, _) in names.items()}
     finally:
-        from metrics_pipeline.bi_access import remove_login
+        from metrics_pipeline.security.bi_access import remove_login
 
         with psycopg.connect(built, autocommit=True) as conn:
             for login in created:
@@ -299,7 +299,7 @@ def _dbt_run_extra_marts(tmp_path, database_url, models: dict[str, str], *select
     import shutil
     import subprocess
 
-    from metrics_pipeline.transform import DBT_PROJECT_DIR, dbt_executable
+    from metrics_pipeline.lib.dbt_project import DBT_PROJECT_DIR, dbt_executable
 
     project = tmp_path / "dbt_project"
     shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))

@@ -16,13 +16,13 @@ from decimal import Decimal
 import dagster as dg
 import pytest
 
-from metrics_pipeline.cli import main
+from metrics_pipeline.cli.main import main
 from metrics_pipeline.config import load_config
 from metrics_pipeline.defs.media_partner import FILES_CHECK, LANDING_KEY
 from metrics_pipeline.sandbox.google_ads_world import ADS_END, ADS_START
 from metrics_pipeline.sandbox.meta_world import ACME_ACCOUNT_ID, RESTATED_DAY, RESTATED_FROM
 from metrics_pipeline.sandbox.session import sandbox_session
-from metrics_pipeline.transform import DBT_PROJECT_DIR
+from metrics_pipeline.lib.dbt_project import DBT_PROJECT_DIR
 from metrics_pipeline.warehouse import PROJECT_ROOT
 from tests.conftest import fetch_all
 

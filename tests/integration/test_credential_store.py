@@ -12,9 +12,9 @@ import sys
 import psycopg
 import pytest
 
-from metrics_pipeline.cli import main
+from metrics_pipeline.cli.main import main
 from metrics_pipeline.config import ConfigError, load_config
-from metrics_pipeline.credentials import KEYS_VARIABLE, connection_secrets, generate_key_entry, record_auth_outcome
+from metrics_pipeline.security.credentials import KEYS_VARIABLE, connection_secrets, generate_key_entry, record_auth_outcome
 from tests.conftest import fetch_all, write_file
 
 pytestmark = pytest.mark.integration

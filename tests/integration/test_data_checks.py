@@ -8,7 +8,7 @@ from decimal import Decimal
 import psycopg
 import pytest
 
-from metrics_pipeline.landing_checks import (
+from metrics_pipeline.operations.landing_checks import (
     LANDING_TABLES,
     LandingTable,
     future_dated_rows,

@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 
 from metrics_pipeline.config import load_config
-from metrics_pipeline.exports import open_exports_store
-from metrics_pipeline.failures import classify_failure
+from metrics_pipeline.landing.exports import open_exports_store
+from metrics_pipeline.operations.failures import classify_failure
 from metrics_pipeline.sources.media_partner.load import land_days
 from tests.conftest import fetch_all
 from tests.integration.conftest import data_rows

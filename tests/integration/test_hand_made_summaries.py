@@ -23,7 +23,7 @@ import psycopg
 import pytest
 
 from metrics_pipeline.sources.media_partner.parse import EXPECTED_COLUMNS
-from metrics_pipeline.transform import DBT_PROJECT_DIR, dbt_executable
+from metrics_pipeline.lib.dbt_project import DBT_PROJECT_DIR, dbt_executable
 from metrics_pipeline.warehouse import dbt_environment
 from tests.conftest import fetch_all, write_file
 from tests.integration.conftest import run_pipeline

@@ -7,7 +7,7 @@ import psycopg
 import pytest
 
 from metrics_pipeline.defs.operations import ingestion_status
-from metrics_pipeline.resources import WarehouseResource
+from metrics_pipeline.lib.resources import WarehouseResource
 
 pytestmark = pytest.mark.integration
 

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from metrics_pipeline.config import load_config
-from metrics_pipeline.exports import open_exports_store
+from metrics_pipeline.landing.exports import open_exports_store
 from metrics_pipeline.sources.media_partner.load import land_days
 from tests.conftest import fetch_all
 from tests.integration.conftest import all_days, data_rows

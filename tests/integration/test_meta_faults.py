@@ -19,7 +19,7 @@ from datetime import date, datetime, timezone
 import psycopg
 import pytest
 
-from metrics_pipeline.failures import classify_failure
+from metrics_pipeline.operations.failures import classify_failure
 from metrics_pipeline.sandbox.meta_server import EXPIRED_ACCESS_TOKEN, Fault
 from metrics_pipeline.sandbox.meta_world import ACME_ACCOUNT_ID, CITRUS_ACCOUNT_ID
 from metrics_pipeline.sources.meta.load import sync_meta

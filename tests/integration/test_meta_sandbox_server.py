@@ -16,7 +16,7 @@ from facebook_business.api import FacebookAdsApi
 from facebook_business.exceptions import FacebookRequestError
 
 from metrics_pipeline.config import Connection
-from metrics_pipeline.retry import BackoffPolicy, GiveUp, Retry
+from metrics_pipeline.operations.call_retry import BackoffPolicy, GiveUp, Retry
 from metrics_pipeline.sandbox.meta_server import (
     EXPIRED_ACCESS_TOKEN,
     GRAPH_API_VERSION,

@@ -5,7 +5,7 @@ import shutil
 import psycopg
 import pytest
 
-from metrics_pipeline.migrations import MIGRATIONS_DIR, MigrationError, apply_migrations, discover
+from metrics_pipeline.warehouse.migrations import MIGRATIONS_DIR, MigrationError, apply_migrations, discover
 from tests.conftest import fetch_all
 
 pytestmark = pytest.mark.integration

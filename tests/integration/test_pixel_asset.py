@@ -11,7 +11,7 @@ import pytest
 from dagster_aws.s3 import S3Resource
 
 from metrics_pipeline.defs.pixel import FILES_CHECK, pixel_events
-from metrics_pipeline.resources import ExportsResource, PipelineConfigResource, WarehouseResource
+from metrics_pipeline.lib.resources import ExportsResource, PipelineConfigResource, WarehouseResource
 from tests.conftest import fetch_all, write_file
 
 pytestmark = pytest.mark.integration

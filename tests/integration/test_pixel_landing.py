@@ -11,8 +11,8 @@ import psycopg
 import pytest
 
 from metrics_pipeline.config import load_config
-from metrics_pipeline.exports import open_exports_store
-from metrics_pipeline.pii import hash_ip
+from metrics_pipeline.landing.exports import open_exports_store
+from metrics_pipeline.security.pii import hash_ip
 from metrics_pipeline.sources.pixel.load import land_pixel_days
 from tests.conftest import fetch_all, write_file
 
@@ -317,7 +317,7 @@ def test_no_raw_ip_address_reaches_any_table(database_url, root, config):
 
 
 def test_the_key_is_required(database_url, root, config, monkeypatch):
-    from metrics_pipeline.pii import PiiKeyMissing
+    from metrics_pipeline.security.pii import PiiKeyMissing
 
     monkeypatch.delenv("METRICS_PII_KEY")
     write_file(root / f"pixel/{DAY}/a.jsonl", jsonl(event("e1")))

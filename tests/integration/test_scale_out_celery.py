@@ -12,8 +12,8 @@ import dagster as dg
 import pytest
 
 from metrics_pipeline import warehouse
-from metrics_pipeline.bench.scale_out import celery_workers, delete_queue
-from metrics_pipeline.scale_out import QUEUE_VARIABLE, broker_unreachable_reason, broker_url
+from metrics_pipeline.bench.celery_figure import celery_workers, delete_queue
+from metrics_pipeline.operations.celery_settings import QUEUE_VARIABLE, broker_unreachable_reason, broker_url
 from tests.integration.celery_tiny_job import celery_tiny_job
 
 pytestmark = [

@@ -6,7 +6,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from metrics_pipeline.bench.scale_out import compare_fingerprints, schema_fingerprints
+from metrics_pipeline.bench.celery_figure import compare_fingerprints, schema_fingerprints
 
 pytestmark = pytest.mark.integration
 

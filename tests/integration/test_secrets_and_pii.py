@@ -36,11 +36,11 @@ import pytest
 from dagster._serdes import serialize_value
 
 from metrics_pipeline import warehouse
-from metrics_pipeline.bi_access import LoginScope, add_login, remove_login
+from metrics_pipeline.security.bi_access import LoginScope, add_login, remove_login
 from metrics_pipeline.config import load_config
-from metrics_pipeline.credentials import KEYS_VARIABLE, allowed_names, connection_secrets
+from metrics_pipeline.security.credentials import KEYS_VARIABLE, allowed_names, connection_secrets
 from metrics_pipeline.sandbox.session import sandbox_session
-from metrics_pipeline.transform import DBT_PROJECT_DIR, dbt_executable
+from metrics_pipeline.lib.dbt_project import DBT_PROJECT_DIR, dbt_executable
 from metrics_pipeline.warehouse import PROJECT_ROOT
 from tests.conftest import fetch_all
 from tests.integration.test_bi_access import login_url

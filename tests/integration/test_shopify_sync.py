@@ -18,8 +18,8 @@ import pytest
 import yaml
 
 from metrics_pipeline.config import PipelineConfig, load_config
-from metrics_pipeline.pii import PiiKeyMissing, hash_email
-from metrics_pipeline.resources import PipelineConfigResource, WarehouseResource
+from metrics_pipeline.security.pii import PiiKeyMissing, hash_email
+from metrics_pipeline.lib.resources import PipelineConfigResource, WarehouseResource
 from metrics_pipeline.sandbox.commerce_world import END, CommerceWorld, Order, build_commerce_world
 from metrics_pipeline.sandbox.shopify_server import DEFAULT_FAULTS, ShopifySandboxServer
 from metrics_pipeline.sources.shopify.landing import parse_landing_url

@@ -6,7 +6,7 @@ from dagster_aws.s3 import S3Resource
 
 from metrics_pipeline.definitions import defs
 from metrics_pipeline.defs.affiliate import CATALOGUE_KEY, LANDING_KEY, affiliate_new_files
-from metrics_pipeline.resources import ExportsResource
+from metrics_pipeline.lib.resources import ExportsResource
 from tests.conftest import write_file
 
 

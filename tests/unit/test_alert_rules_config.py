@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from metrics_pipeline.alerts import alert_rules_frame, is_due
+from metrics_pipeline.operations.alert_rules import alert_rules_frame, is_due
 from metrics_pipeline.config import AlertRule, ConfigError, load_config
 
 CONFIG = """

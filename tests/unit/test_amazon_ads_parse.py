@@ -20,7 +20,7 @@ from metrics_pipeline.sources.amazon_ads.parse import (
     parse_report_date,
     parse_report_key,
 )
-from metrics_pipeline.transform import DBT_PROJECT_DIR
+from metrics_pipeline.lib.dbt_project import DBT_PROJECT_DIR
 
 DAY = date(2026, 10, 1)
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from metrics_pipeline.config import ConfigError, CpmRate, cpm_in_force, load_config
-from metrics_pipeline.config_tables import config_tables
+from metrics_pipeline.config.mirror import config_tables
 
 VALID = """
 workspaces:

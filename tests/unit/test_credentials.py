@@ -9,7 +9,7 @@ import io
 
 import pytest
 
-from metrics_pipeline.bi_access import (
+from metrics_pipeline.security.bi_access import (
     BiAccessError,
     LoginScope,
     scram_sha256_verifier,
@@ -17,7 +17,7 @@ from metrics_pipeline.bi_access import (
     validate_password,
 )
 from metrics_pipeline.config import ConfigError
-from metrics_pipeline.credentials import (
+from metrics_pipeline.security.credentials import (
     CredentialError,
     Sealed,
     allowed_names,
@@ -26,7 +26,7 @@ from metrics_pipeline.credentials import (
     parse_key_ring,
     seal,
 )
-from metrics_pipeline.security_cli import read_secret
+from metrics_pipeline.cli.security_commands import read_secret
 
 TOKEN = "EAAB-not-a-real-token-0123456789"
 OLD, NEW = generate_key_entry("old"), generate_key_entry("new")

@@ -2,14 +2,14 @@
 
 from datetime import date
 
-from metrics_pipeline.defs.dbt_models import (
+from metrics_pipeline.lib.dbt_project import (
     INTRADAY_WINDOW,
     INTRADAY_WINDOW_TAG,
     dbt_build_args,
     dbt_build_window,
 )
-from metrics_pipeline.partitions import range_tags, run_day_range
-from metrics_pipeline.transform import window_environment
+from metrics_pipeline.lib.partitions import range_tags, run_day_range
+from metrics_pipeline.lib.dbt_project import window_environment
 
 TODAY = date(2026, 11, 22)
 

@@ -11,7 +11,7 @@ from dagster_aws.s3 import S3Resource
 
 from metrics_pipeline.definitions import defs
 from metrics_pipeline.defs.media_partner import LANDING_KEY, media_partner_new_files
-from metrics_pipeline.resources import ExportsResource
+from metrics_pipeline.lib.resources import ExportsResource
 from metrics_pipeline.sources.media_partner.parse import EXPECTED_COLUMNS
 from tests.conftest import write_file
 

@@ -1,7 +1,7 @@
 import pytest
 import requests
 
-from metrics_pipeline.failures import PERMANENT, TRANSIENT, UNKNOWN, classify_failure
+from metrics_pipeline.operations.failures import PERMANENT, TRANSIENT, UNKNOWN, classify_failure
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from metrics_pipeline import log_redaction
-from metrics_pipeline.log_redaction import REDACTED, register_secret, scrub
+from metrics_pipeline.security import log_redaction
+from metrics_pipeline.security.log_redaction import REDACTED, register_secret, scrub
 
 SECRET = "shpat_registered_secret_0042"
 

@@ -15,7 +15,7 @@ from metrics_pipeline.sources.media_partner.parse import (
     parse_export_blocks,
     parse_export_key,
 )
-from metrics_pipeline.streaming import prefetched
+from metrics_pipeline.landing.streaming import prefetched
 
 KEY = "media_partner/acme-outdoor/2026-09-01.csv"
 FILE = "s3://bucket/" + KEY

@@ -11,7 +11,7 @@ from facebook_business.exceptions import FacebookRequestError
 from facebook_business.session import FacebookSession
 
 from metrics_pipeline.config import ConfigError, Connection
-from metrics_pipeline.retry import GiveUp, RetriesExhausted, Retry
+from metrics_pipeline.operations.call_retry import GiveUp, RetriesExhausted, Retry
 from metrics_pipeline.sources.meta.client import (
     DEFAULT_GRAPH_URL,
     MAX_RATE_LIMIT_WAIT,

@@ -12,7 +12,7 @@ from facebook_business.adobjects.ad import Ad
 from facebook_business.adobjects.campaign import Campaign
 
 from metrics_pipeline.config import Connection
-from metrics_pipeline.retry import BackoffPolicy
+from metrics_pipeline.operations.call_retry import BackoffPolicy
 from metrics_pipeline.sources.meta.client import GraphCaller
 from metrics_pipeline.sources.meta.extract import (
     AccountEntities,

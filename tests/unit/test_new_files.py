@@ -1,7 +1,7 @@
 from datetime import date, datetime, timezone
 
-from metrics_pipeline.exports import ExportObject
-from metrics_pipeline.new_files import FileCursor, contiguous_ranges, new_objects_since
+from metrics_pipeline.landing.exports import ExportObject
+from metrics_pipeline.landing.new_files import FileCursor, contiguous_ranges, new_objects_since
 
 
 def obj(key: str, second: int) -> ExportObject:

@@ -1,6 +1,6 @@
 import pytest
 
-from metrics_pipeline.pii import PiiKeyMissing, hash_email, hash_ip, pii_key
+from metrics_pipeline.security.pii import PiiKeyMissing, hash_email, hash_ip, pii_key
 
 KEY = b"a-test-key-of-enough-length"
 

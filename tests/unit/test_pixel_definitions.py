@@ -7,7 +7,7 @@ from dagster_aws.s3 import S3Resource
 
 from metrics_pipeline.definitions import defs
 from metrics_pipeline.defs.pixel import LANDING_KEY, pixel_new_files
-from metrics_pipeline.resources import ExportsResource
+from metrics_pipeline.lib.resources import ExportsResource
 from tests.conftest import write_file
 
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from metrics_pipeline.pii import hash_ip
+from metrics_pipeline.security.pii import hash_ip
 from metrics_pipeline.sources.pixel.parse import (
     EVENT_SCHEMA,
     PixelFileError,

@@ -2,7 +2,7 @@ import random
 
 import pytest
 
-from metrics_pipeline.retry import BackoffPolicy, GiveUp, RetriesExhausted, Retry, call_with_retries
+from metrics_pipeline.operations.call_retry import BackoffPolicy, GiveUp, RetriesExhausted, Retry, call_with_retries
 
 
 class Transient(Exception):

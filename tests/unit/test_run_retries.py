@@ -2,8 +2,8 @@ import random
 
 import pytest
 
-from metrics_pipeline.failures import FailureCause
-from metrics_pipeline.run_retries import (
+from metrics_pipeline.operations.failures import FailureCause
+from metrics_pipeline.operations.run_retries import (
     RETRY_ATTEMPT_TAG,
     RETRY_OF_TAG,
     RetryCursor,

@@ -7,14 +7,14 @@ import socket
 
 import pytest
 
-from metrics_pipeline.bench.scale_out import (
+from metrics_pipeline.bench.celery_figure import (
     TableComparison,
     TableFingerprint,
     compare_fingerprints,
     scale_out_markdown,
     skipped_figure,
 )
-from metrics_pipeline.scale_out import (
+from metrics_pipeline.operations.celery_settings import (
     DEFAULT_BROKER_URL,
     broker_address,
     broker_unreachable_reason,

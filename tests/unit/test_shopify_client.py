@@ -7,7 +7,7 @@ import json
 import pytest
 import requests
 
-from metrics_pipeline.retry import GiveUp, RetriesExhausted, Retry
+from metrics_pipeline.operations.call_retry import GiveUp, RetriesExhausted, Retry
 from metrics_pipeline.sources.shopify.client import (
     API_VERSION,
     MAX_THROTTLE_WAIT,

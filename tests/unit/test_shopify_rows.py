@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from metrics_pipeline.pii import hash_email
+from metrics_pipeline.security.pii import hash_email
 from metrics_pipeline.sources.shopify.rows import (
     ShopifyRowError,
     customer_row,

@@ -25,8 +25,8 @@ from pathlib import Path
 import polars as pl
 import psycopg
 
-from metrics_pipeline.exports import ExportObject, ExportsStore, objects_by_day
-from metrics_pipeline.ingestion import (
+from metrics_pipeline.landing.exports import ExportObject, ExportsStore, objects_by_day
+from metrics_pipeline.landing.ingestion import (
     Rejection,
     copy_frame,
     fail_attempts,

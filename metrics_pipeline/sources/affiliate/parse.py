@@ -26,7 +26,7 @@ from decimal import Decimal
 
 import polars as pl
 
-from metrics_pipeline.ingestion import Rejection
+from metrics_pipeline.landing.ingestion import Rejection
 
 SOURCE = "affiliate"
 EVENT_TYPES = ("click", "conversion", "refund", "rebill")

@@ -21,8 +21,8 @@ from pathlib import Path
 import psycopg
 
 from metrics_pipeline.config import PipelineConfig
-from metrics_pipeline.exports import ExportObject, ExportsStore, objects_by_day
-from metrics_pipeline.ingestion import (
+from metrics_pipeline.landing.exports import ExportObject, ExportsStore, objects_by_day
+from metrics_pipeline.landing.ingestion import (
     copy_frame,
     fail_attempts,
     finish_attempt,

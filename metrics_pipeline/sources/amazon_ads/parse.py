@@ -21,7 +21,7 @@ from datetime import date, datetime
 
 import polars as pl
 
-from metrics_pipeline.ingestion import Rejection
+from metrics_pipeline.landing.ingestion import Rejection
 from metrics_pipeline.sources.amazon_ads.formats import (
     AUTO_TARGETING_GROUPS,
     COUNT,

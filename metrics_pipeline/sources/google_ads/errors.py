@@ -32,7 +32,7 @@ from google.api_core.exceptions import GoogleAPICallError
 from google.auth.exceptions import RefreshError, TransportError
 
 from metrics_pipeline.config import ConfigError
-from metrics_pipeline.retry import BackoffPolicy, Decision, GiveUp, RetriesExhausted, Retry
+from metrics_pipeline.operations.call_retry import BackoffPolicy, Decision, GiveUp, RetriesExhausted, Retry
 from metrics_pipeline.sources.google_ads.client import API_VERSION
 
 FAILURE_METADATA_KEY = f"google.ads.googleads.{API_VERSION}.errors.googleadsfailure-bin"

@@ -25,8 +25,8 @@ import polars as pl
 from google.ads.googleads.v26.services.types.google_ads_service import GoogleAdsRow
 
 from metrics_pipeline.config import Connection
-from metrics_pipeline.credentials import connection_secrets, known_secret_values
-from metrics_pipeline.retry import BackoffPolicy, call_with_retries
+from metrics_pipeline.security.credentials import connection_secrets, known_secret_values
+from metrics_pipeline.operations.call_retry import BackoffPolicy, call_with_retries
 from metrics_pipeline.sources.google_ads import queries
 from metrics_pipeline.sources.google_ads.client import build_client, refresh_access_token
 from metrics_pipeline.sources.google_ads.errors import classify, is_click_view_date_too_old, retry_policy

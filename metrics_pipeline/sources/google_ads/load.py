@@ -24,8 +24,8 @@ import polars as pl
 import psycopg
 
 from metrics_pipeline.config import Connection, PipelineConfig
-from metrics_pipeline.connection_states import record_account_state
-from metrics_pipeline.ingestion import copy_frame, finish_attempt, read_sql, start_attempt
+from metrics_pipeline.landing.connection_states import record_account_state
+from metrics_pipeline.landing.ingestion import copy_frame, finish_attempt, read_sql, start_attempt
 from metrics_pipeline.sources.google_ads.errors import ACCOUNT_FAILURES, account_state, describe_failure
 from metrics_pipeline.sources.google_ads.extract import (
     ENTITY_TABLES,

@@ -18,8 +18,8 @@ from pathlib import Path
 import psycopg
 
 from metrics_pipeline.config import PipelineConfig
-from metrics_pipeline.exports import ExportObject, ExportsStore, objects_by_day
-from metrics_pipeline.ingestion import (
+from metrics_pipeline.landing.exports import ExportObject, ExportsStore, objects_by_day
+from metrics_pipeline.landing.ingestion import (
     Rejection,
     append_rejections,
     copy_frame,
@@ -38,7 +38,7 @@ from metrics_pipeline.sources.media_partner.parse import (
     parse_export_blocks,
     parse_export_key,
 )
-from metrics_pipeline.streaming import prefetched
+from metrics_pipeline.landing.streaming import prefetched
 
 SQL_DIR = Path(__file__).parent / "sql"
 LANDING_TABLE = "raw_media_partner.daily_exports"

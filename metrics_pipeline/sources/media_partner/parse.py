@@ -19,7 +19,7 @@ from typing import BinaryIO
 
 import polars as pl
 
-from metrics_pipeline.ingestion import Rejection
+from metrics_pipeline.landing.ingestion import Rejection
 
 SOURCE = "media_partner"
 EXPECTED_COLUMNS = (

@@ -25,8 +25,8 @@ from facebook_business.exceptions import FacebookRequestError
 from facebook_business.session import FacebookSession
 
 from metrics_pipeline.config import ConfigError, Connection
-from metrics_pipeline.credentials import connection_secrets
-from metrics_pipeline.retry import BackoffPolicy, Decision, GiveUp, RetriesExhausted, Retry, call_with_retries
+from metrics_pipeline.security.credentials import connection_secrets
+from metrics_pipeline.operations.call_retry import BackoffPolicy, Decision, GiveUp, RetriesExhausted, Retry, call_with_retries
 
 T = TypeVar("T")
 

@@ -33,9 +33,9 @@ from facebook_business.exceptions import FacebookError
 from psycopg import sql
 
 from metrics_pipeline.config import ConfigError, Connection, PipelineConfig
-from metrics_pipeline.connection_states import record_account_state
-from metrics_pipeline.ingestion import copy_frame, finish_attempt, read_sql, start_attempt
-from metrics_pipeline.retry import RetriesExhausted
+from metrics_pipeline.landing.connection_states import record_account_state
+from metrics_pipeline.landing.ingestion import copy_frame, finish_attempt, read_sql, start_attempt
+from metrics_pipeline.operations.call_retry import RetriesExhausted
 from metrics_pipeline.sources.meta.actions import ActionValueError
 from metrics_pipeline.sources.meta.client import (
     GraphCaller,

@@ -25,10 +25,10 @@ from pathlib import Path
 import polars as pl
 import psycopg
 
-from metrics_pipeline import pii
+from metrics_pipeline.security import pii
 from metrics_pipeline.config import PipelineConfig
-from metrics_pipeline.exports import ExportObject, ExportsStore, objects_by_day
-from metrics_pipeline.ingestion import (
+from metrics_pipeline.landing.exports import ExportObject, ExportsStore, objects_by_day
+from metrics_pipeline.landing.ingestion import (
     Rejection,
     copy_frame,
     fail_attempts,
@@ -46,7 +46,7 @@ from metrics_pipeline.sources.pixel.parse import (
     iter_event_chunks,
     parse_pixel_key,
 )
-from metrics_pipeline.streaming import prefetched
+from metrics_pipeline.landing.streaming import prefetched
 
 SQL_DIR = Path(__file__).parent / "sql"
 LANDING_TABLE = "raw_pixel.events"
@@ -316,7 +316,7 @@ def land_pixel_days(
 ) -> list[DayOutcome]:
     """Land each day in turn (one transaction per day), listing the exports root once.
 
-    `pii_key` defaults to `metrics_pipeline.pii.pii_key()` (METRICS_PII_KEY), read before
+    `pii_key` defaults to `metrics_pipeline.security.pii.pii_key()` (METRICS_PII_KEY), read before
     anything is touched: without it no IP address could be hashed.
     """
     key = pii.pii_key() if pii_key is None else pii_key

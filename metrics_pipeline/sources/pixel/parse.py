@@ -35,8 +35,8 @@ from typing import Any, BinaryIO
 import polars as pl
 from polars.exceptions import PanicException, PolarsError
 
-from metrics_pipeline.ingestion import Rejection
-from metrics_pipeline.pii import hash_ip
+from metrics_pipeline.landing.ingestion import Rejection
+from metrics_pipeline.security.pii import hash_ip
 
 SOURCE = "pixel"
 FIELDS = (

@@ -11,7 +11,7 @@ its *actual* cost. Every answer reports the bucket (`extensions.cost.throttleSta
 client waits before a query when its last known cost is more than the bucket can hold by now, and
 when Shopify still answers THROTTLED it waits exactly as long as the bucket needs to refill.
 Transient failures (5xx, 429, dropped connections, an internal error) are retried with
-`metrics_pipeline.retry`; a rejected token (401, 403, ACCESS_DENIED) gives up at once.
+`metrics_pipeline.operations.call_retry`; a rejected token (401, 403, ACCESS_DENIED) gives up at once.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import Any
 import requests
 
 from metrics_pipeline.config import ConfigError
-from metrics_pipeline.retry import BackoffPolicy, Decision, GiveUp, RetriesExhausted, Retry, call_with_retries
+from metrics_pipeline.operations.call_retry import BackoffPolicy, Decision, GiveUp, RetriesExhausted, Retry, call_with_retries
 
 # 2026-07: the first version with Order.checkoutToken, which ties pixel checkouts to orders.
 API_VERSION = "2026-07"

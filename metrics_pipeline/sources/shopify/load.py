@@ -32,11 +32,11 @@ import requests
 from psycopg import sql
 
 from metrics_pipeline.config import ConfigError, Connection, PipelineConfig
-from metrics_pipeline.connection_states import record_account_state
-from metrics_pipeline.credentials import connection_secrets
-from metrics_pipeline.ingestion import copy_frame, finish_attempt, read_sql, start_attempt
-from metrics_pipeline.pii import pii_key
-from metrics_pipeline.retry import RetriesExhausted
+from metrics_pipeline.landing.connection_states import record_account_state
+from metrics_pipeline.security.credentials import connection_secrets
+from metrics_pipeline.landing.ingestion import copy_frame, finish_attempt, read_sql, start_attempt
+from metrics_pipeline.security.pii import pii_key
+from metrics_pipeline.operations.call_retry import RetriesExhausted
 from metrics_pipeline.sources.shopify.client import (
     ShopifyClient,
     ShopifyError,

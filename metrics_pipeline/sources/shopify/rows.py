@@ -19,7 +19,7 @@ from typing import Any
 
 import polars as pl
 
-from metrics_pipeline.pii import hash_email
+from metrics_pipeline.security.pii import hash_email
 from metrics_pipeline.sources.shopify.landing import parse_landing_url
 
 

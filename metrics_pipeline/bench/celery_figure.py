@@ -31,7 +31,7 @@ from psycopg import sql
 
 from metrics_pipeline import warehouse
 from metrics_pipeline.bench.databases import drop_database, fresh_database
-from metrics_pipeline.scale_out import (
+from metrics_pipeline.operations.celery_settings import (
     QUEUE_VARIABLE,
     broker_unreachable_reason,
     broker_url,
@@ -304,7 +304,7 @@ def celery_workers(
         for name in names:
             log_file = (work_dir / f"{name.split('@')[0]}.log").open("wb")
             processes.append(subprocess.Popen(
-                [_bin("celery"), "-A", "metrics_pipeline.celery_worker", "worker", "-Q", queue, "-c", "1",
+                [_bin("celery"), "-A", "metrics_pipeline.operations.celery_worker", "worker", "-Q", queue, "-c", "1",
                  "-n", name, "--prefetch-multiplier=1", "--without-gossip", "--without-mingle",
                  "-I", preload, "--loglevel=INFO"],
                 env=env, cwd=warehouse.PROJECT_ROOT, stdout=log_file, stderr=subprocess.STDOUT,

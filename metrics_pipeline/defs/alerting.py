@@ -1,17 +1,17 @@
 """Alert rules: the config table the rules are mirrored into, and the sensor that evaluates
-them once the marts are rebuilt (see `metrics_pipeline/alerts.py`)."""
+them once the marts are rebuilt (see `metrics_pipeline/operations/alert_rules.py`)."""
 
 from datetime import datetime, timezone
 
 import dagster as dg
 
-from metrics_pipeline.alerts import evaluate_due_rules, sync_alert_rules
+from metrics_pipeline.operations.alert_rules import evaluate_due_rules, sync_alert_rules
 from metrics_pipeline.defs.affiliate import affiliate_daily_job
 from metrics_pipeline.defs.amazon_ads import amazon_ads_daily_job
 from metrics_pipeline.defs.media_partner import media_partner_daily_job
 from metrics_pipeline.defs.pipeline import daily_pipeline_job, intraday_job
 from metrics_pipeline.defs.pixel import pixel_daily_job
-from metrics_pipeline.resources import PipelineConfigResource, WarehouseResource
+from metrics_pipeline.lib.resources import PipelineConfigResource, WarehouseResource
 from metrics_pipeline.warehouse import connect
 
 ALERT_RULES_KEY = dg.AssetKey(["config", "alert_rules"])

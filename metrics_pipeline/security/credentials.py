@@ -32,7 +32,7 @@ import psycopg
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from metrics_pipeline import log_redaction
+from metrics_pipeline.security import log_redaction
 from metrics_pipeline.config import CREDENTIAL_VARIABLES, ConfigError, Connection
 
 KEYS_VARIABLE = "METRICS_CREDENTIALS_KEYS"

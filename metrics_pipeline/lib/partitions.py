@@ -1,8 +1,11 @@
 """The daily partitions every landing asset shares: one partition per account-local day."""
 
 import os
+from datetime import date, timedelta
 
 import dagster as dg
+
+from metrics_pipeline.config import DEFAULT_LOOKBACK_DAYS, ConfigError, load_config
 
 daily_partitions = dg.DailyPartitionsDefinition(
     start_date=os.environ.get("METRICS_PARTITIONS_START", "2025-01-01")
@@ -27,3 +30,17 @@ def run_day_range(tags: dict[str, str]) -> tuple[str, str] | None:
     if PARTITION_TAG in tags:
         return tags[PARTITION_TAG], tags[PARTITION_TAG]
     return None
+
+
+def restatement_window_days() -> int:
+    """The longest look-back any active connection asks for (conversion or restatement window)."""
+    try:
+        connections = load_config().connections
+    except ConfigError:
+        return max(DEFAULT_LOOKBACK_DAYS.values())
+    return max([c.lookback_days for c in connections if c.status == "active"] or [1])
+
+
+def nightly_range(yesterday: date, window_days: int, first_partition: date) -> tuple[date, date]:
+    """The days a nightly run re-lands: the window ending yesterday, never before the first partition."""
+    return max(first_partition, yesterday - timedelta(days=max(window_days, 1) - 1)), yesterday

@@ -1,7 +1,7 @@
 """`daily_pipeline_celery`: the nightly job with its steps on Celery workers instead of one process.
 
 Same assets, partitions and tags as `daily_pipeline` (its selection is reused, not copied); only
-the executor differs. Workers: `celery -A metrics_pipeline.celery_worker worker -Q dagster -c 1`
+the executor differs. Workers: `celery -A metrics_pipeline.operations.celery_worker worker -Q dagster -c 1`
 (see the README's Scale-out section). The run must be launched on a persistent instance (the
 project's dagster_home), which is how workers record their steps' events.
 """
@@ -12,7 +12,7 @@ import dagster as dg
 from dagster_celery import celery_executor
 
 from metrics_pipeline.defs.pipeline import daily_pipeline_job
-from metrics_pipeline.scale_out import executor_config
+from metrics_pipeline.operations.celery_settings import executor_config
 
 CELERY_JOB_NAME = "daily_pipeline_celery"
 

@@ -14,8 +14,8 @@ from dagster_aws.s3 import S3Resource
 
 from metrics_pipeline import warehouse
 from metrics_pipeline.config import PipelineConfig, load_config
-from metrics_pipeline.exports import ExportsStore, open_exports_store
-from metrics_pipeline.migrations import apply_migrations
+from metrics_pipeline.landing.exports import ExportsStore, open_exports_store
+from metrics_pipeline.warehouse.migrations import apply_migrations
 
 
 @functools.cache

@@ -1,7 +1,7 @@
 import dagster as dg
 
-from metrics_pipeline.config_tables import sync_config_tables
-from metrics_pipeline.resources import PipelineConfigResource, WarehouseResource
+from metrics_pipeline.config.mirror import sync_config_tables
+from metrics_pipeline.lib.resources import PipelineConfigResource, WarehouseResource
 from metrics_pipeline.warehouse import connect
 
 CONFIG_TABLES = (

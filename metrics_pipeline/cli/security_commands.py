@@ -14,9 +14,11 @@ from datetime import datetime
 from typing import TextIO
 
 from metrics_pipeline import warehouse
-from metrics_pipeline.bi_access import BiAccessError, LoginScope, add_login, list_logins, remove_login
+from metrics_pipeline.cli.reports import print_table
+from metrics_pipeline.cli.runner import prepare_environment
+from metrics_pipeline.security.bi_access import BiAccessError, LoginScope, add_login, list_logins, remove_login
 from metrics_pipeline.config import ConfigError, load_config
-from metrics_pipeline.credentials import (
+from metrics_pipeline.security.credentials import (
     allowed_names,
     delete_credential,
     generate_key_entry,
@@ -35,12 +37,6 @@ def read_secret(prompt: str, stdin: TextIO | None = None) -> str:
     return stdin.readline().rstrip("\r\n")
 
 
-def _prepare() -> str:
-    from metrics_pipeline.cli import prepare_environment
-
-    return prepare_environment()
-
-
 def _checked_connection(connection_id: str, name: str | None) -> None:
     """The connection must be configured and the name one its provider uses."""
     config = load_config()
@@ -57,7 +53,7 @@ def _checked_connection(connection_id: str, name: str | None) -> None:
 
 
 def cmd_credentials_set(args: argparse.Namespace) -> int:
-    url = _prepare()
+    url = prepare_environment()
     _checked_connection(args.connection, args.name)
     ring = key_ring_from_environ()
     value = read_secret(f"{args.name} for {args.connection} (not echoed): ")
@@ -68,12 +64,10 @@ def cmd_credentials_set(args: argparse.Namespace) -> int:
 
 
 def cmd_credentials_list(args: argparse.Namespace) -> int:
-    from metrics_pipeline.cli import _print_table
-
-    url = _prepare()
+    url = prepare_environment()
     with warehouse.connect(url) as conn:
         rows = list_credentials(conn)
-    _print_table(
+    print_table(
         ["connection", "credential", "status", "key", "expires", "updated", "last error"],
         [(r.connection_id, r.credential_name, r.status, r.key_id,
           r.expires_at.strftime("%Y-%m-%d %H:%M") if r.expires_at else "-",
@@ -83,7 +77,7 @@ def cmd_credentials_list(args: argparse.Namespace) -> int:
 
 
 def cmd_credentials_status(args: argparse.Namespace) -> int:
-    url = _prepare()
+    url = prepare_environment()
     with warehouse.connect(url) as conn:
         changed = set_status(conn, args.connection, args.name, args.status,
                              error=f"marked {args.status} by an operator" if args.status != "active" else None)
@@ -94,7 +88,7 @@ def cmd_credentials_status(args: argparse.Namespace) -> int:
 
 
 def cmd_credentials_delete(args: argparse.Namespace) -> int:
-    url = _prepare()
+    url = prepare_environment()
     with warehouse.connect(url) as conn:
         deleted = delete_credential(conn, args.connection, args.name)
     print(f"{'deleted' if deleted else 'no stored'} {args.name} of {args.connection}")
@@ -102,7 +96,7 @@ def cmd_credentials_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_credentials_rotate_key(args: argparse.Namespace) -> int:
-    url = _prepare()
+    url = prepare_environment()
     ring = key_ring_from_environ()
     with warehouse.connect(url) as conn:
         count, problems = rotate_key(conn, ring)
@@ -121,7 +115,7 @@ def cmd_credentials_generate_key(args: argparse.Namespace) -> int:
 
 def cmd_bi_add_login(args: argparse.Namespace) -> int:
     scope = LoginScope(client_slug=args.client, workspace_slug=args.workspace, all_rows=args.all_rows)
-    url = _prepare()
+    url = prepare_environment()
     password = read_secret(f"password for {args.login} (not echoed): ")
     with warehouse.connect(url) as conn:
         print(add_login(conn, args.login, password, scope))
@@ -129,7 +123,7 @@ def cmd_bi_add_login(args: argparse.Namespace) -> int:
 
 
 def cmd_bi_remove_login(args: argparse.Namespace) -> int:
-    url = _prepare()
+    url = prepare_environment()
     with warehouse.connect(url) as conn:
         removed = remove_login(conn, args.login)
     print(f"{'dropped' if removed else 'no'} login {args.login}")
@@ -137,11 +131,9 @@ def cmd_bi_remove_login(args: argparse.Namespace) -> int:
 
 
 def cmd_bi_list_logins(args: argparse.Namespace) -> int:
-    from metrics_pipeline.cli import _print_table
-
-    url = _prepare()
+    url = prepare_environment()
     with warehouse.connect(url) as conn:
-        _print_table(["login", "role", "sees"], list_logins(conn))
+        print_table(["login", "role", "sees"], list_logins(conn))
     return 0
 
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from dataclasses import dataclass
 
 import polars as pl
 import psycopg
 
 from metrics_pipeline.config import PipelineConfig
-from metrics_pipeline.ingestion import SQL_DIR, copy_frame, read_sql
+from metrics_pipeline.landing.ingestion import copy_frame, read_sql
+
+SQL_DIR = Path(__file__).parent / "sql"
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,10 @@ from datetime import date
 
 import dagster as dg
 
-from metrics_pipeline.defs.dbt_models import BOUNDED_EXECUTION, DBT_RUN_TAGS, with_dbt_inputs
-from metrics_pipeline.new_files import FileCursor, contiguous_ranges, new_objects_since
-from metrics_pipeline.partitions import daily_partitions, range_tags
-from metrics_pipeline.resources import ExportsResource
+from metrics_pipeline.lib.dbt_project import BOUNDED_EXECUTION, DBT_RUN_TAGS, with_dbt_inputs
+from metrics_pipeline.landing.new_files import FileCursor, contiguous_ranges, new_objects_since
+from metrics_pipeline.lib.partitions import daily_partitions, range_tags
+from metrics_pipeline.lib.resources import ExportsResource
 
 FILES_CHECK = "every_file_landed"
 

@@ -8,6 +8,8 @@ however often the same day is evaluated again.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,7 +17,9 @@ import polars as pl
 import psycopg
 
 from metrics_pipeline.config import PipelineConfig
-from metrics_pipeline.ingestion import SQL_DIR, copy_frame, read_sql
+from metrics_pipeline.landing.ingestion import copy_frame, read_sql
+
+SQL_DIR = Path(__file__).parent / "sql"
 
 RULES_TABLE = "config.alert_rules"
 _RULE_SCHEMA = {

@@ -1,4 +1,4 @@
-"""The Celery app the workers run: `celery -A metrics_pipeline.celery_worker worker -Q <queue> -c 1`.
+"""The Celery app the workers run: `celery -A metrics_pipeline.operations.celery_worker worker -Q <queue> -c 1`.
 
 dagster-celery's own `dagster_celery.app` only knows its built-in broker default; this module
 builds the same app (the same `execute_plan` task) from METRICS_CELERY_BROKER_URL, so the broker
@@ -12,7 +12,7 @@ from dagster_celery.executor import CeleryExecutor
 from dagster_celery.make_app import make_app
 from dagster_celery.tasks import create_task
 
-from metrics_pipeline.scale_out import executor_config
+from metrics_pipeline.operations.celery_settings import executor_config
 
 app = make_app(CeleryExecutor.for_cli(**executor_config()).app_args())
 execute_plan = create_task(app)

@@ -1,6 +1,6 @@
 """Settings shared by the Celery executor (the run's side) and the Celery workers (the steps' side).
 
-Both read the same environment, so a worker started with `celery -A metrics_pipeline.celery_worker`
+Both read the same environment, so a worker started with `celery -A metrics_pipeline.operations.celery_worker`
 listens where the `daily_pipeline_celery` job sends its steps:
 
 - `METRICS_CELERY_BROKER_URL`: the broker (default RabbitMQ on loopback, guest/guest).

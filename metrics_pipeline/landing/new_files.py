@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from metrics_pipeline.exports import ExportObject
+from metrics_pipeline.landing.exports import ExportObject
 
 
 @dataclass(frozen=True)

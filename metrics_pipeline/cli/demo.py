@@ -1,0 +1,48 @@
+"""`metrics-pipeline demo`: the sandbox story, from first history through a restatement to intraday."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date, timedelta
+
+from metrics_pipeline import warehouse
+from metrics_pipeline.cli.reports import print_marts_report
+from metrics_pipeline.cli.runner import SANDBOX_DIR, prepare_environment, run_intraday, run_range
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from metrics_pipeline.lib.partitions import nightly_range, restatement_window_days
+    from metrics_pipeline.sandbox.google_ads_world import ADS_END, ADS_START
+    from metrics_pipeline.sandbox.meta_world import RESTATED_DAY, RESTATED_FROM
+    from metrics_pipeline.sandbox.session import sandbox_session
+
+    url = prepare_environment()
+    with sandbox_session(SANDBOX_DIR / "world") as sandbox:
+        world = sandbox.world
+        print(sandbox.describe())
+        moved = sandbox.use_credential_store(url)
+        print(f"{len(moved)} sandbox credentials encrypted into credentials.connection_credentials "
+              "(`metrics-pipeline credentials list`)")
+        print(
+            "broken on purpose: a malformed row in "
+            f"{world.malformed_row.relative_key} (row {world.malformed_row.row_number}), a wrong header in "
+            f"{world.wrong_header_file.relative_key}, a bad pixel line and a duplicate event, an Amazon row with "
+            "negative clicks and a keyword-day exported in two formats, malformed affiliate rows, one rate limit "
+            f"and one server error per API, Meta restating {RESTATED_DAY} a week later, a Shopify refund and "
+            "a product cost change"
+        )
+        first_pass_end = RESTATED_FROM - timedelta(days=1)
+        sandbox.set_platform_clock(first_pass_end)
+        print(f"\n== 1. history as the platforms reported it by {first_pass_end}")
+        ok = run_range(ADS_START, first_pass_end)
+        sandbox.set_platform_clock(date.today())
+        start, end = nightly_range(ADS_END, restatement_window_days(), ADS_START)
+        print(f"\n== 2. the nightly run on {end + timedelta(days=1)}: re-land the restatement window {start} .. {end}")
+        ok = run_range(start, end) and ok
+        print("\n== 3. an intraday capture of today")
+        ok = run_intraday() and ok
+        print_marts_report(warehouse.database_url())
+    print("\nnext: `make dev` opens the Dagster UI on this instance; `metrics-pipeline status` lists every attempt")
+    return 0 if ok else 1
+
+

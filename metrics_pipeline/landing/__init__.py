@@ -1,0 +1,1 @@
+"""The landing template every source shares: ingestion bookkeeping, exports, outcomes."""

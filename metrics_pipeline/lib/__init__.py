@@ -1,0 +1,1 @@
+"""Shared Dagster wiring: resources, partitions, the dbt project and the asset factories."""

@@ -1,0 +1,1 @@
+"""Keeping the pipeline healthy: failure causes, retries, alert rules, landing checks, Celery."""
