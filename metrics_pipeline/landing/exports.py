@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any, BinaryIO, Protocol, TypeVar
 from urllib.parse import urlparse
 
+from metrics_pipeline.operations.failures import PERMANENT, FailureCause
+
 
 class ExportsError(RuntimeError):
     pass
@@ -146,3 +148,15 @@ def objects_by_day(
         if info is not None:
             grouped[day_of(info)].append((obj, info))
     return {day: sorted(files, key=lambda pair: pair[0].key) for day, files in grouped.items()}
+
+
+class LandingFileError(ValueError):
+    """The whole file cannot be landed as it is (wrong header, undecodable bytes, unknown
+    client); its message names the file. Retrying cannot help until the file is replaced."""
+
+    failure_cause = FailureCause(PERMANENT, "unreadable file")
+
+    def __init__(self, file: str, problem: str):
+        self.file = file
+        self.problem = problem
+        super().__init__(f"{file}: {problem}")

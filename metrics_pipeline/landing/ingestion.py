@@ -51,7 +51,9 @@ def finish_attempt(
     loaded: int = 0,
     rejected: int = 0,
     message: str | None = None,
+    failure_kind: str | None = None,
 ) -> None:
+    """The attempt's final row; a failed one carries its cause's kind (transient | permanent | unknown)."""
     conn.execute(
         read_sql(SQL_DIR, "finish_ingestion_attempt"),
         {
@@ -61,15 +63,18 @@ def finish_attempt(
             "loaded": loaded,
             "rejected": rejected,
             "message": message,
+            "failure_kind": failure_kind,
         },
     )
 
 
-def fail_attempts(url: str, log_ids: Sequence[int], message: str) -> None:
+def fail_attempts(url: str, log_ids: Sequence[int], message: str, failure_kind: str = "unknown") -> None:
     """After a day's data transaction rolled back: every attempt of the day says it did not land."""
     with psycopg.connect(url) as conn, conn.transaction():
         for log_id in log_ids:
-            finish_attempt(conn, log_id, status="failed", message=f"not landed: {message}")
+            finish_attempt(
+                conn, log_id, status="failed", message=f"not landed: {message}", failure_kind=failure_kind
+            )
 
 
 def replace_rejections(
@@ -151,3 +156,11 @@ def copy_frame(conn: psycopg.Connection, table: str, frame: pl.DataFrame) -> int
     with conn.cursor().copy(statement) as copy:
         copy.write(frame.write_csv(include_header=False, null_value=""))
     return frame.height
+
+
+def delete_partition_rejections(conn: psycopg.Connection, *, source: str, partition_key: str) -> None:
+    """For a source that replaces a day as a whole: the day's quarantined rows go with its rows."""
+    conn.execute(
+        read_sql(SQL_DIR, "delete_rejections_of_vanished_files"),
+        {"source": source, "partition_key": partition_key, "present_files": []},
+    )

@@ -1,7 +1,11 @@
 """What a failure means for the pipeline's self-healing: retry it later, or tell a human.
 
-`classify_failure` reads an error's text (a run's step failure, an ingestion log message)
-or an exception and answers:
+A failure's cause is decided where the exception is caught (`cause_of`) and travels as data:
+in `ops.ingestion_logs.failure_kind`, on the outcome types (landing/outcomes.py) and in a
+step failure's metadata, which is what the retry sensor reads. `cause_of` goes by type first
+(our own errors carry a `failure_cause`; timeouts, dropped connections and values the
+warehouse refuses are known by class); only an exception of a type we do not own (an SDK's
+error whose code is in its text) falls back to `classify_failure`, which reads the text:
 
 - transient: the same request may well succeed later (rate limits, 5xx, timeouts, a
   connection reset or cut short): the retry sensor re-requests the failed partitions;
@@ -57,6 +61,28 @@ class FailureCause:
     @property
     def retryable(self) -> bool:
         return self.kind == TRANSIENT
+
+
+FAILURE_KINDS = (TRANSIENT, PERMANENT, UNKNOWN)
+
+
+def cause_of(error: BaseException) -> FailureCause:
+    """The cause of an exception caught by a loader: its own `failure_cause`, else by type,
+    else (an SDK's exception) by its text. See the module docstring."""
+    import psycopg  # the warehouse driver; imported here so the text rules load without it
+
+    explicit = getattr(error, "failure_cause", None)
+    if isinstance(explicit, FailureCause):
+        return explicit
+    if isinstance(error, TimeoutError):
+        return FailureCause(TRANSIENT, "timeout")
+    if isinstance(error, ConnectionError):
+        return FailureCause(TRANSIENT, "connection dropped")
+    if isinstance(error, psycopg.OperationalError):
+        return FailureCause(TRANSIENT, "warehouse unreachable")
+    if isinstance(error, psycopg.DataError):
+        return FailureCause(PERMANENT, "a value the warehouse refused")
+    return classify_failure(error)
 
 
 def classify_failure(error: BaseException | str | None) -> FailureCause:

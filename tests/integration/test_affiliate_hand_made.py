@@ -45,7 +45,7 @@ import dagster as dg
 import pytest
 
 from metrics_pipeline.landing.exports import open_exports_store
-from metrics_pipeline.sources.affiliate.load import land_affiliate_days
+from metrics_pipeline.sources.affiliate.load import land_days
 from tests.conftest import fetch_all, write_file
 
 pytestmark = pytest.mark.integration
@@ -319,5 +319,5 @@ def test_landing_the_days_again_gives_identical_tables(world):
     days = [date(2026, 9, 10), date(2026, 9, 11), date(2026, 9, 12)]
     # landed twice more, in reverse order too: an id still belongs to the day that has it
     for order in (days, list(reversed(days))):
-        land_affiliate_days(url, open_exports_store(str(root / "exports")), order, run_id="again")
+        land_days(url, open_exports_store(str(root / "exports")), None, order, run_id="again")
         assert landed_tables(url) == before

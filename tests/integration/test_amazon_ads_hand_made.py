@@ -258,7 +258,7 @@ def test_losing_files_log_how_many_keyword_days_were_superseded_and_by_whom(land
     assert (amazon_status, processed, loaded, rejected) == ("partial", 5, 3, 2)
     assert "superseded" not in message  # the winner loses nothing
     assert logs["amazon_ads/hm-brand/zonguru/2026-10-02.csv"] == ("completed", 1, 1, 0, None)
-    assert [f.superseded_keyword_days for f in landed["second"][0].files if f.folder == "zonguru"] == [2]
+    assert [f.superseded for f in landed["second"][0].files if f.folder == "zonguru"] == [2]
 
 
 def test_a_wrong_header_or_an_unknown_brand_fails_by_name_and_the_rest_lands(landed):
@@ -386,7 +386,7 @@ def test_when_amazons_file_vanishes_its_rows_go_and_helium10_wins_instead(landed
     (root / "exports" / "amazon_ads/hm-brand/amazon/2026-10-01.csv").unlink()
     config = load_config(root / "config.yaml")
     [day] = land_days(url, open_exports_store(str(root / "exports")), config, [DAYS[0]], run_id="third")
-    assert day.removed_rows == 3  # the amazon file's three landed rows
+    assert day.vanished_rows == 3  # the amazon file's three landed rows
     assert fetch_all(url, "select count(*) from raw_amazon_ads.keyword_reports where source_format = 'amazon'") == [(0,)]
     assert fetch_all(url, "select count(*) from ops.rejected_rows where source_file like '%/amazon/2026-10-01.csv'") == [(0,)]
     logs = latest_logs(url)

@@ -94,7 +94,7 @@ def test_a_vanished_file_removes_its_rows_and_quarantine(database_url, exports):
     assert len(rows_of(database_url, "beta")) == 1
     (root / f"media_partner/beta/{DAY}.csv").unlink()
     outcome = land(database_url, root, config, run_id="after-delete")
-    assert outcome.removed_rows == 1
+    assert outcome.vanished_rows == 1
     assert rows_of(database_url, "beta") == []
     assert len(rows_of(database_url, "alpha")) == 2
     # The quarantined row of the vanished file is not left behind as if it still existed.

@@ -13,7 +13,7 @@ import pytest
 from metrics_pipeline.config import load_config
 from metrics_pipeline.landing.exports import open_exports_store
 from metrics_pipeline.security.pii import hash_ip
-from metrics_pipeline.sources.pixel.load import land_pixel_days
+from metrics_pipeline.sources.pixel.load import land_days
 from tests.conftest import fetch_all, write_file
 
 pytestmark = pytest.mark.integration
@@ -72,7 +72,7 @@ def config(tmp_path):
 
 
 def land(url, root, config, days=(DAY,), run_id="run-1", **kwargs):
-    return land_pixel_days(url, open_exports_store(str(root)), config, list(days), run_id=run_id, **kwargs)
+    return land_days(url, open_exports_store(str(root)), config, list(days), run_id=run_id, **kwargs)
 
 
 def events_table(url):
@@ -357,7 +357,7 @@ def test_storage_failing_mid_day_changes_nothing_of_the_day_and_says_so(database
             return DroppedMidStream()
 
     with pytest.raises(ConnectionError):
-        land_pixel_days(database_url, FlakyStore(open_exports_store(str(root))), config, [DAY], run_id="flaky")
+        land_days(database_url, FlakyStore(open_exports_store(str(root))), config, [DAY], run_id="flaky")
     assert events_table(database_url) == before
     flaky = [(s, m) for t, s, p, l, r, m in logs(database_url)][-2:]
     assert all(s == "failed" and "storage went away" in m for s, m in flaky)

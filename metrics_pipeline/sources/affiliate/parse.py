@@ -26,6 +26,7 @@ from decimal import Decimal
 
 import polars as pl
 
+from metrics_pipeline.landing.exports import LandingFileError
 from metrics_pipeline.landing.ingestion import Rejection
 
 SOURCE = "affiliate"
@@ -108,13 +109,8 @@ _SPARE_COLUMN_PREFIX = "_spare_"
 _SHOWN_VALUE_CHARS = 200
 
 
-class AffiliateFileError(ValueError):
+class AffiliateFileError(LandingFileError):
     """The whole file cannot be landed (wrong header, undecodable bytes)."""
-
-    def __init__(self, file: str, problem: str):
-        self.file = file
-        self.problem = problem
-        super().__init__(f"{file}: {problem}")
 
 
 @dataclass(frozen=True)
@@ -492,3 +488,9 @@ def parse_catalogue(
 def parse_file(data: bytes, affiliate_file: AffiliateFile, *, source_file: str, run_id: str) -> ParsedFile:
     parse = parse_catalogue if affiliate_file.kind == "catalogue" else parse_events
     return parse(data, affiliate_file, source_file=source_file, run_id=run_id)
+
+
+def day_of_key(key: str) -> date | None:
+    """The partition day of an object key; None when the key is not in this source's layout."""
+    info = parse_affiliate_key(key)
+    return info.day if info else None

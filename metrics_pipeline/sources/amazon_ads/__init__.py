@@ -1,0 +1,32 @@
+"""Amazon Ads: search-term reports of Amazon, Helium 10 and ZonGuru, and daily sales per ASIN
+(amazon_ads/<brand>/<amazon|helium10|zonguru|sales>/<YYYY-MM-DD>.csv).
+
+- formats.py: each export format's columns mapped onto one shape, and their precedence;
+- parse.py: the key layout and a report into typed rows and quarantined rows;
+- load.py: `land_days` through the file-day template; which format wins a keyword-day is
+  recorded per losing file; sql/ holds its statements.
+"""
+
+from metrics_pipeline.sources.contract import FileSource, LandingTable
+
+SOURCE = FileSource(
+    name="amazon_ads",
+    title="Amazon Ads",
+    layout="amazon_ads/<brand>/<amazon|helium10|zonguru|sales>/<YYYY-MM-DD>.csv",
+    prefix="amazon_ads/",
+    tables=(
+        LandingTable(
+            "keyword_reports",
+            "raw_amazon_ads.keyword_reports: Sponsored Products search-term exports of Amazon, Helium 10 and "
+            "ZonGuru (amazon_ads/<brand>/<format>/<YYYY-MM-DD>.csv), each mapped onto one shape and validated; "
+            "bad rows go to ops.rejected_rows.",
+        ),
+        LandingTable(
+            "sales_reports",
+            "raw_amazon_ads.sales_reports: daily sales per ASIN (amazon_ads/<brand>/sales/<YYYY-MM-DD>.csv), "
+            "total and ad-attributed; bad rows go to ops.rejected_rows.",
+        ),
+    ),
+    land_days="metrics_pipeline.sources.amazon_ads.load:land_days",
+    day_of_key="metrics_pipeline.sources.amazon_ads.parse:day_of_key",
+)

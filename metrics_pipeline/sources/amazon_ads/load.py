@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -22,70 +22,22 @@ import psycopg
 
 from metrics_pipeline.config import PipelineConfig
 from metrics_pipeline.landing.exports import ExportObject, ExportsStore, objects_by_day
-from metrics_pipeline.landing.ingestion import (
-    copy_frame,
-    fail_attempts,
-    finish_attempt,
-    read_sql,
-    replace_rejections,
-    start_attempt,
-)
+from metrics_pipeline.landing.file_days import FileDayLanding, FileToLand, land_file_day, land_file_days
+from metrics_pipeline.landing.ingestion import copy_frame, describe_rejections, read_sql, replace_rejections
+from metrics_pipeline.landing.outcomes import FAILED, DayOutcome, FileOutcome
 from metrics_pipeline.sources.amazon_ads.formats import FORMAT_PRECEDENCE
 from metrics_pipeline.sources.amazon_ads.parse import (
     EXPORTS_PREFIX,
     SOURCE,
     ExportFileError,
-    ParsedReport,
     ReportFile,
     parse_report,
     parse_report_key,
 )
 
 SQL_DIR = Path(__file__).parent / "sql"
-KEYWORD_TABLE = "raw_amazon_ads.keyword_reports"
-SALES_TABLE = "raw_amazon_ads.sales_reports"
+KEYWORDS, SALES = "keyword_reports", "sales_reports"
 __all__ = ["EXPORTS_PREFIX", "land_days", "land_day", "list_reports"]
-
-
-@dataclass(frozen=True)
-class FileOutcome:
-    file: str
-    brand_slug: str
-    folder: str  # amazon | helium10 | zonguru | sales
-    status: str  # completed | partial | failed
-    processed: int = 0
-    loaded: int = 0
-    rejected: int = 0
-    superseded_keyword_days: int = 0
-    message: str | None = None
-
-
-@dataclass
-class DayOutcome:
-    partition_key: str
-    files: list[FileOutcome] = field(default_factory=list)
-    removed_rows: int = 0
-
-    @property
-    def loaded(self) -> int:
-        return sum(f.loaded for f in self.files)
-
-    @property
-    def rejected(self) -> int:
-        return sum(f.rejected for f in self.files)
-
-    @property
-    def failed_files(self) -> list[FileOutcome]:
-        return [f for f in self.files if f.status == "failed"]
-
-
-@dataclass(frozen=True)
-class _Attempt:
-    export: ExportObject
-    report_file: ReportFile
-    log_id: int
-    parsed: ParsedReport | None = None
-    error: str | None = None
 
 
 def reports_by_day(objects: Iterable[ExportObject]) -> dict[date, list[tuple[ExportObject, ReportFile]]]:
@@ -95,6 +47,78 @@ def reports_by_day(objects: Iterable[ExportObject]) -> dict[date, list[tuple[Exp
 
 def list_reports(store: ExportsStore) -> dict[date, list[tuple[ExportObject, ReportFile]]]:
     return reports_by_day(store.list(EXPORTS_PREFIX))
+
+
+def _table_of(report_file: ReportFile) -> str:
+    return SALES if report_file.is_sales else KEYWORDS
+
+
+def _landing(store: ExportsStore, config: PipelineConfig, run_id: str) -> FileDayLanding[ReportFile]:
+    def begin(conn: psycopg.Connection, day: date, files, outcome: DayOutcome) -> None:
+        [(removed,)] = conn.execute(
+            read_sql(SQL_DIR, "delete_days_of_vanished_files"),
+            {
+                "report_date": day,
+                "present_folders": sorted({f"{info.brand_slug}/{info.folder}" for _, info in files}),
+            },
+        ).fetchall()
+        outcome.vanished_rows = int(removed)
+
+    def write(conn: psycopg.Connection, file: FileToLand[ReportFile]) -> FileOutcome:
+        obj, report_file = file.obj, file.info
+        client = config.amazon_brand(report_file.brand_slug)
+        if client is None or client.amazon is None:
+            raise ExportFileError(
+                obj.uri,
+                f"unknown Amazon brand {report_file.brand_slug!r}: give a client of {config.source_path} "
+                f"an `amazon:` section with brand_slug {report_file.brand_slug}",
+            )
+        parsed = parse_report(
+            store.read_bytes(obj.key), report_file, brand_currency=client.amazon.currency, source_file=obj.uri,
+            run_id=run_id,
+        )
+        if report_file.is_sales:
+            conn.execute(
+                read_sql(SQL_DIR, "delete_sales_report_day"),
+                {"brand_slug": report_file.brand_slug, "report_date": report_file.report_date},
+            )
+        else:
+            conn.execute(
+                read_sql(SQL_DIR, "delete_keyword_report_day"),
+                {
+                    "brand_slug": report_file.brand_slug,
+                    "source_format": report_file.folder,
+                    "report_date": report_file.report_date,
+                },
+            )
+        copy_frame(conn, f"raw_amazon_ads.{_table_of(report_file)}", parsed.rows)
+        replace_rejections(
+            conn, source=SOURCE, partition_key=file.partition_key, source_file=obj.uri, log_id=file.log_id,
+            rejections=parsed.rejections,
+        )
+        return FileOutcome(
+            obj.uri,
+            _table_of(report_file),
+            parsed.status,
+            parsed.processed,
+            parsed.rows.height,
+            len(parsed.rejections),
+            message=describe_rejections(parsed.rejections[:5], len(parsed.rejections)),
+            folder=report_file.folder,
+        )
+
+    def end(conn: psycopg.Connection, outcome: DayOutcome) -> None:
+        # Only once every file of the day is in can a file know what beat it.
+        superseded = _superseded_by_file(conn, date.fromisoformat(outcome.partition_key))
+        for index, file_outcome in enumerate(outcome.files):
+            beaten = superseded.get(file_outcome.file, [])
+            if beaten and file_outcome.status != FAILED:
+                message = "; ".join(filter(None, [file_outcome.message, superseded_message(beaten)]))
+                outcome.files[index] = replace(
+                    file_outcome, superseded=sum(count for _, count in beaten), message=message
+                )
+
+    return FileDayLanding(source=SOURCE, table_of=_table_of, write=write, begin=begin, end=end, what="Amazon")
 
 
 def land_day(
@@ -108,105 +132,7 @@ def land_day(
     log: Callable[[str], None] = lambda message: None,
     detail: Callable[[str], None] = lambda message: None,
 ) -> DayOutcome:
-    partition_key = day.isoformat()
-    attempts: list[_Attempt] = []
-    for obj, report_file in files:
-        log_id = start_attempt(url, source=SOURCE, partition_key=partition_key, target=obj.uri, run_id=run_id)
-        try:
-            attempts.append(_read_and_validate(store, config, obj, report_file, log_id, run_id))
-        except Exception as exc:  # storage unreachable, say: nothing of the day is landed
-            attempts.append(_Attempt(obj, report_file, log_id))
-            fail_attempts(url, [a.log_id for a in attempts], f"{type(exc).__name__}: {exc}")
-            raise
-    outcome = DayOutcome(partition_key)
-    try:
-        with psycopg.connect(url) as conn, conn.transaction():
-            conn.execute(read_sql(SQL_DIR, "lock_partition"), {"partition_key": partition_key})
-            [(removed,)] = conn.execute(
-                read_sql(SQL_DIR, "delete_days_of_vanished_files"),
-                {
-                    "report_date": day,
-                    "present_folders": sorted({f"{a.report_file.brand_slug}/{a.report_file.folder}" for a in attempts}),
-                },
-            ).fetchall()
-            outcome.removed_rows = int(removed)
-            conn.execute(
-                read_sql(SQL_DIR, "delete_rejections_of_vanished_files"),
-                {"partition_key": partition_key, "present_files": [a.export.uri for a in attempts]},
-            )
-            for attempt in attempts:
-                _write_rows(conn, attempt, partition_key)
-            # Only once every file of the day is in can a file know what beat it.
-            superseded = _superseded_by_file(conn, day)
-            for attempt in attempts:
-                outcome.files.append(_finish(conn, attempt, superseded.get(attempt.export.uri, [])))
-    except Exception as exc:
-        # The data transaction rolled back: nothing of this day changed. Say so in every log row.
-        fail_attempts(url, [a.log_id for a in attempts], f"{type(exc).__name__}: {exc}")
-        raise
-    for file_outcome in outcome.files:
-        (log if file_outcome.status != "completed" else detail)(_describe(partition_key, file_outcome))
-    if outcome.removed_rows:
-        log(f"{partition_key}: removed {outcome.removed_rows} rows of files no longer in the exports root")
-    return outcome
-
-
-def _read_and_validate(
-    store: ExportsStore,
-    config: PipelineConfig,
-    obj: ExportObject,
-    report_file: ReportFile,
-    log_id: int,
-    run_id: str,
-) -> _Attempt:
-    try:
-        client = config.amazon_brand(report_file.brand_slug)
-        if client is None or client.amazon is None:
-            raise ExportFileError(
-                obj.uri,
-                f"unknown Amazon brand {report_file.brand_slug!r}: give a client of {config.source_path} "
-                f"an `amazon:` section with brand_slug {report_file.brand_slug}",
-            )
-        parsed = parse_report(
-            store.read_bytes(obj.key),
-            report_file,
-            brand_currency=client.amazon.currency,
-            source_file=obj.uri,
-            run_id=run_id,
-        )
-    except ExportFileError as exc:
-        return _Attempt(obj, report_file, log_id, error=str(exc))
-    return _Attempt(obj, report_file, log_id, parsed=parsed)
-
-
-def _write_rows(conn: psycopg.Connection, attempt: _Attempt, partition_key: str) -> None:
-    if attempt.parsed is None:
-        return
-    report_file = attempt.report_file
-    if report_file.is_sales:
-        conn.execute(
-            read_sql(SQL_DIR, "delete_sales_report_day"),
-            {"brand_slug": report_file.brand_slug, "report_date": report_file.report_date},
-        )
-        copy_frame(conn, SALES_TABLE, attempt.parsed.rows)
-    else:
-        conn.execute(
-            read_sql(SQL_DIR, "delete_keyword_report_day"),
-            {
-                "brand_slug": report_file.brand_slug,
-                "source_format": report_file.folder,
-                "report_date": report_file.report_date,
-            },
-        )
-        copy_frame(conn, KEYWORD_TABLE, attempt.parsed.rows)
-    replace_rejections(
-        conn,
-        source=SOURCE,
-        partition_key=partition_key,
-        source_file=attempt.export.uri,
-        log_id=attempt.log_id,
-        rejections=attempt.parsed.rejections,
-    )
+    return land_file_day(url, _landing(store, config, run_id), day, files, run_id=run_id, log=log, detail=detail)
 
 
 def _superseded_by_file(conn: psycopg.Connection, day: date) -> dict[str, list[tuple[str, int]]]:
@@ -227,51 +153,6 @@ def superseded_message(superseded: list[tuple[str, int]]) -> str | None:
     return f"{parts} (precedence {' > '.join(FORMAT_PRECEDENCE)}; rows kept in raw, not counted)"
 
 
-def _finish(conn: psycopg.Connection, attempt: _Attempt, superseded: list[tuple[str, int]]) -> FileOutcome:
-    report_file = attempt.report_file
-    if attempt.parsed is None:
-        finish_attempt(conn, attempt.log_id, status="failed", message=attempt.error)
-        return FileOutcome(
-            attempt.export.uri, report_file.brand_slug, report_file.folder, "failed", message=attempt.error
-        )
-    parsed = attempt.parsed
-    messages = [f"row {r.row_number}: {r.reason}" for r in parsed.rejections[:5]]
-    if len(parsed.rejections) > 5:
-        messages.append(f"and {len(parsed.rejections) - 5} more in ops.rejected_rows")
-    if superseded_text := superseded_message(superseded):
-        messages.append(superseded_text)
-    message = "; ".join(messages) or None
-    finish_attempt(
-        conn,
-        attempt.log_id,
-        status=parsed.status,
-        processed=parsed.processed,
-        loaded=parsed.rows.height,
-        rejected=len(parsed.rejections),
-        message=message,
-    )
-    return FileOutcome(
-        attempt.export.uri,
-        report_file.brand_slug,
-        report_file.folder,
-        parsed.status,
-        parsed.processed,
-        parsed.rows.height,
-        len(parsed.rejections),
-        sum(count for _, count in superseded),
-        message,
-    )
-
-
-def _describe(partition_key: str, outcome: FileOutcome) -> str:
-    if outcome.status == "failed":
-        return f"{partition_key}: FAILED {outcome.message}"  # the message names the file
-    text = f"{partition_key}: {outcome.file}: {outcome.loaded} rows landed"
-    if outcome.message:
-        text += f" ({outcome.message})"
-    return text
-
-
 def land_days(
     url: str,
     store: ExportsStore,
@@ -283,16 +164,11 @@ def land_days(
     detail: Callable[[str], None] = lambda message: None,
 ) -> list[DayOutcome]:
     """Land each day in turn (one transaction per day), listing the exports root once."""
-    available = list_reports(store)
-    outcomes = []
-    for position, day in enumerate(days, start=1):
-        files = available.get(day, [])
-        outcome = land_day(url, store, config, day, files, run_id=run_id, log=log, detail=detail)
-        outcomes.append(outcome)
-        if files:
-            log(
-                f"[{position}/{len(days)}] {day.isoformat()}: {len(files)} Amazon file(s), "
-                f"{outcome.loaded} rows landed, {outcome.rejected} quarantined, "
-                f"{len(outcome.failed_files)} file(s) failed"
-            )
-    return outcomes
+    landing = _landing(store, config, run_id)
+    return land_file_days(
+        days,
+        list_reports(store),
+        lambda day, files: land_file_day(url, landing, day, files, run_id=run_id, log=log, detail=detail),
+        log=log,
+        what="Amazon",
+    )

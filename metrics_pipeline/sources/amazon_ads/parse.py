@@ -21,6 +21,7 @@ from datetime import date, datetime
 
 import polars as pl
 
+from metrics_pipeline.landing.exports import LandingFileError
 from metrics_pipeline.landing.ingestion import Rejection
 from metrics_pipeline.sources.amazon_ads.formats import (
     AUTO_TARGETING_GROUPS,
@@ -97,13 +98,8 @@ _SPARE_PREFIX = "_spare_"
 _EXTRA_PREFIX = "_extra_"
 
 
-class ExportFileError(ValueError):
+class ExportFileError(LandingFileError):
     """The whole file cannot be landed (wrong header, undecodable bytes, unknown brand)."""
-
-    def __init__(self, file: str, problem: str):
-        self.file = file
-        self.problem = problem
-        super().__init__(f"{file}: {problem}")
 
 
 @dataclass(frozen=True)
@@ -472,3 +468,9 @@ def _rejection(row_number: int, found: list[dict[str, str]], raw_record: dict) -
         reason="; ".join(p["reason"] for p in found),
         raw_record=raw_record,
     )
+
+
+def day_of_key(key: str) -> date | None:
+    """The partition day of an object key; None when the key is not in this source's layout."""
+    info = parse_report_key(key)
+    return info.report_date if info else None

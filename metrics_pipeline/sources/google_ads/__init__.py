@@ -4,5 +4,19 @@
   numbers, per customer and day;
 - `load.snapshot_google_ads_today`: today's cumulative numbers per ad, per capture.
 
-Nothing is imported here, so `queries` (pure) loads without the SDK.
+The declaration below names its functions as text, so `queries` (pure) loads without the SDK.
 """
+
+from metrics_pipeline.sources.contract import ApiSource
+
+SOURCE = ApiSource(
+    name="google_ads",
+    title="Google Ads",
+    tables=(
+        "ad_daily_metrics", "ad_daily_metrics_first_reported", "customers", "campaigns",
+        "ad_groups", "ads", "keywords", "click_views",
+    ),
+    sync="metrics_pipeline.sources.google_ads.load:sync_google_ads",
+    snapshot="metrics_pipeline.sources.google_ads.load:snapshot_google_ads_today",
+    intraday_table="ad_intraday_snapshots",
+)

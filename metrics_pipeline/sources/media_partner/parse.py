@@ -19,6 +19,7 @@ from typing import BinaryIO
 
 import polars as pl
 
+from metrics_pipeline.landing.exports import LandingFileError
 from metrics_pipeline.landing.ingestion import Rejection
 
 SOURCE = "media_partner"
@@ -70,13 +71,8 @@ _SPARE_COLUMN_PREFIX = "_spare_"
 DEFAULT_BLOCK_BYTES = 2 * 1024 * 1024
 
 
-class ExportFileError(ValueError):
+class ExportFileError(LandingFileError):
     """The whole file cannot be landed (wrong header, undecodable bytes, unknown client)."""
-
-    def __init__(self, file: str, problem: str):
-        self.file = file
-        self.problem = problem
-        super().__init__(f"{file}: {problem}")
 
 
 @dataclass(frozen=True)
@@ -347,3 +343,9 @@ def parse_export_blocks(
     byte that is not UTF-8 raises ExportFileError, possibly after some blocks were yielded."""
     for frame in iter_export_text(stream, source_file, block_bytes=block_bytes):
         yield validate_export(frame, export_file, source_file=source_file, run_id=run_id)
+
+
+def day_of_key(key: str) -> date | None:
+    """The partition day of an object key; None when the key is not in this source's layout."""
+    info = parse_export_key(key)
+    return info.report_date if info else None

@@ -6,3 +6,17 @@
 - actions.py, rows.py: pure shaping of the API's JSON into landing rows;
 - load.py: `sync_meta` and `snapshot_meta_today`, one transaction per ad account.
 """
+
+from metrics_pipeline.sources.contract import ApiSource
+
+SOURCE = ApiSource(
+    name="meta",
+    title="Meta",
+    tables=(
+        "ad_daily_insights", "ad_daily_insights_first_reported", "ad_accounts", "campaigns",
+        "adsets", "ads",
+    ),
+    sync="metrics_pipeline.sources.meta.load:sync_meta",
+    snapshot="metrics_pipeline.sources.meta.load:snapshot_meta_today",
+    intraday_table="ad_intraday_snapshots",
+)

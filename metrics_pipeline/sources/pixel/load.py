@@ -16,9 +16,8 @@ day keeps dropping it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import closing
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -28,65 +27,36 @@ import psycopg
 from metrics_pipeline.security import pii
 from metrics_pipeline.config import PipelineConfig
 from metrics_pipeline.landing.exports import ExportObject, ExportsStore, objects_by_day
+from metrics_pipeline.landing.file_days import (
+    WHOLE_SOURCE,
+    FileDayLanding,
+    FileToLand,
+    land_file_day,
+    land_file_days,
+)
 from metrics_pipeline.landing.ingestion import (
     Rejection,
     copy_frame,
-    fail_attempts,
-    finish_attempt,
+    delete_partition_rejections,
     read_sql,
     replace_rejections,
-    start_attempt,
 )
+from metrics_pipeline.landing.outcomes import COMPLETED, PARTIAL, DayOutcome, FileOutcome
 from metrics_pipeline.sources.pixel.parse import (
     DEFAULT_CHUNK_BYTES,
     SOURCE,
-    EventChunk,
     PixelFile,
-    PixelFileError,
     iter_event_chunks,
     parse_pixel_key,
 )
 from metrics_pipeline.landing.streaming import prefetched
 
 SQL_DIR = Path(__file__).parent / "sql"
-LANDING_TABLE = "raw_pixel.events"
+TABLE = "events"
+LANDING_TABLE = f"raw_pixel.{TABLE}"
 BATCH_TABLE = "pg_temp.pixel_events_batch"
 EXPORTS_PREFIX = "pixel/"
 _MESSAGE_REJECTIONS = 5
-
-
-@dataclass(frozen=True)
-class FileOutcome:
-    file: str
-    status: str  # completed | partial | failed
-    processed: int = 0  # non-blank lines
-    loaded: int = 0
-    rejected: int = 0
-    duplicates: int = 0  # valid events dropped because their event id had already landed
-    message: str | None = None
-
-
-@dataclass
-class DayOutcome:
-    partition_key: str
-    files: list[FileOutcome] = field(default_factory=list)
-    replaced_rows: int = 0  # the day's rows before it was landed again
-
-    @property
-    def loaded(self) -> int:
-        return sum(f.loaded for f in self.files)
-
-    @property
-    def rejected(self) -> int:
-        return sum(f.rejected for f in self.files)
-
-    @property
-    def duplicates(self) -> int:
-        return sum(f.duplicates for f in self.files)
-
-    @property
-    def failed_files(self) -> list[FileOutcome]:
-        return [f for f in self.files if f.status == "failed"]
 
 
 def known_sites(config: PipelineConfig) -> dict[str, str]:
@@ -103,7 +73,62 @@ def list_pixel_files(store: ExportsStore) -> dict[date, list[tuple[ExportObject,
     return files_by_day(store.list(EXPORTS_PREFIX))
 
 
-def land_pixel_day(
+def _landing(
+    store: ExportsStore, *, sites: Mapping[str, str], pii_key: bytes, run_id: str, chunk_bytes: int | None
+) -> FileDayLanding[PixelFile]:
+    writers: list[_BlockWriter] = []  # the day's writer, made once the day's transaction is open
+
+    def begin(conn: psycopg.Connection, day: date, files, outcome: DayOutcome) -> None:
+        outcome.replaced_rows = conn.execute(read_sql(SQL_DIR, "delete_day"), {"event_date": day}).rowcount
+        delete_partition_rejections(conn, source=SOURCE, partition_key=day.isoformat())
+        writers[:] = [_BlockWriter(conn)]
+
+    def write(conn: psycopg.Connection, file: FileToLand[PixelFile]) -> FileOutcome:
+        obj, writer = file.obj, writers[0]
+        processed = loaded = duplicates = 0
+        rejections: list[Rejection] = []
+        # The next block is read and parsed on a worker thread while this one is COPYed.
+        with closing(store.open(obj.key)) as stream, prefetched(
+            iter_event_chunks(
+                stream, file=obj.uri, event_date=file.info.event_date, known_sites=sites, pii_key=pii_key,
+                chunk_bytes=chunk_bytes,
+            )
+        ) as chunks:
+            for chunk in chunks:
+                processed += chunk.processed
+                duplicates += chunk.duplicates
+                rejections += chunk.rejections
+                if chunk.events.height:
+                    inserted = writer.write(
+                        chunk.events.with_columns(
+                            pl.lit(obj.uri).alias("source_file"), pl.lit(run_id).alias("ingestion_run_id")
+                        )
+                    )
+                    loaded += inserted
+                    duplicates += chunk.events.height - inserted
+        replace_rejections(
+            conn, source=SOURCE, partition_key=file.partition_key, source_file=obj.uri, log_id=file.log_id,
+            rejections=rejections,
+        )
+        return FileOutcome(
+            obj.uri,
+            TABLE,
+            PARTIAL if rejections else COMPLETED,
+            processed,
+            loaded,
+            len(rejections),
+            duplicates,
+            message=_message(loaded, duplicates, rejections),
+        )
+
+    # Every pixel landing at once, not one day's: an event id belongs to the first day that
+    # landed it, so two days landing together would race for the same ids.
+    return FileDayLanding(
+        source=SOURCE, table_of=lambda _: TABLE, write=write, begin=begin, lock_key=lambda _: WHOLE_SOURCE
+    )
+
+
+def land_day(
     url: str,
     store: ExportsStore,
     day: date,
@@ -116,36 +141,8 @@ def land_pixel_day(
     detail: Callable[[str], None] = lambda message: None,
     chunk_bytes: int | None = DEFAULT_CHUNK_BYTES,
 ) -> DayOutcome:
-    partition_key = day.isoformat()
-    log_ids = [
-        start_attempt(url, source=SOURCE, partition_key=partition_key, target=obj.uri, run_id=run_id)
-        for obj, _ in files
-    ]
-    outcome = DayOutcome(partition_key)
-    # The day's files are read and parsed a block ahead in a worker thread while the current
-    # block is COPYed and inserted.
-    try:
-        with prefetched(
-            _read_and_parse(store, files, day=day, sites=sites, pii_key=pii_key, chunk_bytes=chunk_bytes)
-        ) as stream, psycopg.connect(url) as conn, conn.transaction():
-            conn.execute(read_sql(SQL_DIR, "lock_pixel"))
-            outcome.replaced_rows = conn.execute(read_sql(SQL_DIR, "delete_day"), {"event_date": day}).rowcount
-            conn.execute(
-                read_sql(SQL_DIR, "delete_rejections_of_vanished_files"),
-                {"partition_key": partition_key, "present_files": [obj.uri for obj, _ in files]},
-            )
-            writer = _BlockWriter(conn)
-            for index, ((obj, _), log_id) in enumerate(zip(files, log_ids)):
-                outcome.files.append(
-                    _land_file(writer, _chunks_of_file(stream, index), obj, log_id, day=day, run_id=run_id)
-                )
-    except Exception as exc:
-        # The day's transaction rolled back: nothing of it changed. Say so in every log row.
-        fail_attempts(url, log_ids, f"{type(exc).__name__}: {exc}")
-        raise
-    for file_outcome in outcome.files:
-        (log if file_outcome.status != "completed" else detail)(_describe(partition_key, file_outcome))
-    return outcome
+    landing = _landing(store, sites=sites, pii_key=pii_key, run_id=run_id, chunk_bytes=chunk_bytes)
+    return land_file_day(url, landing, day, files, run_id=run_id, log=log, detail=detail)
 
 
 class _BlockWriter:
@@ -177,115 +174,6 @@ class _BlockWriter:
         return inserted
 
 
-def _land_file(
-    writer: _BlockWriter,
-    chunks: Iterator[EventChunk],
-    obj: ExportObject,
-    log_id: int,
-    *,
-    day: date,
-    run_id: str,
-) -> FileOutcome:
-    conn = writer.conn
-    partition_key = day.isoformat()
-    processed = loaded = duplicates = 0
-    rejections: list[Rejection] = []
-    try:
-        with conn.transaction():  # a savepoint: a file that fails takes nothing of itself along
-            for chunk in chunks:
-                processed += chunk.processed
-                duplicates += chunk.duplicates
-                rejections += chunk.rejections
-                if chunk.events.height:
-                    inserted = writer.write(
-                        chunk.events.with_columns(
-                            pl.lit(obj.uri).alias("source_file"), pl.lit(run_id).alias("ingestion_run_id")
-                        )
-                    )
-                    loaded += inserted
-                    duplicates += chunk.events.height - inserted
-            status = "partial" if rejections else "completed"
-            message = _message(loaded, duplicates, rejections)
-            replace_rejections(
-                conn,
-                source=SOURCE,
-                partition_key=partition_key,
-                source_file=obj.uri,
-                log_id=log_id,
-                rejections=rejections,
-            )
-            finish_attempt(
-                conn,
-                log_id,
-                status=status,
-                processed=processed,
-                loaded=loaded,
-                rejected=len(rejections),
-                message=message,
-            )
-    except (PixelFileError, psycopg.DataError) as exc:
-        if isinstance(exc, PixelFileError):
-            message = str(exc)
-        else:
-            message = f"{obj.uri}: the warehouse refused its events ({exc}); nothing of it was landed"
-            _skip(chunks)
-        replace_rejections(
-            conn, source=SOURCE, partition_key=partition_key, source_file=obj.uri, log_id=log_id, rejections=[]
-        )
-        finish_attempt(conn, log_id, status="failed", message=message)
-        return FileOutcome(obj.uri, "failed", message=message)
-    return FileOutcome(obj.uri, status, processed, loaded, len(rejections), duplicates, message)
-
-
-def _read_and_parse(
-    store: ExportsStore,
-    files: list[tuple[ExportObject, PixelFile]],
-    *,
-    day: date,
-    sites: Mapping[str, str],
-    pii_key: bytes,
-    chunk_bytes: int | None,
-) -> Iterator[tuple[int, EventChunk | PixelFileError | None]]:
-    """(file index, block) for each file in turn, then (index, None); (index, error) if it fails.
-
-    Any other exception (storage unreachable, say) ends the stream: the day cannot be landed.
-    """
-    for index, (obj, _) in enumerate(files):
-        with closing(store.open(obj.key)) as stream:  # read block by block, never whole
-            try:
-                for chunk in iter_event_chunks(
-                    stream, file=obj.uri, event_date=day, known_sites=sites, pii_key=pii_key, chunk_bytes=chunk_bytes
-                ):
-                    yield index, chunk
-            except PixelFileError as exc:
-                yield index, exc
-                continue
-        yield index, None
-
-
-def _chunks_of_file(
-    stream: Iterator[tuple[int, EventChunk | PixelFileError | None]], index: int
-) -> Iterator[EventChunk]:
-    """The blocks of file `index` from the day's stream; its PixelFileError is raised here."""
-    for got, item in stream:
-        if got != index:  # a consumer bug, never data: fail the day rather than mix files
-            raise RuntimeError(f"pixel stream out of order: file {got} while landing file {index}")
-        if item is None:
-            return
-        if isinstance(item, PixelFileError):
-            raise item
-        yield item
-
-
-def _skip(chunks: Iterator[EventChunk]) -> None:
-    """Consume what is left of a file the warehouse refused, so the next file starts clean."""
-    try:
-        for _ in chunks:
-            pass
-    except PixelFileError:
-        pass
-
-
 def _message(loaded: int, duplicates: int, rejections: list[Rejection]) -> str:
     message = f"{loaded} events landed, {duplicates} duplicate event ids dropped"
     if rejections:
@@ -296,13 +184,7 @@ def _message(loaded: int, duplicates: int, rejections: list[Rejection]) -> str:
     return message
 
 
-def _describe(partition_key: str, outcome: FileOutcome) -> str:
-    if outcome.status == "failed":
-        return f"{partition_key}: FAILED {outcome.message}"  # the message names the file
-    return f"{partition_key}: {outcome.file}: {outcome.message}"
-
-
-def land_pixel_days(
+def land_days(
     url: str,
     store: ExportsStore,
     config: PipelineConfig,
@@ -316,25 +198,23 @@ def land_pixel_days(
 ) -> list[DayOutcome]:
     """Land each day in turn (one transaction per day), listing the exports root once.
 
-    `pii_key` defaults to `metrics_pipeline.security.pii.pii_key()` (METRICS_PII_KEY), read before
-    anything is touched: without it no IP address could be hashed.
+    `pii_key` defaults to `metrics_pipeline.security.pii.pii_key()` (METRICS_PII_KEY), read
+    only when one of the days has files, before anything is touched: without it no IP address
+    could be hashed, and a user without pixel data needs no key.
     """
+    available = list_pixel_files(store)
+    if not any(available.get(day) for day in days):
+        log(f"no pixel files under {EXPORTS_PREFIX} for these {len(days)} day(s): nothing to land")
+        return [DayOutcome(day.isoformat()) for day in days]
     key = pii.pii_key() if pii_key is None else pii_key
     sites = known_sites(config)
     if not sites:
         log(f"no client in {config.source_path} has a pixel_site_id: every pixel event will be quarantined")
-    available = list_pixel_files(store)
-    outcomes = []
-    for position, day in enumerate(days, start=1):
-        files = available.get(day, [])
-        outcome = land_pixel_day(
-            url, store, day, files, sites=sites, pii_key=key, run_id=run_id, log=log, detail=detail,
-            chunk_bytes=chunk_bytes,
-        )
-        outcomes.append(outcome)
-        log(
-            f"[{position}/{len(days)}] {day.isoformat()}: {len(files)} file(s), "
-            f"{outcome.loaded} events landed, {outcome.duplicates} duplicate event ids dropped, "
-            f"{outcome.rejected} lines quarantined, {len(outcome.failed_files)} file(s) failed"
-        )
-    return outcomes
+    landing = _landing(store, sites=sites, pii_key=key, run_id=run_id, chunk_bytes=chunk_bytes)
+    return land_file_days(
+        days,
+        available,
+        lambda day, files: land_file_day(url, landing, day, files, run_id=run_id, log=log, detail=detail),
+        log=log,
+        what="pixel",
+    )

@@ -35,6 +35,7 @@ from typing import Any, BinaryIO
 import polars as pl
 from polars.exceptions import PanicException, PolarsError
 
+from metrics_pipeline.landing.exports import LandingFileError
 from metrics_pipeline.landing.ingestion import Rejection
 from metrics_pipeline.security.pii import hash_ip
 
@@ -129,13 +130,8 @@ _IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
 _REDACTED = "[redacted]"
 
 
-class PixelFileError(ValueError):
+class PixelFileError(LandingFileError):
     """The whole file cannot be landed (a truncated or corrupt gzip stream, say)."""
-
-    def __init__(self, file: str, problem: str):
-        self.file = file
-        self.problem = problem
-        super().__init__(f"{file}: {problem}")
 
 
 @dataclass(frozen=True)
@@ -618,3 +614,9 @@ def _field_rejection(number: int, found: list[dict[str, str]], text: str) -> Rej
         reason=_safe_text("; ".join(p["reason"] for p in found)),
         raw_record=_raw_record(text),
     )
+
+
+def day_of_key(key: str) -> date | None:
+    """The partition day of an object key; None when the key is not in this source's layout."""
+    info = parse_pixel_key(key)
+    return info.event_date if info else None

@@ -8,3 +8,17 @@
 - landing.py, rows.py: pure parsing of landing URLs and shaping of the API's JSON into rows;
 - load.py: `sync_shopify`, one transaction per shop, incremental by `updated_at`.
 """
+
+from metrics_pipeline.sources.contract import ApiSource
+
+SOURCE = ApiSource(
+    name="shopify",
+    title="Shopify",
+    tables=(
+        "orders", "order_line_items", "refunds", "refund_line_items", "customers", "products",
+        "product_variants", "variant_cost_observations", "shops",
+    ),
+    sync="metrics_pipeline.sources.shopify.load:sync_shopify",
+    partitioned=False,
+    target_noun="shop",
+)
