@@ -6,11 +6,8 @@ from datetime import datetime, timezone
 import dagster as dg
 
 from metrics_pipeline.operations.alert_rules import evaluate_due_rules, sync_alert_rules
-from metrics_pipeline.defs.affiliate import affiliate_daily_job
-from metrics_pipeline.defs.amazon_ads import amazon_ads_daily_job
-from metrics_pipeline.defs.media_partner import media_partner_daily_job
 from metrics_pipeline.defs.pipeline import daily_pipeline_job, intraday_job
-from metrics_pipeline.defs.pixel import pixel_daily_job
+from metrics_pipeline.defs.sources import FILE_SOURCE_JOBS
 from metrics_pipeline.lib.resources import PipelineConfigResource, WarehouseResource
 from metrics_pipeline.warehouse import connect
 
@@ -34,10 +31,7 @@ def alert_rules(warehouse: WarehouseResource, pipeline_config: PipelineConfigRes
 @dg.run_status_sensor(
     name="evaluate_alert_rules",
     run_status=dg.DagsterRunStatus.SUCCESS,
-    monitored_jobs=[
-        daily_pipeline_job, media_partner_daily_job, pixel_daily_job, amazon_ads_daily_job, affiliate_daily_job,
-        intraday_job,
-    ],
+    monitored_jobs=[daily_pipeline_job, *FILE_SOURCE_JOBS.values(), intraday_job],
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="After a run that rebuilt the marts: evaluates the alert rules whose evaluation interval "
     "has passed and writes what triggered to ops.alert_events (once per rule, entity and day).",

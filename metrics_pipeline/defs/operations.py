@@ -19,15 +19,13 @@ from datetime import datetime, timezone
 import dagster as dg
 import psycopg
 
-from metrics_pipeline.defs.affiliate import affiliate_daily_job
-from metrics_pipeline.defs.amazon_ads import amazon_ads_daily_job
-from metrics_pipeline.defs.media_partner import media_partner_daily_job
 from metrics_pipeline.defs.pipeline import daily_pipeline_job
-from metrics_pipeline.defs.pixel import pixel_daily_job
+from metrics_pipeline.defs.sources import FILE_SOURCE_JOBS
 from metrics_pipeline.operations.failures import classify_failure
 from metrics_pipeline.landing.ingestion import SQL_DIR, read_sql
 from metrics_pipeline.lib.partitions import daily_partitions
 from metrics_pipeline.lib.resources import WarehouseResource
+from metrics_pipeline.sources.registry import main_tables
 from metrics_pipeline.operations.run_retries import (
     RetryCursor,
     decide_retry,
@@ -36,7 +34,7 @@ from metrics_pipeline.operations.run_retries import (
     partition_tags_of,
 )
 
-RETRIED_JOBS = (daily_pipeline_job, media_partner_daily_job, pixel_daily_job, amazon_ads_daily_job, affiliate_daily_job)
+RETRIED_JOBS = (daily_pipeline_job, *FILE_SOURCE_JOBS.values())
 RUN_LOG_SOURCE = "pipeline_run"  # ops.ingestion_logs rows the sensor writes about whole runs
 STATUS_KEY = dg.AssetKey(["ops", "ingestion_status"])
 # On its very first evaluation the sensor looks back this far, not at the instance's whole history:
@@ -130,10 +128,7 @@ def retry_failed_runs(context: dg.SensorEvaluationContext, warehouse: WarehouseR
     key=STATUS_KEY,
     group_name="operations",
     # After every landing, so each run that lands anything refreshes it.
-    deps=[
-        ["media_partner", "daily_exports"], ["google_ads", "ad_daily_metrics"], ["meta", "ad_daily_insights"],
-        ["shopify", "orders"], ["pixel", "events"], ["amazon_ads", "keyword_reports"], ["affiliate", "events"],
-    ],
+    deps=[list(key) for key in main_tables()],
     kinds={"postgres"},
     description="The latest ingestion state per source, target (account or file) and partition, "
     "from ops.ingestion_logs: what `metrics-pipeline status` prints.",

@@ -4,7 +4,6 @@ from datetime import date, datetime, timedelta
 
 import dagster as dg
 
-from metrics_pipeline.defs.ad_platforms import INTRADAY_GROUP
 from metrics_pipeline.lib.dbt_project import (
     BOUNDED_EXECUTION,
     DBT_RUN_TAGS,
@@ -14,11 +13,11 @@ from metrics_pipeline.lib.dbt_project import (
     intermediate_tables,
     with_dbt_inputs,
 )
+from metrics_pipeline.lib.source_assets import INTRADAY_GROUP
+from metrics_pipeline.sources.registry import SOURCE_NAMES
 from metrics_pipeline.lib.partitions import daily_partitions, nightly_range, range_tags, restatement_window_days
 
-DAILY_SOURCE_GROUPS = (
-    "config", "media_partner", "google_ads", "meta", "shopify", "pixel", "amazon_ads", "affiliate",
-)
+DAILY_SOURCE_GROUPS = ("config", *SOURCE_NAMES)
 # The intraday refresh rebuilds the P&L and the entity tables it joins (a new ad must not drop
 # out of today's snapshot), plus the views they read; the daily fact tables stay as the nightly
 # run left them, which keeps a 15-minute refresh cheap.

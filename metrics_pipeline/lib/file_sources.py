@@ -1,55 +1,17 @@
-"""Dagster wiring every file source shares (partner exports, pixel events): the check that
-names unreadable files, the source-only job, and the sensor that requests new files' days."""
+"""The sensor every file source shares: it requests the days of new or re-uploaded files."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from datetime import date
 
 import dagster as dg
 
-from metrics_pipeline.lib.dbt_project import BOUNDED_EXECUTION, DBT_RUN_TAGS, with_dbt_inputs
 from metrics_pipeline.landing.new_files import FileCursor, contiguous_ranges, new_objects_since
 from metrics_pipeline.lib.partitions import daily_partitions, range_tags
 from metrics_pipeline.lib.resources import ExportsResource
 
-FILES_CHECK = "every_file_landed"
-
-
-def files_check_spec(asset_key: dg.AssetKey) -> dg.AssetCheckSpec:
-    return dg.AssetCheckSpec(
-        FILES_CHECK,
-        asset=asset_key,
-        description="Every file of the partition could be read; failed files are named.",
-    )
-
-
-def files_check_result(failed: Iterable) -> dg.AssetCheckResult:
-    """Failed: the files that could not be read, each by its message (which names the file)."""
-    failed = list(failed)
-    return dg.AssetCheckResult(
-        check_name=FILES_CHECK,
-        passed=not failed,
-        severity=dg.AssetCheckSeverity.ERROR,
-        metadata={"failed_files": dg.MetadataValue.md("\n".join(f"- {f.message}" for f in failed) or "none")},
-    )
-
-
-def source_only_job(name: str, landing_key: dg.AssetKey | Sequence[dg.AssetKey], description: str):
-    """The file's source, config and what they feed: what a file sensor runs, never the APIs.
-
-    `landing_key` may be several keys: the tables one landing multi-asset writes together."""
-    landing_keys = [landing_key] if isinstance(landing_key, dg.AssetKey) else list(landing_key)
-    return dg.define_asset_job(
-        name,
-        selection=with_dbt_inputs(
-            (dg.AssetSelection.assets(*landing_keys) | dg.AssetSelection.key_prefixes(["config"])).downstream()
-        ),
-        partitions_def=daily_partitions,
-        tags=DBT_RUN_TAGS,
-        description=description,
-        config=BOUNDED_EXECUTION,
-    )
+FILES_CHECK = "every_file_landed"  # the check on a file source's landing table
 
 
 def new_files_sensor(
