@@ -1,0 +1,178 @@
+"""Connections (`workspaces[*].connections`): which Google Ads, Meta or Shopify accounts to
+sync, how far back, and where their credentials are."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from metrics_pipeline.config.validation import ConfigError, _reject_unknown_keys, _slug
+
+PROVIDERS = ("google_ads", "meta", "shopify")
+# Google's conversion window, Meta's restatement window, Shopify's refund look-back.
+DEFAULT_LOOKBACK_DAYS = {"google_ads": 14, "meta": 28, "shopify": 30}
+CREDENTIAL_VARIABLES = {
+    # <credentials_env_prefix>_<NAME>; values never leave the environment except to the SDK.
+    "google_ads": ("DEVELOPER_TOKEN", "CLIENT_ID", "CLIENT_SECRET", "REFRESH_TOKEN"),
+    "meta": ("ACCESS_TOKEN",),
+    "shopify": ("ACCESS_TOKEN",),
+}
+_SHOP_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
+_GOOGLE_CUSTOMER_ID = re.compile(r"^\d{3}-?\d{3}-?\d{4}$")
+_META_ACCOUNT_ID = re.compile(r"^(act_)?\d+$")
+_ENV_PREFIX = re.compile(r"^[A-Z][A-Z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Connection:
+    id: str
+    workspace_slug: str
+    provider: str  # google_ads | meta
+    client_slug: str | None
+    account_ids: tuple[str, ...]  # Google: 10 digits, no dashes; Meta: digits, no act_ prefix
+    manager_customer_id: str | None  # Google only: discover the client accounts under this MCC
+    status: str  # active | paused
+    sync_frequency: str  # daily | hourly
+    lookback_days: int
+    credentials_env_prefix: str
+    shop_domain: str | None = None  # Shopify only: <shop>.myshopify.com
+    # Account id -> client slug, for connections that reach several clients' accounts.
+    account_clients: tuple[tuple[str, str], ...] = ()
+    attribution_windows: tuple[str, ...] = ()  # Meta only
+    purchase_action_types: tuple[str, ...] = ()  # Meta only
+    lead_action_types: tuple[str, ...] = ()  # Meta only
+
+    def credentials(self, environ: dict[str, str] | None = None) -> dict[str, str]:
+        """The connection's secrets from the environment; a missing one is named, never shown."""
+        environ = os.environ if environ is None else environ
+        names = {n.lower(): f"{self.credentials_env_prefix}_{n}" for n in CREDENTIAL_VARIABLES[self.provider]}
+        missing = [variable for variable in names.values() if not environ.get(variable)]
+        if missing:
+            raise ConfigError(
+                f"connection {self.id}", [f"credentials: set the environment variable(s) {', '.join(missing)}"]
+            )
+        found = {key: environ[variable] for key, variable in names.items()}
+        optional = f"{self.credentials_env_prefix}_LOGIN_CUSTOMER_ID"
+        if self.provider == "google_ads" and environ.get(optional):
+            found["login_customer_id"] = environ[optional].replace("-", "")
+        return found
+
+
+_CONNECTION_KEYS = {
+    "common": {
+        "id", "provider", "client", "account_clients", "status", "sync_frequency", "lookback_days",
+        "credentials_env_prefix",
+    },
+    "google_ads": {"manager_customer_id", "customer_ids"},
+    "meta": {"ad_account_ids", "attribution_windows", "purchase_action_types", "lead_action_types"},
+    "shopify": {"shop_domain"},
+}
+
+
+def _parse_connection(
+    raw: Any, key: str, workspace_slug: str, client_slugs: set[str], problems: list[str]
+) -> Connection:
+    if not isinstance(raw, dict):
+        problems.append(f"{key}: must be a mapping")
+        return Connection("", workspace_slug, "google_ads", None, (), None, "paused", "daily", 0, "")
+    provider = raw.get("provider")
+    if provider not in PROVIDERS:
+        problems.append(f"{key}.provider: must be one of {', '.join(PROVIDERS)} (got {provider!r})")
+        provider = "google_ads"
+    _reject_unknown_keys(raw, _CONNECTION_KEYS["common"] | _CONNECTION_KEYS[provider], key, problems)
+    connection_id = _slug(dict(slug=raw.get("id")), key, problems)
+    client_slug = raw.get("client")
+    if client_slug is not None and client_slug not in client_slugs:
+        problems.append(f"{key}.client: {client_slug!r} is not a client of this workspace")
+    status = raw.get("status", "active")
+    if status not in ("active", "paused"):
+        problems.append(f"{key}.status: must be active or paused (got {status!r})")
+    sync_frequency = raw.get("sync_frequency", "daily")
+    if sync_frequency not in ("daily", "hourly"):
+        problems.append(f"{key}.sync_frequency: must be daily or hourly (got {sync_frequency!r})")
+    lookback_days = raw.get("lookback_days", DEFAULT_LOOKBACK_DAYS[provider])
+    if isinstance(lookback_days, bool) or not isinstance(lookback_days, int) or not 0 <= lookback_days <= 90:
+        problems.append(f"{key}.lookback_days: must be a whole number of days from 0 to 90 (got {lookback_days!r})")
+        lookback_days = DEFAULT_LOOKBACK_DAYS[provider]
+    prefix = raw.get("credentials_env_prefix")
+    if not isinstance(prefix, str) or not _ENV_PREFIX.match(prefix):
+        problems.append(
+            f"{key}.credentials_env_prefix: required, upper-case like ACME_GOOGLE (got {prefix!r}); "
+            f"credentials are read from <prefix>_{'/_'.join(CREDENTIAL_VARIABLES[provider])}"
+        )
+        prefix = ""
+    account_ids: list[str] = []
+    manager = None
+    if provider == "google_ads":
+        for i, value in enumerate(_string_list(raw, "customer_ids", key, problems)):
+            if _GOOGLE_CUSTOMER_ID.match(value):
+                account_ids.append(value.replace("-", ""))
+            else:
+                problems.append(f"{key}.customer_ids[{i}]: not a Google Ads customer id like 123-456-7890 (got {value!r})")
+        raw_manager = raw.get("manager_customer_id")
+        if raw_manager is not None:
+            if _GOOGLE_CUSTOMER_ID.match(str(raw_manager)):
+                manager = str(raw_manager).replace("-", "")
+            else:
+                problems.append(f"{key}.manager_customer_id: not a customer id like 123-456-7890 (got {raw_manager!r})")
+        if not account_ids and manager is None:
+            problems.append(f"{key}: a google_ads connection needs manager_customer_id or customer_ids")
+    elif provider == "shopify":
+        shop_domain = str(raw.get("shop_domain", ""))
+        if not _SHOP_DOMAIN.match(shop_domain):
+            problems.append(f"{key}.shop_domain: required, like acme.myshopify.com (got {shop_domain!r})")
+        elif client_slug is None:
+            problems.append(f"{key}.client: a shopify connection belongs to one client")
+        account_ids.append(shop_domain)
+    else:
+        for i, value in enumerate(_string_list(raw, "ad_account_ids", key, problems)):
+            if _META_ACCOUNT_ID.match(value):
+                account_ids.append(value.removeprefix("act_"))
+            else:
+                problems.append(f"{key}.ad_account_ids[{i}]: not a Meta ad account id like act_1234 (got {value!r})")
+        if not account_ids:
+            problems.append(f"{key}.ad_account_ids: a meta connection needs at least one ad account")
+    account_clients = []
+    raw_account_clients = raw.get("account_clients", {})
+    if not isinstance(raw_account_clients, dict):
+        problems.append(f"{key}.account_clients: must map account ids to client slugs")
+        raw_account_clients = {}
+    id_pattern = _GOOGLE_CUSTOMER_ID if provider == "google_ads" else _META_ACCOUNT_ID
+    for raw_account, mapped_client in raw_account_clients.items():
+        account = str(raw_account)
+        if not id_pattern.match(account):
+            problems.append(f"{key}.account_clients: {account!r} is not a {provider} account id")
+        elif mapped_client not in client_slugs:
+            problems.append(f"{key}.account_clients.{account}: {mapped_client!r} is not a client of this workspace")
+        else:
+            account_clients.append((account.replace("-", "").removeprefix("act_"), mapped_client))
+    return Connection(
+        id=connection_id,
+        workspace_slug=workspace_slug,
+        provider=provider,
+        client_slug=client_slug,
+        account_ids=tuple(account_ids),
+        manager_customer_id=manager,
+        status=status,
+        sync_frequency=sync_frequency,
+        lookback_days=lookback_days,
+        credentials_env_prefix=prefix,
+        shop_domain=account_ids[0] if provider == "shopify" and account_ids else None,
+        account_clients=tuple(sorted(account_clients)),
+        attribution_windows=tuple(_string_list(raw, "attribution_windows", key, problems))
+        or (("7d_click", "1d_view") if provider == "meta" else ()),
+        purchase_action_types=tuple(_string_list(raw, "purchase_action_types", key, problems))
+        or (("offsite_conversion.fb_pixel_purchase",) if provider == "meta" else ()),
+        lead_action_types=tuple(_string_list(raw, "lead_action_types", key, problems))
+        or (("lead",) if provider == "meta" else ()),
+    )
+
+
+def _string_list(raw: dict, field: str, key: str, problems: list[str]) -> list[str]:
+    value = raw.get(field, [])
+    if not isinstance(value, list) or not all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in value):
+        problems.append(f"{key}.{field}: must be a list of strings")
+        return []
+    return [str(v) for v in value]
