@@ -18,6 +18,7 @@ from metrics_pipeline.cli.reports import print_marts_report, print_pnl_report, p
 from metrics_pipeline.cli.runner import SANDBOX_DIR, CliError, prepare_environment, run_intraday, run_range
 from metrics_pipeline.config import ConfigError, load_config
 from metrics_pipeline.landing.exports import ExportsError
+from metrics_pipeline.sources.registry import SOURCE_NAMES
 from metrics_pipeline.warehouse import PROJECT_ROOT
 from metrics_pipeline.warehouse.migrations import MigrationError
 
@@ -103,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
         handler=cmd_intraday
     )
     status = commands.add_parser("status", help="last ingestion attempt per source, partition and file")
-    status.add_argument("--source", help="only this source, e.g. media_partner")
+    status.add_argument("--source", help=f"only this source: {', '.join(SOURCE_NAMES)} (or pipeline_run)")
     status.add_argument("--limit", type=int, default=40)
     status.set_defaults(handler=cmd_status)
     dev = commands.add_parser("dev", help="the Dagster UI on the project's instance (sandbox unless configured)")

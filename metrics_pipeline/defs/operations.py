@@ -21,7 +21,8 @@ import psycopg
 
 from metrics_pipeline.defs.pipeline import daily_pipeline_job
 from metrics_pipeline.defs.sources import FILE_SOURCE_JOBS
-from metrics_pipeline.operations.failures import classify_failure
+from metrics_pipeline.lib.source_assets import FAILURE_KIND_METADATA
+from metrics_pipeline.operations.failures import PERMANENT, TRANSIENT, FailureCause, classify_failure
 from metrics_pipeline.landing.ingestion import SQL_DIR, read_sql
 from metrics_pipeline.lib.partitions import daily_partitions
 from metrics_pipeline.lib.resources import WarehouseResource
@@ -57,14 +58,42 @@ def failure_text(instance: dg.DagsterInstance, run_id: str) -> str | None:
     return "\n".join(texts) or None
 
 
-def _log_run_failure(url: str, *, job_name: str, run_id: str, partition_keys: list[str], message: str) -> None:
+def recorded_failure_kinds(instance: dg.DagsterInstance, url: str, run_id: str) -> set[str]:
+    """The failure kinds the run itself recorded: on its steps' dg.Failure metadata, and on its
+    failed attempts in ops.ingestion_logs (set where each error was caught)."""
+    kinds = set()
+    for record in instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_FAILURE):
+        event = record.dagster_event
+        user_failure = event.step_failure_data.user_failure_data if event and event.step_failure_data else None
+        entry = user_failure.metadata.get(FAILURE_KIND_METADATA) if user_failure else None
+        if entry is not None:
+            kinds.add(entry.value)
+    with psycopg.connect(url) as conn:
+        kinds.update(kind for (kind,) in conn.execute(read_sql(SQL_DIR, "failure_kinds_of_run"), {"run_id": run_id}))
+    return kinds
+
+
+def run_failure_cause(kinds: set[str], text: str) -> FailureCause:
+    """A transient kind anywhere makes the run worth retrying (what is permanent fails again,
+    within the retry budget); a permanent one, that nothing will heal it. Only a run that
+    recorded no kind (a step failed outside any landing: a bug, dbt) is judged by its text."""
+    said = classify_failure(text)  # the words only name the reason when they agree with the record
+    for kind in (TRANSIENT, PERMANENT):
+        if kind in kinds:
+            return FailureCause(kind, said.reason if said.kind == kind else f"recorded as {kind}")
+    return said
+
+
+def _log_run_failure(
+    url: str, *, job_name: str, run_id: str, partition_keys: list[str], message: str, failure_kind: str
+) -> None:
     """One ops.ingestion_logs row per partition of the failed run, saying why it is not retried."""
     with psycopg.connect(url) as conn, conn.transaction():
         for key in partition_keys:
             conn.execute(
                 read_sql(SQL_DIR, "log_run_failure"),
                 {"source": RUN_LOG_SOURCE, "partition_key": key, "target": job_name, "run_id": run_id,
-                 "message": message},
+                 "message": message, "failure_kind": failure_kind},
             )
 
 
@@ -100,7 +129,7 @@ def retry_failed_runs(context: dg.SensorEvaluationContext, warehouse: WarehouseR
         if text is None:
             context.log.info(f"run {run.run_id} failed outside its steps: Dagster's run retries cover it")
             continue
-        cause = classify_failure(text)
+        cause = run_failure_cause(recorded_failure_kinds(context.instance, warehouse.url(), run.run_id), text)
         decision = decide_retry(job_name=run.job_name, run_id=run.run_id, tags=run.tags, cause=cause, now=now,
                                 scale=delay_scale())
         context.log.info(f"run {run.run_id} ({run.job_name}): {decision.note}")
@@ -111,7 +140,7 @@ def retry_failed_runs(context: dg.SensorEvaluationContext, warehouse: WarehouseR
         if partition_tags is not None:
             keys = partition_keys_of(partition_tags, daily_partitions.get_partition_keys())
             _log_run_failure(warehouse.url(), job_name=run.job_name, run_id=run.run_id, partition_keys=keys,
-                             message=f"{decision.note}: {text[:2000]}")
+                             message=f"{decision.note}: {text[:2000]}", failure_kind=cause.kind)
     due = [p for p in pending if p.due_at <= now]
     for retry in due:
         partition_key = retry.partition_tags.get("dagster/partition")

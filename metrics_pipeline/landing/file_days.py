@@ -147,6 +147,8 @@ def land_file_days(
 ) -> list[DayOutcome]:
     """Land each day in turn (one transaction per day) from one listing of the exports root,
     with a progress line per day that had files."""
+    if days and not any(available.get(day) for day in days):
+        log(f"no {what} files for {days[0]} .. {days[-1]}: nothing to land")
     outcomes = []
     for position, day in enumerate(days, start=1):
         files = list(available.get(day, []))

@@ -26,8 +26,7 @@ API_RETRY_POLICY = dg.RetryPolicy(
 
 
 def landing_keys(source: FileSource | ApiSource) -> list[dg.AssetKey]:
-    names = [t.name for t in source.tables] if isinstance(source, FileSource) else list(source.tables)
-    return [dg.AssetKey([source.name, name]) for name in names]
+    return [dg.AssetKey([source.name, table.name]) for table in source.tables]
 
 
 # --------------------------------------------------------------------------- #
@@ -146,17 +145,17 @@ def raise_if_transient(title: str, failed: Sequence[TargetOutcome]) -> None:
 
 
 def api_source_asset(source: ApiSource) -> dg.AssetsDefinition:
-    main_key = dg.AssetKey([source.name, source.tables[0]])
+    main_key = dg.AssetKey([source.name, source.tables[0].name])
     check_name = f"every_{source.target_noun}_synced"
 
     @dg.multi_asset(
         name=f"{source.name}_landing",
         specs=[
             dg.AssetSpec(
-                [source.name, table],
+                [source.name, table.name],
                 group_name=source.name,
                 kinds={source.name, "postgres"},
-                description=f"raw_{source.name}.{table}, landed from the {source.title} API.",
+                description=table.description or f"raw_{source.name}.{table.name}, landed from the {source.title} API.",
             )
             for table in source.tables
         ],
@@ -189,7 +188,7 @@ def api_source_asset(source: ApiSource) -> dg.AssetsDefinition:
             "rows_landed": sum(o.rows_loaded for o in outcomes),
         }
         for table in source.tables:
-            yield dg.MaterializeResult(asset_key=[source.name, table], metadata=metadata)
+            yield dg.MaterializeResult(asset_key=[source.name, table.name], metadata=metadata)
         yield dg.AssetCheckResult(
             asset_key=main_key,
             check_name=check_name,

@@ -30,11 +30,13 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from metrics_pipeline.sources.registry import SOURCES
+
 SQL_DIR = Path(__file__).parent / "sql"
 
 
 @dataclass(frozen=True)
-class LandingTable:
+class CheckedTable:
     asset_key: tuple[str, ...]
     table: str  # schema.table
     day_column: str  # a date, or a timestamptz compared against the next UTC midnight
@@ -43,25 +45,24 @@ class LandingTable:
     log_source: str | None = None  # its ops.ingestion_logs source
 
 
-LANDING_TABLES = (
-    LandingTable(("media_partner", "daily_exports"), "raw_media_partner.daily_exports", "report_date",
-                 ("conversion_revenue",), file_column="source_file", log_source="media_partner"),
-    LandingTable(("google_ads", "ad_daily_metrics"), "raw_google_ads.ad_daily_metrics", "metric_date",
-                 ("cost_micros", "conversions_value")),
-    LandingTable(("meta", "ad_daily_insights"), "raw_meta.ad_daily_insights", "date_start",
-                 ("spend", "purchase_value")),
-    LandingTable(("shopify", "orders"), "raw_shopify.orders", "processed_at",
-                 ("subtotal_price", "total_discounts", "total_shipping", "total_tax", "total_price")),
-    # Amazon's two tables share one ingestion-log source, so the per-file totals check (which reads
-    # the log by source) would count sales files against keyword rows: dates and money only.
-    LandingTable(("amazon_ads", "keyword_reports"), "raw_amazon_ads.keyword_reports", "report_date",
-                 ("spend", "sales")),
-    LandingTable(("amazon_ads", "sales_reports"), "raw_amazon_ads.sales_reports", "report_date",
-                 ("total_sales", "ad_sales")),
-    # Affiliate revenue is signed on purpose (refunds are negative) and duplicate event ids are
-    # dropped, not loaded: no money or per-file totals check, only dates.
-    LandingTable(("affiliate", "events"), "raw_affiliate.events", "occurred_at", ()),
-)
+def checked_tables() -> tuple[CheckedTable, ...]:
+    """Every landing table whose source declares its day column (sources/<name>/__init__.py)."""
+    return tuple(
+        CheckedTable(
+            (source.name, table.name),
+            f"raw_{source.name}.{table.name}",
+            table.day_column,
+            table.money_columns,
+            file_column="source_file" if table.row_totals else None,
+            log_source=source.name if table.row_totals else None,
+        )
+        for source in SOURCES
+        for table in source.tables
+        if table.day_column
+    )
+
+
+LANDING_TABLES = checked_tables()
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def _table(name: str) -> sql.Composable:
     return sql.Identifier(*name.split("."))
 
 
-def future_dated_rows(conn: psycopg.Connection, landing: LandingTable, limit: int = 5) -> CheckOutcome:
+def future_dated_rows(conn: psycopg.Connection, landing: CheckedTable, limit: int = 5) -> CheckOutcome:
     query = sql.SQL(
         "select {day}::text, count(*) from {table} where {day} >= (current_date + 2)"
         " group by {day} order by {day} desc"
@@ -84,7 +85,7 @@ def future_dated_rows(conn: psycopg.Connection, landing: LandingTable, limit: in
     return CheckOutcome(not rows, sum(n for _, n in rows), rows[:limit])
 
 
-def negative_money_rows(conn: psycopg.Connection, landing: LandingTable, limit: int = 5) -> CheckOutcome:
+def negative_money_rows(conn: psycopg.Connection, landing: CheckedTable, limit: int = 5) -> CheckOutcome:
     counts = sql.SQL(", ").join(
         sql.SQL("count(*) filter (where {c} < 0)").format(c=sql.Identifier(c)) for c in landing.money_columns
     )
@@ -93,7 +94,7 @@ def negative_money_rows(conn: psycopg.Connection, landing: LandingTable, limit: 
     return CheckOutcome(not by_column, sum(n for _, n in by_column), by_column[:limit])
 
 
-def rows_against_file_totals(conn: psycopg.Connection, landing: LandingTable, limit: int = 5) -> CheckOutcome:
+def rows_against_file_totals(conn: psycopg.Connection, landing: CheckedTable, limit: int = 5) -> CheckOutcome:
     """Files whose landed rows differ from what their latest landing attempt counted and loaded."""
     assert landing.file_column and landing.log_source
     query = sql.SQL((SQL_DIR / "landed_rows_against_file_totals.sql").read_text(encoding="utf-8")).format(

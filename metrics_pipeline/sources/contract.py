@@ -27,9 +27,14 @@ def resolve(reference: str) -> Callable[..., Any]:
 
 @dataclass(frozen=True)
 class LandingTable:
+    """A table the source lands, and what the data checks (operations/landing_checks.py) know of it."""
+
     name: str  # raw_<source>.<name>; the Dagster asset key is [source, name]
-    description: str
+    description: str = ""
     file_check: bool = True  # a file source: the check naming unreadable files sits on this table
+    day_column: str | None = None  # the day (or instant) a row is about; None: no date/money checks
+    money_columns: tuple[str, ...] = ()  # never negative
+    row_totals: bool = False  # each file's logged row count must match its landed rows (source_file)
 
 
 @dataclass(frozen=True)
@@ -69,7 +74,7 @@ class ApiSource:
 
     name: str
     title: str
-    tables: tuple[str, ...]  # raw_<name>.<table>, the first is the one a reader cares about most
+    tables: tuple[LandingTable, ...]  # the first is the one a reader cares about most
     sync: str
     partitioned: bool = True
     snapshot: str | None = None

@@ -22,7 +22,7 @@ SOURCE_NAMES: tuple[str, ...] = tuple(s.name for s in SOURCES)
 
 def main_tables() -> list[tuple[str, str]]:
     """(source, table) of each source's main landing table: what the status asset waits for."""
-    return [(s.name, s.tables[0].name if isinstance(s, FileSource) else s.tables[0]) for s in SOURCES]
+    return [(s.name, s.tables[0].name) for s in SOURCES]
 
 
 def source(name: str) -> Source:

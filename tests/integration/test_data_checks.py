@@ -10,7 +10,7 @@ import pytest
 
 from metrics_pipeline.operations.landing_checks import (
     LANDING_TABLES,
-    LandingTable,
+    CheckedTable,
     future_dated_rows,
     negative_money_rows,
     restatement_drift,
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.integration
 
 # A table shaped like any landing table; the raw tables' own check constraints refuse
 # negative money, which is exactly why the check must not rely on them alone.
-PROBE = LandingTable(("probe",), "public.probe_landing", "day", ("spend", "revenue"))
+PROBE = CheckedTable(("probe",), "public.probe_landing", "day", ("spend", "revenue"))
 PARTNER = next(t for t in LANDING_TABLES if t.asset_key == ("media_partner", "daily_exports"))
 
 

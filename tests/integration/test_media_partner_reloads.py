@@ -82,7 +82,7 @@ def test_a_file_that_turns_unreadable_keeps_the_rows_it_had(database_url, export
     write_file(root / f"media_partner/alpha/{DAY}.csv", "date,campaign\n2026-09-02,A\n")
     outcome = land(database_url, root, config, run_id="broken")
     [failed] = outcome.failed_files
-    assert failed.client_slug == "alpha" and "missing column(s)" in failed.message
+    assert "/alpha/" in failed.file and "missing column(s)" in failed.message
     assert rows_of(database_url, "alpha") == alpha_before
     assert len(rows_of(database_url, "beta")) == 1
 
@@ -125,7 +125,7 @@ def test_a_file_broken_deep_inside_never_half_lands(database_url, exports):
     )
     outcome = land_days(database_url, open_exports_store(str(root)), config, [DAY], run_id="deep", block_bytes=64)[0]
     [failed] = outcome.failed_files
-    assert failed.client_slug == "alpha" and "is not UTF-8 text" in failed.message and "alpha" in failed.message
+    assert "/alpha/" in failed.file and "is not UTF-8 text" in failed.message and "alpha" in failed.message
     assert rows_of(database_url, "alpha") == alpha_before
     assert len(rows_of(database_url, "beta")) == 1
     logged = fetch_all(
@@ -146,3 +146,24 @@ def test_blocks_land_the_same_rows_as_one_read(database_url, exports):
     assert rows_of(database_url, "alpha") == landed_whole and len(landed_whole) == 200
     assert (blocks.loaded, blocks.rejected) == (whole.loaded, whole.rejected) == (201, 1)
     assert fetch_all(database_url, "select row_number, fields from ops.rejected_rows") == [(202, "impressions")]
+
+
+def test_a_value_the_warehouse_refuses_fails_that_file_only_and_keeps_its_rows(database_url, exports):
+    """An amount too large for numeric(20, 6) passes the parser but not COPY: the file rolls back
+    to its savepoint (its client keeps what it had), the other clients' files still land, and the
+    attempt says why, as a permanent failure (retrying the same bytes cannot help)."""
+    root, config = exports
+    land(database_url, root, config)
+    alpha_before = rows_of(database_url, "alpha")
+    write_file(root / f"media_partner/alpha/{DAY}.csv", export(f"{DAY},A,S,P,C1,1000,10,1%,1,123456789012345678.00"))
+    write_file(root / f"media_partner/beta/{DAY}.csv", export(f"{DAY},B,S,P,C9,7,0,0%,0,0", f"{DAY},B,S,P,C8,8,0,0%,0,0"))
+    outcome = land(database_url, root, config, run_id="too-large")
+    [failed] = outcome.failed_files
+    assert "/alpha/" in failed.file and "the warehouse refused its rows" in failed.message
+    assert failed.cause is not None and failed.cause.kind == "permanent"
+    assert rows_of(database_url, "alpha") == alpha_before
+    assert len(rows_of(database_url, "beta")) == 2
+    assert fetch_all(
+        database_url,
+        "select status, failure_kind from ops.ingestion_logs where run_id = 'too-large' order by target",
+    ) == [("failed", "permanent"), ("completed", None)]

@@ -10,7 +10,10 @@ import psycopg
 import pytest
 from dagster_aws.s3 import S3Resource
 
-from metrics_pipeline.defs.pixel import FILES_CHECK, pixel_events
+from metrics_pipeline.defs.sources import LANDING_ASSETS
+from metrics_pipeline.lib.file_sources import FILES_CHECK
+
+pixel_events = LANDING_ASSETS["pixel"]
 from metrics_pipeline.lib.resources import ExportsResource, PipelineConfigResource, WarehouseResource
 from tests.conftest import fetch_all, write_file
 
@@ -60,12 +63,12 @@ def test_a_range_of_days_is_one_run_and_a_broken_file_fails_the_check(tmp_path, 
     )
 
     assert result.success
-    materializations = result.asset_materializations_for_node("pixel__events")
+    materializations = result.asset_materializations_for_node("pixel_landing")
     assert sorted(m.partition for m in materializations) == ["2026-09-01", "2026-09-02"]  # one run
     metadata = {k: v.value for k, v in materializations[0].metadata.items()}
     assert metadata["days"] == 2 and metadata["files"] == 3
-    assert metadata["events_landed"] == 3 and metadata["duplicate_event_ids_dropped"] == 1
-    assert metadata["lines_quarantined"] == 1 and metadata["files_failed"] == 1
+    assert metadata["rows_landed"] == 3 and metadata["duplicate_ids_dropped"] == 1
+    assert metadata["rows_quarantined"] == 1 and metadata["files_failed"] == 1
     [check] = result.get_asset_check_evaluations()
     assert check.check_name == FILES_CHECK and not check.passed
     assert "b.jsonl.gz" in check.metadata["failed_files"].value

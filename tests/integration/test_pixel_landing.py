@@ -361,3 +361,7 @@ def test_storage_failing_mid_day_changes_nothing_of_the_day_and_says_so(database
     assert events_table(database_url) == before
     flaky = [(s, m) for t, s, p, l, r, m in logs(database_url)][-2:]
     assert all(s == "failed" and "storage went away" in m for s, m in flaky)
+    # the cause travels as data: a dropped connection is transient, so the retry sensor retries it
+    assert fetch_all(database_url, "select distinct failure_kind from ops.ingestion_logs where run_id = 'flaky'") == [
+        ("transient",)
+    ]

@@ -16,11 +16,12 @@ import dagster as dg
 import pytest
 
 from metrics_pipeline.definitions import defs
-from metrics_pipeline.defs.media_partner import LANDING_KEY
 from metrics_pipeline.defs.operations import RUN_LOG_SOURCE, retry_failed_runs
 from metrics_pipeline.lib.resources import WarehouseResource
 from metrics_pipeline.operations.run_retries import RETRY_ATTEMPT_TAG, RETRY_OF_TAG, RetryCursor
 from tests.conftest import fetch_all
+
+LANDING_KEY = dg.AssetKey(["media_partner", "daily_exports"])
 
 pytestmark = pytest.mark.integration
 

@@ -350,7 +350,9 @@ def test_without_a_pii_key_nothing_is_attempted(database_url, server, config, mo
 
 
 def test_the_dagster_asset_lands_every_table_and_checks_every_shop(database_url, server, world, config_path):
-    from metrics_pipeline.defs.shopify import SHOPS_CHECK, shopify_landing
+    from metrics_pipeline.defs.sources import LANDING_ASSETS
+
+    SHOPS_CHECK, shopify_landing = "every_shop_synced", LANDING_ASSETS["shopify"]
 
     result = dg.materialize(
         [shopify_landing],

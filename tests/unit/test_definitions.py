@@ -10,7 +10,10 @@ import pytest
 from dagster_aws.s3 import S3Resource
 
 from metrics_pipeline.definitions import defs
-from metrics_pipeline.defs.media_partner import LANDING_KEY, media_partner_new_files
+from metrics_pipeline.defs.sources import NEW_FILES_SENSORS
+
+LANDING_KEY = dg.AssetKey(["media_partner", "daily_exports"])
+media_partner_new_files = NEW_FILES_SENSORS["media_partner"]
 from metrics_pipeline.lib.resources import ExportsResource
 from metrics_pipeline.sources.media_partner.parse import EXPECTED_COLUMNS
 from tests.conftest import write_file
@@ -111,7 +114,9 @@ def test_sensor_requests_exactly_the_new_partitions_once(tmp_path):
 
 
 def test_amazon_ads_lands_into_the_lineage_graph_with_its_own_job_sensor_and_checks(repository, tmp_path):
-    from metrics_pipeline.defs.amazon_ads import KEYWORD_REPORTS_KEY, SALES_REPORTS_KEY, amazon_ads_new_files
+    KEYWORD_REPORTS_KEY = dg.AssetKey(["amazon_ads", "keyword_reports"])
+    SALES_REPORTS_KEY = dg.AssetKey(["amazon_ads", "sales_reports"])
+    amazon_ads_new_files = NEW_FILES_SENSORS["amazon_ads"]
     from metrics_pipeline.defs.pipeline import DAILY_SOURCE_GROUPS
 
     graph = repository.asset_graph

@@ -61,13 +61,48 @@ def test_exceptions_are_classified_by_type_and_text():
 def test_a_landing_step_fails_only_for_targets_that_may_heal():
     import dagster as dg
 
-    from metrics_pipeline.defs.ad_platforms import raise_if_transient
+    from metrics_pipeline.landing.outcomes import TargetOutcome
+    from metrics_pipeline.lib.source_assets import FAILURE_KIND_METADATA, raise_if_transient
+    from metrics_pipeline.operations.failures import PERMANENT, TRANSIENT, UNKNOWN, FailureCause
 
-    expired = ("act_2", "Meta API OAuthException (code 190/463, HTTP 400): Error validating access token")
-    refused = ("act_3", "Meta API GraphMethodException (code 100, HTTP 400): Unsupported get request")
+    def failed(account: str, message: str, kind: str) -> TargetOutcome:
+        return TargetOutcome("meta-acme", account, "failed", "error", ("2026-09-01",), message=message,
+                             cause=FailureCause(kind, "test"), target=f"act_{account}")
+
+    expired = failed("2", "Meta API OAuthException (code 190/463, HTTP 400): Error validating access token", PERMANENT)
+    refused = failed("3", "Meta API GraphMethodException (code 100, HTTP 400): Unsupported get request", UNKNOWN)
     raise_if_transient("Meta", [expired, refused])  # permanent and unknown: the check says so, the step passes
-    throttled = ("act_1", "gave up after 6 attempts: Meta API OAuthException (code 80004, HTTP 400): too many calls")
+    # the cause decides, not the words: this message reads like a rate limit but was classified permanent
+    raise_if_transient("Meta", [failed("4", "too many calls", PERMANENT)])
+    throttled = failed("1", "gave up after 6 attempts: Meta API OAuthException (code 80004): too many calls", TRANSIENT)
     with pytest.raises(dg.Failure) as raised:
         raise_if_transient("Meta", [expired, throttled])
     assert raised.value.description.startswith("Meta: 1 target(s) failed for a transient cause: act_1: gave up")
     assert "act_2" not in raised.value.description
+    assert raised.value.metadata[FAILURE_KIND_METADATA].value == TRANSIENT
+
+
+def test_the_retry_sensor_goes_by_the_recorded_kind_and_reads_the_text_only_when_none_was_recorded():
+    from metrics_pipeline.defs.operations import run_failure_cause
+    from metrics_pipeline.operations.failures import PERMANENT, TRANSIENT
+
+    rate_limited = "media_partner_landing: gave up after 6 attempts: HTTP 429 too many requests"
+    assert run_failure_cause({PERMANENT}, rate_limited).kind == PERMANENT  # the record wins over the words
+    assert run_failure_cause({PERMANENT}, rate_limited).reason == "recorded as permanent"
+    assert run_failure_cause({TRANSIENT, PERMANENT}, "ValueError: x").kind == TRANSIENT
+    assert run_failure_cause({TRANSIENT}, rate_limited).reason == "rate limited"
+    assert run_failure_cause(set(), rate_limited).kind == TRANSIENT  # nothing recorded: the text decides
+    assert run_failure_cause(set(), "dbt: Compilation Error").kind == "unknown"
+
+
+def test_a_cause_is_decided_by_type_before_text():
+    import psycopg
+
+    from metrics_pipeline.landing.exports import LandingFileError
+    from metrics_pipeline.operations.failures import PERMANENT, TRANSIENT, cause_of
+
+    # a file whose problem happens to mention a timeout is still a file a human must replace
+    assert cause_of(LandingFileError("s3://b/x.csv", "column timeout_ms is not a number")).kind == PERMANENT
+    assert cause_of(psycopg.OperationalError("server closed the connection")).kind == TRANSIENT
+    assert cause_of(psycopg.errors.NumericValueOutOfRange("value out of range")).kind == PERMANENT
+    assert cause_of(TimeoutError()).kind == TRANSIENT

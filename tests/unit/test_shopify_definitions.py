@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import dagster as dg
 
-from metrics_pipeline.defs.ad_platforms import API_RETRY_POLICY
-from metrics_pipeline.defs.shopify import SHOPS_CHECK, shopify_landing
+from metrics_pipeline.defs.sources import LANDING_ASSETS
+from metrics_pipeline.lib.source_assets import API_RETRY_POLICY
+
+SHOPS_CHECK = "every_shop_synced"
+shopify_landing = LANDING_ASSETS["shopify"]
 
 TABLES = ("orders", "order_line_items", "refunds", "refund_line_items", "customers", "products",
           "product_variants", "variant_cost_observations", "shops")

@@ -18,6 +18,9 @@ SOURCE = FileSource(
             "events",
             "raw_affiliate.events: the affiliate network's event CSVs (affiliate/<YYYY-MM-DD>/*.csv), "
             "validated; refunds signed negative; an event id lands once; bad rows go to ops.rejected_rows.",
+            # revenue is signed on purpose (refunds are negative) and duplicate ids are dropped, not
+            # loaded: no money or per-file totals check, only dates
+            day_column="occurred_at",
         ),
         LandingTable(
             "catalogue_snapshots",

@@ -20,11 +20,17 @@ SOURCE = FileSource(
             "raw_amazon_ads.keyword_reports: Sponsored Products search-term exports of Amazon, Helium 10 and "
             "ZonGuru (amazon_ads/<brand>/<format>/<YYYY-MM-DD>.csv), each mapped onto one shape and validated; "
             "bad rows go to ops.rejected_rows.",
+            # Amazon's two tables share one ingestion-log source, so a per-file totals check (which reads
+            # the log by source) would count sales files against keyword rows: dates and money only.
+            day_column="report_date",
+            money_columns=("spend", "sales"),
         ),
         LandingTable(
             "sales_reports",
             "raw_amazon_ads.sales_reports: daily sales per ASIN (amazon_ads/<brand>/sales/<YYYY-MM-DD>.csv), "
             "total and ad-attributed; bad rows go to ops.rejected_rows.",
+            day_column="report_date",
+            money_columns=("total_sales", "ad_sales"),
         ),
     ),
     land_days="metrics_pipeline.sources.amazon_ads.load:land_days",

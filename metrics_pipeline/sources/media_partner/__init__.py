@@ -17,6 +17,9 @@ SOURCE = FileSource(
             "daily_exports",
             "raw_media_partner.daily_exports: the partner's daily CSVs "
             "(media_partner/<client>/<YYYY-MM-DD>.csv), validated; bad rows go to ops.rejected_rows.",
+            day_column="report_date",
+            money_columns=("conversion_revenue",),
+            row_totals=True,
         ),
     ),
     land_days="metrics_pipeline.sources.media_partner.load:land_days",

@@ -5,18 +5,25 @@
 - queries.py: the GraphQL documents the connector sends (pure text);
 - extract.py: shop, products, variants, orders (cursor pages, nested connections completed) and
   the customers those orders touch;
-- landing.py, rows.py: pure parsing of landing URLs and shaping of the API's JSON into rows;
+- landing.py, rows.py: pure parsing of landing URLs and shaping of the API"s JSON into rows;
 - load.py: `sync_shopify`, one transaction per shop, incremental by `updated_at`.
 """
 
-from metrics_pipeline.sources.contract import ApiSource
+from metrics_pipeline.sources.contract import ApiSource, LandingTable
 
 SOURCE = ApiSource(
     name="shopify",
     title="Shopify",
     tables=(
-        "orders", "order_line_items", "refunds", "refund_line_items", "customers", "products",
-        "product_variants", "variant_cost_observations", "shops",
+        LandingTable("orders", day_column="processed_at", money_columns=("subtotal_price", "total_discounts", "total_shipping", "total_tax", "total_price")),
+        LandingTable("order_line_items"),
+        LandingTable("refunds"),
+        LandingTable("refund_line_items"),
+        LandingTable("customers"),
+        LandingTable("products"),
+        LandingTable("product_variants"),
+        LandingTable("variant_cost_observations"),
+        LandingTable("shops"),
     ),
     sync="metrics_pipeline.sources.shopify.load:sync_shopify",
     partitioned=False,
