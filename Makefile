@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test dev bench clean
+.PHONY: install demo test lint format dev bench clean
 
 install: $(STAMP)
 
@@ -17,8 +17,19 @@ $(STAMP): pyproject.toml
 demo: install
 	$(BIN)/metrics-pipeline demo
 
-test: install
+test: install lint
 	$(BIN)/pytest
+
+# Style, as configured in pyproject.toml ([tool.ruff]) and .sqlfluff; `make format` fixes what it can.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint --processes 2 dbt_project/models dbt_project/macros dbt_project/tests staging_sql
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	$(BIN)/sqlfluff fix --processes 2 dbt_project/models dbt_project/macros dbt_project/tests staging_sql
 
 dev: install
 	$(BIN)/metrics-pipeline dev
