@@ -18,7 +18,14 @@ from google.ads.googleads.v26.errors.types.errors import (
 from google.api_core.exceptions import from_grpc_error
 from google.auth.exceptions import RefreshError, TransportError
 
-from metrics_pipeline.operations.call_retry import BackoffPolicy, GiveUp, RetriesExhausted, Retry, call_with_retries
+from metrics_pipeline.operations.call_retry import (
+    BackoffPolicy,
+    GiveUp,
+    RetriesExhausted,
+    Retry,
+    call_with_retries,
+)
+from metrics_pipeline.security.log_redaction import redact
 from metrics_pipeline.sources.google_ads.errors import (
     FAILURE_METADATA_KEY,
     account_state,
@@ -27,7 +34,6 @@ from metrics_pipeline.sources.google_ads.errors import (
     inspect_call_error,
     is_click_view_date_too_old,
     quota_retry_delay,
-    redact,
     retry_policy,
 )
 

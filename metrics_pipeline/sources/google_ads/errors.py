@@ -39,6 +39,7 @@ from metrics_pipeline.operations.call_retry import (
     Retry,
     retry_base_delay,
 )
+from metrics_pipeline.security.log_redaction import redact
 from metrics_pipeline.sources.google_ads.client import API_VERSION
 
 FAILURE_METADATA_KEY = f"google.ads.googleads.{API_VERSION}.errors.googleadsfailure-bin"
@@ -237,8 +238,3 @@ def _oauth_error(exc: RefreshError) -> str:
         return str(response["error"])
     return "refresh refused"
 
-
-def redact(text: str, secrets: Iterable[str]) -> str:
-    for secret in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
-        text = text.replace(secret, "[redacted]")
-    return text

@@ -35,6 +35,7 @@ from metrics_pipeline.operations.call_retry import (
     retry_base_delay,
 )
 from metrics_pipeline.security.credentials import connection_secrets
+from metrics_pipeline.security.log_redaction import redact
 
 T = TypeVar("T")
 
@@ -170,13 +171,6 @@ def describe_error(exc: BaseException, secrets: Iterable[str] = ()) -> str:
     else:
         text = f"{type(exc).__name__}: {exc}"
     return redact(text, secrets)
-
-
-def redact(text: str, secrets: Iterable[str]) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "[redacted]")
-    return text
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:

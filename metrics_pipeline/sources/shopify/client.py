@@ -35,6 +35,7 @@ from metrics_pipeline.operations.call_retry import (
     call_with_retries,
     retry_base_delay,
 )
+from metrics_pipeline.security.log_redaction import redact
 
 # 2026-07: the first version with Order.checkoutToken, which ties pixel checkouts to orders.
 API_VERSION = "2026-07"
@@ -199,13 +200,6 @@ def describe_error(exc: BaseException, secrets: Iterable[str] = ()) -> str:
     else:
         text = f"{type(exc).__name__}: {exc}"
     return redact(text, secrets)
-
-
-def redact(text: str, secrets: Iterable[str]) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "[redacted]")
-    return text
 
 
 # --------------------------------------------------------------------------- #
