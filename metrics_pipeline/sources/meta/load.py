@@ -34,7 +34,13 @@ from psycopg import sql
 
 from metrics_pipeline.config import ConfigError, Connection, PipelineConfig
 from metrics_pipeline.landing.connection_states import record_account_state
-from metrics_pipeline.landing.ingestion import copy_frame, finish_attempt, read_sql, start_attempt
+from metrics_pipeline.landing.ingestion import (
+    copy_frame,
+    finish_attempt,
+    read_sql,
+    start_attempt,
+)
+from metrics_pipeline.landing.new_files import contiguous_ranges
 from metrics_pipeline.operations.call_retry import RetriesExhausted
 from metrics_pipeline.sources.meta.actions import ActionValueError
 from metrics_pipeline.sources.meta.client import (
@@ -47,7 +53,6 @@ from metrics_pipeline.sources.meta.client import (
 )
 from metrics_pipeline.sources.meta.extract import (
     MetaReportError,
-    contiguous_ranges,
     fetch_account_info,
     fetch_daily_insights,
     fetch_entities,
