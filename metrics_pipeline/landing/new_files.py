@@ -4,6 +4,9 @@ The cursor is the newest modification time seen plus the keys modified at exactl
 instant (object stores stamp to the second, so several files can share one). A file
 re-uploaded later gets a newer stamp and counts as new again, which is what a restated
 export needs. The cursor stays small however many files the root holds.
+
+`contiguous_ranges` (days folded into runs) is the one copy: the file sensors ask for a run
+of partitions at once with it, and the Google Ads and Meta connectors one API range per run.
 """
 
 from __future__ import annotations

@@ -2,17 +2,29 @@
 
 The caller says what an exception means through `classify`: retry (optionally after the
 delay the server asked for), or give up at once (bad credentials, a bad request).
+
+`METRICS_RETRY_BASE_DELAY` (seconds) replaces every client's base delay when set: tests and
+the sandbox set it tiny; `retry_base_delay` is the one place it is read.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
 T = TypeVar("T")
+
+RETRY_BASE_DELAY_VARIABLE = "METRICS_RETRY_BASE_DELAY"
+
+
+def retry_base_delay(environ: Mapping[str, str] | None = None) -> float | None:
+    """The base delay METRICS_RETRY_BASE_DELAY asks for, in seconds; None when unset or blank."""
+    raw = (os.environ if environ is None else environ).get(RETRY_BASE_DELAY_VARIABLE, "").strip()
+    return float(raw) if raw else None
 
 
 @dataclass(frozen=True)

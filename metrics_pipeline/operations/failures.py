@@ -5,7 +5,10 @@ in `ops.ingestion_logs.failure_kind`, on the outcome types (landing/outcomes.py)
 step failure's metadata, which is what the retry sensor reads. `cause_of` goes by type first
 (our own errors carry a `failure_cause`; timeouts, dropped connections and values the
 warehouse refuses are known by class); only an exception of a type we do not own (an SDK's
-error whose code is in its text) falls back to `classify_failure`, which reads the text:
+error whose code is in its text) falls back to `classify_failure`, which reads the text.
+The API connectors decide first with their own retry policy (`cause_from_decision`): what
+their client would retry, or gave up retrying, is transient; a rejected credential is
+permanent; only what neither says goes to `cause_of`:
 
 - transient: the same request may well succeed later (rate limits, 5xx, timeouts, a
   connection reset or cut short): the retry sensor re-requests the failed partitions;
@@ -24,7 +27,10 @@ an expired token, however many times it was tried.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from metrics_pipeline.operations.call_retry import Decision, RetriesExhausted, Retry
 
 TRANSIENT = "transient"
 PERMANENT = "permanent"
@@ -83,6 +89,29 @@ def cause_of(error: BaseException) -> FailureCause:
     if isinstance(error, psycopg.DataError):
         return FailureCause(PERMANENT, "a value the warehouse refused")
     return classify_failure(error)
+
+
+def cause_from_decision(
+    error: BaseException, classify: Callable[[BaseException], Decision], *, auth_error: bool
+) -> FailureCause:
+    """The cause of an API connector's failure, from its own typed view of the error.
+
+    `classify` is the client's retry policy (the function `call_with_retries` was given) and
+    `auth_error` whether the connector marks the account `auth_error`:
+
+    - a rejected or missing credential is permanent, whatever else is true of the error;
+    - an error the policy would retry (a call that never went through `call_with_retries`) is
+      transient, and so is `RetriesExhausted` when the policy would still retry its last error:
+      the retry sensor tries it again later;
+    - anything else (the policy gave up on it, or it never was an API error) is `cause_of`'s.
+    """
+    if auth_error:
+        return FailureCause(PERMANENT, "expired or invalid credentials")
+    exhausted = isinstance(error, RetriesExhausted)
+    decision = classify(error.last if exhausted else error)
+    if isinstance(decision, Retry):
+        return FailureCause(TRANSIENT, f"retries exhausted: {decision.reason}" if exhausted else decision.reason)
+    return cause_of(error)
 
 
 def classify_failure(error: BaseException | str | None) -> FailureCause:

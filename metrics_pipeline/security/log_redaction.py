@@ -1,6 +1,7 @@
 """Keep credential values out of every log record, including the libraries' own.
 
-The project's messages are built without secrets (and `redact`ed anyway), but the SDKs'
+The project's messages are built without secrets, and every API connector `redact`s the
+credentials it holds out of them anyway (with the one `redact` below), but the SDKs'
 HTTP stacks log what they send: at DEBUG, urllib3 logs each request line, and the Graph
 API SDK sends the access token as a query parameter. `install()` wraps the log-record
 factory once per process, so every record, whoever logs it and whichever handler receives
@@ -37,6 +38,14 @@ def register_secret(*values: str) -> None:
     """Values (of 6+ characters: shorter ones would redact ordinary words) to scrub from logs."""
     with _lock:
         _secrets.update(v for v in values if v and len(v) >= 6)
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """`text` with each of `secrets` (of 4+ characters) replaced by `[redacted]`, longest first,
+    so a secret that contains another is never left half shown."""
+    for secret in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    return text
 
 
 def scrub(text: str, extra: Iterable[str] = ()) -> str:

@@ -13,10 +13,21 @@ import pytest
 import yaml
 
 from metrics_pipeline.config import PipelineConfig, load_config
-from metrics_pipeline.sandbox.google_ads_server import Fault, GoogleAdsSandboxServer, ServedCall
-from metrics_pipeline.sandbox.google_ads_world import GoogleAdsWorld, build_google_ads_world
+from metrics_pipeline.landing.outcomes import TargetOutcome
+from metrics_pipeline.sandbox.google_ads_server import (
+    Fault,
+    GoogleAdsSandboxServer,
+    ServedCall,
+)
+from metrics_pipeline.sandbox.google_ads_world import (
+    GoogleAdsWorld,
+    build_google_ads_world,
+)
 from metrics_pipeline.sources.google_ads.extract import LANDING_SCHEMAS
-from metrics_pipeline.sources.google_ads.load import AccountOutcome, snapshot_google_ads_today, sync_google_ads
+from metrics_pipeline.sources.google_ads.load import (
+    snapshot_google_ads_today,
+    sync_google_ads,
+)
 from tests.conftest import fetch_all
 
 pytestmark = pytest.mark.integration
@@ -44,13 +55,13 @@ class Sandbox:
 
 @dataclass(frozen=True)
 class Run:
-    outcomes: list[AccountOutcome]
+    outcomes: list[TargetOutcome]
     log: list[str]
     calls: Counter
     served: list[ServedCall]
 
-    def outcome(self, customer_id: int) -> AccountOutcome:
-        [outcome] = [o for o in self.outcomes if o.customer_id == str(customer_id)]
+    def outcome(self, customer_id: int) -> TargetOutcome:
+        [outcome] = [o for o in self.outcomes if o.account_id == str(customer_id)]
         return outcome
 
 
@@ -110,7 +121,7 @@ def world_metrics(world: GoogleAdsWorld, customer_id: int, day: date, revision: 
 
 
 def test_discovery_under_the_manager_skips_the_canceled_client(sandbox, database_url, first_sync):
-    assert [(o.customer_id, o.status) for o in first_sync.outcomes] == [
+    assert [(o.account_id, o.status) for o in first_sync.outcomes] == [
         (str(ACME), "completed"), (str(BLOOM), "completed"), (str(CITRUS), "completed"),
     ]
     assert not [call for call in first_sync.served if call.customer_id == str(CANCELED)]
@@ -291,7 +302,7 @@ def test_rerunning_the_same_days_leaves_every_table_identical_row_for_row(sandbo
     before = {table: all_rows(database_url, table) for table in TABLES}
     rerun = run_sync(sandbox, database_url, list(sandbox.world.days), run_id="sync-1")
     assert {o.status for o in rerun.outcomes} == {"completed"}
-    assert sum(o.first_reported_rows for o in rerun.outcomes) == 0
+    assert sum(o.count("first_reported_rows") for o in rerun.outcomes) == 0
     for table in TABLES:
         assert all_rows(database_url, table) == before[table], table
 
@@ -322,7 +333,8 @@ def test_a_customer_that_keeps_failing_is_logged_and_left_as_it_was_while_the_ot
     sandbox.server.queue_fault(*[Fault("UNAVAILABLE", resource="campaign")] * 6)  # every attempt ACME gets
     run = run_sync(sandbox, database_url, [day], run_id="acme-down")
     acme = run.outcome(ACME)
-    assert (acme.status, acme.state) == ("failed", "error")
+    assert (acme.status, acme.state, acme.target) == ("failed", "error", f"customers/{ACME}")
+    assert (acme.cause.kind, acme.cause.reason) == ("transient", "retries exhausted: UNAVAILABLE")
     assert run.calls["fault/UNAVAILABLE"] == 6
     assert "UNAVAILABLE" in acme.message and "gave up after 6 attempts" in acme.message
     assert metrics_of(database_url, "ad_daily_metrics", ACME, day) == world_metrics(world, ACME, day)
@@ -330,9 +342,9 @@ def test_a_customer_that_keeps_failing_is_logged_and_left_as_it_was_while_the_ot
     assert (run.outcome(BLOOM).status, run.outcome(CITRUS).status) == ("completed", "completed")
     assert fetch_all(
         database_url,
-        "select status, message from ops.ingestion_logs where run_id = 'acme-down' and target = %s",
+        "select status, message, failure_kind from ops.ingestion_logs where run_id = 'acme-down' and target = %s",
         (f"customers/{ACME}",),
-    ) == [("failed", acme.message)]
+    ) == [("failed", acme.message, "transient")]
     assert fetch_all(
         database_url, "select status, last_error from ops.connection_states where account_id = %s", (str(ACME),)
     ) == [("error", acme.message)]
@@ -349,15 +361,17 @@ def test_a_revoked_refresh_token_fails_its_connection_at_once_and_the_other_land
         server.reinstate_refresh_token("HARBOR_GOOGLE")
     citrus = run.outcome(CITRUS)
     assert (citrus.connection_id, citrus.status, citrus.state) == ("harbor-google", "failed", "auth_error")
+    assert (citrus.cause.kind, citrus.cause.reason) == ("permanent", "expired or invalid credentials")
     assert run.calls["token/invalid_grant"] == 1  # asked once: no retries
     assert not [c for c in run.served if c.customer_id == str(CITRUS)]
     assert "invalid_grant" in citrus.message and "HARBOR_GOOGLE_REFRESH_TOKEN" in citrus.message
     secrets = [value for creds in server.credentials.values() for value in creds.environment().values()]
-    [(status, message)] = fetch_all(
+    [(status, message, failure_kind)] = fetch_all(
         database_url,
-        "select status, message from ops.ingestion_logs where run_id = 'revoked' and target = %s",
+        "select status, message, failure_kind from ops.ingestion_logs where run_id = 'revoked' and target = %s",
         (f"customers/{CITRUS}",),
     )
+    assert failure_kind == "permanent"
     [(state, last_error)] = fetch_all(
         database_url, "select status, last_error from ops.connection_states where account_id = %s", (str(CITRUS),)
     )
@@ -388,7 +402,7 @@ def test_the_intraday_snapshot_captures_each_customers_today(sandbox, database_u
         return by_customer
 
     outcomes = snapshot_google_ads_today(database_url, sandbox.config, captured_at=captured_at, run_id="intraday-1")
-    assert [(o.customer_id, o.status, o.partition_keys) for o in outcomes] == [
+    assert [(o.account_id, o.status, o.partition_keys) for o in outcomes] == [
         (str(c), "completed", (today[c].isoformat(),)) for c in CLIENTS
     ]
     expected = {c: world_metrics(world, c, today[c]) for c in CLIENTS}

@@ -24,7 +24,13 @@ from metrics_pipeline.sandbox.meta_server import EXPIRED_ACCESS_TOKEN, Fault
 from metrics_pipeline.sandbox.meta_world import ACME_ACCOUNT_ID, CITRUS_ACCOUNT_ID
 from metrics_pipeline.sources.meta.load import sync_meta
 from tests.conftest import fetch_all
-from tests.integration.test_meta_sync import RAW_TABLES, config, server, table_contents, world  # noqa: F401
+from tests.integration.test_meta_sync import (  # noqa: F401
+    RAW_TABLES,
+    config,
+    server,
+    table_contents,
+    world,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -113,11 +119,16 @@ def test_a_fault_outlasting_the_call_budget_fails_its_account_as_transient_and_t
     outcomes = {o.account_id: o for o in sync_meta(database_url, config, DAYS, run_id="exhausted", now=NOW)}
 
     failed = [o for o in outcomes.values() if o.status == "failed"]
-    assert len(failed) == 1 and failed[0].connection_state == "error"
+    assert len(failed) == 1 and failed[0].state == "error"
     assert "gave up after 6 attempts" in failed[0].message
     assert classify_failure(failed[0].message).kind == "transient"
+    # Decided where it was caught, from the client's own retry policy, and logged with the attempt.
+    assert (failed[0].cause.kind, failed[0].retryable) == ("transient", True)
+    assert failed[0].cause.reason.startswith("retries exhausted: rate limited")
     logs = log_rows(database_url, "exhausted")
     assert {(t, s) for t, _, s, _ in logs if t == failed[0].target} == {(failed[0].target, "failed")}
+    assert set(fetch_all(database_url, "select failure_kind from ops.ingestion_logs where run_id = 'exhausted'"
+                                       " and target = %s", (failed[0].target,))) == {("transient",)}
     assert fetch_all(database_url, "select count(*) from raw_meta.ad_daily_insights where account_id = %s",
                      (failed[0].account_id,)) == [(0,)]  # nothing half-landed
 
@@ -139,10 +150,13 @@ def test_an_expired_token_is_permanent_not_retried_and_logged_with_its_reason(
     outcomes = {o.account_id: o for o in sync_meta(database_url, config, DAYS, run_id="expired", now=NOW)}
 
     failed = outcomes[CITRUS_ACCOUNT_ID]
-    assert (failed.status, failed.connection_state) == ("failed", "auth_error")
+    assert (failed.status, failed.state) == ("failed", "auth_error")
     assert clean.count(token="expired") == 1  # asked once, never again
     cause = classify_failure(failed.message)
     assert (cause.kind, cause.reason) == ("permanent", "expired or invalid credentials")
+    assert failed.cause == cause and not failed.retryable  # the typed decision agrees with the text
+    assert fetch_all(database_url, "select distinct failure_kind from ops.ingestion_logs where run_id = 'expired'"
+                                   " and target = %s", (failed.target,)) == [("permanent",)]
     logs = [row for row in log_rows(database_url, "expired") if row[0] == f"act_{CITRUS_ACCOUNT_ID}"]
     assert [(k, s) for _, k, s, _ in logs] == [(d.isoformat(), "failed") for d in DAYS]
     assert all("access token" in m and EXPIRED_ACCESS_TOKEN not in m for _, _, _, m in logs)

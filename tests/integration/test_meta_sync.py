@@ -17,7 +17,11 @@ import pytest
 import yaml
 
 from metrics_pipeline.config import PipelineConfig, load_config
-from metrics_pipeline.sandbox.meta_server import DEFAULT_FAULTS, EXPIRED_ACCESS_TOKEN, MetaSandboxServer
+from metrics_pipeline.sandbox.meta_server import (
+    DEFAULT_FAULTS,
+    EXPIRED_ACCESS_TOKEN,
+    MetaSandboxServer,
+)
 from metrics_pipeline.sandbox.meta_world import (
     ACME_ACCOUNT_ID,
     CITRUS_ACCOUNT_ID,
@@ -28,7 +32,11 @@ from metrics_pipeline.sandbox.meta_world import (
     MetaWorld,
     build_meta_world,
 )
-from metrics_pipeline.sources.meta.load import restatement_days, snapshot_meta_today, sync_meta
+from metrics_pipeline.sources.meta.load import (
+    restatement_days,
+    snapshot_meta_today,
+    sync_meta,
+)
 from tests.conftest import fetch_all
 
 pytestmark = pytest.mark.integration
@@ -133,7 +141,7 @@ def test_the_whole_range_lands_every_entity_and_the_exact_spend(database_url, fr
     days = world.days
     outcomes = sync_meta(database_url, config, days, run_id="full", now=datetime(2026, 11, 2, 12, tzinfo=timezone.utc))
 
-    assert [(o.account_id, o.status, o.connection_state) for o in outcomes] == [
+    assert [(o.account_id, o.status, o.state) for o in outcomes] == [
         (ACME_ACCOUNT_ID, "completed", "ok"),
         (CITRUS_ACCOUNT_ID, "completed", "ok"),
     ]
@@ -316,7 +324,7 @@ def test_an_expired_token_fails_its_connection_at_once_and_never_shows_the_token
 
     assert outcomes[ACME_ACCOUNT_ID].status == "completed"
     failed = outcomes[CITRUS_ACCOUNT_ID]
-    assert (failed.status, failed.connection_state) == ("failed", "auth_error")
+    assert (failed.status, failed.state) == ("failed", "auth_error")
     assert fresh.count(token="expired") == 1  # no retries
     logs = fetch_all(database_url, "select partition_key, status, message from ops.ingestion_logs"
                      " where run_id = 'expired' and target = %s order by 1", (f"act_{CITRUS_ACCOUNT_ID}",))

@@ -100,3 +100,22 @@ def test_a_passing_fault_heals_and_lands_exactly_the_clean_rows(
     logs = fetch_all(database_url, "select status, count(*) from ops.ingestion_logs where run_id = 'faulty'"
                                    " group by 1")
     assert logs == [("completed", len(outcomes))]
+
+
+def test_a_fault_outlasting_the_call_budget_fails_its_shop_as_transient(
+    database_url, clean, config, first_as_of  # noqa: F811
+):
+    # Six attempts per call: six bad gateways in a row exhaust them for the first shop asked.
+    clean.queue_fault(*[Fault("server_error", "shop")] * 6)
+
+    outcomes = sync_shopify(database_url, config, run_id="exhausted", now=sync_time(first_as_of))
+
+    [failed] = [o for o in outcomes if o.status == "failed"]
+    assert {o.status for o in outcomes if o is not failed} == {"completed"}
+    assert failed.state == "error" and "gave up after 6 attempts" in failed.message
+    assert (failed.cause.kind, failed.retryable) == ("transient", True)
+    assert failed.cause.reason == "retries exhausted: HTTP 502"
+    assert fetch_all(database_url, "select status, failure_kind from ops.ingestion_logs where run_id = 'exhausted'"
+                                   " and target = %s", (failed.target,)) == [("failed", "transient")]
+    assert fetch_all(database_url, "select count(*) from raw_shopify.orders where shop_domain = %s",
+                     (failed.account_id,)) == [(0,)]  # nothing half-landed

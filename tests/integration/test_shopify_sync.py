@@ -18,10 +18,15 @@ import pytest
 import yaml
 
 from metrics_pipeline.config import PipelineConfig, load_config
-from metrics_pipeline.security.pii import PiiKeyMissing, hash_email
 from metrics_pipeline.lib.resources import PipelineConfigResource, WarehouseResource
-from metrics_pipeline.sandbox.commerce_world import END, CommerceWorld, Order, build_commerce_world
+from metrics_pipeline.sandbox.commerce_world import (
+    END,
+    CommerceWorld,
+    Order,
+    build_commerce_world,
+)
 from metrics_pipeline.sandbox.shopify_server import DEFAULT_FAULTS, ShopifySandboxServer
+from metrics_pipeline.security.pii import PiiKeyMissing, hash_email
 from metrics_pipeline.sources.shopify.landing import parse_landing_url
 from metrics_pipeline.sources.shopify.load import sync_shopify
 from tests.conftest import fetch_all
@@ -145,7 +150,7 @@ def test_the_first_sync_lands_every_order_of_the_world_with_exact_money(
 
     outcomes = sync_shopify(database_url, config, run_id="first", now=now)
 
-    assert [(o.account_id, o.status, o.connection_state) for o in outcomes] == [
+    assert [(o.account_id, o.status, o.state) for o in outcomes] == [
         (s.shop_domain, "completed", "ok") for s in world.shops
     ]
     for shop in world.shops:
@@ -287,7 +292,7 @@ def test_a_rerun_with_nothing_new_changes_nothing(database_url, server, world, c
     outcomes = sync_shopify(database_url, config, run_id="rerun", now=datetime(2026, 11, 1, 7, tzinfo=timezone.utc))
 
     assert {o.status for o in outcomes} == {"completed"}
-    assert {o.cost_observations for o in outcomes} == {0}
+    assert {o.count("cost_observations") for o in outcomes} == {0}
     assert table_contents(database_url) == before
     assert fetch_all(database_url, "select count(*) from raw_shopify.variant_cost_observations") == observations
 
@@ -319,16 +324,17 @@ def test_a_revoked_token_fails_its_shop_at_once_while_the_other_lands(database_u
         server.restore_token(acme.access_token)
 
     failed = outcomes[acme.shop_domain]
-    assert (failed.status, failed.connection_state) == ("failed", "auth_error")
+    assert (failed.status, failed.state) == ("failed", "auth_error")
+    assert (failed.cause.kind, failed.cause.reason) == ("permanent", "expired or invalid credentials")
     assert outcomes[citrus.shop_domain].status == "completed"
     assert server.count(shop=acme.shop_domain) == 1  # refused at once: no retries
     assert server.count(shop=acme.shop_domain, status=401, token="revoked") == 1
     state = fetch_all(database_url, "select status, last_error from ops.connection_states"
                       " where connection_id = 'northstar-shopify'")
     assert state[0][0] == "auth_error"
-    log = fetch_all(database_url, "select status, message from ops.ingestion_logs where run_id = 'revoked'"
-                    " and target = %s", (acme.shop_domain,))
-    assert [s for s, _ in log] == ["failed"]
+    log = fetch_all(database_url, "select status, message, failure_kind from ops.ingestion_logs"
+                    " where run_id = 'revoked' and target = %s", (acme.shop_domain,))
+    assert [(s, kind) for s, _, kind in log] == [("failed", "permanent")]
     for message in (failed.message, state[0][1], log[0][1]):
         assert "401" in message and "renew" in message and acme.access_token not in message
     assert fetch_all(database_url, "select * from raw_shopify.orders where shop_domain = %s order by order_id",

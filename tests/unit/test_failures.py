@@ -1,7 +1,15 @@
 import pytest
 import requests
 
-from metrics_pipeline.operations.failures import PERMANENT, TRANSIENT, UNKNOWN, classify_failure
+from metrics_pipeline.operations.call_retry import GiveUp, RetriesExhausted, Retry
+from metrics_pipeline.operations.failures import (
+    PERMANENT,
+    TRANSIENT,
+    UNKNOWN,
+    FailureCause,
+    cause_from_decision,
+    classify_failure,
+)
 
 
 @pytest.mark.parametrize(
@@ -56,6 +64,54 @@ def test_exceptions_are_classified_by_type_and_text():
         "connection dropped"
     )
     assert classify_failure(ValueError("bad literal")).kind == UNKNOWN
+
+
+class Throttled(Exception):
+    pass
+
+
+def policy(exc):
+    """A client's retry policy: retries Throttled, gives up on anything else."""
+    if isinstance(exc, Throttled):
+        return Retry("rate limited (code 4)", after=1.0)
+    return GiveUp(f"unexpected {type(exc).__name__}")
+
+
+def test_a_rejected_credential_is_permanent_whatever_the_policy_says():
+    for error in (Throttled(), ValueError("token expired"), RetriesExhausted("act_1", 6, Throttled(), "rate limited")):
+        assert cause_from_decision(error, policy, auth_error=True) == FailureCause(
+            PERMANENT, "expired or invalid credentials"
+        )
+
+
+def test_what_the_policy_retries_is_transient_and_so_are_exhausted_retries_of_it():
+    assert cause_from_decision(Throttled(), policy, auth_error=False) == FailureCause(
+        TRANSIENT, "rate limited (code 4)"
+    )
+    exhausted = RetriesExhausted("act_1", 6, Throttled(), "rate limited (code 4)")
+    cause = cause_from_decision(exhausted, policy, auth_error=False)
+    assert cause == FailureCause(TRANSIENT, "retries exhausted: rate limited (code 4)") and cause.retryable
+
+
+def test_the_policy_judges_the_last_error_of_exhausted_retries_not_the_wrapper():
+    seen = []
+
+    def recording(exc):
+        seen.append(exc)
+        return policy(exc)
+
+    last = Throttled()
+    cause_from_decision(RetriesExhausted("act_1", 6, last, "rate limited"), recording, auth_error=False)
+    assert seen == [last]
+
+
+def test_what_the_policy_gives_up_on_falls_back_to_the_type_then_the_text():
+    # Given up on, but by type a timeout; by text an HTTP 403; neither: unknown, not retried.
+    assert cause_from_decision(TimeoutError("read"), policy, auth_error=False) == FailureCause(TRANSIENT, "timeout")
+    assert cause_from_decision(RuntimeError("HTTP 403 forbidden"), policy, auth_error=False) == FailureCause(
+        PERMANENT, "missing permission"
+    )
+    assert cause_from_decision(KeyError("spend"), policy, auth_error=False).kind == UNKNOWN
 
 
 def test_a_landing_step_fails_only_for_targets_that_may_heal():

@@ -18,7 +18,21 @@ from google.ads.googleads.v26.errors.types.errors import (
 from google.api_core.exceptions import from_grpc_error
 from google.auth.exceptions import RefreshError, TransportError
 
-from metrics_pipeline.operations.call_retry import BackoffPolicy, GiveUp, RetriesExhausted, Retry, call_with_retries
+from metrics_pipeline.operations.call_retry import (
+    BackoffPolicy,
+    GiveUp,
+    RetriesExhausted,
+    Retry,
+    call_with_retries,
+)
+from metrics_pipeline.operations.failures import (
+    PERMANENT,
+    TRANSIENT,
+    UNKNOWN,
+    FailureCause,
+    cause_from_decision,
+)
+from metrics_pipeline.security.log_redaction import redact
 from metrics_pipeline.sources.google_ads.errors import (
     FAILURE_METADATA_KEY,
     account_state,
@@ -27,7 +41,6 @@ from metrics_pipeline.sources.google_ads.errors import (
     inspect_call_error,
     is_click_view_date_too_old,
     quota_retry_delay,
-    redact,
     retry_policy,
 )
 
@@ -204,6 +217,24 @@ def test_exhausted_retries_say_how_many_attempts_and_why():
     assert describe_failure(exc, credentials_env_prefix="X") == (
         "UNAVAILABLE: The service is currently unavailable. (request-id req-1) (gave up after 6 attempts)"
     )
+
+
+def test_a_failed_customers_cause_comes_from_the_retry_policy_and_its_account_state():
+    def cause(exc):
+        return cause_from_decision(exc, classify, auth_error=account_state(exc) == "auth_error")
+
+    unavailable = failed_call(grpc.StatusCode.UNAVAILABLE, "The service is currently unavailable.")
+    assert cause(RetriesExhausted("customers/1", 6, unavailable, "UNAVAILABLE")) == FailureCause(
+        TRANSIENT, "retries exhausted: UNAVAILABLE"
+    )
+    revoked = RefreshError("invalid_grant: Token has been expired or revoked.", {"error": "invalid_grant"},
+                           retryable=False)
+    assert cause(revoked) == FailureCause(PERMANENT, "expired or invalid credentials")
+    denied = ads_exception(grpc.StatusCode.PERMISSION_DENIED, failure("authorization_error", "USER_PERMISSION_DENIED",
+                                                                      "no access"))
+    assert cause(denied).kind == PERMANENT
+    bad_query = ads_exception(grpc.StatusCode.INVALID_ARGUMENT, failure("query_error", "UNRECOGNIZED_FIELD", "bad"))
+    assert cause(bad_query).kind == UNKNOWN  # given up on, and no pattern knows it: not retried, not hidden
 
 
 def test_secrets_are_redacted_from_any_message():

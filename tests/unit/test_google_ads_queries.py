@@ -7,7 +7,12 @@ from datetime import date
 import pytest
 from google.ads.googleads.v26.services.types.google_ads_service import GoogleAdsRow
 
-from metrics_pipeline.sandbox.google_ads_server import Condition, GaqlError, date_bounds, parse_gaql
+from metrics_pipeline.sandbox.google_ads_server import (
+    Condition,
+    GaqlError,
+    date_bounds,
+    parse_gaql,
+)
 from metrics_pipeline.sources.google_ads import queries
 
 ALL_QUERIES = {
@@ -76,20 +81,6 @@ def test_entity_queries_keep_removed_entities_and_skip_negative_keywords():
         Condition("ad_group_criterion.type", "=", ("KEYWORD",)),
         Condition("ad_group_criterion.negative", "=", ("FALSE",)),
     }
-
-
-def test_contiguous_ranges_group_consecutive_days_once_each():
-    d = date
-    assert queries.contiguous_ranges([]) == []
-    assert queries.contiguous_ranges([d(2026, 9, 3), d(2026, 9, 1), d(2026, 9, 2), d(2026, 9, 2)]) == [
-        (d(2026, 9, 1), d(2026, 9, 3))
-    ]
-    days = [d(2026, 9, 30), d(2026, 10, 1), d(2026, 10, 5), d(2026, 12, 31), d(2027, 1, 1)]
-    assert queries.contiguous_ranges(days) == [
-        (d(2026, 9, 30), d(2026, 10, 1)),
-        (d(2026, 10, 5), d(2026, 10, 5)),
-        (d(2026, 12, 31), d(2027, 1, 1)),
-    ]
 
 
 # ---- the sandbox's GAQL reader (it stands in for the API, so it must be strict) ---- #

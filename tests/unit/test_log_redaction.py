@@ -5,7 +5,12 @@ from __future__ import annotations
 import logging
 
 from metrics_pipeline.security import log_redaction
-from metrics_pipeline.security.log_redaction import REDACTED, register_secret, scrub
+from metrics_pipeline.security.log_redaction import (
+    REDACTED,
+    redact,
+    register_secret,
+    scrub,
+)
 
 SECRET = "shpat_registered_secret_0042"
 
@@ -23,6 +28,14 @@ def test_registered_values_are_redacted_anywhere_and_ordinary_text_is_left_alone
     register_secret(SECRET, "short")  # too short to register: it would eat ordinary words
     assert scrub(f"token {SECRET}!") == f"token {REDACTED}!"
     assert scrub("a short, ordinary message") == "a short, ordinary message"
+
+
+def test_redact_replaces_the_given_secrets_longest_first_and_ignores_tiny_ones():
+    assert redact("token abcdef and abcdef-123456", ["abcdef", "abcdef-123456", ""]) == (
+        f"token {REDACTED} and {REDACTED}"
+    )
+    assert redact("a-b-abc", ["abc"]) == "a-b-abc"  # under 4 characters: not a secret, ordinary text stays
+    assert redact("nothing to hide", []) == "nothing to hide"
 
 
 def test_records_from_any_logger_are_scrubbed_as_they_are_created(caplog):

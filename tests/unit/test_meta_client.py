@@ -12,6 +12,13 @@ from facebook_business.session import FacebookSession
 
 from metrics_pipeline.config import ConfigError, Connection
 from metrics_pipeline.operations.call_retry import GiveUp, RetriesExhausted, Retry
+from metrics_pipeline.operations.failures import (
+    PERMANENT,
+    TRANSIENT,
+    UNKNOWN,
+    FailureCause,
+    cause_from_decision,
+)
 from metrics_pipeline.sources.meta.client import (
     DEFAULT_GRAPH_URL,
     MAX_RATE_LIMIT_WAIT,
@@ -118,6 +125,22 @@ def test_a_bad_request_gives_up_but_is_not_an_auth_error():
     exc = graph_error(400, {"message": "(#100) Invalid parameter", "type": "OAuthException", "code": 100})
     assert isinstance(classify_graph_error(exc), GiveUp)
     assert not is_auth_error(exc)
+
+
+def test_a_failed_accounts_cause_is_decided_from_the_retry_policy():
+    def cause(exc):
+        return cause_from_decision(exc, classify_graph_error, auth_error=is_auth_error(exc))
+
+    expired = graph_error(400, {"message": "Error validating access token: Session has expired",
+                                "type": "OAuthException", "code": 190, "error_subcode": 463})
+    assert cause(expired) == FailureCause(PERMANENT, "expired or invalid credentials")
+    throttled = graph_error(400, {"message": "(#80004) There have been too many calls", "type": "OAuthException",
+                                  "code": 80004})
+    assert cause(RetriesExhausted("act_1 insights", 6, throttled, "rate limited (code 80004)")) == FailureCause(
+        TRANSIENT, "retries exhausted: rate limited (code 80004)"
+    )
+    bad_request = graph_error(400, {"message": "(#100) Invalid parameter", "type": "OAuthException", "code": 100})
+    assert cause(bad_request).kind == UNKNOWN
 
 
 def test_descriptions_are_one_line_and_never_show_a_secret():

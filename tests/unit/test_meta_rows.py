@@ -1,4 +1,4 @@
-"""Pure pieces of the Meta connector: day ranges, request parameters, paging, landing rows."""
+"""Pure pieces of the Meta connector: request parameters, paging, landing rows."""
 
 from __future__ import annotations
 
@@ -17,12 +17,16 @@ from metrics_pipeline.sources.meta.client import GraphCaller
 from metrics_pipeline.sources.meta.extract import (
     AccountEntities,
     all_pages,
-    contiguous_ranges,
     every_effective_status,
     insights_params,
 )
 from metrics_pipeline.sources.meta.load import restatement_days
-from metrics_pipeline.sources.meta.rows import InsightRowError, entity_frames, insight_row, insights_frame
+from metrics_pipeline.sources.meta.rows import (
+    InsightRowError,
+    entity_frames,
+    insight_row,
+    insights_frame,
+)
 
 CONNECTION = Connection(
     id="c", workspace_slug="ws", provider="meta", client_slug=None, account_ids=("1",), manager_customer_id=None,
@@ -38,12 +42,6 @@ RAW = {
     "action_values": [{"action_type": "offsite_conversion.fb_pixel_purchase", "value": "500.00",
                        "7d_click": "400.00", "1d_view": "100.00"}],
 }
-
-
-def test_days_group_into_consecutive_runs():
-    days = [date(2026, 10, 3), date(2026, 10, 1), date(2026, 10, 2), date(2026, 10, 9), date(2026, 10, 2)]
-    assert contiguous_ranges(days) == [(date(2026, 10, 1), date(2026, 10, 3)), (date(2026, 10, 9), date(2026, 10, 9))]
-    assert contiguous_ranges([]) == []
 
 
 def test_the_restatement_window_ends_with_the_last_day():

@@ -1,7 +1,11 @@
 from datetime import date, datetime, timezone
 
 from metrics_pipeline.landing.exports import ExportObject
-from metrics_pipeline.landing.new_files import FileCursor, contiguous_ranges, new_objects_since
+from metrics_pipeline.landing.new_files import (
+    FileCursor,
+    contiguous_ranges,
+    new_objects_since,
+)
 
 
 def obj(key: str, second: int) -> ExportObject:
@@ -39,3 +43,9 @@ def test_contiguous_ranges():
         (date(2026, 9, 9), date(2026, 9, 10)),
     ]
     assert contiguous_ranges([]) == []
+    # Runs cross month and year ends (the Google Ads and Meta connectors read one API range per run).
+    across = [date(2026, 9, 30), date(2026, 10, 1), date(2026, 12, 31), date(2027, 1, 1)]
+    assert contiguous_ranges(across) == [
+        (date(2026, 9, 30), date(2026, 10, 1)),
+        (date(2026, 12, 31), date(2027, 1, 1)),
+    ]

@@ -2,7 +2,15 @@ import random
 
 import pytest
 
-from metrics_pipeline.operations.call_retry import BackoffPolicy, GiveUp, RetriesExhausted, Retry, call_with_retries
+from metrics_pipeline.operations.call_retry import (
+    RETRY_BASE_DELAY_VARIABLE,
+    BackoffPolicy,
+    GiveUp,
+    RetriesExhausted,
+    Retry,
+    call_with_retries,
+    retry_base_delay,
+)
 
 
 class Transient(Exception):
@@ -61,3 +69,10 @@ def test_delay_never_exceeds_the_cap():
     rng = random.Random(3)
     assert all(policy.delay(a, None, rng) <= 5 for a in range(1, 20))
     assert policy.delay(1, 120, rng) == 5
+
+
+def test_the_base_delay_setting_is_read_in_one_place():
+    assert RETRY_BASE_DELAY_VARIABLE == "METRICS_RETRY_BASE_DELAY"
+    assert retry_base_delay({}) is None
+    assert retry_base_delay({RETRY_BASE_DELAY_VARIABLE: "  "}) is None
+    assert retry_base_delay({RETRY_BASE_DELAY_VARIABLE: " 0.01 "}) == 0.01

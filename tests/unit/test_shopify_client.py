@@ -8,6 +8,13 @@ import pytest
 import requests
 
 from metrics_pipeline.operations.call_retry import GiveUp, RetriesExhausted, Retry
+from metrics_pipeline.operations.failures import (
+    PERMANENT,
+    TRANSIENT,
+    UNKNOWN,
+    FailureCause,
+    cause_from_decision,
+)
 from metrics_pipeline.sources.shopify.client import (
     API_VERSION,
     MAX_THROTTLE_WAIT,
@@ -21,6 +28,7 @@ from metrics_pipeline.sources.shopify.client import (
     classify_shopify_error,
     describe_error,
     graphql_endpoint,
+    is_auth_error,
     seconds_until_available,
 )
 
@@ -62,6 +70,18 @@ def test_what_errors_mean():
     assert isinstance(classify_shopify_error(ShopifyAuthError("HTTP 401")), GiveUp)
     assert isinstance(classify_shopify_error(ShopifyQueryError("undefinedField")), GiveUp)
     assert isinstance(classify_shopify_error(KeyError("bug")), GiveUp)
+
+
+def test_a_failed_shops_cause_is_decided_from_the_retry_policy():
+    def cause(exc):
+        return cause_from_decision(exc, classify_shopify_error, auth_error=is_auth_error(exc))
+
+    assert cause(ShopifyAuthError("HTTP 401")) == FailureCause(PERMANENT, "expired or invalid credentials")
+    assert cause(RetriesExhausted("shopify a shop", 6, ShopifyTransientError("HTTP 502"), "HTTP 502")) == (
+        FailureCause(TRANSIENT, "retries exhausted: HTTP 502")
+    )
+    assert cause(requests.ConnectionError("reset")).kind == TRANSIENT
+    assert cause(ShopifyQueryError("Orders: undefinedField")).kind == UNKNOWN
 
 
 def test_settings_scale_with_the_retry_base_delay():

@@ -20,7 +20,6 @@ and ops.ingestion_logs. Messages are built from codes and Google's error texts, 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -32,11 +31,18 @@ from google.api_core.exceptions import GoogleAPICallError
 from google.auth.exceptions import RefreshError, TransportError
 
 from metrics_pipeline.config import ConfigError
-from metrics_pipeline.operations.call_retry import BackoffPolicy, Decision, GiveUp, RetriesExhausted, Retry
+from metrics_pipeline.operations.call_retry import (
+    BackoffPolicy,
+    Decision,
+    GiveUp,
+    RetriesExhausted,
+    Retry,
+    retry_base_delay,
+)
+from metrics_pipeline.security.log_redaction import redact
 from metrics_pipeline.sources.google_ads.client import API_VERSION
 
 FAILURE_METADATA_KEY = f"google.ads.googleads.{API_VERSION}.errors.googleadsfailure-bin"
-RETRY_BASE_DELAY_VARIABLE = "METRICS_RETRY_BASE_DELAY"
 
 TRANSIENT_CODES = frozenset(
     {
@@ -87,8 +93,8 @@ class CallError:
 
 def retry_policy(environ: Mapping[str, str] | None = None) -> BackoffPolicy:
     """Default backoff, with a smaller base delay when METRICS_RETRY_BASE_DELAY says so (tests do)."""
-    value = (os.environ if environ is None else environ).get(RETRY_BASE_DELAY_VARIABLE)
-    return BackoffPolicy(base_delay=float(value)) if value else BackoffPolicy()
+    base = retry_base_delay(environ)
+    return BackoffPolicy(base_delay=base) if base is not None else BackoffPolicy()
 
 
 def failure_from_metadata(metadata: Iterable[tuple[str, str | bytes]] | None) -> GoogleAdsFailure | None:
@@ -232,8 +238,3 @@ def _oauth_error(exc: RefreshError) -> str:
         return str(response["error"])
     return "refresh refused"
 
-
-def redact(text: str, secrets: Iterable[str]) -> str:
-    for secret in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
-        text = text.replace(secret, "[redacted]")
-    return text

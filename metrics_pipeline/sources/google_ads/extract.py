@@ -25,11 +25,22 @@ import polars as pl
 from google.ads.googleads.v26.services.types.google_ads_service import GoogleAdsRow
 
 from metrics_pipeline.config import Connection
-from metrics_pipeline.security.credentials import connection_secrets, known_secret_values
+from metrics_pipeline.landing.new_files import contiguous_ranges
 from metrics_pipeline.operations.call_retry import BackoffPolicy, call_with_retries
+from metrics_pipeline.security.credentials import (
+    connection_secrets,
+    known_secret_values,
+)
 from metrics_pipeline.sources.google_ads import queries
-from metrics_pipeline.sources.google_ads.client import build_client, refresh_access_token
-from metrics_pipeline.sources.google_ads.errors import classify, is_click_view_date_too_old, retry_policy
+from metrics_pipeline.sources.google_ads.client import (
+    build_client,
+    refresh_access_token,
+)
+from metrics_pipeline.sources.google_ads.errors import (
+    classify,
+    is_click_view_date_too_old,
+    retry_policy,
+)
 
 T = TypeVar("T")
 
@@ -374,7 +385,7 @@ def fetch_ad_metrics(session: GoogleAdsSession, customer_id: str, days: Sequence
     """One call per run of consecutive days."""
     return [
         record
-        for first, last in queries.contiguous_ranges(days)
+        for first, last in contiguous_ranges(days)
         for record in session.search(
             customer_id,
             queries.ad_metrics(first, last),

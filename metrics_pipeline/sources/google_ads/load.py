@@ -8,6 +8,10 @@ metrics and click views for each synced day, records what each closed day first 
 finishes one ops.ingestion_logs row per (customer, day) and marks ops.connection_states
 'ok'. A customer that fails is logged 'failed' on each of its days, its state becomes
 'auth_error' or 'error', nothing of it changes, and the other customers still land.
+
+Each customer's result is a `landing.outcomes.TargetOutcome` (target customers/<id>); a
+failed one carries its `FailureCause`, decided from the retry policy's own view of the
+error (`operations.failures.cause_from_decision`) and written to failure_kind.
 """
 
 from __future__ import annotations
@@ -25,8 +29,20 @@ import psycopg
 
 from metrics_pipeline.config import Connection, PipelineConfig
 from metrics_pipeline.landing.connection_states import record_account_state
-from metrics_pipeline.landing.ingestion import copy_frame, finish_attempt, read_sql, start_attempt
-from metrics_pipeline.sources.google_ads.errors import ACCOUNT_FAILURES, account_state, describe_failure
+from metrics_pipeline.landing.ingestion import (
+    copy_frame,
+    finish_attempt,
+    read_sql,
+    start_attempt,
+)
+from metrics_pipeline.landing.outcomes import TargetOutcome
+from metrics_pipeline.operations.failures import cause_from_decision
+from metrics_pipeline.sources.google_ads.errors import (
+    ACCOUNT_FAILURES,
+    account_state,
+    classify,
+    describe_failure,
+)
 from metrics_pipeline.sources.google_ads.extract import (
     ENTITY_TABLES,
     AccountExtract,
@@ -53,20 +69,6 @@ Log = Callable[[str], None]
 
 def _quiet(message: str) -> None:
     pass
-
-
-@dataclass(frozen=True)
-class AccountOutcome:
-    connection_id: str
-    customer_id: str  # 10 digits, no dashes (the manager's, when discovery itself failed)
-    status: str  # completed | failed
-    state: str  # ops.connection_states status: ok | auth_error | error
-    partition_keys: tuple[str, ...]  # the days logged for it, YYYY-MM-DD
-    metric_rows: int = 0
-    click_views: int = 0
-    entity_rows: int = 0
-    first_reported_rows: int = 0  # new rows in ad_daily_metrics_first_reported
-    message: str | None = None
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,7 @@ def sync_google_ads(
     run_id: str,
     log: Log = _quiet,
     now: datetime | None = None,
-) -> list[AccountOutcome]:
+) -> list[TargetOutcome]:
     """Land `days` of every customer of every active google_ads connection.
 
     `now` (timezone-aware; default: the clock) decides which days are closed in each
@@ -125,7 +127,7 @@ def sync_google_ads(
     days = sorted(set(days))
     if not days:
         return []
-    outcomes: list[AccountOutcome] = []
+    outcomes: list[TargetOutcome] = []
     for connection in config.connections_for(PROVIDER):
         outcomes.extend(_sync_connection(url, connection, days, run_id=run_id, log=log, now=now))
     return outcomes
@@ -133,7 +135,7 @@ def sync_google_ads(
 
 def _sync_connection(
     url: str, connection: Connection, days: list[date], *, run_id: str, log: Log, now: datetime
-) -> list[AccountOutcome]:
+) -> list[TargetOutcome]:
     return _for_each_reachable_account(
         url, connection, source=SOURCE, partition_keys=[day.isoformat() for day in days], run_id=run_id, log=log,
         now=now, land_manager=True,
@@ -153,15 +155,15 @@ def _for_each_reachable_account(
     log: Log,
     now: datetime,
     land_manager: bool,
-    per_account: Callable[..., list[AccountOutcome]],
-) -> list[AccountOutcome]:
+    per_account: Callable[..., list[TargetOutcome]],
+) -> list[TargetOutcome]:
     """Open the connection's session, find its accounts, and run `per_account` on each.
 
     Failing to authenticate or to discover the accounts is recorded against every account it
     stopped (the configured ones, or the manager), so each attempt still has its log row.
     """
 
-    def fail(customer_ids: Sequence[str], exc: BaseException) -> list[AccountOutcome]:
+    def fail(customer_ids: Sequence[str], exc: BaseException) -> list[TargetOutcome]:
         return [
             _record_failure(url, connection, cid, exc, source=source, partition_keys=partition_keys, run_id=run_id,
                             log=log)
@@ -177,7 +179,7 @@ def _for_each_reachable_account(
             accounts = _reachable_accounts(url, session, run_id=run_id, now=now, land_manager=land_manager)
         except ACCOUNT_FAILURES as exc:
             return fail([connection.manager_customer_id or ""], exc)
-        outcomes: list[AccountOutcome] = []
+        outcomes: list[TargetOutcome] = []
         for account in accounts:
             outcomes.extend(per_account(session, account, fail))
         return outcomes
@@ -185,7 +187,7 @@ def _for_each_reachable_account(
 
 def _sync_account(
     url: str, session: GoogleAdsSession, account: _Account, days: list[date], *, run_id: str, log: Log, now: datetime
-) -> AccountOutcome:
+) -> TargetOutcome:
     connection = session.connection
     cid = account.customer_id
     log_ids = {
@@ -193,7 +195,7 @@ def _sync_account(
         for day in days
     }
 
-    def fail(exc: BaseException) -> AccountOutcome:
+    def fail(exc: BaseException) -> TargetOutcome:
         return _record_failure(url, connection, cid, exc, source=SOURCE, partition_keys=[d.isoformat() for d in days],
                                run_id=run_id, log=log, log_ids=list(log_ids.values()))
 
@@ -225,16 +227,15 @@ def _sync_account(
         f"google_ads {connection.id} customers/{cid}: {len(days)} day(s), {metrics} ad metric rows, "
         f"{clicks} click views, {extract.entity_rows} entity rows landed"
     )
-    return AccountOutcome(
+    return TargetOutcome(
         connection_id=connection.id,
-        customer_id=cid,
+        account_id=cid,
         status="completed",
         state="ok",
         partition_keys=tuple(day.isoformat() for day in days),
-        metric_rows=metrics,
-        click_views=clicks,
-        entity_rows=extract.entity_rows,
-        first_reported_rows=first_reported,
+        rows_loaded=metrics,
+        counts=(("click_views", clicks), ("entity_rows", extract.entity_rows), ("first_reported_rows", first_reported)),
+        target=f"customers/{cid}",
     )
 
 
@@ -283,11 +284,11 @@ def snapshot_google_ads_today(
     captured_at: datetime,
     run_id: str,
     log: Log = _quiet,
-) -> list[AccountOutcome]:
+) -> list[TargetOutcome]:
     """Today's cumulative metrics per ad (today in each customer's time zone at `captured_at`),
     one capture per (customer, captured_at): running the same capture again replaces it."""
     captured_at = _aware(captured_at, "captured_at")
-    outcomes: list[AccountOutcome] = []
+    outcomes: list[TargetOutcome] = []
     for connection in config.connections_for(PROVIDER):
         outcomes.extend(_snapshot_connection(url, connection, captured_at=captured_at, run_id=run_id, log=log))
     return outcomes
@@ -295,8 +296,8 @@ def snapshot_google_ads_today(
 
 def _snapshot_connection(
     url: str, connection: Connection, *, captured_at: datetime, run_id: str, log: Log
-) -> list[AccountOutcome]:
-    def snapshot(session: GoogleAdsSession, account, fail) -> list[AccountOutcome]:
+) -> list[TargetOutcome]:
+    def snapshot(session: GoogleAdsSession, account, fail) -> list[TargetOutcome]:
         try:
             profile = fetch_profile(session, account.customer_id)
         except ACCOUNT_FAILURES as exc:
@@ -313,14 +314,14 @@ def _snapshot_connection(
 
 def _snapshot_account(
     url: str, session: GoogleAdsSession, profile: CustomerProfile, *, captured_at: datetime, run_id: str, log: Log
-) -> AccountOutcome:
+) -> TargetOutcome:
     connection = session.connection
     cid = str(profile.customer_id)
     today = local_today(profile.time_zone, captured_at)
     log_id = start_attempt(url, source=INTRADAY_SOURCE, partition_key=today.isoformat(), target=f"customers/{cid}",
                            run_id=run_id)
 
-    def fail(exc: BaseException) -> AccountOutcome:
+    def fail(exc: BaseException) -> TargetOutcome:
         return _record_failure(url, connection, cid, exc, source=INTRADAY_SOURCE, partition_keys=[today.isoformat()],
                                run_id=run_id, log=log, log_ids=[log_id])
 
@@ -346,7 +347,10 @@ def _snapshot_account(
         fail(exc)
         raise
     log(f"google_ads {connection.id} customers/{cid}: {frame.height} ad rows for {today.isoformat()} captured")
-    return AccountOutcome(connection.id, cid, "completed", "ok", (today.isoformat(),), metric_rows=frame.height)
+    return TargetOutcome(
+        connection.id, cid, "completed", "ok", (today.isoformat(),), rows_loaded=frame.height,
+        target=f"customers/{cid}",
+    )
 
 
 # --------------------------------------------------------------------------- #
@@ -410,7 +414,7 @@ def _record_failure(
     run_id: str,
     log: Log,
     log_ids: Sequence[int] | None = None,
-) -> AccountOutcome:
+) -> TargetOutcome:
     """Log the customer's days as failed and its state as auth_error / error, in one transaction."""
     detail = describe_failure(
         exc,
@@ -419,6 +423,7 @@ def _record_failure(
     )
     message = f"customers/{customer_id}: {detail}"
     state = account_state(exc)
+    cause = cause_from_decision(exc, classify, auth_error=state == "auth_error")
     if log_ids is None:
         log_ids = [
             start_attempt(url, source=source, partition_key=key, target=f"customers/{customer_id}", run_id=run_id)
@@ -426,8 +431,11 @@ def _record_failure(
         ]
     with psycopg.connect(url) as conn, conn.transaction():
         for log_id in log_ids:
-            finish_attempt(conn, log_id, status="failed", message=message)
+            finish_attempt(conn, log_id, status="failed", message=message, failure_kind=cause.kind)
         record_account_state(conn, connection_id=connection.id, account_id=customer_id, status=state, error=message)
     log(f"google_ads {connection.id}: FAILED ({state}) {message}")
-    return AccountOutcome(connection.id, customer_id, "failed", state, tuple(partition_keys), message=message)
+    return TargetOutcome(
+        connection.id, customer_id, "failed", state, tuple(partition_keys), message=message, cause=cause,
+        target=f"customers/{customer_id}",
+    )
 

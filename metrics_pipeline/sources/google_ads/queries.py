@@ -8,8 +8,7 @@ range; the API leaves out ad-days without impressions, so a missing row means ze
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date
 
 CLIENT_CUSTOMERS = """
 SELECT
@@ -120,14 +119,3 @@ def ad_metrics(first: date, last: date) -> str:
 
 def click_views(day: date) -> str:
     return _CLICK_VIEWS.format(day=day.isoformat())
-
-
-def contiguous_ranges(days: Iterable[date]) -> list[tuple[date, date]]:
-    """Sorted distinct days as the fewest inclusive (first, last) runs of consecutive days."""
-    ranges: list[tuple[date, date]] = []
-    for day in sorted(set(days)):
-        if ranges and day == ranges[-1][1] + timedelta(days=1):
-            ranges[-1] = (ranges[-1][0], day)
-        else:
-            ranges.append((day, day))
-    return ranges

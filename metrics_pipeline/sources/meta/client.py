@@ -25,14 +25,22 @@ from facebook_business.exceptions import FacebookRequestError
 from facebook_business.session import FacebookSession
 
 from metrics_pipeline.config import ConfigError, Connection
+from metrics_pipeline.operations.call_retry import (
+    BackoffPolicy,
+    Decision,
+    GiveUp,
+    RetriesExhausted,
+    Retry,
+    call_with_retries,
+    retry_base_delay,
+)
 from metrics_pipeline.security.credentials import connection_secrets
-from metrics_pipeline.operations.call_retry import BackoffPolicy, Decision, GiveUp, RetriesExhausted, Retry, call_with_retries
+from metrics_pipeline.security.log_redaction import redact
 
 T = TypeVar("T")
 
 GRAPH_URL_VARIABLE = "METRICS_META_GRAPH_URL"
 DEFAULT_GRAPH_URL = "https://graph.facebook.com"
-RETRY_BASE_DELAY_VARIABLE = "METRICS_RETRY_BASE_DELAY"
 HTTP_TIMEOUT_VARIABLE = "METRICS_HTTP_TIMEOUT"
 
 # https://developers.facebook.com/docs/marketing-api/error-reference and .../overview/rate-limiting
@@ -62,10 +70,9 @@ class MetaSettings:
         """`METRICS_RETRY_BASE_DELAY` (seconds) scales every wait: tests set it tiny."""
         environ = os.environ if environ is None else environ
         timeout = float(environ.get(HTTP_TIMEOUT_VARIABLE, "").strip() or cls.http_timeout)
-        raw = environ.get(RETRY_BASE_DELAY_VARIABLE, "").strip()
-        if not raw:
+        base = retry_base_delay(environ)
+        if base is None:
             return cls(http_timeout=timeout)
-        base = float(raw)
         return cls(
             retry_policy=BackoffPolicy(max_attempts=6, base_delay=base, max_delay=min(MAX_RATE_LIMIT_WAIT, base * 60)),
             report_poll_interval=base * 5,
@@ -164,13 +171,6 @@ def describe_error(exc: BaseException, secrets: Iterable[str] = ()) -> str:
     else:
         text = f"{type(exc).__name__}: {exc}"
     return redact(text, secrets)
-
-
-def redact(text: str, secrets: Iterable[str]) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "[redacted]")
-    return text
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from facebook_business.adobjects.ad import Ad
@@ -106,17 +106,6 @@ class AccountEntities:
 def every_effective_status(enum: type) -> list[str]:
     """All values of an SDK EffectiveStatus enum class, deleted and archived included."""
     return sorted(value for name, value in vars(enum).items() if not name.startswith("_") and isinstance(value, str))
-
-
-def contiguous_ranges(days: Sequence[date]) -> list[tuple[date, date]]:
-    """Runs of consecutive days as (first, last), so each run is one insights time_range."""
-    ranges: list[tuple[date, date]] = []
-    for day in sorted(set(days)):
-        if ranges and day == ranges[-1][1] + timedelta(days=1):
-            ranges[-1] = (ranges[-1][0], day)
-        else:
-            ranges.append((day, day))
-    return ranges
 
 
 def all_pages(first_page: Callable[[], Cursor], call: GraphCaller, what: str) -> list[dict]:

@@ -14,6 +14,9 @@
 
 An account whose token is invalid or expired fails at once (no retries) with a message
 that never contains the token, is marked `auth_error`, and the other accounts still land.
+Each account's result is a `landing.outcomes.TargetOutcome` (target act_<id>); a failed one
+carries its `FailureCause` (permanent for a rejected token, transient for what the retries
+could not get through), which its log rows keep as failure_kind.
 
 `snapshot_meta_today` lands the current day's cumulative figures per ad into
 raw_meta.ad_intraday_snapshots for one capture instant.
@@ -22,7 +25,6 @@ raw_meta.ad_intraday_snapshots for one capture instant.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -34,20 +36,28 @@ from psycopg import sql
 
 from metrics_pipeline.config import ConfigError, Connection, PipelineConfig
 from metrics_pipeline.landing.connection_states import record_account_state
-from metrics_pipeline.landing.ingestion import copy_frame, finish_attempt, read_sql, start_attempt
+from metrics_pipeline.landing.ingestion import (
+    copy_frame,
+    finish_attempt,
+    read_sql,
+    start_attempt,
+)
+from metrics_pipeline.landing.new_files import contiguous_ranges
+from metrics_pipeline.landing.outcomes import TargetOutcome
 from metrics_pipeline.operations.call_retry import RetriesExhausted
+from metrics_pipeline.operations.failures import cause_from_decision
 from metrics_pipeline.sources.meta.actions import ActionValueError
 from metrics_pipeline.sources.meta.client import (
     GraphCaller,
     MetaSettings,
     access_token_of,
+    classify_graph_error,
     describe_error,
     is_auth_error,
     meta_api,
 )
 from metrics_pipeline.sources.meta.extract import (
     MetaReportError,
-    contiguous_ranges,
     fetch_account_info,
     fetch_daily_insights,
     fetch_entities,
@@ -83,21 +93,6 @@ _ACCOUNT_FAILURES = (
 Log = Callable[[str], None]
 
 
-@dataclass(frozen=True)
-class AccountOutcome:
-    connection_id: str
-    account_id: str  # digits, no act_ prefix
-    status: str  # completed | failed
-    connection_state: str  # ok | auth_error | error (as recorded in ops.connection_states)
-    partition_keys: tuple[str, ...]
-    rows_loaded: int = 0
-    message: str | None = None
-
-    @property
-    def target(self) -> str:
-        return f"act_{self.account_id}"
-
-
 def restatement_days(last_day: date, lookback_days: int) -> list[date]:
     """The `lookback_days` days ending with `last_day` (at least that day): what Meta may still restate."""
     return [last_day - timedelta(days=n) for n in range(max(lookback_days, 1) - 1, -1, -1)]
@@ -112,7 +107,7 @@ def sync_meta(
     log: Log = lambda message: None,
     now: datetime | None = None,
     settings: MetaSettings | None = None,
-) -> list[AccountOutcome]:
+) -> list[TargetOutcome]:
     """Land `days` (the accounts' local days) for every active Meta connection's accounts."""
     now = _aware(now)
     settings = settings or MetaSettings.from_environ()
@@ -137,7 +132,7 @@ def snapshot_meta_today(
     run_id: str,
     log: Log = lambda message: None,
     settings: MetaSettings | None = None,
-) -> list[AccountOutcome]:
+) -> list[TargetOutcome]:
     """Land each account's figures so far for its current local day, stamped `captured_at`.
 
     The partition key of the log rows is the capture instant (ISO 8601, UTC): landing the
@@ -170,7 +165,7 @@ def _sync_account(
     log: Log,
     now: datetime,
     settings: MetaSettings,
-) -> AccountOutcome:
+) -> TargetOutcome:
     target = f"act_{account_id}"
     keys = tuple(day.isoformat() for day in days)
     log_ids = {
@@ -234,7 +229,7 @@ def _sync_account(
         # The data transaction rolled back: nothing of this account changed. Say so in its log rows.
         _fail_account(url, connection, account_id, list(log_ids.values()), keys, exc, secrets, prefix="not landed: ")
         raise
-    return AccountOutcome(connection.id, account_id, "completed", "ok", keys, loaded)
+    return TargetOutcome(connection.id, account_id, "completed", "ok", keys, loaded, target=target)
 
 
 def _snapshot_account(
@@ -246,7 +241,7 @@ def _snapshot_account(
     run_id: str,
     log: Log,
     settings: MetaSettings,
-) -> AccountOutcome:
+) -> TargetOutcome:
     key = captured_at.isoformat()
     log_id = start_attempt(url, source=INTRADAY_SOURCE, partition_key=key, target=f"act_{account_id}",
                            run_id=run_id)
@@ -278,7 +273,7 @@ def _snapshot_account(
     except Exception as exc:
         _fail_account(url, connection, account_id, [log_id], (key,), exc, secrets, prefix="not landed: ")
         raise
-    return AccountOutcome(connection.id, account_id, "completed", "ok", (key,), loaded)
+    return TargetOutcome(connection.id, account_id, "completed", "ok", (key,), loaded, target=f"act_{account_id}")
 
 
 def _fail_account(
@@ -290,14 +285,16 @@ def _fail_account(
     exc: BaseException,
     secrets: Sequence[str],
     prefix: str = "",
-) -> AccountOutcome:
+) -> TargetOutcome:
     state = "auth_error" if is_auth_error(exc) or isinstance(exc, ConfigError) else "error"
+    cause = cause_from_decision(exc, classify_graph_error, auth_error=state == "auth_error")
     message = prefix + describe_error(exc, secrets)
     with psycopg.connect(url) as conn, conn.transaction():
         for log_id in log_ids:
-            finish_attempt(conn, log_id, status="failed", message=message)
+            finish_attempt(conn, log_id, status="failed", message=message, failure_kind=cause.kind)
         record_account_state(conn, connection_id=connection.id, account_id=account_id, status=state, error=message)
-    return AccountOutcome(connection.id, account_id, "failed", state, keys, 0, message)
+    return TargetOutcome(connection.id, account_id, "failed", state, keys, message=message, cause=cause,
+                         target=f"act_{account_id}")
 
 
 # --------------------------------------------------------------------------- #
@@ -317,10 +314,10 @@ def _local_today(moment: datetime, timezone_name: str) -> date:
     return moment.astimezone(ZoneInfo(timezone_name)).date()
 
 
-def _describe(outcome: AccountOutcome) -> str:
+def _describe(outcome: TargetOutcome) -> str:
     span = outcome.partition_keys[0] if len(outcome.partition_keys) == 1 else (
         f"{outcome.partition_keys[0]}..{outcome.partition_keys[-1]} ({len(outcome.partition_keys)} days)"
     )
     if outcome.status == "failed":
-        return f"meta {outcome.target} {span}: FAILED ({outcome.connection_state}): {outcome.message}"
+        return f"meta {outcome.target} {span}: FAILED ({outcome.state}): {outcome.message}"
     return f"meta {outcome.target} {span}: {outcome.rows_loaded} rows landed"

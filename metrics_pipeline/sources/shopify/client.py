@@ -26,14 +26,22 @@ from typing import Any
 import requests
 
 from metrics_pipeline.config import ConfigError
-from metrics_pipeline.operations.call_retry import BackoffPolicy, Decision, GiveUp, RetriesExhausted, Retry, call_with_retries
+from metrics_pipeline.operations.call_retry import (
+    BackoffPolicy,
+    Decision,
+    GiveUp,
+    RetriesExhausted,
+    Retry,
+    call_with_retries,
+    retry_base_delay,
+)
+from metrics_pipeline.security.log_redaction import redact
 
 # 2026-07: the first version with Order.checkoutToken, which ties pixel checkouts to orders.
 API_VERSION = "2026-07"
 URL_TEMPLATE_VARIABLE = "METRICS_SHOPIFY_URL_TEMPLATE"
 DEFAULT_URL_TEMPLATE = "https://{shop_domain}"
 TOKEN_HEADER = "X-Shopify-Access-Token"
-RETRY_BASE_DELAY_VARIABLE = "METRICS_RETRY_BASE_DELAY"
 MAX_THROTTLE_WAIT = 60.0  # seconds: a full bucket refills in 20 s on the slowest plan
 # Points asked for above a query's known cost before it is sent: the bucket Shopify reports is
 # rounded, and a wait computed to the exact point can land a hair short of it.
@@ -66,10 +74,9 @@ class ShopifySettings:
         environ = os.environ if environ is None else environ
         # METRICS_HTTP_TIMEOUT (seconds) bounds each request: a hung answer becomes a retried timeout.
         timeout = float(environ.get("METRICS_HTTP_TIMEOUT", "").strip() or cls.timeout)
-        raw = environ.get(RETRY_BASE_DELAY_VARIABLE, "").strip()
-        if not raw:
+        base = retry_base_delay(environ)
+        if base is None:
             return cls(timeout=timeout)
-        base = float(raw)
         return cls(
             retry_policy=BackoffPolicy(max_attempts=6, base_delay=base, max_delay=min(MAX_THROTTLE_WAIT, base * 60)),
             time_scale=base,
@@ -193,13 +200,6 @@ def describe_error(exc: BaseException, secrets: Iterable[str] = ()) -> str:
     else:
         text = f"{type(exc).__name__}: {exc}"
     return redact(text, secrets)
-
-
-def redact(text: str, secrets: Iterable[str]) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "[redacted]")
-    return text
 
 
 # --------------------------------------------------------------------------- #

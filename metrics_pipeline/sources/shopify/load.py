@@ -17,7 +17,9 @@
 Unchanged orders come back identical, so a rerun with nothing new changes nothing but the
 `ingestion_run_id` / `extracted_at` stamps of the rows it re-read. Emails reach no table and no log:
 only their keyed hashes (METRICS_PII_KEY). A shop whose token is refused fails at once (no retries),
-is marked `auth_error`, keeps what it had landed, and the other shops still land.
+is marked `auth_error`, keeps what it had landed, and the other shops still land. Each shop's
+result is a `landing.outcomes.TargetOutcome`; a failed one carries its `FailureCause`, which its
+log row keeps as failure_kind.
 """
 
 from __future__ import annotations
@@ -33,14 +35,22 @@ from psycopg import sql
 
 from metrics_pipeline.config import ConfigError, Connection, PipelineConfig
 from metrics_pipeline.landing.connection_states import record_account_state
-from metrics_pipeline.security.credentials import connection_secrets
-from metrics_pipeline.landing.ingestion import copy_frame, finish_attempt, read_sql, start_attempt
-from metrics_pipeline.security.pii import pii_key
+from metrics_pipeline.landing.ingestion import (
+    copy_frame,
+    finish_attempt,
+    read_sql,
+    start_attempt,
+)
+from metrics_pipeline.landing.outcomes import TargetOutcome
 from metrics_pipeline.operations.call_retry import RetriesExhausted
+from metrics_pipeline.operations.failures import cause_from_decision
+from metrics_pipeline.security.credentials import connection_secrets
+from metrics_pipeline.security.pii import pii_key
 from metrics_pipeline.sources.shopify.client import (
     ShopifyClient,
     ShopifyError,
     ShopifySettings,
+    classify_shopify_error,
     describe_error,
     is_auth_error,
 )
@@ -82,28 +92,6 @@ Log = Callable[[str], None]
 
 
 @dataclass(frozen=True)
-class AccountOutcome:
-    connection_id: str
-    account_id: str  # the shop domain (as in ops.connection_states)
-    status: str  # completed | failed
-    connection_state: str  # ok | auth_error | error (as recorded in ops.connection_states)
-    partition_keys: tuple[str, ...]  # the run's date, YYYY-MM-DD
-    rows_loaded: int = 0  # orders landed
-    message: str | None = None
-    line_items: int = 0
-    refunds: int = 0
-    customers: int = 0
-    products: int = 0
-    variants: int = 0
-    cost_observations: int = 0  # new rows in variant_cost_observations
-    order_pages: int = 0
-
-    @property
-    def target(self) -> str:
-        return self.account_id
-
-
-@dataclass(frozen=True)
 class _Fetched:
     info: ShopInfo
     products: list[dict]
@@ -124,7 +112,7 @@ def sync_shopify(
     log: Log = lambda message: None,
     now: datetime | None = None,
     settings: ShopifySettings | None = None,
-) -> list[AccountOutcome]:
+) -> list[TargetOutcome]:
     """Sync every active Shopify connection's shop; one outcome per shop, failures included."""
     now = _aware(now)
     settings = settings or ShopifySettings.from_environ()
@@ -149,7 +137,7 @@ def _sync_shop(
     log: Log,
     now: datetime,
     settings: ShopifySettings,
-) -> AccountOutcome:
+) -> TargetOutcome:
     shop_domain = connection.shop_domain or ""
     partition_key = now.date().isoformat()
     log_id = start_attempt(url, source=SOURCE, partition_key=partition_key, target=shop_domain, run_id=run_id)
@@ -178,12 +166,18 @@ def _sync_shop(
         # The data transaction rolled back: nothing of this shop changed. Say so in its log row.
         _fail_shop(url, connection, log_id, partition_key, exc, secrets, prefix="not landed: ")
         raise
-    return AccountOutcome(
-        connection.id, shop_domain, "completed", "ok", (partition_key,), len(fetched.orders), message,
-        line_items=sum(len(o.line_items) for o in fetched.orders),
-        refunds=sum(len(o.refunds) for o in fetched.orders),
-        customers=len(fetched.customers), products=len(fetched.products), variants=len(fetched.variants),
-        cost_observations=counts["cost_observations"], order_pages=fetched.pages,
+    return TargetOutcome(
+        connection.id, shop_domain, "completed", "ok", (partition_key,), len(fetched.orders),
+        counts=(
+            ("line_items", sum(len(o.line_items) for o in fetched.orders)),
+            ("refunds", sum(len(o.refunds) for o in fetched.orders)),
+            ("customers", len(fetched.customers)),
+            ("products", len(fetched.products)),
+            ("variants", len(fetched.variants)),
+            ("cost_observations", counts["cost_observations"]),  # new rows in variant_cost_observations
+            ("order_pages", fetched.pages),
+        ),
+        message=message,
     )
 
 
@@ -251,14 +245,15 @@ def _fail_shop(
     exc: BaseException,
     secrets: Sequence[str],
     prefix: str = "",
-) -> AccountOutcome:
+) -> TargetOutcome:
     state = "auth_error" if is_auth_error(exc) else "error"
+    cause = cause_from_decision(exc, classify_shopify_error, auth_error=state == "auth_error")
     message = prefix + describe_error(exc, secrets)
     shop_domain = connection.shop_domain or ""
     with psycopg.connect(url) as conn, conn.transaction():
-        finish_attempt(conn, log_id, status="failed", message=message)
+        finish_attempt(conn, log_id, status="failed", message=message, failure_kind=cause.kind)
         record_account_state(conn, connection_id=connection.id, account_id=shop_domain, status=state, error=message)
-    return AccountOutcome(connection.id, shop_domain, "failed", state, (partition_key,), 0, message)
+    return TargetOutcome(connection.id, shop_domain, "failed", state, (partition_key,), message=message, cause=cause)
 
 
 def _message(fetched: _Fetched, counts: dict[str, int]) -> str:
@@ -280,7 +275,7 @@ def _aware(moment: datetime | None) -> datetime:
     return moment
 
 
-def _describe(outcome: AccountOutcome) -> str:
+def _describe(outcome: TargetOutcome) -> str:
     if outcome.status == "failed":
-        return f"shopify {outcome.target}: FAILED ({outcome.connection_state}): {outcome.message}"
+        return f"shopify {outcome.target}: FAILED ({outcome.state}): {outcome.message}"
     return f"shopify {outcome.target}: {outcome.message}"
