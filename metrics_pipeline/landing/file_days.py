@@ -69,7 +69,7 @@ class FileDayLanding(Generic[Info]):
     begin: Callable[[psycopg.Connection, date, Sequence[tuple[ExportObject, Info]], DayOutcome], None]
     end: Callable[[psycopg.Connection, DayOutcome], None] | None = None
     lock_key: Callable[[date], str] = date.isoformat
-    what: str = ""  # the progress line's word for the files: "Amazon", "pixel"
+    what: str = ""  # the log's word for the files: "Amazon", "pixel"
 
 
 def land_file_day(
@@ -138,23 +138,24 @@ def _land_file(conn: psycopg.Connection, landing: FileDayLanding[Info], file: Fi
 
 
 def land_file_days(
-    days: Sequence[date],
+    url: str,
+    landing: FileDayLanding[Info],
     available: Mapping[date, Sequence[tuple[ExportObject, Info]]],
-    land_day: Callable[[date, Sequence[tuple[ExportObject, Info]]], DayOutcome],
+    days: Sequence[date],
     *,
+    run_id: str,
     log: Log = _quiet,
-    what: str = "",
+    detail: Log = _quiet,
 ) -> list[DayOutcome]:
     """Land each day in turn (one transaction per day) from one listing of the exports root,
     with a progress line per day that had files."""
     if days and not any(available.get(day) for day in days):
-        log(f"no {what} files for {days[0]} .. {days[-1]}: nothing to land")
+        log(f"no {landing.what} files for {days[0]} .. {days[-1]}: nothing to land")
     outcomes = []
     for position, day in enumerate(days, start=1):
         files = list(available.get(day, []))
-        outcome = land_day(day, files)
+        outcome = land_file_day(url, landing, day, files, run_id=run_id, log=log, detail=detail)
         outcomes.append(outcome)
         if files:
-            log(progress_line(position, len(days), outcome, what))
+            log(progress_line(position, len(days), outcome, landing.what))
     return outcomes
-

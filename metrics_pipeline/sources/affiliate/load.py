@@ -109,7 +109,7 @@ def _landing(store: ExportsStore, run_id: str) -> FileDayLanding[AffiliateFile]:
             message=_message(affiliate_file.kind, loaded, duplicates, rejections),
         )
 
-    return FileDayLanding(source=SOURCE, table_of=_table_of, write=write, begin=begin, lock_key=lambda _: WHOLE_SOURCE)
+    return FileDayLanding(what="affiliate", source=SOURCE, table_of=_table_of, write=write, begin=begin, lock_key=lambda _: WHOLE_SOURCE)
 
 
 def land_day(
@@ -190,10 +190,4 @@ def land_days(
     later applies to history.
     """
     landing = _landing(store, run_id)
-    return land_file_days(
-        days,
-        list_affiliate_files(store),
-        lambda day, files: land_file_day(url, landing, day, files, run_id=run_id, log=log, detail=detail),
-        log=log,
-        what="affiliate",
-    )
+    return land_file_days(url, landing, list_affiliate_files(store), days, run_id=run_id, log=log, detail=detail)

@@ -165,10 +165,4 @@ def land_days(
 ) -> list[DayOutcome]:
     """Land each day in turn (one transaction per day), listing the exports root once."""
     landing = _landing(store, config, run_id)
-    return land_file_days(
-        days,
-        list_reports(store),
-        lambda day, files: land_file_day(url, landing, day, files, run_id=run_id, log=log, detail=detail),
-        log=log,
-        what="Amazon",
-    )
+    return land_file_days(url, landing, list_reports(store), days, run_id=run_id, log=log, detail=detail)

@@ -99,7 +99,7 @@ def _landing(
             message=describe_rejections(first_rejections, rejected),
         )
 
-    return FileDayLanding(source=SOURCE, table_of=lambda _: TABLE, write=write, begin=begin)
+    return FileDayLanding(what="media-partner", source=SOURCE, table_of=lambda _: TABLE, write=write, begin=begin)
 
 
 def land_day(
@@ -132,10 +132,4 @@ def land_days(
 ) -> list[DayOutcome]:
     """Land each day in turn (one transaction per day), listing the exports root once."""
     landing = _landing(store, config, run_id, block_bytes)
-    return land_file_days(
-        days,
-        list_exports(store),
-        lambda day, files: land_file_day(url, landing, day, files, run_id=run_id, log=log, detail=detail),
-        log=log,
-        what="media-partner",
-    )
+    return land_file_days(url, landing, list_exports(store), days, run_id=run_id, log=log, detail=detail)

@@ -124,6 +124,7 @@ def _landing(
     # Every pixel landing at once, not one day's: an event id belongs to the first day that
     # landed it, so two days landing together would race for the same ids.
     return FileDayLanding(
+        what="pixel",
         source=SOURCE, table_of=lambda _: TABLE, write=write, begin=begin, lock_key=lambda _: WHOLE_SOURCE
     )
 
@@ -211,10 +212,4 @@ def land_days(
     if not sites:
         log(f"no client in {config.source_path} has a pixel_site_id: every pixel event will be quarantined")
     landing = _landing(store, sites=sites, pii_key=key, run_id=run_id, chunk_bytes=chunk_bytes)
-    return land_file_days(
-        days,
-        available,
-        lambda day, files: land_file_day(url, landing, day, files, run_id=run_id, log=log, detail=detail),
-        log=log,
-        what="pixel",
-    )
+    return land_file_days(url, landing, available, days, run_id=run_id, log=log, detail=detail)
