@@ -12,7 +12,6 @@ Models and tests are timed separately: the bar is about what a night costs as hi
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import tempfile

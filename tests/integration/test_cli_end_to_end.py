@@ -20,13 +20,14 @@ from metrics_pipeline.cli.main import main
 from metrics_pipeline.config import load_config
 from metrics_pipeline.lib.file_sources import FILES_CHECK
 
-LANDING_KEY = dg.AssetKey(["media_partner", "daily_exports"])
 from metrics_pipeline.sandbox.google_ads_world import ADS_END, ADS_START
 from metrics_pipeline.sandbox.meta_world import ACME_ACCOUNT_ID, RESTATED_DAY, RESTATED_FROM
 from metrics_pipeline.sandbox.session import sandbox_session
 from metrics_pipeline.lib.dbt_project import DBT_PROJECT_DIR
 from metrics_pipeline.warehouse import PROJECT_ROOT
 from tests.conftest import fetch_all
+
+LANDING_KEY = dg.AssetKey(["media_partner", "daily_exports"])
 
 pytestmark = pytest.mark.integration
 

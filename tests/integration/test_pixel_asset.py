@@ -13,9 +13,10 @@ from dagster_aws.s3 import S3Resource
 from metrics_pipeline.defs.sources import LANDING_ASSETS
 from metrics_pipeline.lib.file_sources import FILES_CHECK
 
-pixel_events = LANDING_ASSETS["pixel"]
 from metrics_pipeline.lib.resources import ExportsResource, PipelineConfigResource, WarehouseResource
 from tests.conftest import fetch_all, write_file
+
+pixel_events = LANDING_ASSETS["pixel"]
 
 pytestmark = pytest.mark.integration
 

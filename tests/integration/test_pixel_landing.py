@@ -131,7 +131,7 @@ def test_a_day_with_two_files_one_gzipped_lands(database_url, root, config):
     assert rows["b2"][3] is None
     assert rows["c1"][6] == "site-bloom"
     attempts = logs(database_url)
-    assert [(t.rsplit("/", 1)[-1], s, p, l, r) for t, s, p, l, r, _ in attempts] == [
+    assert [(t.rsplit("/", 1)[-1], s, p, landed, r) for t, s, p, landed, r, _ in attempts] == [
         ("a.jsonl", "completed", 2, 2, 0),
         ("b.jsonl.gz", "completed", 2, 2, 0),
         ("c.jsonl", "completed", 1, 1, 0),
@@ -359,7 +359,7 @@ def test_storage_failing_mid_day_changes_nothing_of_the_day_and_says_so(database
     with pytest.raises(ConnectionError):
         land_days(database_url, FlakyStore(open_exports_store(str(root))), config, [DAY], run_id="flaky")
     assert events_table(database_url) == before
-    flaky = [(s, m) for t, s, p, l, r, m in logs(database_url)][-2:]
+    flaky = [(s, m) for _t, s, _p, _landed, _r, m in logs(database_url)][-2:]
     assert all(s == "failed" and "storage went away" in m for s, m in flaky)
     # the cause travels as data: a dropped connection is transient, so the retry sensor retries it
     assert fetch_all(database_url, "select distinct failure_kind from ops.ingestion_logs where run_id = 'flaky'") == [

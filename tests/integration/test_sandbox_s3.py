@@ -106,7 +106,7 @@ def test_stop_releases_the_endpoint() -> None:
     sandbox.stop()
 
     with pytest.raises(RuntimeError):
-        sandbox.endpoint_url
+        _ = sandbox.endpoint_url
     with pytest.raises(EndpointConnectionError):
         s3.list_buckets()
 

@@ -7,11 +7,12 @@ from dagster_aws.s3 import S3Resource
 from metrics_pipeline.definitions import defs
 from metrics_pipeline.defs.sources import NEW_FILES_SENSORS
 
+from metrics_pipeline.lib.resources import ExportsResource
+from tests.conftest import write_file
+
 LANDING_KEY = dg.AssetKey(["affiliate", "events"])
 CATALOGUE_KEY = dg.AssetKey(["affiliate", "catalogue_snapshots"])
 affiliate_new_files = NEW_FILES_SENSORS["affiliate"]
-from metrics_pipeline.lib.resources import ExportsResource
-from tests.conftest import write_file
 
 
 @pytest.fixture(scope="module")

@@ -12,11 +12,12 @@ from dagster_aws.s3 import S3Resource
 from metrics_pipeline.definitions import defs
 from metrics_pipeline.defs.sources import NEW_FILES_SENSORS
 
-LANDING_KEY = dg.AssetKey(["media_partner", "daily_exports"])
-media_partner_new_files = NEW_FILES_SENSORS["media_partner"]
 from metrics_pipeline.lib.resources import ExportsResource
 from metrics_pipeline.sources.media_partner.parse import EXPECTED_COLUMNS
 from tests.conftest import write_file
+
+LANDING_KEY = dg.AssetKey(["media_partner", "daily_exports"])
+media_partner_new_files = NEW_FILES_SENSORS["media_partner"]
 
 
 @pytest.fixture(scope="module")

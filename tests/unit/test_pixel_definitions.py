@@ -8,10 +8,11 @@ from dagster_aws.s3 import S3Resource
 from metrics_pipeline.definitions import defs
 from metrics_pipeline.defs.sources import NEW_FILES_SENSORS
 
-LANDING_KEY = dg.AssetKey(["pixel", "events"])
-pixel_new_files = NEW_FILES_SENSORS["pixel"]
 from metrics_pipeline.lib.resources import ExportsResource
 from tests.conftest import write_file
+
+LANDING_KEY = dg.AssetKey(["pixel", "events"])
+pixel_new_files = NEW_FILES_SENSORS["pixel"]
 
 
 @pytest.fixture(scope="module")

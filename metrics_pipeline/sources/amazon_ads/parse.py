@@ -386,7 +386,10 @@ def validate_report(
             normalised = {(m, k): normalise_match_type(m, k) for m, k in pairs}
             frame = frame.with_columns(
                 pl.struct(field, "keyword_text")
-                .map_elements(lambda s: normalised[(s[field], s["keyword_text"])], return_dtype=pl.String)
+                .map_elements(
+                    lambda s, lookup=normalised, column=field: lookup[(s[column], s["keyword_text"])],
+                    return_dtype=pl.String,
+                )
                 .alias("_match_type")
             ) if pairs else frame.with_columns(pl.lit(None, pl.String).alias("_match_type"))
             problem(field, flag(pl.col("_match_type").is_null(), "must be exact, phrase, broad or auto"))
