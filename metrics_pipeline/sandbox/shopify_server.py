@@ -42,11 +42,10 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -69,7 +68,13 @@ from metrics_pipeline.sandbox.graphql_engine import (
     timestamp,
     validate,
 )
-from metrics_pipeline.sandbox.http import LoopbackHTTPServer
+from metrics_pipeline.sandbox.http import (
+    LoopbackHTTPServer,
+    PlatformClock,
+    QuietJSONHandler,
+    RequestLog,
+    Response,
+)
 from metrics_pipeline.sandbox.shopify_schema import QueryContext, root_value, schema_for
 
 URL_TEMPLATE_VARIABLE = "METRICS_SHOPIFY_URL_TEMPLATE"
@@ -101,6 +106,9 @@ class Fault:
         if self.kind not in FAULT_KINDS:
             raise ValueError(f"fault kind must be one of {', '.join(FAULT_KINDS)} (got {self.kind!r})")
 
+    def matches(self, root: str, with_cursor: bool) -> bool:
+        return self.root in (None, root) and (with_cursor or not self.next_page_only)
+
 
 DEFAULT_FAULTS = (
     Fault("throttled", "orders", next_page_only=True),
@@ -124,16 +132,7 @@ class RequestRecord:
     search: str | None = None  # the root field's `query` argument (Shopify search syntax)
 
 
-@dataclass(frozen=True)
-class _Response:
-    status: int
-    body: Any  # JSON-serialisable, or bytes for a non-JSON body
-    headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0  # seconds to wait before answering
-    cut_short: bool = False  # send half the body, then close the connection
-
-
-class ShopifySandboxServer(LoopbackHTTPServer, FaultQueue):
+class ShopifySandboxServer(LoopbackHTTPServer, PlatformClock, FaultQueue, RequestLog):
     """The Admin GraphQL stand-in on `host`, on a free port unless `port` is given."""
 
     def __init__(
@@ -181,16 +180,6 @@ class ShopifySandboxServer(LoopbackHTTPServer, FaultQueue):
 
     # -- knobs for tests ---------------------------------------------------- #
 
-    @property
-    def as_of(self) -> date:
-        with self._lock:
-            return self._as_of
-
-    @as_of.setter
-    def as_of(self, value: date) -> None:
-        with self._lock:
-            self._as_of = value
-
     def revoke_token(self, token: str) -> None:
         with self._lock:
             self._revoked.add(token)
@@ -203,15 +192,6 @@ class ShopifySandboxServer(LoopbackHTTPServer, FaultQueue):
         with self._lock:
             self._buckets.clear()
 
-    @property
-    def requests(self) -> tuple[RequestRecord, ...]:
-        with self._lock:
-            return tuple(self._records)
-
-    def reset_requests(self) -> None:
-        with self._lock:
-            self._records.clear()
-
     def count(
         self,
         root: str | None = None,
@@ -223,17 +203,8 @@ class ShopifySandboxServer(LoopbackHTTPServer, FaultQueue):
         with_cursor: bool | None = None,
         throttled: bool | None = None,
     ) -> int:
-        return sum(
-            1
-            for r in self.requests
-            if (root is None or r.root == root)
-            and (shop is None or r.shop_domain == shop)
-            and (status is None or r.status == status)
-            and (fault is None or r.fault == fault)
-            and (token is None or r.token == token)
-            and (with_cursor is None or r.with_cursor == with_cursor)
-            and (throttled is None or r.throttled == throttled)
-        )
+        return self._count(root=root, shop_domain=shop, status=status, fault=fault, token=token,
+                           with_cursor=with_cursor, throttled=throttled)
 
     def searches(self, root: str, *, shop: str | None = None) -> set[str | None]:
         """The distinct `query:` filters the requests for `root` carried."""
@@ -241,7 +212,7 @@ class ShopifySandboxServer(LoopbackHTTPServer, FaultQueue):
 
     # -- the protocol ------------------------------------------------------- #
 
-    def handle(self, path: str, headers: dict[str, str], body: bytes) -> _Response:
+    def handle(self, path: str, headers: dict[str, str], body: bytes) -> Response:
         """Answer one POST (the HTTP layer only parses and serialises)."""
         match = re.fullmatch(r"/shops/([^/]+)/admin/api/([^/]+)/graphql\.json", path)
         shop_domain, version = (match.group(1), match.group(2)) if match else ("", "")
@@ -250,17 +221,17 @@ class ShopifySandboxServer(LoopbackHTTPServer, FaultQueue):
         record = dict(shop_domain=shop_domain, api_version=version, root="", token=token_state, with_cursor=False,
                       search=None)
         if not match or version not in SUPPORTED_VERSIONS:
-            return self._answer(record, _Response(404, {"errors": "Not Found"}))
+            return self._answer(record, Response(404, {"errors": "Not Found"}))
         try:
             shop = self.world.shop(shop_domain)
         except KeyError:
-            return self._answer(record, _Response(404, {"errors": "Not Found"}))
+            return self._answer(record, Response(404, {"errors": "Not Found"}))
         if token_state != "ok":
-            return self._answer(record, _Response(
+            return self._answer(record, Response(
                 401, {"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}
             ))
         if "application/json" not in (_header(headers, "Content-Type") or ""):
-            return self._answer(record, _Response(
+            return self._answer(record, Response(
                 400, {"errors": "Content-Type must be application/json for GraphQL requests"}))
         try:
             payload = json.loads(body.decode("utf-8"))
@@ -268,7 +239,7 @@ class ShopifySandboxServer(LoopbackHTTPServer, FaultQueue):
             if not isinstance(query, str) or not isinstance(variables, dict):
                 raise ValueError
         except (ValueError, KeyError, TypeError, UnicodeDecodeError):
-            return self._answer(record, _Response(400, {"errors": {"query": "Required parameter missing or invalid"}}))
+            return self._answer(record, Response(400, {"errors": {"query": "Required parameter missing or invalid"}}))
         record["with_cursor"] = any(k in variables and variables[k] for k in ("after", "cursor"))
         try:
             document = parse_document(query)
@@ -281,17 +252,17 @@ class ShopifySandboxServer(LoopbackHTTPServer, FaultQueue):
                 record["search"] = field_arguments(next(iter(fields.values()))[0], arguments).get("query")
             errors = validate(fields, "QueryRoot", schema, document.fragments, arguments)
             if errors:
-                return self._answer(record, _Response(200, {"errors": errors}), error_code=errors[0]["extensions"]["code"])
+                return self._answer(record, Response(200, {"errors": errors}), error_code=errors[0]["extensions"]["code"])
             requested = requested_cost(fields, "QueryRoot", schema, document.fragments, arguments)
         except GraphQLError as error:
-            return self._answer(record, _Response(200, {"errors": [error.as_json()]}), error_code=error.code)
+            return self._answer(record, Response(200, {"errors": [error.as_json()]}), error_code=error.code)
 
-        fault = self._take_fault(record["root"], record["with_cursor"])
+        fault = self._take_fault(lambda f: f.matches(record["root"], record["with_cursor"]))
         late = None  # a slow or dropped answer is the right one, delivered badly
         if fault is not None and fault.kind in ("slow", "dropped"):
             late, fault = fault, None
         if fault is not None and fault.kind == "server_error":
-            return self._answer(record, _Response(502, _BAD_GATEWAY, {"Content-Type": "text/html"}), fault="server_error")
+            return self._answer(record, Response(502, _BAD_GATEWAY, {"Content-Type": "text/html"}), fault="server_error")
         if requested > MAX_QUERY_COST:
             error = GraphQLError(
                 f"Query cost is {requested}, which exceeds the single query max cost limit ({MAX_QUERY_COST}).\n\n"
@@ -301,7 +272,7 @@ class ShopifySandboxServer(LoopbackHTTPServer, FaultQueue):
                 "-with-admin-api for usage details.\n",
                 "MAX_COST_EXCEEDED", cost=requested, max_cost=MAX_QUERY_COST,
             )
-            return self._answer(record, _Response(200, {"errors": [error.as_json()],
+            return self._answer(record, Response(200, {"errors": [error.as_json()],
                                                         "extensions": {"cost": self._cost(shop_domain, requested)}}),
                                 error_code="MAX_COST_EXCEEDED", requested=requested)
         with self._lock:
@@ -313,33 +284,32 @@ class ShopifySandboxServer(LoopbackHTTPServer, FaultQueue):
                 body_ = {"errors": [{"message": "Throttled", "extensions": {
                     "code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}}],
                     "extensions": {"cost": self._cost(shop_domain, requested)}}
-                return self._answer(record, _Response(200, body_), fault=fault.kind if fault else None,
+                return self._answer(record, Response(200, body_), fault=fault.kind if fault else None,
                                     throttled=True, error_code="THROTTLED", requested=requested)
             self._buckets[shop_domain] = (available - requested, self._clock())
         context = QueryContext(self.world, shop, self.world.cutoff(shop.shop_domain, self.as_of), version)
         try:
             data = execute(fields, "QueryRoot", root_value(context), schema, document.fragments, arguments, context)
         except GraphQLError as error:
-            return self._answer(record, _Response(200, {"errors": [error.as_json()]}), error_code=error.code)
+            return self._answer(record, Response(200, {"errors": [error.as_json()]}), error_code=error.code)
         actual = context.actual_cost
         with self._lock:
             available, at = self._buckets[shop_domain]
             self._buckets[shop_domain] = (min(self.maximum_available, available + requested - actual), at)
             cost = self._cost(shop_domain, requested, actual)
-        answer = self._answer(record, _Response(200, {"data": data, "extensions": {"cost": cost}}),
+        answer = self._answer(record, Response(200, {"data": data, "extensions": {"cost": cost}}),
                               requested=requested, actual=actual, fault=late.kind if late else None)
         if late is None:
             return answer
-        return _Response(answer.status, answer.body, answer.headers, delay=late.seconds,
-                         cut_short=late.kind == "dropped")
+        return answer.delivered_badly(late.kind, late.seconds)
 
-    def _answer(self, record: dict, response: _Response, *, fault: str | None = None, throttled: bool = False,
-                error_code: str | None = None, requested: int | None = None, actual: int | None = None) -> _Response:
+    def _answer(self, record: dict, response: Response, *, fault: str | None = None, throttled: bool = False,
+                error_code: str | None = None, requested: int | None = None, actual: int | None = None) -> Response:
         with self._lock:
             self._records.append(RequestRecord(**record, status=response.status, fault=fault, throttled=throttled,
                                                error_code=error_code, requested_cost=requested, actual_cost=actual))
         headers = {"X-Shopify-API-Version": record["api_version"] or SUPPORTED_VERSIONS[0], **response.headers}
-        return _Response(response.status, response.body, headers)
+        return Response(response.status, response.body, headers)
 
     def _token_state(self, token: str | None, shop_domain: str) -> str:
         with self._lock:
@@ -350,13 +320,6 @@ class ShopifySandboxServer(LoopbackHTTPServer, FaultQueue):
             if token not in self._tokens:
                 return "unknown"
             return "ok" if self._tokens[token] == shop_domain else "wrong_shop"
-
-    def _take_fault(self, root: str, with_cursor: bool) -> Fault | None:
-        with self._lock:
-            for index, fault in enumerate(self._faults):
-                if (fault.root is None or fault.root == root) and (with_cursor or not fault.next_page_only):
-                    return self._faults.pop(index)
-        return None
 
     def _available(self, shop_domain: str) -> float:
         """The shop's bucket now (call with the lock held)."""
@@ -397,56 +360,22 @@ def _header(headers: dict[str, str], name: str) -> str | None:
 
 
 def _handler_for(sandbox: ShopifySandboxServer) -> type[BaseHTTPRequestHandler]:
-    class GraphQLHandler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"  # keep-alive: requests.Session reuses connections
+    class GraphQLHandler(QuietJSONHandler):
         server_version = "ShopifyAdminSandbox/1.0"
-        disable_nagle_algorithm = True
+
+        def json_default(self, value: Any) -> Any:
+            if isinstance(value, Decimal):
+                return decimal_scalar(value)
+            if isinstance(value, datetime):
+                return timestamp(value)
+            return super().json_default(value)
 
         def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
-            self._send(sandbox.handle(self.path.split("?")[0], dict(self.headers.items()), body))
+            body = self.read_body()
+            self.send(sandbox.handle(self.path.split("?")[0], dict(self.headers.items()), body))
 
         def do_GET(self) -> None:
-            self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            self._send(_Response(405, {"errors": "GraphQL requests must be POSTed"}))
-
-        def _send(self, response: _Response) -> None:
-            if isinstance(response.body, bytes):
-                payload = response.body
-                content_type = response.headers.get("Content-Type", "text/plain")
-            else:
-                payload = json.dumps(response.body, default=_json_default).encode("utf-8")
-                content_type = "application/json; charset=utf-8"
-            if response.delay:
-                time.sleep(response.delay)
-            try:
-                self.send_response(response.status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(payload)))
-                for name, value in response.headers.items():
-                    if name.lower() != "content-type":
-                        self.send_header(name, value)
-                self.end_headers()
-                if response.cut_short:
-                    self.wfile.write(payload[: len(payload) // 2])
-                    self.wfile.flush()
-                    self.connection.shutdown(socket.SHUT_RDWR)
-                    self.close_connection = True
-                    return
-                self.wfile.write(payload)
-            except (BrokenPipeError, ConnectionResetError):
-                self.close_connection = True  # the client stopped waiting (its timeout): nothing to say
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
-            pass  # the request log is `sandbox.requests`, not stderr
+            self.read_body()
+            self.send(Response(405, {"errors": "GraphQL requests must be POSTed"}))
 
     return GraphQLHandler
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return decimal_scalar(value)
-    if isinstance(value, datetime):
-        return timestamp(value)
-    raise TypeError(f"not JSON serialisable: {value!r}")
