@@ -1,5 +1,6 @@
-"""What the HTTP stand-in servers share: serving on loopback in a thread, answering (late or cut
-short when a fault says so) without a word on stderr, and the request log tests read."""
+"""What the stand-in servers share: serving on loopback in a thread, and for the HTTP APIs the
+tokens, fault queue, clock and request log of a platform, and answers written out late or cut
+short when a fault says so, without a word on stderr."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ import json
 import socket
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self
+
+from metrics_pipeline.sandbox.faults import FaultQueue
 
 
 class ServesWhileOpen:
@@ -71,24 +75,6 @@ class LoopbackHTTPServer(ServesWhileOpen):
             raise RuntimeError(f"{type(self).__name__} is not running; call start() first")
         host, port = self._httpd.server_address[:2]
         return f"http://{host}:{port}"
-
-
-class PlatformClock:
-    """Mixin: the server answers as the platform stood at the end of the day `as_of` (`_as_of`,
-    under `_lock`); tests and the session move it to replay what the platform said when."""
-
-    _as_of: date
-    _lock: threading.Lock | threading.RLock
-
-    @property
-    def as_of(self) -> date:
-        with self._lock:
-            return self._as_of
-
-    @as_of.setter
-    def as_of(self, value: date) -> None:
-        with self._lock:
-            self._as_of = value
 
 
 @dataclass(frozen=True)
@@ -153,11 +139,45 @@ class QuietJSONHandler(BaseHTTPRequestHandler):
         pass  # each server keeps its own request log for tests; one line per request on stderr is noise
 
 
-class RequestLog:
-    """Mixin: the server appends its request records to `_records` under `_lock`; tests read them."""
+class PlatformAPIServer(LoopbackHTTPServer, FaultQueue):
+    """Base of the stand-ins for a platform's HTTP API (Meta, Shopify): served on loopback, a queue
+    of faults, the access tokens it accepts, a request log for tests, and the platform's clock.
 
-    _records: list[Any]
-    _lock: threading.Lock | threading.RLock
+    Subclasses call `__init__` first, keep their records in `_records` and implement
+    `_request_handler()`; everything here is guarded by `_lock`.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        as_of: date,
+        faults: Iterable[Any],
+        tokens: dict[str, str],
+        disabled_tokens: Iterable[str] = (),
+    ) -> None:
+        self._host = host
+        self._requested_port = port
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._lock = threading.RLock()
+        self._as_of = as_of
+        self._faults = list(faults)
+        self._records: list[Any] = []
+        self._tokens = dict(tokens)  # token -> whose it is (an ad account, a shop)
+        self._disabled_tokens = set(disabled_tokens)  # known but refused: expired, revoked
+
+    @property
+    def as_of(self) -> date:
+        """The day the platform is asked on: it answers as it stood at the end of that day."""
+        with self._lock:
+            return self._as_of
+
+    @as_of.setter
+    def as_of(self, value: date) -> None:
+        with self._lock:
+            self._as_of = value
 
     @property
     def requests(self) -> tuple[Any, ...]:
@@ -172,3 +192,21 @@ class RequestLog:
         """How many records have every criterion's value (a None criterion matches anything)."""
         wanted = {name: value for name, value in criteria.items() if value is not None}
         return sum(1 for record in self.requests if all(getattr(record, k) == v for k, v in wanted.items()))
+
+    def disable_token(self, token: str) -> None:
+        """Refuse the token from now on (subclasses name it as their platform does: expire, revoke)."""
+        with self._lock:
+            self._disabled_tokens.add(token)
+
+    def enable_token(self, token: str) -> None:
+        with self._lock:
+            self._disabled_tokens.discard(token)
+
+    def _token_state(self, token: str | None, disabled: str) -> str:
+        """missing | `disabled` | unknown | ok: what the request's token is, never the token itself."""
+        with self._lock:
+            if not token:
+                return "missing"
+            if token in self._disabled_tokens:
+                return disabled
+            return "ok" if token in self._tokens else "unknown"

@@ -30,23 +30,15 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from metrics_pipeline.sandbox.faults import FaultQueue
-from metrics_pipeline.sandbox.http import (
-    LoopbackHTTPServer,
-    PlatformClock,
-    QuietJSONHandler,
-    RequestLog,
-    Response,
-)
+from metrics_pipeline.sandbox.http import PlatformAPIServer, QuietJSONHandler, Response
 from metrics_pipeline.sandbox.meta_world import END, AdDay, MetaAd, MetaWorld
 
 # The version facebook-business 26.0.3 puts in every path (FacebookAdsApi.API_VERSION).
@@ -171,7 +163,7 @@ class _InsightsQuery:
     filters: tuple[tuple[str, str, tuple[str, ...]], ...]  # (field, operator, values)
 
 
-class MetaSandboxServer(LoopbackHTTPServer, PlatformClock, FaultQueue, RequestLog):
+class MetaSandboxServer(PlatformAPIServer):
     """The Graph API stand-in on `host`, on a free port unless `port` is given."""
 
     def __init__(
@@ -185,22 +177,17 @@ class MetaSandboxServer(LoopbackHTTPServer, PlatformClock, FaultQueue, RequestLo
         polls_until_done: int = DEFAULT_POLLS_UNTIL_DONE,
         faults: Iterable[Fault] | None = None,
     ) -> None:
+        super().__init__(
+            host, port, as_of=as_of, faults=DEFAULT_FAULTS if faults is None else faults,
+            tokens={account.access_token: account.account_id for account in world.accounts},
+            disabled_tokens=(EXPIRED_ACCESS_TOKEN,),
+        )
         self.world = world
-        self._host = host
-        self._requested_port = port
-        self._as_of = as_of
         self.page_size = page_size
         self.polls_until_done = polls_until_done
-        self._lock = threading.RLock()
-        self._faults: list[Fault] = list(DEFAULT_FAULTS if faults is None else faults)
-        self._records: list[RequestRecord] = []
         self._reports: dict[str, _ReportRun] = {}
-        self._tokens = {account.access_token: account.account_id for account in world.accounts}
-        self._expired_tokens = {EXPIRED_ACCESS_TOKEN}
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    # -- lifecycle (start, stop, base_url: LoopbackHTTPServer) ------------- #
+    # -- lifecycle (start, stop, base_url: PlatformAPIServer) -------------- #
 
     def _request_handler(self):
         return _handler_for(self)
@@ -210,15 +197,10 @@ class MetaSandboxServer(LoopbackHTTPServer, PlatformClock, FaultQueue, RequestLo
         return {GRAPH_URL_VARIABLE: self.base_url, **self.world.access_tokens()}
 
     # -- knobs for tests ---------------------------------------------------- #
-    # as_of (PlatformClock): later days have no data; restatements show from their day.
+    # as_of (PlatformAPIServer): later days have no data; restatements show from their day.
 
-    def expire_token(self, token: str) -> None:
-        with self._lock:
-            self._expired_tokens.add(token)
-
-    def revive_token(self, token: str) -> None:
-        with self._lock:
-            self._expired_tokens.discard(token)
+    expire_token = PlatformAPIServer.disable_token
+    revive_token = PlatformAPIServer.enable_token
 
     def count(
         self,
@@ -242,7 +224,7 @@ class MetaSandboxServer(LoopbackHTTPServer, PlatformClock, FaultQueue, RequestLo
         """Answer one request (the HTTP layer only parses and serialises)."""
         route, node, report_run_id = "unknown", "", None
         token = params.get("access_token")
-        token_state = self._token_state(token)
+        token_state = self._token_state(token, disabled="expired")
         try:
             route, node, report_run_id = self._route(method, path)
             account_id = self._authenticate(token, token_state, node, report_run_id)
@@ -265,14 +247,6 @@ class MetaSandboxServer(LoopbackHTTPServer, PlatformClock, FaultQueue, RequestLo
             headers.setdefault("X-Business-Use-Case-Usage", _usage_header(node.removeprefix("act_"), 0))
         self._record(method, route, response.status, token_state, params, None, report_run_id)
         return Response(response.status, response.body, headers)
-
-    def _token_state(self, token: str | None) -> str:
-        with self._lock:
-            if not token:
-                return "missing"
-            if token in self._expired_tokens:
-                return "expired"
-            return "ok" if token in self._tokens else "unknown"
 
     def _record(self, method, route, status, token_state, params, fault, report_run_id) -> None:
         with self._lock:

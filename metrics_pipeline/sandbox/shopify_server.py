@@ -42,13 +42,12 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from metrics_pipeline.sandbox.commerce_world import (
@@ -56,7 +55,6 @@ from metrics_pipeline.sandbox.commerce_world import (
     REVOKED_ACCESS_TOKEN,
     CommerceWorld,
 )
-from metrics_pipeline.sandbox.faults import FaultQueue
 from metrics_pipeline.sandbox.graphql_engine import (
     GraphQLError,
     collect_fields,
@@ -68,13 +66,7 @@ from metrics_pipeline.sandbox.graphql_engine import (
     timestamp,
     validate,
 )
-from metrics_pipeline.sandbox.http import (
-    LoopbackHTTPServer,
-    PlatformClock,
-    QuietJSONHandler,
-    RequestLog,
-    Response,
-)
+from metrics_pipeline.sandbox.http import PlatformAPIServer, QuietJSONHandler, Response
 from metrics_pipeline.sandbox.shopify_schema import QueryContext, root_value, schema_for
 
 URL_TEMPLATE_VARIABLE = "METRICS_SHOPIFY_URL_TEMPLATE"
@@ -132,7 +124,7 @@ class RequestRecord:
     search: str | None = None  # the root field's `query` argument (Shopify search syntax)
 
 
-class ShopifySandboxServer(LoopbackHTTPServer, PlatformClock, FaultQueue, RequestLog):
+class ShopifySandboxServer(PlatformAPIServer):
     """The Admin GraphQL stand-in on `host`, on a free port unless `port` is given."""
 
     def __init__(
@@ -148,24 +140,19 @@ class ShopifySandboxServer(LoopbackHTTPServer, PlatformClock, FaultQueue, Reques
         clock_scale: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        super().__init__(
+            host, port, as_of=as_of, faults=DEFAULT_FAULTS if faults is None else faults,
+            tokens={shop.access_token: shop.shop_domain for shop in world.shops},
+            disabled_tokens=(REVOKED_ACCESS_TOKEN,),
+        )
         self.world = world
-        self._host = host
-        self._requested_port = port
-        self._as_of = as_of
-        self._lock = threading.RLock()
-        self._faults: list[Fault] = list(DEFAULT_FAULTS if faults is None else faults)
-        self._records: list[RequestRecord] = []
-        self._tokens = {shop.access_token: shop.shop_domain for shop in world.shops}
-        self._revoked = {REVOKED_ACCESS_TOKEN}
         self.maximum_available = maximum_available
         self.restore_rate = restore_rate
         self.clock_scale = clock_scale
         self._clock = clock
         self._buckets: dict[str, tuple[float, float]] = {}  # shop -> (available, at clock)
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    # -- lifecycle (start, stop, base_url: LoopbackHTTPServer) ------------- #
+    # -- lifecycle (start, stop, base_url: PlatformAPIServer) -------------- #
 
     def _request_handler(self):
         return _handler_for(self)
@@ -180,13 +167,8 @@ class ShopifySandboxServer(LoopbackHTTPServer, PlatformClock, FaultQueue, Reques
 
     # -- knobs for tests ---------------------------------------------------- #
 
-    def revoke_token(self, token: str) -> None:
-        with self._lock:
-            self._revoked.add(token)
-
-    def restore_token(self, token: str) -> None:
-        with self._lock:
-            self._revoked.discard(token)
+    revoke_token = PlatformAPIServer.disable_token
+    restore_token = PlatformAPIServer.enable_token
 
     def refill_buckets(self) -> None:
         with self._lock:
@@ -217,7 +199,9 @@ class ShopifySandboxServer(LoopbackHTTPServer, PlatformClock, FaultQueue, Reques
         match = re.fullmatch(r"/shops/([^/]+)/admin/api/([^/]+)/graphql\.json", path)
         shop_domain, version = (match.group(1), match.group(2)) if match else ("", "")
         token = _header(headers, "X-Shopify-Access-Token")
-        token_state = self._token_state(token, shop_domain)
+        token_state = self._token_state(token, disabled="revoked")
+        if token_state == "ok" and self._tokens[token] != shop_domain:
+            token_state = "wrong_shop"
         record = dict(shop_domain=shop_domain, api_version=version, root="", token=token_state, with_cursor=False,
                       search=None)
         if not match or version not in SUPPORTED_VERSIONS:
@@ -310,16 +294,6 @@ class ShopifySandboxServer(LoopbackHTTPServer, PlatformClock, FaultQueue, Reques
                                                error_code=error_code, requested_cost=requested, actual_cost=actual))
         headers = {"X-Shopify-API-Version": record["api_version"] or SUPPORTED_VERSIONS[0], **response.headers}
         return Response(response.status, response.body, headers)
-
-    def _token_state(self, token: str | None, shop_domain: str) -> str:
-        with self._lock:
-            if not token:
-                return "missing"
-            if token in self._revoked:
-                return "revoked"
-            if token not in self._tokens:
-                return "unknown"
-            return "ok" if self._tokens[token] == shop_domain else "wrong_shop"
 
     def _available(self, shop_domain: str) -> float:
         """The shop's bucket now (call with the lock held)."""
