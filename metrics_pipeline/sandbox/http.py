@@ -1,6 +1,5 @@
-"""What the stand-in servers share: serving on loopback in a thread, and for the HTTP APIs the
-tokens, fault queue, clock and request log of a platform, and answers written out late or cut
-short when a fault says so, without a word on stderr."""
+"""The HTTP plumbing the stand-in servers share: serving on loopback in a thread, and for the
+platform APIs (Meta, Shopify) tokens, faults, clock, request log and answers a fault delays or cuts."""
 
 from __future__ import annotations
 
