@@ -1,6 +1,6 @@
 """The sandbox: a deterministic synthetic world and loopback stand-ins that serve it.
 
-``build_world`` writes the media partner's daily exports and the client config;
+``build_world`` writes every partner's export files and the client config;
 ``SandboxS3`` serves an exports tree over an S3-compatible server on 127.0.0.1,
 so the real S3 connectors run against it with no credentials.
 
@@ -15,31 +15,30 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from metrics_pipeline.sandbox.s3 import SANDBOX_BUCKET, SANDBOX_PREFIX, SandboxS3
-    from metrics_pipeline.sandbox.world import (
+    from metrics_pipeline.sandbox.media_partner_world import (
         DEFAULT_DAYS,
         DEFAULT_SEED,
         DEFAULT_START,
         EXPORT_COLUMNS,
         CpmChange,
         MalformedRow,
-        SandboxWorld,
         WrongHeaderFile,
-        build_world,
     )
+    from metrics_pipeline.sandbox.s3 import SANDBOX_BUCKET, SANDBOX_PREFIX, SandboxS3
+    from metrics_pipeline.sandbox.world import SandboxWorld, build_world
 
 _MODULE_OF = {
     "SANDBOX_BUCKET": "s3",
     "SANDBOX_PREFIX": "s3",
     "SandboxS3": "s3",
-    "DEFAULT_DAYS": "world",
-    "DEFAULT_SEED": "world",
-    "DEFAULT_START": "world",
-    "EXPORT_COLUMNS": "world",
-    "CpmChange": "world",
-    "MalformedRow": "world",
+    "DEFAULT_DAYS": "media_partner_world",
+    "DEFAULT_SEED": "media_partner_world",
+    "DEFAULT_START": "media_partner_world",
+    "EXPORT_COLUMNS": "media_partner_world",
+    "CpmChange": "media_partner_world",
+    "MalformedRow": "media_partner_world",
     "SandboxWorld": "world",
-    "WrongHeaderFile": "world",
+    "WrongHeaderFile": "media_partner_world",
     "build_world": "world",
 }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 
@@ -15,6 +16,14 @@ class FaultQueue:
     def queue_fault(self, *faults: Any) -> None:
         with self._lock:
             self._faults.extend(faults)
+
+    def _take_fault(self, matches: Callable[[Any], bool]) -> Any | None:
+        """Remove and return the first queued fault `matches` accepts: each fault answers once."""
+        with self._lock:
+            for index, fault in enumerate(self._faults):
+                if matches(fault):
+                    return self._faults.pop(index)
+        return None
 
     def clear_faults(self) -> None:
         with self._lock:

@@ -39,7 +39,6 @@ import atexit
 import functools
 import hashlib
 import ipaddress
-import json
 import re
 import shutil
 import tempfile
@@ -50,9 +49,8 @@ from collections.abc import Iterator, Sequence
 from concurrent import futures
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import grpc
@@ -83,6 +81,12 @@ from metrics_pipeline.sandbox.google_ads_world import (
     Customer,
     GoogleAdsWorld,
     Keyword,
+)
+from metrics_pipeline.sandbox.http import (
+    LoopbackHTTPServer,
+    QuietJSONHandler,
+    Response,
+    ServesWhileOpen,
 )
 
 API_VERSION = "v26"
@@ -807,7 +811,7 @@ def _sandbox_tls() -> _Tls:
 # --------------------------------------------------------------------------- #
 
 
-class GoogleAdsSandboxServer(FaultQueue):
+class GoogleAdsSandboxServer(ServesWhileOpen, FaultQueue):
     """GoogleAdsService/SearchStream over TLS plus an OAuth token endpoint, on loopback."""
 
     def __init__(
@@ -833,7 +837,7 @@ class GoogleAdsSandboxServer(FaultQueue):
         self._access_tokens: dict[str, str] = {}  # access token -> credential prefix
         self._lock = threading.Lock()
         self._grpc_server: grpc.Server | None = None
-        self._token_server: ThreadingHTTPServer | None = None
+        self._token_server: _TokenEndpoint | None = None
         self._port: int | None = None
 
     # ---- lifecycle -------------------------------------------------------- #
@@ -856,9 +860,8 @@ class GoogleAdsSandboxServer(FaultQueue):
         port = server.add_secure_port(f"{self._host}:{self._requested_port}", credentials)
         if port == 0:
             raise OSError(f"cannot serve the Google Ads sandbox on {self._host}:{self._requested_port}")
-        token_server = ThreadingHTTPServer((self._host, 0), _token_handler(self))
-        token_server.daemon_threads = True
-        threading.Thread(target=token_server.serve_forever, name="google-oauth-sandbox", daemon=True).start()
+        token_server = _TokenEndpoint(self, self._host)
+        token_server.start()
         server.start()
         self._grpc_server, self._token_server, self._port = server, token_server, port
         return self.endpoint
@@ -868,18 +871,8 @@ class GoogleAdsSandboxServer(FaultQueue):
             return
         self._grpc_server.stop(grace=None).wait()
         assert self._token_server is not None
-        self._token_server.shutdown()
-        self._token_server.server_close()
+        self._token_server.stop()
         self._grpc_server = self._token_server = self._port = None
-
-    def __enter__(self) -> GoogleAdsSandboxServer:
-        self.start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        self.stop()
 
     @property
     def endpoint(self) -> str:
@@ -891,7 +884,7 @@ class GoogleAdsSandboxServer(FaultQueue):
     def token_uri(self) -> str:
         if self._token_server is None:
             raise RuntimeError("GoogleAdsSandboxServer is not running; call start() first")
-        return f"http://{self._host}:{self._token_server.server_port}/token"
+        return f"{self._token_server.base_url}/token"
 
     def environment(self) -> dict[str, str]:
         """What points the connector (or a subprocess) at this server, with every connection's credentials."""
@@ -1142,21 +1135,22 @@ def _coerce(sample: Any, literal: str) -> Any:
     return literal
 
 
-def _token_handler(sandbox: GoogleAdsSandboxServer) -> type[BaseHTTPRequestHandler]:
-    class TokenEndpoint(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-            length = int(self.headers.get("Content-Length") or 0)
-            form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode("utf-8")))
-            status, body = (sandbox._grant(form) if self.path.rstrip("/") == "/token"
-                            else (404, {"error": "not_found"}))
-            payload = json.dumps(body).encode("utf-8")
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+class _TokenEndpoint(LoopbackHTTPServer):
+    """The OAuth token endpoint google-auth refreshes access tokens at, on a free port."""
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's signature
-            pass  # one line per token request on stderr is noise in test and demo output
+    def __init__(self, sandbox: GoogleAdsSandboxServer, host: str) -> None:
+        self._sandbox = sandbox
+        self._host, self._requested_port = host, 0
+        self._httpd = self._thread = None
 
-    return TokenEndpoint
+    def _request_handler(self) -> type[BaseHTTPRequestHandler]:
+        sandbox = self._sandbox
+
+        class TokenHandler(QuietJSONHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                form = dict(urllib.parse.parse_qsl(self.read_body().decode("utf-8")))
+                status, body = (sandbox._grant(form) if self.path.rstrip("/") == "/token"
+                                else (404, {"error": "not_found"}))
+                self.send(Response(status, body))
+
+        return TokenHandler

@@ -30,19 +30,15 @@ from __future__ import annotations
 
 import base64
 import json
-import socket
-import threading
-import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from metrics_pipeline.sandbox.faults import FaultQueue
-from metrics_pipeline.sandbox.http import LoopbackHTTPServer
+from metrics_pipeline.sandbox.http import PlatformAPIServer, QuietJSONHandler, Response
 from metrics_pipeline.sandbox.meta_world import END, AdDay, MetaAd, MetaWorld
 
 # The version facebook-business 26.0.3 puts in every path (FacebookAdsApi.API_VERSION).
@@ -114,6 +110,13 @@ class Fault:
         if self.route not in FAULT_ROUTES:
             raise ValueError(f"fault route must be one of {', '.join(FAULT_ROUTES)} (got {self.route!r})")
 
+    def matches(self, route: str, with_cursor: bool, account_id: str) -> bool:
+        return (
+            self.route == route
+            and (with_cursor or not self.next_page_only)
+            and self.account_id in (None, account_id)
+        )
+
 
 DEFAULT_FAULTS = (
     Fault("rate_limit", "insights", next_page_only=True),
@@ -130,15 +133,6 @@ class RequestRecord:
     with_cursor: bool
     fault: str | None = None
     report_run_id: str | None = None
-
-
-@dataclass(frozen=True)
-class _Response:
-    status: int
-    body: dict
-    headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0  # seconds to wait before answering
-    cut_short: bool = False  # send half the body, then close the connection
 
 
 class _GraphError(Exception):
@@ -169,7 +163,7 @@ class _InsightsQuery:
     filters: tuple[tuple[str, str, tuple[str, ...]], ...]  # (field, operator, values)
 
 
-class MetaSandboxServer(LoopbackHTTPServer, FaultQueue):
+class MetaSandboxServer(PlatformAPIServer):
     """The Graph API stand-in on `host`, on a free port unless `port` is given."""
 
     def __init__(
@@ -183,22 +177,17 @@ class MetaSandboxServer(LoopbackHTTPServer, FaultQueue):
         polls_until_done: int = DEFAULT_POLLS_UNTIL_DONE,
         faults: Iterable[Fault] | None = None,
     ) -> None:
+        super().__init__(
+            host, port, as_of=as_of, faults=DEFAULT_FAULTS if faults is None else faults,
+            tokens={account.access_token: account.account_id for account in world.accounts},
+            disabled_tokens=(EXPIRED_ACCESS_TOKEN,),
+        )
         self.world = world
-        self._host = host
-        self._requested_port = port
-        self._as_of = as_of
         self.page_size = page_size
         self.polls_until_done = polls_until_done
-        self._lock = threading.RLock()
-        self._faults: list[Fault] = list(DEFAULT_FAULTS if faults is None else faults)
-        self._records: list[RequestRecord] = []
         self._reports: dict[str, _ReportRun] = {}
-        self._tokens = {account.access_token: account.account_id for account in world.accounts}
-        self._expired_tokens = {EXPIRED_ACCESS_TOKEN}
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    # -- lifecycle (start, stop, base_url: LoopbackHTTPServer) ------------- #
+    # -- lifecycle (start, stop, base_url: PlatformAPIServer) -------------- #
 
     def _request_handler(self):
         return _handler_for(self)
@@ -208,34 +197,10 @@ class MetaSandboxServer(LoopbackHTTPServer, FaultQueue):
         return {GRAPH_URL_VARIABLE: self.base_url, **self.world.access_tokens()}
 
     # -- knobs for tests ---------------------------------------------------- #
+    # as_of (PlatformAPIServer): later days have no data; restatements show from their day.
 
-    @property
-    def as_of(self) -> date:
-        """The day the API is asked on: later days have no data; restatements show from their day."""
-        with self._lock:
-            return self._as_of
-
-    @as_of.setter
-    def as_of(self, value: date) -> None:
-        with self._lock:
-            self._as_of = value
-
-    def expire_token(self, token: str) -> None:
-        with self._lock:
-            self._expired_tokens.add(token)
-
-    def revive_token(self, token: str) -> None:
-        with self._lock:
-            self._expired_tokens.discard(token)
-
-    @property
-    def requests(self) -> tuple[RequestRecord, ...]:
-        with self._lock:
-            return tuple(self._records)
-
-    def reset_requests(self) -> None:
-        with self._lock:
-            self._records.clear()
+    expire_token = PlatformAPIServer.disable_token
+    revive_token = PlatformAPIServer.enable_token
 
     def count(
         self,
@@ -246,15 +211,7 @@ class MetaSandboxServer(LoopbackHTTPServer, FaultQueue):
         token: str | None = None,
         with_cursor: bool | None = None,
     ) -> int:
-        return sum(
-            1
-            for r in self.requests
-            if (route is None or r.route == route)
-            and (status is None or r.status == status)
-            and (fault is None or r.fault == fault)
-            and (token is None or r.token == token)
-            and (with_cursor is None or r.with_cursor == with_cursor)
-        )
+        return self._count(route=route, status=status, fault=fault, token=token, with_cursor=with_cursor)
 
     def report_polls(self) -> dict[str, int]:
         """report_run_id -> how many times its status was read."""
@@ -263,20 +220,19 @@ class MetaSandboxServer(LoopbackHTTPServer, FaultQueue):
 
     # -- the protocol ------------------------------------------------------- #
 
-    def handle(self, method: str, path: str, params: dict[str, str]) -> _Response:
+    def handle(self, method: str, path: str, params: dict[str, str]) -> Response:
         """Answer one request (the HTTP layer only parses and serialises)."""
         route, node, report_run_id = "unknown", "", None
         token = params.get("access_token")
-        token_state = self._token_state(token)
+        token_state = self._token_state(token, disabled="expired")
         try:
             route, node, report_run_id = self._route(method, path)
             account_id = self._authenticate(token, token_state, node, report_run_id)
-            fault = self._take_fault(route, "after" in params, account_id)
+            fault = self._take_fault(lambda f: f.matches(route, "after" in params, account_id))
             if fault is not None and fault.kind in ("slow", "dropped"):
                 response = self._dispatch(route, method, account_id, report_run_id, path, params)
                 self._record(method, route, response.status, token_state, params, fault.kind, report_run_id)
-                return _Response(response.status, response.body, response.headers,
-                                 delay=fault.seconds, cut_short=fault.kind == "dropped")
+                return response.delivered_badly(fault.kind, fault.seconds)
             if fault is not None:
                 response = self._fault_response(fault, account_id)
                 self._record(method, route, response.status, token_state, params, fault.kind, report_run_id)
@@ -284,21 +240,13 @@ class MetaSandboxServer(LoopbackHTTPServer, FaultQueue):
             response = self._dispatch(route, method, account_id, report_run_id, path, params)
         except _GraphError as error:
             error.error.setdefault("fbtrace_id", self._trace_id())
-            response = _Response(error.status, {"error": error.error}, error.headers)
+            response = Response(error.status, {"error": error.error}, error.headers)
         headers = dict(response.headers)
         if node and response.status < 300:
             # Every successful answer about an ad account reports the account's usage, as the real API does.
             headers.setdefault("X-Business-Use-Case-Usage", _usage_header(node.removeprefix("act_"), 0))
         self._record(method, route, response.status, token_state, params, None, report_run_id)
-        return _Response(response.status, response.body, headers)
-
-    def _token_state(self, token: str | None) -> str:
-        with self._lock:
-            if not token:
-                return "missing"
-            if token in self._expired_tokens:
-                return "expired"
-            return "ok" if token in self._tokens else "unknown"
+        return Response(response.status, response.body, headers)
 
     def _record(self, method, route, status, token_state, params, fault, report_run_id) -> None:
         with self._lock:
@@ -358,21 +306,10 @@ class MetaSandboxServer(LoopbackHTTPServer, FaultQueue):
             )
         return account_id
 
-    def _take_fault(self, route: str, with_cursor: bool, account_id: str) -> Fault | None:
-        with self._lock:
-            for index, fault in enumerate(self._faults):
-                if (
-                    fault.route == route
-                    and (with_cursor or not fault.next_page_only)
-                    and fault.account_id in (None, account_id)
-                ):
-                    return self._faults.pop(index)
-        return None
-
-    def _fault_response(self, fault: Fault, account_id: str) -> _Response:
+    def _fault_response(self, fault: Fault, account_id: str) -> Response:
         trace = self._trace_id()
         if fault.kind == "rate_limit":
-            return _Response(
+            return Response(
                 400,
                 {
                     "error": {
@@ -388,7 +325,7 @@ class MetaSandboxServer(LoopbackHTTPServer, FaultQueue):
                 {"X-Business-Use-Case-Usage": _usage_header(account_id, 1)},
             )
         if fault.kind == "server_error":
-            return _Response(
+            return Response(
                 500,
                 {
                     "error": {
@@ -404,7 +341,7 @@ class MetaSandboxServer(LoopbackHTTPServer, FaultQueue):
 
     def _dispatch(
         self, route: str, method: str, account_id: str, report_run_id: str | None, path: str, params: dict[str, str]
-    ) -> _Response:
+    ) -> Response:
         if route == "account":
             account = self.world.account(account_id)
             node = {
@@ -415,13 +352,13 @@ class MetaSandboxServer(LoopbackHTTPServer, FaultQueue):
                 "timezone_name": account.timezone_name,
                 "account_status": account.account_status,
             }
-            return _Response(200, _select(node, _fields(params, _ACCOUNT_FIELDS, "AdAccount", ("id",))))
+            return Response(200, _select(node, _fields(params, _ACCOUNT_FIELDS, "AdAccount", ("id",))))
         if route in _EDGE_FIELDS:
             return self._edge(route, account_id, path, params)
         if route == "insights" and report_run_id is None:
             query = _insights_query(params)
             rows = self._insight_rows(account_id, query, self.as_of)
-            return _Response(200, _page(rows, params, self._limit(params), self._next_url(path, params)))
+            return Response(200, _page(rows, params, self._limit(params), self._next_url(path, params)))
         if route == "report_create":
             query = _insights_query(params)
             with self._lock:
@@ -429,14 +366,14 @@ class MetaSandboxServer(LoopbackHTTPServer, FaultQueue):
                 self._reports[report_run_id] = _ReportRun(
                     report_run_id, account_id, params["access_token"], query, self._as_of
                 )
-            return _Response(200, {"report_run_id": report_run_id})
+            return Response(200, {"report_run_id": report_run_id})
         assert report_run_id is not None
         report = self._report(report_run_id)
         if route == "report_status":
             with self._lock:
                 report.polls += 1
                 polls = report.polls
-            return _Response(
+            return Response(
                 200, _select(self._report_node(report, polls), _fields(params, _REPORT_FIELDS, "AdReportRun", ("id",)))
             )
         # route == "insights" of a report run
@@ -446,9 +383,9 @@ class MetaSandboxServer(LoopbackHTTPServer, FaultQueue):
             if report.rows is None:
                 report.rows = self._insight_rows(report.account_id, report.query, report.as_of)
             rows = report.rows
-        return _Response(200, _page(rows, params, self._limit(params), self._next_url(path, params)))
+        return Response(200, _page(rows, params, self._limit(params), self._next_url(path, params)))
 
-    def _edge(self, edge: str, account_id: str, path: str, params: dict[str, str]) -> _Response:
+    def _edge(self, edge: str, account_id: str, path: str, params: dict[str, str]) -> Response:
         statuses = _status_param(params.get("effective_status"), edge)
         as_of = self.as_of
         if edge == "campaigns":
@@ -484,7 +421,7 @@ class MetaSandboxServer(LoopbackHTTPServer, FaultQueue):
         body = _page([_select(n, wanted) for n in nodes], params, self._limit(params), self._next_url(path, params))
         if params.get("summary") == "true":
             body["summary"] = {"total_count": len(nodes)}
-        return _Response(200, body)
+        return Response(200, body)
 
     def _insight_rows(self, account_id: str, query: _InsightsQuery, as_of: date) -> list[dict]:
         world = self.world
@@ -724,12 +661,12 @@ def _graph_time(moment) -> str:
 
 
 def _handler_for(sandbox: MetaSandboxServer) -> type[BaseHTTPRequestHandler]:
-    class GraphHandler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"  # keep-alive: the SDK's requests.Session reuses connections
+    class GraphHandler(QuietJSONHandler):
         server_version = "MetaGraphSandbox/1.0"
-        # Headers and body go out in two writes: without this, Nagle's algorithm and the
-        # client's delayed ACK add ~40 ms to every answer on a kept-alive connection.
-        disable_nagle_algorithm = True
+        json_content_type = "application/json; charset=UTF-8"
+
+        def json_default(self, value: Any) -> Any:
+            return str(value) if isinstance(value, Decimal) else super().json_default(value)
 
         def do_GET(self) -> None:
             self._answer("GET")
@@ -743,38 +680,8 @@ def _handler_for(sandbox: MetaSandboxServer) -> type[BaseHTTPRequestHandler]:
         def _answer(self, method: str) -> None:
             split = urlsplit(self.path)
             params = dict(parse_qsl(split.query, keep_blank_values=True))
-            length = int(self.headers.get("Content-Length") or 0)
-            if length:
-                body = self.rfile.read(length).decode("utf-8")
-                params.update(parse_qsl(body, keep_blank_values=True))
-            response = sandbox.handle(method, split.path, params)
-            payload = json.dumps(response.body, default=_json_default).encode("utf-8")
-            if response.delay:
-                time.sleep(response.delay)
-            try:
-                self.send_response(response.status)
-                self.send_header("Content-Type", "application/json; charset=UTF-8")
-                self.send_header("Content-Length", str(len(payload)))
-                for name, value in response.headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                if response.cut_short:
-                    self.wfile.write(payload[: len(payload) // 2])
-                    self.wfile.flush()
-                    self.connection.shutdown(socket.SHUT_RDWR)
-                    self.close_connection = True
-                    return
-                self.wfile.write(payload)
-            except (BrokenPipeError, ConnectionResetError):
-                self.close_connection = True  # the client stopped waiting (its timeout): nothing to say
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
-            pass  # the request log is `sandbox.requests`, not stderr
+            # The SDK POSTs its parameters form-encoded in the body.
+            params.update(parse_qsl(self.read_body().decode("utf-8"), keep_blank_values=True))
+            self.send(sandbox.handle(method, split.path, params))
 
     return GraphHandler
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    raise TypeError(f"not JSON serialisable: {value!r}")

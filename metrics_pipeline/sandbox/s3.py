@@ -16,11 +16,12 @@ from __future__ import annotations
 import logging
 import socket
 from pathlib import Path
-from types import TracebackType
 
 import boto3
 from botocore.config import Config
 from moto.server import ThreadedMotoServer
+
+from metrics_pipeline.sandbox.http import ServesWhileOpen
 
 SANDBOX_BUCKET = "metrics-sandbox"
 SANDBOX_PREFIX = "exports"
@@ -29,7 +30,7 @@ SANDBOX_ACCESS_KEY_ID = "sandbox"
 SANDBOX_SECRET_ACCESS_KEY = "sandbox"
 
 
-class SandboxS3:
+class SandboxS3(ServesWhileOpen):
     """moto's ThreadedMotoServer on 127.0.0.1, on a free port, in this process."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -62,18 +63,6 @@ class SandboxS3:
         _close_listening_socket(self._server)
         self._server = None
         self._endpoint_url = None
-
-    def __enter__(self) -> SandboxS3:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     @property
     def endpoint_url(self) -> str:

@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from metrics_pipeline.sandbox.commerce_world import CommerceWorld, build_commerce_world
+from metrics_pipeline.sandbox.commerce_world import CommerceWorld
 from metrics_pipeline.sandbox.google_ads_server import GoogleAdsSandboxServer
-from metrics_pipeline.sandbox.google_ads_world import GoogleAdsWorld, build_google_ads_world
+from metrics_pipeline.sandbox.google_ads_world import GoogleAdsWorld
 from metrics_pipeline.sandbox.meta_server import MetaSandboxServer
-from metrics_pipeline.sandbox.meta_world import MetaWorld, build_meta_world
+from metrics_pipeline.sandbox.meta_world import MetaWorld
 from metrics_pipeline.sandbox.s3 import SANDBOX_PREFIX, SandboxS3
 from metrics_pipeline.sandbox.shopify_server import ShopifySandboxServer
-from metrics_pipeline.sandbox.world import SandboxWorld, build_world
+from metrics_pipeline.sandbox.world import SandboxWorld, build_platform_worlds, build_world
 
 # The sandbox compresses time: a rate limit that asks for a minute is retried in a blink.
 SANDBOX_RETRY_BASE_DELAY = "0.05"
@@ -99,19 +99,19 @@ def sandbox_session(root: Path, *, exports_prefix: str = SANDBOX_PREFIX, set_env
 
     The environment is restored on exit, so tests can nest this safely.
     """
-    world = build_world(root)
+    # The files on disk and the servers answer from the same platform worlds, built once.
+    platforms = build_platform_worlds()
+    world = build_world(root, platforms=platforms)
     saved = dict(os.environ)
-    google_ads_world, meta_world = build_google_ads_world(), build_meta_world()
-    commerce_world = build_commerce_world(google_world=google_ads_world, meta_world=meta_world)
-    with SandboxS3() as s3, GoogleAdsSandboxServer(google_ads_world) as google_ads, \
-            MetaSandboxServer(meta_world) as meta, \
-            ShopifySandboxServer(commerce_world, clock_scale=float(SANDBOX_RETRY_BASE_DELAY)) as shopify:
+    with SandboxS3() as s3, GoogleAdsSandboxServer(platforms.google_ads) as google_ads, \
+            MetaSandboxServer(platforms.meta) as meta, \
+            ShopifySandboxServer(platforms.commerce, clock_scale=float(SANDBOX_RETRY_BASE_DELAY)) as shopify:
         s3.upload_tree(world.exports_dir, prefix=exports_prefix)
         session = SandboxSession(
             world=world,
             google_ads_world=google_ads.world,
             meta_world=meta.world,
-            commerce_world=commerce_world,
+            commerce_world=platforms.commerce,
             s3=s3,
             google_ads=google_ads,
             meta=meta,

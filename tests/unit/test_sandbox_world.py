@@ -16,13 +16,8 @@ import yaml
 
 from metrics_pipeline.config import load_config
 
-from metrics_pipeline.sandbox.world import (
-    DEFAULT_DAYS,
-    DEFAULT_START,
-    EXPORT_COLUMNS,
-    SandboxWorld,
-    build_world,
-)
+from metrics_pipeline.sandbox.media_partner_world import DEFAULT_DAYS, DEFAULT_START, EXPORT_COLUMNS
+from metrics_pipeline.sandbox.world import SandboxWorld, build_world
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 BOM = b"\xef\xbb\xbf"

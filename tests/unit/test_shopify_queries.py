@@ -7,14 +7,14 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from metrics_pipeline.sandbox.shopify_server import (
-    MAX_QUERY_COST,
+from metrics_pipeline.sandbox.graphql_engine import (
     collect_fields,
     parse_document,
     requested_cost,
-    schema_for,
     validate,
 )
+from metrics_pipeline.sandbox.shopify_schema import schema_for
+from metrics_pipeline.sandbox.shopify_server import MAX_QUERY_COST
 from metrics_pipeline.sources.shopify import queries
 from metrics_pipeline.sources.shopify.client import API_VERSION, ShopifySettings
 
