@@ -27,7 +27,7 @@ from metrics_pipeline.sandbox.commerce_world import (
 )
 from metrics_pipeline.sandbox.shopify_server import DEFAULT_FAULTS, ShopifySandboxServer
 from metrics_pipeline.security.pii import PiiKeyMissing, hash_email
-from metrics_pipeline.sources.shopify.landing import parse_landing_url
+from metrics_pipeline.sources.shopify.landing_urls import parse_landing_url
 from metrics_pipeline.sources.shopify.load import sync_shopify
 from tests.conftest import fetch_all
 

@@ -2,7 +2,7 @@
 
 - `load.sync_google_ads`: entities, daily ad metrics, click views and first-reported
   numbers, per customer and day;
-- `load.snapshot_google_ads_today`: today"s cumulative numbers per ad, per capture.
+- `load.snapshot_google_ads_today`: today's cumulative numbers per ad, per capture.
 
 The declaration below names its functions as text, so `queries` (pure) loads without the SDK.
 """

@@ -3,7 +3,7 @@
 - client.py: the API instance per connection (base URL from METRICS_META_GRAPH_URL), error
   classification for retries;
 - extract.py: account, entities and daily insights (sync, or an async report job for long ranges);
-- actions.py, rows.py: pure shaping of the API"s JSON into landing rows;
+- actions.py, rows.py: pure shaping of the API's JSON into landing rows;
 - load.py: `sync_meta` and `snapshot_meta_today`, one transaction per ad account.
 """
 

@@ -5,7 +5,7 @@
 - queries.py: the GraphQL documents the connector sends (pure text);
 - extract.py: shop, products, variants, orders (cursor pages, nested connections completed) and
   the customers those orders touch;
-- landing.py, rows.py: pure parsing of landing URLs and shaping of the API"s JSON into rows;
+- landing_urls.py, rows.py: pure parsing of landing URLs and shaping of the API's JSON into rows;
 - load.py: `sync_shopify`, one transaction per shop, incremental by `updated_at`.
 """
 

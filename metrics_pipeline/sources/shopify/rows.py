@@ -20,7 +20,7 @@ from typing import Any
 import polars as pl
 
 from metrics_pipeline.security.pii import hash_email
-from metrics_pipeline.sources.shopify.landing import parse_landing_url
+from metrics_pipeline.sources.shopify.landing_urls import parse_landing_url
 
 
 class ShopifyRowError(ValueError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from metrics_pipeline.sources.shopify.landing import PARAMETERS, LandingParameters, parse_landing_url
+from metrics_pipeline.sources.shopify.landing_urls import PARAMETERS, LandingParameters, parse_landing_url
 
 
 def test_a_google_click_with_full_utms():
