@@ -14,17 +14,17 @@ import platform
 import shutil
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
 import psycopg
 
 from metrics_pipeline import warehouse
+from metrics_pipeline.bench.celery_figure import measure_scale_out, scale_out_markdown
 from metrics_pipeline.bench.databases import drop_database, fresh_database
 from metrics_pipeline.bench.landing import figures_dict, measure_landing
 from metrics_pipeline.bench.nightly import measure_nightly, render_nightly_markdown
-from metrics_pipeline.bench.celery_figure import measure_scale_out, scale_out_markdown
 from metrics_pipeline.bench.transform import measure_transform, render_transform_markdown
 
 LANDING_ROWS = {"small": 200_000, "default": 2_000_000, "large": 5_000_000}
@@ -70,9 +70,11 @@ def render_markdown(results: dict) -> str:
         "- Packages: " + ", ".join(f"{k} {v}" for k, v in m["packages"].items()),
     ]
     if "bench_seconds" in results:
-        lines.append(f"- Whole run: {results['bench_seconds'] / 60:.1f} min; 1-minute load average "
-                     f"{results.get('load_average_at_start', '?')} at the start, "
-                     f"{results.get('load_average_at_end', '?')} at the end ({m['cpus']} CPUs)")
+        lines.append(
+            f"- Whole run: {results['bench_seconds'] / 60:.1f} min; 1-minute load average "
+            f"{results.get('load_average_at_start', '?')} at the start, "
+            f"{results.get('load_average_at_end', '?')} at the end ({m['cpus']} CPUs)"
+        )
     lines.append("")
     if "landing" in results:
         lines += render_landing_markdown(results["landing"])
@@ -107,7 +109,7 @@ def render_landing_markdown(landing: dict) -> list[str]:
 
 
 def progress(message: str) -> None:
-    print(f"[{datetime.now(timezone.utc):%H:%M:%S}] {message}", flush=True)
+    print(f"[{datetime.now(UTC):%H:%M:%S}] {message}", flush=True)
 
 
 def parse_parts(text: str) -> tuple[str, ...]:
@@ -122,8 +124,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m metrics_pipeline.bench", description=__doc__)
     parser.add_argument("--size", choices=sorted(LANDING_ROWS), default="default")
     parser.add_argument("--out", type=Path, default=warehouse.PROJECT_ROOT / "bench")
-    parser.add_argument("--parts", default=",".join(PARTS),
-                        help=f"comma-separated subset of {','.join(PARTS)} (default: all)")
+    parser.add_argument(
+        "--parts", default=",".join(PARTS), help=f"comma-separated subset of {','.join(PARTS)} (default: all)"
+    )
     args = parser.parse_args(argv)
     parts = parse_parts(args.parts)
     server_url = warehouse.database_url()
@@ -131,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         postgres = conn.execute("show server_version").fetchone()[0]
     results = {
         "size": args.size,
-        "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
         "postgres": postgres,
         # other work on the machine inflates every timing: the load says how much there was

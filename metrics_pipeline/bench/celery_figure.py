@@ -22,8 +22,8 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from importlib import metadata
 from datetime import timedelta
+from importlib import metadata
 from pathlib import Path
 
 import psycopg
@@ -91,8 +91,9 @@ def schema_fingerprints(
             columns[table].append(column)
     fingerprints = {}
     for table, names in columns.items():
-        row = sql.SQL("row({})::text").format(sql.SQL(", ").join(map(sql.Identifier, names))) if names \
-            else sql.SQL("''")
+        row = (
+            sql.SQL("row({})::text").format(sql.SQL(", ").join(map(sql.Identifier, names))) if names else sql.SQL("''")
+        )
         query = sql.SQL(
             "select count(*), md5(coalesce(string_agg(r, E'\\n' order by r collate \"C\"), '')) "
             "from (select {row} as r from {table}) rows"
@@ -102,19 +103,19 @@ def schema_fingerprints(
     return fingerprints
 
 
-def compare_fingerprints(
-    a: Mapping[str, TableFingerprint], b: Mapping[str, TableFingerprint]
-) -> list[TableComparison]:
+def compare_fingerprints(a: Mapping[str, TableFingerprint], b: Mapping[str, TableFingerprint]) -> list[TableComparison]:
     """One comparison per table on either side; a table on one side only is a difference."""
     comparisons = []
     for table in sorted(set(a) | set(b)):
         left, right = a.get(table), b.get(table)
-        comparisons.append(TableComparison(
-            table,
-            left.rows if left else None,
-            right.rows if right else None,
-            left is not None and left == right,
-        ))
+        comparisons.append(
+            TableComparison(
+                table,
+                left.rows if left else None,
+                right.rows if right else None,
+                left is not None and left == right,
+            )
+        )
     return comparisons
 
 
@@ -161,8 +162,10 @@ def _measure(server_url: str, log: Log) -> dict:
     from metrics_pipeline.sandbox.session import sandbox_session
 
     first, last = ADS_END - timedelta(days=WINDOW_DAYS - 1), ADS_END
-    tags = {"dagster/asset_partition_range_start": first.isoformat(),
-            "dagster/asset_partition_range_end": last.isoformat()}
+    tags = {
+        "dagster/asset_partition_range_start": first.isoformat(),
+        "dagster/asset_partition_range_end": last.isoformat(),
+    }
     work_dir = Path(tempfile.mkdtemp(prefix="metrics-scale-out-"))
     queue = f"metrics-scale-out-{secrets.token_hex(4)}"
     try:
@@ -231,7 +234,8 @@ def scale_out_markdown(figures: Mapping) -> list[str]:
         f"| differing tables | {differing} |",
         "",
         "Rows are compared as sorted row literals, leaving out the wall-clock column(s) "
-        + ", ".join(f"`{c}`" for c in figures["excluded_columns"]) + ".",
+        + ", ".join(f"`{c}`" for c in figures["excluded_columns"])
+        + ".",
         "",
     ]
 
@@ -260,8 +264,17 @@ def _run_environment(url: str, dagster_home: Path) -> dict[str, str]:
 
 def _execute_job(job: str, tags: dict[str, str], env: dict[str, str], work_dir: Path, *, in_process: bool) -> float:
     """`dagster job execute` on the instance env names; the wall time of the whole command."""
-    command = [_bin("dagster"), "job", "execute", "-m", "metrics_pipeline.definitions", "-j", job,
-               "--tags", json.dumps(tags)]
+    command = [
+        _bin("dagster"),
+        "job",
+        "execute",
+        "-m",
+        "metrics_pipeline.definitions",
+        "-j",
+        job,
+        "--tags",
+        json.dumps(tags),
+    ]
     if in_process:
         config = work_dir / "in_process.yaml"
         config.write_text("execution:\n  config:\n    in_process: {}\n", encoding="utf-8")
@@ -269,8 +282,14 @@ def _execute_job(job: str, tags: dict[str, str], env: dict[str, str], work_dir: 
     log_path = work_dir / f"{job}.log"
     started = time.perf_counter()
     with log_path.open("wb") as output:
-        code = subprocess.call(command, env=env, cwd=warehouse.PROJECT_ROOT, stdout=output,
-                               stderr=subprocess.STDOUT, timeout=RUN_TIMEOUT_SECONDS)
+        code = subprocess.call(
+            command,
+            env=env,
+            cwd=warehouse.PROJECT_ROOT,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            timeout=RUN_TIMEOUT_SECONDS,
+        )
     seconds = time.perf_counter() - started
     status = _last_run_status(env["METRICS_DATABASE_URL"])
     if code != 0 or status != "SUCCESS":
@@ -289,7 +308,10 @@ def _last_run_status(url: str) -> str | None:
 
 @contextmanager
 def celery_workers(
-    env: dict[str, str], queue: str, count: int, work_dir: Path,
+    env: dict[str, str],
+    queue: str,
+    count: int,
+    work_dir: Path,
     preload: str = "metrics_pipeline.definitions",
 ) -> Iterator[list[str]]:
     """`count` Celery workers (concurrency 1 each) on `queue`, ready when this yields; always stopped.
@@ -303,13 +325,33 @@ def celery_workers(
     try:
         for name in names:
             log_file = (work_dir / f"{name.split('@')[0]}.log").open("wb")
-            processes.append(subprocess.Popen(
-                [_bin("celery"), "-A", "metrics_pipeline.operations.celery_worker", "worker", "-Q", queue, "-c", "1",
-                 "-n", name, "--prefetch-multiplier=1", "--without-gossip", "--without-mingle",
-                 "-I", preload, "--loglevel=INFO"],
-                env=env, cwd=warehouse.PROJECT_ROOT, stdout=log_file, stderr=subprocess.STDOUT,
-                start_new_session=True,
-            ))
+            processes.append(
+                subprocess.Popen(
+                    [
+                        _bin("celery"),
+                        "-A",
+                        "metrics_pipeline.operations.celery_worker",
+                        "worker",
+                        "-Q",
+                        queue,
+                        "-c",
+                        "1",
+                        "-n",
+                        name,
+                        "--prefetch-multiplier=1",
+                        "--without-gossip",
+                        "--without-mingle",
+                        "-I",
+                        preload,
+                        "--loglevel=INFO",
+                    ],
+                    env=env,
+                    cwd=warehouse.PROJECT_ROOT,
+                    stdout=log_file,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )
             log_file.close()
         _wait_until_ready(names, processes, work_dir)
         yield names

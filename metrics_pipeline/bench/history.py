@@ -129,9 +129,10 @@ def planned_rows(volume: HistoryVolume, days: int) -> dict[str, int]:
 
 
 def ad_metric_rows(counts: dict[str, int]) -> int:
-    return sum(counts[t] for t in (
-        "raw_google_ads.ad_daily_metrics", "raw_meta.ad_daily_insights", "raw_media_partner.daily_exports"
-    ))
+    return sum(
+        counts[t]
+        for t in ("raw_google_ads.ad_daily_metrics", "raw_meta.ad_daily_insights", "raw_media_partner.daily_exports")
+    )
 
 
 def planned_entities(volume: HistoryVolume) -> dict[str, int]:
@@ -407,9 +408,14 @@ cross join generate_series(0, %(filler)s - 1) n
 """
 
 ANALYZED_TABLES = (
-    "raw_google_ads.ad_daily_metrics", "raw_google_ads.click_views", "raw_meta.ad_daily_insights",
-    "raw_media_partner.daily_exports", "raw_shopify.orders", "raw_shopify.order_line_items",
-    "raw_shopify.customers", "raw_pixel.events",
+    "raw_google_ads.ad_daily_metrics",
+    "raw_google_ads.click_views",
+    "raw_meta.ad_daily_insights",
+    "raw_media_partner.daily_exports",
+    "raw_shopify.orders",
+    "raw_shopify.order_line_items",
+    "raw_shopify.customers",
+    "raw_pixel.events",
 )
 
 
@@ -417,11 +423,16 @@ def seed_entities(conn: psycopg.Connection, volume: HistoryVolume) -> None:
     """Accounts, campaigns, ad groups/sets, ads, shops, products; idempotent (on conflict do nothing)."""
     _execute_each(conn, _GOOGLE_ENTITIES, {"n": volume.google_ads})
     _execute_each(conn, _META_ENTITIES, {"n": volume.meta_ads})
-    conn.execute(_SHOPS, {
-        "run": RUN_ID,
-        "clients": [s[0] for s in SHOPS], "connections": [s[1] for s in SHOPS],
-        "currencies": [s[3] for s in SHOPS], "zones": [s[4] for s in SHOPS],
-    })
+    conn.execute(
+        _SHOPS,
+        {
+            "run": RUN_ID,
+            "clients": [s[0] for s in SHOPS],
+            "connections": [s[1] for s in SHOPS],
+            "currencies": [s[3] for s in SHOPS],
+            "zones": [s[4] for s in SHOPS],
+        },
+    )
     _execute_each(conn, _PRODUCTS, {})
 
 

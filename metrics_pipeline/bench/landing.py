@@ -57,8 +57,16 @@ alter table bench.bare_copy
 """
 # the file's columns, in the landing table's names
 BARE_COLUMNS = (
-    "report_date", "campaign_name", "strategy_name", "placement_name", "creative_name",
-    "impressions", "clicks", "reported_ctr", "conversions", "conversion_revenue",
+    "report_date",
+    "campaign_name",
+    "strategy_name",
+    "placement_name",
+    "creative_name",
+    "impressions",
+    "clicks",
+    "reported_ctr",
+    "conversions",
+    "conversion_revenue",
 )
 
 
@@ -109,9 +117,12 @@ def bare_copy_seconds(url: str, path: Path) -> float:
         )
         conn.commit()
         started = time.perf_counter()
-        with conn.cursor().copy(
-            f"copy {BARE_TABLE} ({', '.join(BARE_COLUMNS)}) from stdin with (format csv, header true)"
-        ) as copy, path.open("rb") as source:
+        with (
+            conn.cursor().copy(
+                f"copy {BARE_TABLE} ({', '.join(BARE_COLUMNS)}) from stdin with (format csv, header true)"
+            ) as copy,
+            path.open("rb") as source,
+        ):
             while block := source.read(DEFAULT_BLOCK_BYTES):
                 copy.write(block)
         conn.commit()
@@ -160,7 +171,9 @@ def measure_landing(url: str, work_dir: Path, rows: int, *, rounds: int = 2, log
             raise RuntimeError(f"the landing loaded {loaded} rows of {rows}")
         landing.append(seconds)
         peak.append(rss)
-        log(f"landing: round {round_number}/{rounds}: bare COPY {bare[-1]:.1f}s, landing {seconds:.1f}s, peak RSS {rss:.0f} MB")
+        log(
+            f"landing: round {round_number}/{rounds}: bare COPY {bare[-1]:.1f}s, landing {seconds:.1f}s, peak RSS {rss:.0f} MB"
+        )
     larger_rows = rows * 4
     log(f"landing: writing a {larger_rows:,}-row export (4x) for peak memory")
     larger_bytes = write_export(export_path, larger_rows)

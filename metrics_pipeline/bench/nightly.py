@@ -128,17 +128,19 @@ def measure_nightly(server_url: str, size: str, log: Log, work_dir: Path | None 
             previous_build = run_dbt(["run", "--full-refresh"], env, dbt_log)
             log(f"  full dbt run: {previous_build:.1f} s")
 
-            from metrics_pipeline.lib.partitions import nightly_range, restatement_window_days
             from metrics_pipeline.definitions import defs
-            from metrics_pipeline.lib.partitions import range_tags
+            from metrics_pipeline.lib.partitions import nightly_range, range_tags, restatement_window_days
 
             window = nightly_range(ADS_END, restatement_window_days(), ADS_START)
             log(f"nightly: daily_pipeline over {window[0]} .. {window[1]} against the sandbox")
             instance = dg.DagsterInstance.ephemeral()
             started = time.perf_counter()
             # the run's own chatter (Dagster's console log, dbt's echo) goes to a file, not the report
-            with (work_dir / "nightly_run.log").open("w", encoding="utf-8") as out, \
-                    contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+            with (
+                (work_dir / "nightly_run.log").open("w", encoding="utf-8") as out,
+                contextlib.redirect_stdout(out),
+                contextlib.redirect_stderr(out),
+            ):
                 result = defs.resolve_job_def("daily_pipeline").execute_in_process(
                     instance=instance,
                     tags=range_tags(window[0].isoformat(), window[1].isoformat()),
@@ -157,8 +159,11 @@ def measure_nightly(server_url: str, size: str, log: Log, work_dir: Path | None 
         "volume": asdict(volume),
         "history": seeded,
         "previous_full_dbt_run_seconds": round(previous_build, 2),
-        "window": {"first_day": window[0].isoformat(), "last_day": window[1].isoformat(),
-                   "days": (window[1] - window[0]).days + 1},
+        "window": {
+            "first_day": window[0].isoformat(),
+            "last_day": window[1].isoformat(),
+            "days": (window[1] - window[0]).days + 1,
+        },
         "success": result.success,
         "failure": failure.step_failure_data.error.message.strip()[:500] if failure else None,
         "wall_seconds": round(wall, 2),
@@ -192,8 +197,10 @@ def render_nightly_markdown(figures: dict) -> list[str]:
         lines.append(f"| all {stage} steps | {stage} | {seconds:.1f} s |")
     lines += [f"| **the run** | | **{figures['wall_seconds']:.1f} s** |", ""]
     if figures["landed_rows_this_run"]:
-        lines.append("Landed by the run: " + ", ".join(
-            f"{source} {count:,}" for source, count in figures["landed_rows_this_run"].items()) + ".")
+        lines.append(
+            "Landed by the run: "
+            + ", ".join(f"{source} {count:,}" for source, count in figures["landed_rows_this_run"].items())
+            + "."
+        )
         lines.append("")
     return lines
-

@@ -27,8 +27,8 @@ from metrics_pipeline import warehouse
 from metrics_pipeline.bench import history
 from metrics_pipeline.bench.databases import drop_database, fresh_database
 from metrics_pipeline.config import DEFAULT_LOOKBACK_DAYS, PipelineConfig
-from metrics_pipeline.sandbox.google_ads_world import ADS_START
 from metrics_pipeline.lib.dbt_project import DBT_PROJECT_DIR, dbt_executable, window_environment
+from metrics_pipeline.sandbox.google_ads_world import ADS_START
 
 TRANSFORM_DATABASE = "metrics_bench_transform_{size}"  # per size: two sizes may run side by side
 # History ends the day before the sandbox's own data starts (the nightly benchmark lands the
@@ -39,9 +39,18 @@ INCREMENTAL_ROUNDS = 2  # incremental builds are short and noisy: best of 2
 INCREMENTAL_VS_1Y_TARGET = 1.20  # the 2-year incremental build within 20 % of the 1-year one
 INCREMENTAL_VS_FULL_TARGET = 0.15  # ... and under 15 % of the full build
 MART_TABLES = (
-    "fct_ad_entity_daily", "fct_pnl_daily", "fct_media_partner_daily", "fct_orders", "fct_shop_sales_daily",
-    "fct_sales_daily", "fct_touchpoints", "fct_journeys", "fct_attribution_links", "fct_order_attribution",
-    "weekly_summaries", "monthly_summaries",
+    "fct_ad_entity_daily",
+    "fct_pnl_daily",
+    "fct_media_partner_daily",
+    "fct_orders",
+    "fct_shop_sales_daily",
+    "fct_sales_daily",
+    "fct_touchpoints",
+    "fct_journeys",
+    "fct_attribution_links",
+    "fct_order_attribution",
+    "weekly_summaries",
+    "monthly_summaries",
 )
 
 Log = Callable[[str], None]
@@ -80,8 +89,9 @@ def ratio(numerator: float, denominator: float) -> float | None:
     return round(numerator / denominator, 3) if denominator else None
 
 
-def transform_ratios(full_1y: BuildTiming, incremental_1y: BuildTiming, full_2y_models_seconds: float | None,
-                     incremental_2y: BuildTiming) -> dict:
+def transform_ratios(
+    full_1y: BuildTiming, incremental_1y: BuildTiming, full_2y_models_seconds: float | None, incremental_2y: BuildTiming
+) -> dict:
     """The issue's two targets (on models + tests), plus the models-only figures next to them."""
     figures = {
         "incremental_2y_vs_incremental_1y": ratio(incremental_2y.total_seconds, incremental_1y.total_seconds),
@@ -115,8 +125,16 @@ def run_dbt(args: list[str], env: dict[str, str], log_file: Path) -> float:
     """One dbt command; its output appended to `log_file`; seconds it took. Raises on failure."""
     # a target folder of its own, so a benchmark never races `dagster dev` or another run over
     # dbt_project/target (manifest, partial-parse state)
-    command = [dbt_executable(), *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-               "--target-path", str(log_file.parent / "dbt_target")]
+    command = [
+        dbt_executable(),
+        *args,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(log_file.parent / "dbt_target"),
+    ]
     started = time.perf_counter()
     with log_file.open("a", encoding="utf-8") as out:
         out.write(f"\n$ {' '.join(command)}\n")
@@ -175,9 +193,14 @@ def seed_timed(url: str, volume: history.HistoryVolume, first: date, last: date,
     seconds = time.perf_counter() - started
     rows = sum(inserted.values())
     log(f"  seeded {rows:,} rows in {seconds:.1f} s ({rows / seconds:,.0f} rows/s)")
-    return {"first_day": first.isoformat(), "last_day": last.isoformat(), "rows": inserted,
-            "ad_metric_rows": history.ad_metric_rows(inserted), "seconds": round(seconds, 2),
-            "rows_per_second": round(rows / seconds) if seconds else None}
+    return {
+        "first_day": first.isoformat(),
+        "last_day": last.isoformat(),
+        "rows": inserted,
+        "ad_metric_rows": history.ad_metric_rows(inserted),
+        "seconds": round(seconds, 2),
+        "rows_per_second": round(rows / seconds) if seconds else None,
+    }
 
 
 def measure_transform(server_url: str, size: str, log: Log, work_dir: Path | None = None) -> dict:
@@ -217,8 +240,11 @@ def measure_transform(server_url: str, size: str, log: Log, work_dir: Path | Non
     return {
         "size": size,
         "volume": asdict(volume),
-        "window": {"first_day": window[0].isoformat(), "last_day": window[1].isoformat(),
-                   "days": (window[1] - window[0]).days + 1},
+        "window": {
+            "first_day": window[0].isoformat(),
+            "last_day": window[1].isoformat(),
+            "days": (window[1] - window[0]).days + 1,
+        },
         "seeded": seeded,
         "full_1y": full_1y.as_dict(),
         "incremental_1y": incremental_1y.as_dict(),
@@ -231,8 +257,9 @@ def measure_transform(server_url: str, size: str, log: Log, work_dir: Path | Non
     }
 
 
-def _best_incremental(env: dict[str, str], log_file: Path, window: tuple[date, date], log: Log,
-                      label: str) -> BuildTiming:
+def _best_incremental(
+    env: dict[str, str], log_file: Path, window: tuple[date, date], log: Log, label: str
+) -> BuildTiming:
     log(f"transform: nightly incremental build, {label}, window {window[0]} .. {window[1]}")
     rounds = []
     for _ in range(INCREMENTAL_ROUNDS):
@@ -257,8 +284,10 @@ def render_transform_markdown(figures: dict) -> list[str]:
     seeded_1y, seeded_2y = figures["seeded"]["year_1"], figures["seeded"].get("year_2")
 
     def row(label: str, timing: dict) -> str:
-        return (f"| {label} | {timing['models_seconds']:.1f} s | {timing['tests_seconds']:.1f} s "
-                f"| {timing['total_seconds']:.1f} s |")
+        return (
+            f"| {label} | {timing['models_seconds']:.1f} s | {timing['tests_seconds']:.1f} s "
+            f"| {timing['total_seconds']:.1f} s |"
+        )
 
     inc_vs_1y = r["incremental_2y_vs_incremental_1y"]
     inc_vs_full = r["incremental_1y_vs_full_1y"]
@@ -288,8 +317,10 @@ def render_transform_markdown(figures: dict) -> list[str]:
         f"| < {INCREMENTAL_VS_FULL_TARGET:.2f} | {_fmt(r['incremental_1y_vs_full_1y_models'])} |",
     ]
     if "incremental_2y_vs_full_2y_models" in r:
-        lines.append(f"| incremental 2 years / full 2 years (models only) | n/a | "
-                     f"< {INCREMENTAL_VS_FULL_TARGET:.2f} | {_fmt(r['incremental_2y_vs_full_2y_models'])} |")
+        lines.append(
+            f"| incremental 2 years / full 2 years (models only) | n/a | "
+            f"< {INCREMENTAL_VS_FULL_TARGET:.2f} | {_fmt(r['incremental_2y_vs_full_2y_models'])} |"
+        )
     lines += ["", "| mart | rows, 1 year | rows, 2 years |", "|---|---|---|"]
     for table, count in figures["mart_rows_1y"].items():
         lines.append(f"| {table} | {count:,} | {figures['mart_rows_2y'].get(table, 0):,} |")

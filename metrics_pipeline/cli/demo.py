@@ -21,8 +21,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         world = sandbox.world
         print(sandbox.describe())
         moved = sandbox.use_credential_store(url)
-        print(f"{len(moved)} sandbox credentials encrypted into credentials.connection_credentials "
-              "(`metrics-pipeline credentials list`)")
+        print(
+            f"{len(moved)} sandbox credentials encrypted into credentials.connection_credentials "
+            "(`metrics-pipeline credentials list`)"
+        )
         print(
             "broken on purpose: a malformed row in "
             f"{world.malformed_row.relative_key} (row {world.malformed_row.row_number}), a wrong header in "
@@ -44,5 +46,3 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print_marts_report(warehouse.database_url())
     print("\nnext: `make dev` opens the Dagster UI on this instance; `metrics-pipeline status` lists every attempt")
     return 0 if ok else 1
-
-

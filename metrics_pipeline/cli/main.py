@@ -65,8 +65,16 @@ def cmd_dev(args: argparse.Namespace) -> int:
         if sandbox is not None:
             print(sandbox.describe())
             sandbox.use_credential_store(url)
-        command = [str(Path(sys.executable).with_name("dagster")), "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"),
-                   "-h", args.host, "-p", str(args.port)]
+        command = [
+            str(Path(sys.executable).with_name("dagster")),
+            "dev",
+            "-w",
+            str(PROJECT_ROOT / "workspace.yaml"),
+            "-h",
+            args.host,
+            "-p",
+            str(args.port),
+        ]
         print(f"Dagster UI on http://{args.host}:{args.port} (Ctrl-C stops it)", flush=True)
         try:
             return subprocess.call(command, cwd=PROJECT_ROOT)

@@ -12,9 +12,15 @@ from metrics_pipeline.landing.ingestion import read_sql
 SQL_DIR = Path(__file__).parent / "sql"
 
 MART_TABLES = (
-    "dim_ad_entities", "fct_ad_entity_daily", "fct_pnl_daily", "fct_media_partner_daily",
-    "fct_amazon_keyword_daily", "fct_sales_daily", "fct_affiliate_daily",
-    "weekly_summaries", "monthly_summaries",
+    "dim_ad_entities",
+    "fct_ad_entity_daily",
+    "fct_pnl_daily",
+    "fct_media_partner_daily",
+    "fct_amazon_keyword_daily",
+    "fct_sales_daily",
+    "fct_affiliate_daily",
+    "weekly_summaries",
+    "monthly_summaries",
 )
 
 
@@ -75,14 +81,28 @@ def print_amazon_and_affiliate_report(url: str) -> None:
             affiliate = conn.execute(read_sql(SQL_DIR, "affiliate_by_campaign")).fetchall()
     if keywords:
         print("\nAmazon keywords, top 8 by spend (the winning export format per keyword and day)")
-        print_table(["brand", "campaign > keyword (match)", "cur", "spend", "sales", "ACOS", "ROAS", "conv. rate"], keywords)
+        print_table(
+            ["brand", "campaign > keyword (match)", "cur", "spend", "sales", "ACOS", "ROAS", "conv. rate"], keywords
+        )
     if sales:
         print("\nAmazon sales: total, ad-attributed and organic (never below 0)")
         print_table(["brand", "cur", "SKUs", "total", "ad", "organic", "units", "organic units"], sales)
     if affiliate:
         print("\naffiliate campaigns (tracking ids)")
         print_table(
-            ["client", "tracking id", "cur", "clicks", "conv.", "refunds", "rebills", "gross", "net", "EPC", "refund rate"],
+            [
+                "client",
+                "tracking id",
+                "cur",
+                "clicks",
+                "conv.",
+                "refunds",
+                "rebills",
+                "gross",
+                "net",
+                "EPC",
+                "refund rate",
+            ],
             affiliate,
         )
 
@@ -145,7 +165,13 @@ def print_status(url: str, source: str | None, limit: int) -> None:
         ["source", "partition", "target", "status", "processed", "loaded", "rejected", "finished", "message"],
         [
             (
-                r[0], r[1], r[2], r[3], r[4], r[5], r[6],
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                r[5],
+                r[6],
                 r[10].strftime("%Y-%m-%d %H:%M:%S") if r[10] else "-",
                 (r[7] or "").removeprefix(f"{r[2]}: ")[:160],
             )

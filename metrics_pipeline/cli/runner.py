@@ -152,5 +152,3 @@ def progress_logger():
     import dagster as dg
 
     return dg.logger(description="The CLI's compact progress view.")(_progress_logger_factory)
-
-

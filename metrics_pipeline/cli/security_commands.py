@@ -16,8 +16,8 @@ from typing import TextIO
 from metrics_pipeline import warehouse
 from metrics_pipeline.cli.reports import print_table
 from metrics_pipeline.cli.runner import prepare_environment
-from metrics_pipeline.security.bi_access import BiAccessError, LoginScope, add_login, list_logins, remove_login
 from metrics_pipeline.config import ConfigError, load_config
+from metrics_pipeline.security.bi_access import BiAccessError, LoginScope, add_login, list_logins, remove_login
 from metrics_pipeline.security.credentials import (
     allowed_names,
     delete_credential,
@@ -47,8 +47,10 @@ def _checked_connection(connection_id: str, name: str | None) -> None:
     if name is not None and name not in allowed_names(connection.provider):
         raise ConfigError(
             config.source_path,
-            [f"connection {connection_id} ({connection.provider}) has no credential {name!r}; "
-             f"one of {', '.join(allowed_names(connection.provider))}"],
+            [
+                f"connection {connection_id} ({connection.provider}) has no credential {name!r}; "
+                f"one of {', '.join(allowed_names(connection.provider))}"
+            ],
         )
 
 
@@ -69,9 +71,18 @@ def cmd_credentials_list(args: argparse.Namespace) -> int:
         rows = list_credentials(conn)
     print_table(
         ["connection", "credential", "status", "key", "expires", "updated", "last error"],
-        [(r.connection_id, r.credential_name, r.status, r.key_id,
-          r.expires_at.strftime("%Y-%m-%d %H:%M") if r.expires_at else "-",
-          r.updated_at.strftime("%Y-%m-%d %H:%M"), (r.last_error or "")[:120]) for r in rows],
+        [
+            (
+                r.connection_id,
+                r.credential_name,
+                r.status,
+                r.key_id,
+                r.expires_at.strftime("%Y-%m-%d %H:%M") if r.expires_at else "-",
+                r.updated_at.strftime("%Y-%m-%d %H:%M"),
+                (r.last_error or "")[:120],
+            )
+            for r in rows
+        ],
     )
     return 0
 
@@ -79,8 +90,13 @@ def cmd_credentials_list(args: argparse.Namespace) -> int:
 def cmd_credentials_status(args: argparse.Namespace) -> int:
     url = prepare_environment()
     with warehouse.connect(url) as conn:
-        changed = set_status(conn, args.connection, args.name, args.status,
-                             error=f"marked {args.status} by an operator" if args.status != "active" else None)
+        changed = set_status(
+            conn,
+            args.connection,
+            args.name,
+            args.status,
+            error=f"marked {args.status} by an operator" if args.status != "active" else None,
+        )
     if not changed:
         raise ConfigError(args.connection, [f"no stored credential {args.name or ''} for this connection".strip()])
     print(f"{changed} credential(s) of {args.connection} now {args.status}")
@@ -103,8 +119,10 @@ def cmd_credentials_rotate_key(args: argparse.Namespace) -> int:
     if problems:
         print("nothing re-encrypted:\n" + "\n".join(f"  {p}" for p in problems), file=sys.stderr)
         return 1
-    print(f"re-encrypted {count} credential(s) with key {ring.current_id}; older keys may now be removed "
-          "from METRICS_CREDENTIALS_KEYS")
+    print(
+        f"re-encrypted {count} credential(s) with key {ring.current_id}; older keys may now be removed "
+        "from METRICS_CREDENTIALS_KEYS"
+    )
     return 0
 
 
@@ -154,6 +172,7 @@ def _guarded(handler):
         except BiAccessError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
+
     return run
 
 
@@ -166,7 +185,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     put.add_argument("--expires-at", type=_timestamp, help="when the platform expires it (ISO 8601 with zone)")
     put.set_defaults(handler=cmd_credentials_set)
     sub.add_parser("list", help="status, key and dates of every stored credential (never values)").set_defaults(
-        handler=cmd_credentials_list)
+        handler=cmd_credentials_list
+    )
     status = sub.add_parser("mark", help="mark a connection's credential(s) revoked, expired, error or active")
     status.add_argument("connection")
     status.add_argument("status", choices=["active", "expired", "revoked", "error"])
@@ -176,8 +196,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     delete.add_argument("connection")
     delete.add_argument("name")
     delete.set_defaults(handler=cmd_credentials_delete)
-    sub.add_parser("rotate-key", help="re-encrypt every credential with the first key of METRICS_CREDENTIALS_KEYS"
-                   ).set_defaults(handler=cmd_credentials_rotate_key)
+    sub.add_parser(
+        "rotate-key", help="re-encrypt every credential with the first key of METRICS_CREDENTIALS_KEYS"
+    ).set_defaults(handler=cmd_credentials_rotate_key)
     generate = sub.add_parser("generate-key", help="print a new id:key entry for METRICS_CREDENTIALS_KEYS")
     generate.add_argument("--id", help="the key's id (default: k<UTC timestamp>)")
     generate.set_defaults(handler=cmd_credentials_generate_key)
@@ -195,4 +216,5 @@ def register(commands: argparse._SubParsersAction) -> None:
     remove.add_argument("login")
     remove.set_defaults(handler=_guarded(cmd_bi_remove_login))
     bi_sub.add_parser("list-logins", help="BI logins and what they see in this database").set_defaults(
-        handler=_guarded(cmd_bi_list_logins))
+        handler=_guarded(cmd_bi_list_logins)
+    )

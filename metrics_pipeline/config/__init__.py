@@ -142,9 +142,7 @@ def _parse_document(document: Any, source_path: str, problems: list[str]) -> Pip
     if not isinstance(raw_workspaces, list) or not raw_workspaces:
         problems.append("workspaces: must be a non-empty list")
         return PipelineConfig(source_path, ())
-    workspaces = [
-        _parse_workspace(raw, f"workspaces[{i}]", problems) for i, raw in enumerate(raw_workspaces)
-    ]
+    workspaces = [_parse_workspace(raw, f"workspaces[{i}]", problems) for i, raw in enumerate(raw_workspaces)]
     _reject_duplicates([w.slug for w in workspaces], "workspaces", "workspace slug", problems)
     _reject_duplicates(
         [c.slug for w in workspaces for c in w.clients], "workspaces[*].clients", "client slug", problems
@@ -154,7 +152,9 @@ def _parse_document(document: Any, source_path: str, problems: list[str]) -> Pip
     )
     _reject_duplicates(
         [c.amazon.brand_slug for w in workspaces for c in w.clients if c.amazon is not None],
-        "workspaces[*].clients[*].amazon", "brand_slug", problems,
+        "workspaces[*].clients[*].amazon",
+        "brand_slug",
+        problems,
     )
     _reject_duplicates(
         [p for w in workspaces for c in w.clients if c.affiliate for p in c.affiliate.tracking_id_prefixes],

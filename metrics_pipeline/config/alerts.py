@@ -95,15 +95,23 @@ def _parse_alert_rule(raw: Any, key: str, workspace_slug: str, problems: list[st
     baseline_days = raw.get("baseline_days", 7)
     minimum = 2 if rule_type == "click_anomaly" else 1
     if isinstance(baseline_days, bool) or not isinstance(baseline_days, int) or not minimum <= baseline_days <= 90:
-        problems.append(f"{key}.baseline_days: must be a whole number of days from {minimum} to 90 "
-                        f"(got {baseline_days!r})")
+        problems.append(
+            f"{key}.baseline_days: must be a whole number of days from {minimum} to 90 (got {baseline_days!r})"
+        )
     interval = _INTERVAL.match(str(raw.get("evaluation_interval", "24h")).strip())
     if interval is None or int(interval.group(1)) == 0:
         problems.append(f"{key}.evaluation_interval: like 30m, 1h or 1d (got {raw.get('evaluation_interval')!r})")
     if len(problems) > before:
         return None
     return AlertRule(
-        id=rule_id, workspace_slug=workspace_slug, type=rule_type, severity=severity, scope_level=level, account=account,
-        campaign=campaign, threshold=threshold, baseline_days=baseline_days,
+        id=rule_id,
+        workspace_slug=workspace_slug,
+        type=rule_type,
+        severity=severity,
+        scope_level=level,
+        account=account,
+        campaign=campaign,
+        threshold=threshold,
+        baseline_days=baseline_days,
         evaluation_interval_minutes=int(interval.group(1)) * _INTERVAL_MINUTES[interval.group(2)],
     )

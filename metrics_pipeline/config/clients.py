@@ -193,7 +193,5 @@ def _parse_media_partner(raw: Any, key: str, problems: list[str]) -> tuple[CpmRa
         cpm = _non_negative_decimal(raw_rate.get("cpm"), f"{rate_key}.cpm", problems)
         if effective_from is not None and cpm is not None:
             rates.append(CpmRate(effective_from, cpm))
-    _reject_duplicates(
-        [r.effective_from.isoformat() for r in rates], f"{key}.cpm_rates", "effective_from", problems
-    )
+    _reject_duplicates([r.effective_from.isoformat() for r in rates], f"{key}.cpm_rates", "effective_from", problems)
     return tuple(sorted(rates, key=lambda r: r.effective_from))

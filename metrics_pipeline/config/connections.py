@@ -62,7 +62,13 @@ class Connection:
 
 _CONNECTION_KEYS = {
     "common": {
-        "id", "provider", "client", "account_clients", "status", "sync_frequency", "lookback_days",
+        "id",
+        "provider",
+        "client",
+        "account_clients",
+        "status",
+        "sync_frequency",
+        "lookback_days",
         "credentials_env_prefix",
     },
     "google_ads": {"manager_customer_id", "customer_ids"},
@@ -110,7 +116,9 @@ def _parse_connection(
             if _GOOGLE_CUSTOMER_ID.match(value):
                 account_ids.append(value.replace("-", ""))
             else:
-                problems.append(f"{key}.customer_ids[{i}]: not a Google Ads customer id like 123-456-7890 (got {value!r})")
+                problems.append(
+                    f"{key}.customer_ids[{i}]: not a Google Ads customer id like 123-456-7890 (got {value!r})"
+                )
         raw_manager = raw.get("manager_customer_id")
         if raw_manager is not None:
             if _GOOGLE_CUSTOMER_ID.match(str(raw_manager)):

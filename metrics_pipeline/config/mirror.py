@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from dataclasses import dataclass
+from pathlib import Path
 
 import polars as pl
 import psycopg
@@ -100,9 +99,15 @@ def config_tables(config: PipelineConfig) -> ConfigTables:
             for c in config.connections
         ],
         schema={
-            "connection_id": pl.String, "workspace_slug": pl.String, "client_slug": pl.String,
-            "provider": pl.String, "account_ids": pl.String, "manager_customer_id": pl.String,
-            "status": pl.String, "sync_frequency": pl.String, "lookback_days": pl.Int32,
+            "connection_id": pl.String,
+            "workspace_slug": pl.String,
+            "client_slug": pl.String,
+            "provider": pl.String,
+            "account_ids": pl.String,
+            "manager_customer_id": pl.String,
+            "status": pl.String,
+            "sync_frequency": pl.String,
+            "lookback_days": pl.Int32,
         },
     )
     account_clients = pl.DataFrame(
@@ -115,8 +120,12 @@ def config_tables(config: PipelineConfig) -> ConfigTables:
     )
     fx_rates = pl.DataFrame(
         [
-            {"from_currency": r.from_currency, "to_currency": r.to_currency,
-             "effective_from": r.effective_from, "rate": str(r.rate)}
+            {
+                "from_currency": r.from_currency,
+                "to_currency": r.to_currency,
+                "effective_from": r.effective_from,
+                "rate": str(r.rate),
+            }
             for r in config.fx_rates
         ],
         schema={"from_currency": pl.String, "to_currency": pl.String, "effective_from": pl.Date, "rate": pl.String},
@@ -135,9 +144,13 @@ def config_tables(config: PipelineConfig) -> ConfigTables:
             for w in config.workspaces
         ],
         schema={
-            "workspace_slug": pl.String, "lookback_days": pl.Int32, "position_based_first": pl.String,
-            "position_based_last": pl.String, "time_decay_half_life_days": pl.String,
-            "journey_inactivity_days": pl.Int32, "pnl_model": pl.String,
+            "workspace_slug": pl.String,
+            "lookback_days": pl.Int32,
+            "position_based_first": pl.String,
+            "position_based_last": pl.String,
+            "time_decay_half_life_days": pl.String,
+            "journey_inactivity_days": pl.Int32,
+            "pnl_model": pl.String,
         },
     )
     amazon_clients = [c for c in config.clients if c.amazon is not None]
@@ -166,8 +179,15 @@ def config_tables(config: PipelineConfig) -> ConfigTables:
         schema={"tracking_id_prefix": pl.String, "client_slug": pl.String, "currency": pl.String},
     )
     return ConfigTables(
-        workspaces, clients, rates, connections, account_clients, fx_rates, attribution,
-        amazon_brands=amazon_brands, amazon_asin_skus=amazon_asin_skus,
+        workspaces,
+        clients,
+        rates,
+        connections,
+        account_clients,
+        fx_rates,
+        attribution,
+        amazon_brands=amazon_brands,
+        amazon_asin_skus=amazon_asin_skus,
         affiliate_tracking_prefixes=affiliate_prefixes,
     )
 

@@ -39,9 +39,7 @@ class ConfigError(ValueError):
 def _slug(raw: dict, key: str, problems: list[str]) -> str:
     value = raw.get("slug")
     if not isinstance(value, str) or not SLUG_PATTERN.match(value):
-        problems.append(
-            f"{key}.slug: required; lower-case letters, digits, '-' or '_', at most 63 (got {value!r})"
-        )
+        problems.append(f"{key}.slug: required; lower-case letters, digits, '-' or '_', at most 63 (got {value!r})")
         return ""
     return value
 

@@ -58,7 +58,9 @@ def _parse_workspace(raw: Any, key: str, problems: list[str]) -> Workspace:
         problems.append(f"{key}: must be a mapping")
         return Workspace("", "", ())
     _reject_unknown_keys(
-        raw, {"slug", "name", "clients", "reporting_currency", "connections", "attribution", "alert_rules"}, key,
+        raw,
+        {"slug", "name", "clients", "reporting_currency", "connections", "attribution", "alert_rules"},
+        key,
         problems,
     )
     slug = _slug(raw, key, problems)
@@ -71,8 +73,7 @@ def _parse_workspace(raw: Any, key: str, problems: list[str]) -> Workspace:
         problems.append(f"{key}.clients: must be a list")
         raw_clients = []
     clients = tuple(
-        _parse_client(raw_client, f"{key}.clients[{i}]", slug, problems)
-        for i, raw_client in enumerate(raw_clients)
+        _parse_client(raw_client, f"{key}.clients[{i}]", slug, problems) for i, raw_client in enumerate(raw_clients)
     )
     raw_connections = raw.get("connections", [])
     if not isinstance(raw_connections, list):

@@ -1,14 +1,14 @@
 """Alert rules: the config table the rules are mirrored into, and the sensor that evaluates
 them once the marts are rebuilt (see `metrics_pipeline/operations/alert_rules.py`)."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import dagster as dg
 
-from metrics_pipeline.operations.alert_rules import evaluate_due_rules, sync_alert_rules
 from metrics_pipeline.defs.pipeline import daily_pipeline_job, intraday_job
 from metrics_pipeline.defs.sources import FILE_SOURCE_JOBS
 from metrics_pipeline.lib.resources import PipelineConfigResource, WarehouseResource
+from metrics_pipeline.operations.alert_rules import evaluate_due_rules, sync_alert_rules
 from metrics_pipeline.warehouse import connect
 
 ALERT_RULES_KEY = dg.AssetKey(["config", "alert_rules"])
@@ -38,7 +38,7 @@ def alert_rules(warehouse: WarehouseResource, pipeline_config: PipelineConfigRes
 )
 def evaluate_alert_rules(context: dg.RunStatusSensorContext, warehouse: WarehouseResource):
     with connect(warehouse.url()) as conn:
-        evaluation = evaluate_due_rules(conn, datetime.now(timezone.utc))
+        evaluation = evaluate_due_rules(conn, datetime.now(UTC))
     context.log.info(
         f"after run {context.dagster_run.run_id}: evaluated {len(evaluation.evaluated)} rule(s), "
         f"raised {len(evaluation.raised)} new alert(s)"

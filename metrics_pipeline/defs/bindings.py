@@ -2,8 +2,8 @@ import dagster as dg
 from dagster_aws.s3 import S3Resource
 from dagster_dbt import DbtCliResource
 
-from metrics_pipeline.lib.resources import ExportsResource, PipelineConfigResource, WarehouseResource
 from metrics_pipeline.lib.dbt_project import DBT_PROJECT, dbt_executable
+from metrics_pipeline.lib.resources import ExportsResource, PipelineConfigResource, WarehouseResource
 
 
 @dg.definitions

@@ -5,9 +5,15 @@ from metrics_pipeline.lib.resources import PipelineConfigResource, WarehouseReso
 from metrics_pipeline.warehouse import connect
 
 CONFIG_TABLES = (
-    "workspaces", "clients", "media_partner_cpm_rates", "connections", "connection_account_clients", "fx_rates",
+    "workspaces",
+    "clients",
+    "media_partner_cpm_rates",
+    "connections",
+    "connection_account_clients",
+    "fx_rates",
     "attribution_settings",
-    "amazon_brands", "amazon_asin_skus",
+    "amazon_brands",
+    "amazon_asin_skus",
     "affiliate_tracking_prefixes",
 )
 

@@ -4,6 +4,7 @@
 import dagster as dg
 import psycopg
 
+from metrics_pipeline.lib.resources import WarehouseResource
 from metrics_pipeline.operations.landing_checks import (
     LANDING_TABLES,
     freshness_hours,
@@ -13,7 +14,6 @@ from metrics_pipeline.operations.landing_checks import (
     rows_against_file_totals,
     stale_sources,
 )
-from metrics_pipeline.lib.resources import WarehouseResource
 
 FUTURE_CHECK = "no_future_dates"
 MONEY_CHECK = "no_negative_money"
@@ -27,14 +27,29 @@ def _specs() -> list[dg.AssetCheckSpec]:
     specs = []
     for landing in LANDING_TABLES:
         key = dg.AssetKey(list(landing.asset_key))
-        specs.append(dg.AssetCheckSpec(FUTURE_CHECK, asset=key, description=f"No row of {landing.table} is "
-                                       f"about a day after tomorrow (UTC) by {landing.day_column}."))
+        specs.append(
+            dg.AssetCheckSpec(
+                FUTURE_CHECK,
+                asset=key,
+                description=f"No row of {landing.table} is about a day after tomorrow (UTC) by {landing.day_column}.",
+            )
+        )
         if landing.money_columns:
-            specs.append(dg.AssetCheckSpec(MONEY_CHECK, asset=key, description=f"No {', '.join(landing.money_columns)} "
-                                           f"below zero in {landing.table}."))
+            specs.append(
+                dg.AssetCheckSpec(
+                    MONEY_CHECK,
+                    asset=key,
+                    description=f"No {', '.join(landing.money_columns)} below zero in {landing.table}.",
+                )
+            )
         if landing.file_column:
-            specs.append(dg.AssetCheckSpec(TOTALS_CHECK, asset=key, description="Every file's landed rows equal "
-                                           "its own row count less its quarantined rows."))
+            specs.append(
+                dg.AssetCheckSpec(
+                    TOTALS_CHECK,
+                    asset=key,
+                    description="Every file's landed rows equal its own row count less its quarantined rows.",
+                )
+            )
     return specs
 
 
@@ -53,21 +68,31 @@ def landing_table_checks(context: dg.AssetCheckExecutionContext, warehouse: Ware
             if dg.AssetCheckKey(key, FUTURE_CHECK) in selected:
                 outcome = future_dated_rows(conn, landing)
                 yield dg.AssetCheckResult(
-                    asset_key=key, check_name=FUTURE_CHECK, passed=outcome.passed,
+                    asset_key=key,
+                    check_name=FUTURE_CHECK,
+                    passed=outcome.passed,
                     metadata={"future_rows": outcome.count, "latest_days": _md(["day", "rows"], outcome.examples)},
                 )
             if dg.AssetCheckKey(key, MONEY_CHECK) in selected:
                 outcome = negative_money_rows(conn, landing)
                 yield dg.AssetCheckResult(
-                    asset_key=key, check_name=MONEY_CHECK, passed=outcome.passed,
+                    asset_key=key,
+                    check_name=MONEY_CHECK,
+                    passed=outcome.passed,
                     metadata={"negative_values": outcome.count, "by_column": _md(["column", "rows"], outcome.examples)},
                 )
             if dg.AssetCheckKey(key, TOTALS_CHECK) in selected:
                 outcome = rows_against_file_totals(conn, landing)
                 yield dg.AssetCheckResult(
-                    asset_key=key, check_name=TOTALS_CHECK, passed=outcome.passed,
-                    metadata={"files_off": outcome.count, "files": _md(
-                        ["file", "day", "processed", "loaded", "rejected", "rows in table"], outcome.examples)},
+                    asset_key=key,
+                    check_name=TOTALS_CHECK,
+                    passed=outcome.passed,
+                    metadata={
+                        "files_off": outcome.count,
+                        "files": _md(
+                            ["file", "day", "processed", "loaded", "rejected", "rows in table"], outcome.examples
+                        ),
+                    },
                 )
 
 
@@ -85,8 +110,9 @@ def pnl_restatement_drift(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         severity=dg.AssetCheckSeverity.WARN,
         metadata={
             "restated_account_days": restated,
-            "largest_drifts": _md(["platform", "account", "day", "currency", "first reported", "now", "drift"],
-                                  largest),
+            "largest_drifts": _md(
+                ["platform", "account", "day", "currency", "first reported", "now", "drift"], largest
+            ),
         },
     )
 

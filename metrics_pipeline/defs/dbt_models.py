@@ -1,7 +1,7 @@
 """The dbt project's models as one Dagster multi-asset, built over the run's days."""
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
@@ -31,7 +31,7 @@ def metrics_dbt_models(
     dbt: DbtCliResource,
     warehouse: WarehouseResource,
 ):
-    window = dbt_build_window(context.run.tags, datetime.now(timezone.utc).date(), config.full_refresh)
+    window = dbt_build_window(context.run.tags, datetime.now(UTC).date(), config.full_refresh)
     # dbt runs as a subprocess that inherits this environment; profiles.yml reads METRICS_PG_*,
     # the build-window macros METRICS_DBT_WINDOW_*
     os.environ.update({**dbt_environment(warehouse.url()), **window_environment(window)})

@@ -14,19 +14,18 @@ Dagster's own run retries (dagster_home/dagster.yaml) cover a run whose process 
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import dagster as dg
 import psycopg
 
 from metrics_pipeline.defs.pipeline import daily_pipeline_job
 from metrics_pipeline.defs.sources import FILE_SOURCE_JOBS
-from metrics_pipeline.lib.source_assets import FAILURE_KIND_METADATA
-from metrics_pipeline.operations.failures import PERMANENT, TRANSIENT, FailureCause, classify_failure
 from metrics_pipeline.landing.ingestion import SQL_DIR, read_sql
 from metrics_pipeline.lib.partitions import daily_partitions
 from metrics_pipeline.lib.resources import WarehouseResource
-from metrics_pipeline.sources.registry import main_tables
+from metrics_pipeline.lib.source_assets import FAILURE_KIND_METADATA
+from metrics_pipeline.operations.failures import PERMANENT, TRANSIENT, FailureCause, classify_failure
 from metrics_pipeline.operations.run_retries import (
     RetryCursor,
     decide_retry,
@@ -34,6 +33,7 @@ from metrics_pipeline.operations.run_retries import (
     partition_keys_of,
     partition_tags_of,
 )
+from metrics_pipeline.sources.registry import main_tables
 
 RETRIED_JOBS = (daily_pipeline_job, *FILE_SOURCE_JOBS.values())
 RUN_LOG_SOURCE = "pipeline_run"  # ops.ingestion_logs rows the sensor writes about whole runs
@@ -92,8 +92,14 @@ def _log_run_failure(
         for key in partition_keys:
             conn.execute(
                 read_sql(SQL_DIR, "log_run_failure"),
-                {"source": RUN_LOG_SOURCE, "partition_key": key, "target": job_name, "run_id": run_id,
-                 "message": message, "failure_kind": failure_kind},
+                {
+                    "source": RUN_LOG_SOURCE,
+                    "partition_key": key,
+                    "target": job_name,
+                    "run_id": run_id,
+                    "message": message,
+                    "failure_kind": failure_kind,
+                },
             )
 
 
@@ -112,7 +118,7 @@ def retry_failed_runs(context: dg.SensorEvaluationContext, warehouse: WarehouseR
     records = context.instance.get_run_records(
         filters=dg.RunsFilter(
             statuses=[dg.DagsterRunStatus.FAILURE],
-            updated_after=datetime.fromtimestamp(cursor.seen_until, tz=timezone.utc),
+            updated_after=datetime.fromtimestamp(cursor.seen_until, tz=UTC),
         ),
         order_by="update_timestamp",
         ascending=True,
@@ -130,8 +136,9 @@ def retry_failed_runs(context: dg.SensorEvaluationContext, warehouse: WarehouseR
             context.log.info(f"run {run.run_id} failed outside its steps: Dagster's run retries cover it")
             continue
         cause = run_failure_cause(recorded_failure_kinds(context.instance, warehouse.url(), run.run_id), text)
-        decision = decide_retry(job_name=run.job_name, run_id=run.run_id, tags=run.tags, cause=cause, now=now,
-                                scale=delay_scale())
+        decision = decide_retry(
+            job_name=run.job_name, run_id=run.run_id, tags=run.tags, cause=cause, now=now, scale=delay_scale()
+        )
         context.log.info(f"run {run.run_id} ({run.job_name}): {decision.note}")
         if decision.retry is not None:
             pending.append(decision.retry)
@@ -139,8 +146,14 @@ def retry_failed_runs(context: dg.SensorEvaluationContext, warehouse: WarehouseR
         partition_tags = partition_tags_of(run.tags)
         if partition_tags is not None:
             keys = partition_keys_of(partition_tags, daily_partitions.get_partition_keys())
-            _log_run_failure(warehouse.url(), job_name=run.job_name, run_id=run.run_id, partition_keys=keys,
-                             message=f"{decision.note}: {text[:2000]}", failure_kind=cause.kind)
+            _log_run_failure(
+                warehouse.url(),
+                job_name=run.job_name,
+                run_id=run.run_id,
+                partition_keys=keys,
+                message=f"{decision.note}: {text[:2000]}",
+                failure_kind=cause.kind,
+            )
     due = [p for p in pending if p.due_at <= now]
     for retry in due:
         partition_key = retry.partition_tags.get("dagster/partition")

@@ -13,9 +13,9 @@ from metrics_pipeline.lib.dbt_project import (
     intermediate_tables,
     with_dbt_inputs,
 )
+from metrics_pipeline.lib.partitions import daily_partitions, nightly_range, range_tags, restatement_window_days
 from metrics_pipeline.lib.source_assets import INTRADAY_GROUP
 from metrics_pipeline.sources.registry import SOURCE_NAMES
-from metrics_pipeline.lib.partitions import daily_partitions, nightly_range, range_tags, restatement_window_days
 
 DAILY_SOURCE_GROUPS = ("config", *SOURCE_NAMES)
 # The intraday refresh rebuilds the P&L and the entity tables it joins (a new ad must not drop
@@ -62,9 +62,7 @@ def daily_pipeline_nightly(context: dg.ScheduleEvaluationContext) -> dg.RunReque
         restatement_window_days(),
         date.fromisoformat(daily_partitions.get_first_partition_key()),
     )
-    return dg.RunRequest(
-        run_key=f"nightly-{last.isoformat()}", tags=range_tags(first.isoformat(), last.isoformat())
-    )
+    return dg.RunRequest(run_key=f"nightly-{last.isoformat()}", tags=range_tags(first.isoformat(), last.isoformat()))
 
 
 intraday_every_15_minutes = dg.ScheduleDefinition(

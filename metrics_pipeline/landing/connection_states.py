@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import psycopg
 
-from metrics_pipeline.security.credentials import record_auth_outcome
 from metrics_pipeline.landing.ingestion import SQL_DIR, read_sql
+from metrics_pipeline.security.credentials import record_auth_outcome
 
 
 def record_account_state(

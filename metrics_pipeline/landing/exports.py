@@ -11,7 +11,7 @@ import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol, TypeVar
 from urllib.parse import urlparse
@@ -60,7 +60,7 @@ class LocalExportsStore:
                 key=key,
                 uri=str(path),
                 size=stat.st_size,
-                modified=datetime.fromtimestamp(stat.st_mtime, tz=timezone.utc),
+                modified=datetime.fromtimestamp(stat.st_mtime, tz=UTC),
                 etag=f"{stat.st_size}-{stat.st_mtime_ns}",
             )
 
@@ -93,7 +93,7 @@ class S3ExportsStore:
                     key=full_key[strip:],
                     uri=f"s3://{self.bucket}/{full_key}",
                     size=int(item["Size"]),
-                    modified=item["LastModified"].astimezone(timezone.utc),
+                    modified=item["LastModified"].astimezone(UTC),
                     etag=str(item.get("ETag", "")).strip('"'),
                 )
 

@@ -132,9 +132,7 @@ def _land_file(conn: psycopg.Connection, landing: FileDayLanding[Info], file: Fi
         else:
             refusal = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             message = f"{file.obj.uri}: the warehouse refused its rows ({refusal}); nothing of it was landed"
-        return FileOutcome(
-            file.obj.uri, landing.table_of(file.info), FAILED, message=message, cause=cause_of(exc)
-        )
+        return FileOutcome(file.obj.uri, landing.table_of(file.info), FAILED, message=message, cause=cause_of(exc))
 
 
 def land_file_days(

@@ -72,9 +72,7 @@ def fail_attempts(url: str, log_ids: Sequence[int], message: str, failure_kind: 
     """After a day's data transaction rolled back: every attempt of the day says it did not land."""
     with psycopg.connect(url) as conn, conn.transaction():
         for log_id in log_ids:
-            finish_attempt(
-                conn, log_id, status="failed", message=f"not landed: {message}", failure_kind=failure_kind
-            )
+            finish_attempt(conn, log_id, status="failed", message=f"not landed: {message}", failure_kind=failure_kind)
 
 
 def replace_rejections(

@@ -46,9 +46,7 @@ class FileCursor:
         return obj.modified == self.modified and obj.key not in self.keys_at_modified
 
 
-def new_objects_since(
-    cursor: FileCursor, objects: Iterable[ExportObject]
-) -> tuple[list[ExportObject], FileCursor]:
+def new_objects_since(cursor: FileCursor, objects: Iterable[ExportObject]) -> tuple[list[ExportObject], FileCursor]:
     listing = list(objects)
     new = sorted((o for o in listing if cursor.is_new(o)), key=lambda o: (o.modified, o.key))
     if not new:

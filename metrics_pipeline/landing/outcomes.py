@@ -93,9 +93,7 @@ def describe_file(partition_key: str, outcome: FileOutcome) -> str:
     return text
 
 
-def report_day(
-    outcome: DayOutcome, *, log: Callable[[str], None], detail: Callable[[str], None]
-) -> None:
+def report_day(outcome: DayOutcome, *, log: Callable[[str], None], detail: Callable[[str], None]) -> None:
     """Problems at info level, clean files at debug, then what vanished."""
     for file_outcome in outcome.files:
         (log if file_outcome.status != COMPLETED else detail)(describe_file(outcome.partition_key, file_outcome))

@@ -52,7 +52,15 @@ def ensure_manifest(project_dir: Path = DBT_PROJECT_DIR) -> Path:
     """
     if manifest_is_stale(project_dir):
         subprocess.run(
-            [dbt_executable(), "parse", "--quiet", "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)],
+            [
+                dbt_executable(),
+                "parse",
+                "--quiet",
+                "--project-dir",
+                str(project_dir),
+                "--profiles-dir",
+                str(project_dir),
+            ],
             check=True,
             cwd=project_dir,
             env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
@@ -133,10 +141,12 @@ def intermediate_tables() -> dg.AssetSelection:
     that only needs the views of those layers (the intraday refresh) leaves them out."""
     manifest = json.loads(ensure_manifest().read_text())
     translator = LayeredTranslator()
-    return dg.AssetSelection.assets(*(
-        translator.get_asset_key(node)
-        for node in manifest["nodes"].values()
-        if node["resource_type"] == "model"
-        and node["fqn"][1:2] == ["intermediate"]
-        and node["config"].get("materialized") == "table"
-    ))
+    return dg.AssetSelection.assets(
+        *(
+            translator.get_asset_key(node)
+            for node in manifest["nodes"].values()
+            if node["resource_type"] == "model"
+            and node["fqn"][1:2] == ["intermediate"]
+            and node["config"].get("materialized") == "table"
+        )
+    )

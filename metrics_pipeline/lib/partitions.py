@@ -7,9 +7,7 @@ import dagster as dg
 
 from metrics_pipeline.config import DEFAULT_LOOKBACK_DAYS, ConfigError, load_config
 
-daily_partitions = dg.DailyPartitionsDefinition(
-    start_date=os.environ.get("METRICS_PARTITIONS_START", "2025-01-01")
-)
+daily_partitions = dg.DailyPartitionsDefinition(start_date=os.environ.get("METRICS_PARTITIONS_START", "2025-01-01"))
 
 PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
 PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"

@@ -4,7 +4,7 @@ intraday snapshot asset (API sources with one). `defs/sources.py` applies these 
 """
 
 from collections.abc import Sequence
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import dagster as dg
 
@@ -20,9 +20,7 @@ INTRADAY_GROUP = "intraday"
 FAILURE_KIND_METADATA = "failure_kind"  # on a step's dg.Failure: what the retry sensor reads
 
 # A run-level retry for what the per-call backoff cannot heal (the warehouse restarting, say).
-API_RETRY_POLICY = dg.RetryPolicy(
-    max_retries=2, delay=30, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
-)
+API_RETRY_POLICY = dg.RetryPolicy(max_retries=2, delay=30, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
 
 
 def landing_keys(source: FileSource | ApiSource) -> list[dg.AssetKey]:
@@ -67,13 +65,20 @@ def file_source_asset(source: FileSource) -> dg.AssetsDefinition:
     @dg.multi_asset(
         name=f"{source.name}_landing",
         specs=[
-            dg.AssetSpec([source.name, table.name], group_name=source.name, kinds={"s3", "polars", "postgres"},
-                         description=table.description)
+            dg.AssetSpec(
+                [source.name, table.name],
+                group_name=source.name,
+                kinds={"s3", "polars", "postgres"},
+                description=table.description,
+            )
             for table in source.tables
         ],
         check_specs=[
-            dg.AssetCheckSpec(FILES_CHECK, asset=dg.AssetKey([source.name, name]),
-                              description="Every file of the partition could be landed; failed files are named.")
+            dg.AssetCheckSpec(
+                FILES_CHECK,
+                asset=dg.AssetKey([source.name, name]),
+                description="Every file of the partition could be landed; failed files are named.",
+            )
             for name in checked
         ],
         partitions_def=daily_partitions,
@@ -89,8 +94,13 @@ def file_source_asset(source: FileSource) -> dg.AssetsDefinition:
     ):
         days = [date.fromisoformat(key) for key in context.partition_keys]
         outcomes = resolve(source.land_days)(
-            warehouse.url(), exports.store(), pipeline_config.load(), days,
-            run_id=context.run_id, log=context.log.info, detail=context.log.debug,
+            warehouse.url(),
+            exports.store(),
+            pipeline_config.load(),
+            days,
+            run_id=context.run_id,
+            log=context.log.info,
+            detail=context.log.debug,
         )
         files = [f for outcome in outcomes for f in outcome.files]
         for failure in (f for f in files if f.status == FAILED):
@@ -194,8 +204,11 @@ def api_source_asset(source: ApiSource) -> dg.AssetsDefinition:
             check_name=check_name,
             passed=not failed,
             severity=dg.AssetCheckSeverity.ERROR,
-            metadata={f"failed_{source.target_noun}s": dg.MetadataValue.md(
-                "\n".join(f"- {o.target}: {o.message}" for o in failed) or "none")},
+            metadata={
+                f"failed_{source.target_noun}s": dg.MetadataValue.md(
+                    "\n".join(f"- {o.target}: {o.message}" for o in failed) or "none"
+                )
+            },
         )
         raise_if_transient(source.title, failed)
 
@@ -214,9 +227,12 @@ def intraday_asset(source: ApiSource) -> dg.AssetsDefinition:
     def snapshot(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, pipeline_config: PipelineConfigResource
     ) -> dg.MaterializeResult:
-        captured_at = datetime.now(timezone.utc).replace(microsecond=0)
+        captured_at = datetime.now(UTC).replace(microsecond=0)
         resolve(source.snapshot)(
-            warehouse.url(), pipeline_config.load(), captured_at=captured_at, run_id=context.run_id,
+            warehouse.url(),
+            pipeline_config.load(),
+            captured_at=captured_at,
+            run_id=context.run_id,
             log=context.log.info,
         )
         return dg.MaterializeResult(metadata={"captured_at": captured_at.isoformat()})

@@ -8,10 +8,9 @@ however often the same day is evaluated again.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import polars as pl
 import psycopg
@@ -23,9 +22,16 @@ SQL_DIR = Path(__file__).parent / "sql"
 
 RULES_TABLE = "config.alert_rules"
 _RULE_SCHEMA = {
-    "workspace_slug": pl.String, "rule_id": pl.String, "rule_type": pl.String, "severity": pl.String,
-    "scope_level": pl.String, "account_selector": pl.String, "campaign_selector": pl.String,
-    "threshold": pl.String, "baseline_days": pl.Int32, "evaluation_interval_minutes": pl.Int32,
+    "workspace_slug": pl.String,
+    "rule_id": pl.String,
+    "rule_type": pl.String,
+    "severity": pl.String,
+    "scope_level": pl.String,
+    "account_selector": pl.String,
+    "campaign_selector": pl.String,
+    "threshold": pl.String,
+    "baseline_days": pl.Int32,
+    "evaluation_interval_minutes": pl.Int32,
 }
 
 
@@ -34,9 +40,15 @@ def alert_rules_frame(config: PipelineConfig) -> pl.DataFrame:
     return pl.DataFrame(
         [
             {
-                "workspace_slug": r.workspace_slug, "rule_id": r.id, "rule_type": r.type, "severity": r.severity,
-                "scope_level": r.scope_level, "account_selector": r.account, "campaign_selector": r.campaign,
-                "threshold": str(r.threshold), "baseline_days": r.baseline_days,
+                "workspace_slug": r.workspace_slug,
+                "rule_id": r.id,
+                "rule_type": r.type,
+                "severity": r.severity,
+                "scope_level": r.scope_level,
+                "account_selector": r.account,
+                "campaign_selector": r.campaign,
+                "threshold": str(r.threshold),
+                "baseline_days": r.baseline_days,
                 "evaluation_interval_minutes": r.evaluation_interval_minutes,
             }
             for workspace in config.workspaces

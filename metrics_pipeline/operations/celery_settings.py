@@ -23,8 +23,7 @@ DEFAULT_QUEUE = "dagster"
 # rpc:// sends each step's events back to the run process as AMQP messages: no result store to run.
 RESULT_BACKEND = "rpc://"
 # Default ports of the brokers Celery's transports speak, for URLs that name none.
-_DEFAULT_PORTS = {"amqp": 5672, "pyamqp": 5672, "amqps": 5671, "librabbitmq": 5672, "redis": 6379,
-                  "rediss": 6379}
+_DEFAULT_PORTS = {"amqp": 5672, "pyamqp": 5672, "amqps": 5671, "librabbitmq": 5672, "redis": 6379, "rediss": 6379}
 
 
 def broker_url(environ: Mapping[str, str] | None = None) -> str:

@@ -37,24 +37,39 @@ PERMANENT = "permanent"
 UNKNOWN = "unknown"
 
 _PERMANENT_PATTERNS = (
-    ("expired or invalid credentials", r"access token|refresh token|invalid[_ ]token|session has expired|"
-     r"unauthenticated|invalid_grant|authentication|credentials?\b.*(missing|invalid|rejected|not set)|"
-     r"\b(code 190|code 102)\b|http 401|\b401 unauthorized"),
-    ("missing permission", r"permission_denied|permission denied|\bhttp 403\b|\b403 forbidden|"
-     r"user_permission_denied|customer_not_enabled"),
+    (
+        "expired or invalid credentials",
+        r"access token|refresh token|invalid[_ ]token|session has expired|"
+        r"unauthenticated|invalid_grant|authentication|credentials?\b.*(missing|invalid|rejected|not set)|"
+        r"\b(code 190|code 102)\b|http 401|\b401 unauthorized",
+    ),
+    (
+        "missing permission",
+        r"permission_denied|permission denied|\bhttp 403\b|\b403 forbidden|"
+        r"user_permission_denied|customer_not_enabled",
+    ),
     ("wrong file header", r"header is missing column|header names a column"),
     ("unreadable file", r"is not utf-8 text|ends mid-row|truncated"),
     ("invalid configuration", r"configerror|unknown client|config\.ya?ml"),
 )
 _TRANSIENT_PATTERNS = (
-    ("rate limited", r"rate.?limit|too many (calls|requests)|resource_exhausted|\bhttp 429\b|\b429 too many|"
-     r"throttl|code (4|17|32|613|8000\d)\b"),
-    ("server error", r"\bhttp 5\d\d\b|\b50[0234] |internal server error|service unavailable|bad gateway|"
-     r"\bunavailable\b|\binternal\b.*error|is_transient|transient error"),
+    (
+        "rate limited",
+        r"rate.?limit|too many (calls|requests)|resource_exhausted|\bhttp 429\b|\b429 too many|"
+        r"throttl|code (4|17|32|613|8000\d)\b",
+    ),
+    (
+        "server error",
+        r"\bhttp 5\d\d\b|\b50[0234] |internal server error|service unavailable|bad gateway|"
+        r"\bunavailable\b|\binternal\b.*error|is_transient|transient error",
+    ),
     ("timeout", r"timed? ?out|timeout|deadline_exceeded|deadline exceeded"),
-    ("connection dropped", r"connection (reset|refused|aborted|broken)|connectionerror|chunkedencodingerror|"
-     r"incompleteread|remotedisconnected|protocolerror|broken pipe|endpointconnectionerror|"
-     r"could not connect|connection closed|server closed the connection"),
+    (
+        "connection dropped",
+        r"connection (reset|refused|aborted|broken)|connectionerror|chunkedencodingerror|"
+        r"incompleteread|remotedisconnected|protocolerror|broken pipe|endpointconnectionerror|"
+        r"could not connect|connection closed|server closed the connection",
+    ),
     ("retries exhausted", r"gave up after \d+ attempts"),
 )
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -78,8 +78,7 @@ def _table(name: str) -> sql.Composable:
 
 def future_dated_rows(conn: psycopg.Connection, landing: CheckedTable, limit: int = 5) -> CheckOutcome:
     query = sql.SQL(
-        "select {day}::text, count(*) from {table} where {day} >= (current_date + 2)"
-        " group by {day} order by {day} desc"
+        "select {day}::text, count(*) from {table} where {day} >= (current_date + 2) group by {day} order by {day} desc"
     ).format(day=sql.Identifier(landing.day_column), table=_table(landing.table))
     rows = conn.execute(query).fetchall()
     return CheckOutcome(not rows, sum(n for _, n in rows), rows[:limit])
@@ -117,7 +116,7 @@ def stale_sources(
     """(every source with its last landing and hours since, the sources older than max_hours)."""
     rows = conn.execute(
         (SQL_DIR / "source_freshness.sql").read_text(encoding="utf-8"),
-        {"as_of": as_of or datetime.now(timezone.utc)},
+        {"as_of": as_of or datetime.now(UTC)},
     ).fetchall()
     return rows, [row for row in rows if row[2] > max_hours]
 

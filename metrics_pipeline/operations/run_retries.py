@@ -18,8 +18,8 @@ import random
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 
-from metrics_pipeline.operations.failures import FailureCause
 from metrics_pipeline.lib.partitions import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG, PARTITION_TAG
+from metrics_pipeline.operations.failures import FailureCause
 
 RETRY_OF_TAG = "metrics_pipeline/retry_of"  # the run whose failure started the chain
 RETRY_ATTEMPT_TAG = "metrics_pipeline/retry_attempt"  # 1 for the first retry

@@ -27,6 +27,21 @@ if TYPE_CHECKING:
     from metrics_pipeline.sandbox.s3 import SANDBOX_BUCKET, SANDBOX_PREFIX, SandboxS3
     from metrics_pipeline.sandbox.world import SandboxWorld, build_world
 
+__all__ = [
+    "DEFAULT_DAYS",
+    "DEFAULT_SEED",
+    "DEFAULT_START",
+    "EXPORT_COLUMNS",
+    "SANDBOX_BUCKET",
+    "SANDBOX_PREFIX",
+    "CpmChange",
+    "MalformedRow",
+    "SandboxS3",
+    "SandboxWorld",
+    "WrongHeaderFile",
+    "build_world",
+]
+
 _MODULE_OF = {
     "SANDBOX_BUCKET": "s3",
     "SANDBOX_PREFIX": "s3",

@@ -27,7 +27,7 @@ import hashlib
 import io
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -46,8 +46,15 @@ _ZONE = ZoneInfo("America/New_York")
 RECEIPT_HEADER = ("Receipt", "Type", "Time", "TID", "Item", "Amount", "Source", "Refund Flag", "Affiliate Sub ID")
 PLAIN_HEADER = ("event_id", "event_type", "occurred_at", "tracking_id", "product_id", "revenue", "source")
 CATALOGUE_HEADER = (
-    "Product ID", "Title", "Vendor", "Category", "Commission Rate", "Commission Amount", "Gravity",
-    "Refund Rate", "Rebill",
+    "Product ID",
+    "Title",
+    "Vendor",
+    "Category",
+    "Commission Rate",
+    "Commission Amount",
+    "Gravity",
+    "Refund Rate",
+    "Rebill",
 )
 
 
@@ -167,7 +174,12 @@ def day_events(day: date, seed: int) -> list[_Event]:
     stamp = day.strftime("%Y%m%d")
     return [
         _Event(
-            f"{'H' if e.kind == 'click' else 'R'}{stamp}{n:04d}", e.kind, e.at, e.tracking_id, e.product, e.cents,
+            f"{'H' if e.kind == 'click' else 'R'}{stamp}{n:04d}",
+            e.kind,
+            e.at,
+            e.tracking_id,
+            e.product,
+            e.cents,
             e.source,
         )
         for n, e in enumerate(events, start=1)
@@ -195,16 +207,28 @@ def _render_events(events: list[_Event], day: date, rng: random.Random) -> str:
                 kind, flag = "REBILL", "N"
             amount = "" if event.kind == "click" else _money(event.cents, dollar_style=True)
             sub_id = f"sub{rng.randrange(1, 6)}" if rng.randrange(3) == 0 else ""
-            writer.writerow((event.event_id, kind, event.at.isoformat(timespec="seconds"), event.tracking_id,
-                             event.product.product_id, amount, event.source, flag, sub_id))
+            writer.writerow(
+                (
+                    event.event_id,
+                    kind,
+                    event.at.isoformat(timespec="seconds"),
+                    event.tracking_id,
+                    event.product.product_id,
+                    amount,
+                    event.source,
+                    flag,
+                    sub_id,
+                )
+            )
     else:
         writer.writerow(PLAIN_HEADER)
         for event in events:
             cents = -event.cents if event.kind == "refund" else event.cents  # refunds as negative amounts
             amount = ("0" if rng.randrange(2) else "") if event.kind == "click" else _money(cents, dollar_style=False)
-            at = event.at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-            writer.writerow((event.event_id, event.kind, at, event.tracking_id, event.product.product_id, amount,
-                             event.source))
+            at = event.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            writer.writerow(
+                (event.event_id, event.kind, at, event.tracking_id, event.product.product_id, amount, event.source)
+            )
     return buffer.getvalue()
 
 
@@ -217,11 +241,19 @@ def _render_catalogue(day: date, seed: int) -> str:
         commission = product.price_cents * product.commission_rate_tenths // 1000
         gravity = "" if product.product_id == "KNOTS101" else f"{rng.randrange(50, 2500) / 10:.1f}"
         rebill = {True: "Yes", False: "No"}[product.is_rebill] if product.product_id != "CAMPCHEF" else ""
-        writer.writerow((
-            product.product_id, product.title, product.vendor, product.category,
-            f"{product.commission_rate_tenths / 10:g}%", _money(commission, dollar_style=True), gravity,
-            f"{product.refund_rate_tenths / 10:g}%", rebill,
-        ))
+        writer.writerow(
+            (
+                product.product_id,
+                product.title,
+                product.vendor,
+                product.category,
+                f"{product.commission_rate_tenths / 10:g}%",
+                _money(commission, dollar_style=True),
+                gravity,
+                f"{product.refund_rate_tenths / 10:g}%",
+                rebill,
+            )
+        )
     return buffer.getvalue()
 
 
@@ -280,11 +312,31 @@ def _bad_row(day: date, event_id: str, moment: datetime, kind: str, amount: str)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="")
     if _receipt_style(day):
-        writer.writerow((event_id, kind, moment.isoformat(timespec="seconds"), "acme-fb-fall", "TRAILGUIDE", amount,
-                         "facebook", "N", ""))
+        writer.writerow(
+            (
+                event_id,
+                kind,
+                moment.isoformat(timespec="seconds"),
+                "acme-fb-fall",
+                "TRAILGUIDE",
+                amount,
+                "facebook",
+                "N",
+                "",
+            )
+        )
     else:
-        writer.writerow((event_id, kind, moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                         "acme-fb-fall", "TRAILGUIDE", amount, "facebook"))
+        writer.writerow(
+            (
+                event_id,
+                kind,
+                moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "acme-fb-fall",
+                "TRAILGUIDE",
+                amount,
+                "facebook",
+            )
+        )
     return buffer.getvalue()
 
 

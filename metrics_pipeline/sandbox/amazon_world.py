@@ -33,18 +33,61 @@ AMAZON_DIR = "amazon_ads"
 FORMAT_PRECEDENCE = ("amazon", "helium10", "zonguru")  # who wins a keyword-day both report
 
 AMAZON_HEADER = (
-    "Date", "Portfolio name", "Currency", "Campaign Name", "Ad Group Name", "Targeting", "Match Type",
-    "Customer Search Term", "Impressions", "Clicks", "Click-Thru Rate (CTR)", "Cost Per Click (CPC)", "Spend",
-    "7 Day Total Sales ", "Total Advertising Cost of Sales (ACOS) ", "Total Return on Advertising Spend (ROAS)",
-    "7 Day Total Orders (#)", "7 Day Total Units (#)", "7 Day Conversion Rate",
+    "Date",
+    "Portfolio name",
+    "Currency",
+    "Campaign Name",
+    "Ad Group Name",
+    "Targeting",
+    "Match Type",
+    "Customer Search Term",
+    "Impressions",
+    "Clicks",
+    "Click-Thru Rate (CTR)",
+    "Cost Per Click (CPC)",
+    "Spend",
+    "7 Day Total Sales ",
+    "Total Advertising Cost of Sales (ACOS) ",
+    "Total Return on Advertising Spend (ROAS)",
+    "7 Day Total Orders (#)",
+    "7 Day Total Units (#)",
+    "7 Day Conversion Rate",
 )
 HELIUM10_HEADER = (
-    "Date", "Portfolio", "Campaign Name", "Ad Group Name", "Keyword", "Match Type", "Search Term", "Impressions",
-    "Clicks", "CTR", "Spend", "CPC", "Orders", "Sales", "ACoS", "ROAS", "Conversion Rate",
+    "Date",
+    "Portfolio",
+    "Campaign Name",
+    "Ad Group Name",
+    "Keyword",
+    "Match Type",
+    "Search Term",
+    "Impressions",
+    "Clicks",
+    "CTR",
+    "Spend",
+    "CPC",
+    "Orders",
+    "Sales",
+    "ACoS",
+    "ROAS",
+    "Conversion Rate",
 )
 ZONGURU_HEADER = (
-    "Report Date", "Portfolio Name", "Campaign", "Ad Group", "Keyword / Target", "Match", "Search Query", "Impr.",
-    "Clicks", "Ad Spend", "Ad Orders", "Ad Sales", "CTR", "CPC", "ACoS",
+    "Report Date",
+    "Portfolio Name",
+    "Campaign",
+    "Ad Group",
+    "Keyword / Target",
+    "Match",
+    "Search Query",
+    "Impr.",
+    "Clicks",
+    "Ad Spend",
+    "Ad Orders",
+    "Ad Sales",
+    "CTR",
+    "CPC",
+    "ACoS",
 )
 SALES_HEADER = ("Date", "ASIN", "Title", "Total Sales", "Units", "Ad Sales", "Ad Units")
 
@@ -91,16 +134,51 @@ _BRANDS = (
             _Product("B0ACME0003", None, "Acme Camp Lantern", 2_900),
         ),
         keywords=(
-            _Keyword("Outerwear", "SP - Rain Shells - Exact", "Rain Jackets", "rain jacket", "exact",
-                     ("rain jacket", "rain jacket, men", "rain jacket mens"), "B0ACME0001"),
-            _Keyword("Outerwear", "SP - Rain Shells - Exact", "Rain Jackets", "waterproof jacket", "phrase",
-                     ("waterproof jacket", "lightweight waterproof jacket"), "B0ACME0001"),
-            _Keyword("Outerwear", "SP - Auto - Core", "Auto", "close-match", "auto",
-                     ("packable rain coat", "b0acme0001"), "B0ACME0001"),
-            _Keyword(None, "SP - Trail Shoes, Broad", "Trail Running", "trail running shoes", "broad",
-                     ("trail running shoes", "trail shoes women"), "B0ACME0002"),
-            _Keyword(None, "SP - Trail Shoes, Broad", "Camping", "camping lantern", "broad",
-                     ("camping lantern", "led lantern, rechargeable"), "B0ACME0003"),
+            _Keyword(
+                "Outerwear",
+                "SP - Rain Shells - Exact",
+                "Rain Jackets",
+                "rain jacket",
+                "exact",
+                ("rain jacket", "rain jacket, men", "rain jacket mens"),
+                "B0ACME0001",
+            ),
+            _Keyword(
+                "Outerwear",
+                "SP - Rain Shells - Exact",
+                "Rain Jackets",
+                "waterproof jacket",
+                "phrase",
+                ("waterproof jacket", "lightweight waterproof jacket"),
+                "B0ACME0001",
+            ),
+            _Keyword(
+                "Outerwear",
+                "SP - Auto - Core",
+                "Auto",
+                "close-match",
+                "auto",
+                ("packable rain coat", "b0acme0001"),
+                "B0ACME0001",
+            ),
+            _Keyword(
+                None,
+                "SP - Trail Shoes, Broad",
+                "Trail Running",
+                "trail running shoes",
+                "broad",
+                ("trail running shoes", "trail shoes women"),
+                "B0ACME0002",
+            ),
+            _Keyword(
+                None,
+                "SP - Trail Shoes, Broad",
+                "Camping",
+                "camping lantern",
+                "broad",
+                ("camping lantern", "led lantern, rechargeable"),
+                "B0ACME0003",
+            ),
         ),
         re_export="helium10",
     ),
@@ -114,10 +192,24 @@ _BRANDS = (
             _Product("B0BLOOM002", None, "Bloom Night Cream", 3_200),
         ),
         keywords=(
-            _Keyword("Skincare", "SP - Serums", "Vitamin C", "vitamin c serum", "exact",
-                     ("vitamin c serum", "vitamin c serum, face"), "B0BLOOM001"),
-            _Keyword("Skincare", "SP - Serums", "Vitamin C", "face serum", "broad",
-                     ("face serum", "brightening face serum"), "B0BLOOM001"),
+            _Keyword(
+                "Skincare",
+                "SP - Serums",
+                "Vitamin C",
+                "vitamin c serum",
+                "exact",
+                ("vitamin c serum", "vitamin c serum, face"),
+                "B0BLOOM001",
+            ),
+            _Keyword(
+                "Skincare",
+                "SP - Serums",
+                "Vitamin C",
+                "face serum",
+                "broad",
+                ("face serum", "brightening face serum"),
+                "B0BLOOM001",
+            ),
             _Keyword("Skincare", "SP - Auto", "Auto", "loose-match", "auto", ("night cream",), "B0BLOOM002"),
         ),
         re_export="zonguru",
@@ -336,9 +428,7 @@ def write_amazon_exports(exports_dir, start: date, end: date, seed: int) -> Amaz
     )
 
 
-def _sales_rows(
-    brand: _Brand, day: date, keyword_rows, seed: int, offset: int
-) -> tuple[list[list[str]], str | None]:
+def _sales_rows(brand: _Brand, day: date, keyword_rows, seed: int, offset: int) -> tuple[list[list[str]], str | None]:
     rng = _stream(seed, brand.brand_slug, "sales", day.isoformat())
     above = None
     lines = []
@@ -351,10 +441,17 @@ def _sales_rows(
             # Ads claim orders the day's sales report has not caught up with yet.
             units, total_cents = ad_units - 1, (ad_units - 1) * product.price_cents
             above = product.asin
-        lines.append([
-            day.isoformat(), product.asin, product.title, _money(total_cents, brand.symbol), str(units),
-            _money(ad_cents, brand.symbol), str(ad_units),
-        ])
+        lines.append(
+            [
+                day.isoformat(),
+                product.asin,
+                product.title,
+                _money(total_cents, brand.symbol),
+                str(units),
+                _money(ad_cents, brand.symbol),
+                str(ad_units),
+            ]
+        )
     if offset == AD_ABOVE_TOTAL_OFFSET and above is None:
         # No ad orders on the first product that day: claim one anyway, so the case is always there.
         product = brand.products[0]

@@ -48,7 +48,7 @@ import unicodedata
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 from pathlib import Path
@@ -75,9 +75,29 @@ SOURCE_KINDS = ("google", "meta", "email", "organic", "direct")
 EVENT_TYPES = ("page_view", "add_to_cart", "checkout_started", "checkout_completed")
 # The flat keys of a pixel line, in the order they are written.
 PIXEL_FIELDS = (
-    "event_id", "site_id", "event_type", "occurred_at", "visitor_id", "session_id", "page_url", "landing_page",
-    "referrer", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "utm_id", "gclid",
-    "fbclid", "ttclid", "checkout_token", "order_value", "currency", "ip", "user_agent",
+    "event_id",
+    "site_id",
+    "event_type",
+    "occurred_at",
+    "visitor_id",
+    "session_id",
+    "page_url",
+    "landing_page",
+    "referrer",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_term",
+    "utm_content",
+    "utm_id",
+    "gclid",
+    "fbclid",
+    "ttclid",
+    "checkout_token",
+    "order_value",
+    "currency",
+    "ip",
+    "user_agent",
 )
 # Meta objectives whose ads send people to the shop's website.
 WEB_OBJECTIVES = ("OUTCOME_SALES", "OUTCOME_TRAFFIC", "OUTCOME_LEADS", "OUTCOME_AWARENESS")
@@ -369,18 +389,43 @@ SHOPS = (
 # (title, product type, sku code, ((variant title, price, unit cost or None), ...))
 _CATALOGUE: dict[str, tuple[tuple[str, str, str, tuple[tuple[str, str, str | None], ...]], ...]] = {
     "acme-outdoor.myshopify.com": (
-        ("Stormline Rain Shell", "Jackets", "RS",
-         (("S", "149.00", "61.40"), ("M", "149.00", "61.40"), ("L", "149.00", "61.40"), ("XL", "159.00", "64.20"))),
-        ("Summit Down Jacket", "Jackets", "DJ", (("S", "229.00", "98.75"), ("M", "229.00", "98.75"),
-                                                  ("L", "229.00", "98.75"))),
-        ("Trailhead Hiking Boot", "Footwear", "HB", (("US 8", "179.00", "72.10"), ("US 9", "179.00", "72.10"),
-                                                      ("US 10", "179.00", "72.10"), ("US 11", "179.00", "72.10"))),
-        ("Ridge Runner Trail Shoe", "Footwear", "TS", (("US 8", "129.00", "48.30"), ("US 9", "129.00", "48.30"),
-                                                        ("US 10", "129.00", "48.30"))),
+        (
+            "Stormline Rain Shell",
+            "Jackets",
+            "RS",
+            (("S", "149.00", "61.40"), ("M", "149.00", "61.40"), ("L", "149.00", "61.40"), ("XL", "159.00", "64.20")),
+        ),
+        (
+            "Summit Down Jacket",
+            "Jackets",
+            "DJ",
+            (("S", "229.00", "98.75"), ("M", "229.00", "98.75"), ("L", "229.00", "98.75")),
+        ),
+        (
+            "Trailhead Hiking Boot",
+            "Footwear",
+            "HB",
+            (
+                ("US 8", "179.00", "72.10"),
+                ("US 9", "179.00", "72.10"),
+                ("US 10", "179.00", "72.10"),
+                ("US 11", "179.00", "72.10"),
+            ),
+        ),
+        (
+            "Ridge Runner Trail Shoe",
+            "Footwear",
+            "TS",
+            (("US 8", "129.00", "48.30"), ("US 9", "129.00", "48.30"), ("US 10", "129.00", "48.30")),
+        ),
         ("Basecamp 2P Tent", "Camping", "TE", (("Default Title", "349.00", "151.20"),)),
         ("Alpine 20F Sleeping Bag", "Camping", "SB", (("Regular", "199.00", "84.00"), ("Long", "219.00", "91.50"))),
-        ("Merino Crew Base Layer", "Apparel", "BL", (("S", "79.00", "27.90"), ("M", "79.00", "27.90"),
-                                                      ("L", "79.00", "27.90"))),
+        (
+            "Merino Crew Base Layer",
+            "Apparel",
+            "BL",
+            (("S", "79.00", "27.90"), ("M", "79.00", "27.90"), ("L", "79.00", "27.90")),
+        ),
         ("Packable Day Pack 22L", "Packs", "DP", (("Slate", "69.00", "22.15"), ("Moss", "69.00", "22.15"))),
         ("Insulated Bottle 1L", "Accessories", "IB", (("Default Title", "34.00", "9.80"),)),
         ("Trekking Poles (Pair)", "Accessories", "TP", (("Default Title", "89.00", "31.45"),)),
@@ -414,17 +459,55 @@ _DISCOUNTS = {  # code -> percentage off line prices
 }
 _US_TAX_RATES = (Decimal("0.06625"), Decimal("0.08875"), Decimal("0.0725"), Decimal("0.06"), Decimal("0"))
 _EU_VAT = Decimal("0.07")
-_FIRST_NAMES = ("anna", "ben", "carla", "david", "emma", "felix", "grace", "hannah", "ivan", "julia", "karl",
-                "lena", "maya", "noah", "olivia", "paul", "quinn", "rosa", "sam", "tara", "uwe", "vera", "will",
-                "zoe")
-_LAST_NAMES = ("schmidt", "miller", "garcia", "nguyen", "keller", "smith", "weber", "johnson", "fischer",
-               "brown", "wagner", "lopez", "becker", "taylor", "hoffmann", "clark")
+_FIRST_NAMES = (
+    "anna",
+    "ben",
+    "carla",
+    "david",
+    "emma",
+    "felix",
+    "grace",
+    "hannah",
+    "ivan",
+    "julia",
+    "karl",
+    "lena",
+    "maya",
+    "noah",
+    "olivia",
+    "paul",
+    "quinn",
+    "rosa",
+    "sam",
+    "tara",
+    "uwe",
+    "vera",
+    "will",
+    "zoe",
+)
+_LAST_NAMES = (
+    "schmidt",
+    "miller",
+    "garcia",
+    "nguyen",
+    "keller",
+    "smith",
+    "weber",
+    "johnson",
+    "fischer",
+    "brown",
+    "wagner",
+    "lopez",
+    "becker",
+    "taylor",
+    "hoffmann",
+    "clark",
+)
 _EMAIL_DOMAINS = ("example.com", "example.net", "example.org")
 _USER_AGENTS = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 18_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
     "Version/18.6 Mobile/15E148 Safari/604.1",
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/141.0.0.0 "
-    "Safari/537.36",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/141.0.0.0 Safari/537.36",
     "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.6 "
     "Safari/605.1.15",
     "Mozilla/5.0 (Linux; Android 15; Pixel 9) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/141.0.0.0 Mobile "
@@ -535,8 +618,11 @@ class CommerceWorld:
 
     def customer_updated_at(self, customer: Customer, cutoff: datetime) -> datetime:
         """A customer changes when they place an order (their order count and amount spent move)."""
-        placed = [o.created_at for o in self._orders_by_customer.get((customer.shop_domain, customer.customer_id), ())
-                  if o.created_at < cutoff]
+        placed = [
+            o.created_at
+            for o in self._orders_by_customer.get((customer.shop_domain, customer.customer_id), ())
+            if o.created_at < cutoff
+        ]
         return max([customer.created_at, *placed])
 
     def session(self, session_id: str) -> Session:
@@ -578,9 +664,15 @@ class CommerceWorld:
                     "slug": workspace,
                     "name": name,
                     "clients": [
-                        {"slug": s.client_slug, "name": s.name, "currency": s.currency, "timezone": s.timezone,
-                         "pixel_site_id": s.pixel_site_id}
-                        for s in self.shops if s.workspace_slug == workspace
+                        {
+                            "slug": s.client_slug,
+                            "name": s.name,
+                            "currency": s.currency,
+                            "timezone": s.timezone,
+                            "pixel_site_id": s.pixel_site_id,
+                        }
+                        for s in self.shops
+                        if s.workspace_slug == workspace
                     ],
                     "connections": connections[workspace],
                 }
@@ -752,8 +844,14 @@ def _cost_change(products: tuple[Product, ...]) -> CostChange:
     variant = product.variants[v]
     assert variant.unit_cost is not None and variant.sku is not None
     zone = next(s for s in SHOPS if s.shop_domain == shop_domain).zone
-    return CostChange(shop_domain, variant.variant_id, variant.sku, variant.unit_cost, new_cost,
-                      datetime.combine(COST_CHANGE_DAY, at, tzinfo=zone))
+    return CostChange(
+        shop_domain,
+        variant.variant_id,
+        variant.sku,
+        variant.unit_cost,
+        new_cost,
+        datetime.combine(COST_CHANGE_DAY, at, tzinfo=zone),
+    )
 
 
 @dataclass
@@ -857,8 +955,12 @@ class _ShopBuilder:
                 campaign = self.google.campaign(click.campaign_id)
                 params = [("gclid", click.gclid)]
                 if rng.random() < 0.8:
-                    params += [("utm_source", "google"), ("utm_medium", "cpc"), ("utm_campaign", campaign.name),
-                               ("utm_id", str(campaign.campaign_id))]
+                    params += [
+                        ("utm_source", "google"),
+                        ("utm_medium", "cpc"),
+                        ("utm_campaign", campaign.name),
+                        ("utm_id", str(campaign.campaign_id)),
+                    ]
                 referrer = "https://www.google.com/"
                 google_click = (click.customer_id, click.gclid)
         if source == "meta":
@@ -870,20 +972,29 @@ class _ShopBuilder:
                 style = rng.choices(("full", "fbclid_name", "name_only"), weights=(70, 15, 15))[0]
                 fbclid = "IwAR" + "".join(rng.choice(_FBCLID_ALPHABET) for _ in range(56))
                 if style == "full":
-                    params = [("fbclid", fbclid), ("utm_source", "facebook"), ("utm_medium", "paid_social"),
-                              ("utm_campaign", campaign.name), ("utm_id", campaign.campaign_id),
-                              ("utm_content", ad.ad_id)]
+                    params = [
+                        ("fbclid", fbclid),
+                        ("utm_source", "facebook"),
+                        ("utm_medium", "paid_social"),
+                        ("utm_campaign", campaign.name),
+                        ("utm_id", campaign.campaign_id),
+                        ("utm_content", ad.ad_id),
+                    ]
                     meta_ad = (ad.account_id, campaign.campaign_id, ad.ad_id)
                 elif style == "fbclid_name":
                     params = [("fbclid", fbclid), ("utm_campaign", campaign.name)]
                 else:
                     params = [("utm_campaign", campaign.name)]
-                referrer = rng.choice(("https://l.facebook.com/", "https://lm.facebook.com/",
-                                       "https://www.instagram.com/"))
+                referrer = rng.choice(
+                    ("https://l.facebook.com/", "https://lm.facebook.com/", "https://www.instagram.com/")
+                )
         if source == "email":
             newsletter = rng.choice(_NEWSLETTERS[self.shop.shop_domain])
-            params = [("utm_source", "newsletter"), ("utm_medium", "email"),
-                      ("utm_campaign", f"{newsletter}-{day.isocalendar().year}-w{day.isocalendar().week:02d}")]
+            params = [
+                ("utm_source", "newsletter"),
+                ("utm_medium", "email"),
+                ("utm_campaign", f"{newsletter}-{day.isocalendar().year}-w{day.isocalendar().week:02d}"),
+            ]
         if source == "organic":
             referrer = rng.choice(("https://www.google.com/", "https://duckduckgo.com/", "https://www.bing.com/"))
         landing_url = self.shop.storefront_url + path + ("?" + urlencode(params) if params else "")
@@ -910,14 +1021,20 @@ class _ShopBuilder:
         planned = _PlannedSession(session, pages, carted, converts, abandoned, ip, user_agent)
         if converts:
             planned.intent = _Intent(
-                at=self._checkout_times(planned)[-1], lines=carted, source_name="web", session=session,
+                at=self._checkout_times(planned)[-1],
+                lines=carted,
+                source_name="web",
+                session=session,
                 checkout_token=_hex(rng, 32),
             )
         return planned
 
     def _google_click(self, day: date):
-        clicks = [c for c in self.google.click_views_for_day(self.shop.google_customer_id, day)
-                  if c.gclid not in self.used_gclids]
+        clicks = [
+            c
+            for c in self.google.click_views_for_day(self.shop.google_customer_id, day)
+            if c.gclid not in self.used_gclids
+        ]
         if not clicks:
             return None
         click = self.rng.choice(clicks)
@@ -940,8 +1057,12 @@ class _ShopBuilder:
     def _checkout_times(self, planned: _PlannedSession) -> list[datetime]:
         """Event instants of a session: landing, pages, carts, checkout started, checkout completed."""
         rng = _stream(self.seed, "times", planned.session.session_id)
-        count = 1 + len(planned.pages) + len(planned.carted) + (2 if planned.converts else 1 if
-                                                                 planned.abandoned_checkout else 0)
+        count = (
+            1
+            + len(planned.pages)
+            + len(planned.carted)
+            + (2 if planned.converts else 1 if planned.abandoned_checkout else 0)
+        )
         moments = [planned.session.started_at]
         for _ in range(count - 1):
             moments.append(moments[-1] + timedelta(seconds=rng.randint(15, 240)))
@@ -952,14 +1073,18 @@ class _ShopBuilder:
         intents = []
         for day in _days(START, END):
             if rng.random() < 0.3:
-                at = datetime.combine(day, time(rng.randint(8, 19), rng.randint(0, 59), rng.randint(0, 59)),
-                                      tzinfo=self.shop.zone)
-                lines = _merge_lines([(rng.choice(self.variants), rng.randint(1, 2))
-                                      for _ in range(rng.randint(1, 3))])
+                at = datetime.combine(
+                    day, time(rng.randint(8, 19), rng.randint(0, 59), rng.randint(0, 59)), tzinfo=self.shop.zone
+                )
+                lines = _merge_lines([(rng.choice(self.variants), rng.randint(1, 2)) for _ in range(rng.randint(1, 3))])
                 draft = rng.random() < 0.3
                 intents.append(
-                    _Intent(at=at, lines=lines, source_name="shopify_draft_order" if draft else "web",
-                            checkout_token=None if draft else _hex(rng, 32))
+                    _Intent(
+                        at=at,
+                        lines=lines,
+                        source_name="shopify_draft_order" if draft else "web",
+                        checkout_token=None if draft else _hex(rng, 32),
+                    )
                 )
         return intents
 
@@ -1020,8 +1145,14 @@ class _ShopBuilder:
             shipping = ZERO if subtotal >= Decimal("99") else Decimal("7.95")
             tax = _cents(subtotal * customer.tax_rate)
             total = subtotal + shipping + tax
-        intent.priced = {"lines": lines, "subtotal": subtotal, "total_discounts": total_discounts,
-                         "shipping": shipping, "tax": tax, "total": total}
+        intent.priced = {
+            "lines": lines,
+            "subtotal": subtotal,
+            "total_discounts": total_discounts,
+            "shipping": shipping,
+            "tax": tax,
+            "total": total,
+        }
 
     def _orders(self, intents: list[_Intent]) -> tuple[list[Order], dict]:
         shop = self.shop
@@ -1076,8 +1207,9 @@ class _ShopBuilder:
         specials: dict = {"large_order_id": next(o.order_id for o in orders if len(o.lines) >= 12)}
         if shop.index == 1:
             specials.update(self._refund(orders))
-            gclid_order = next(o for o in orders if o.landing_site and "gclid=" in o.landing_site
-                               and "utm_id=" in o.landing_site)
+            gclid_order = next(
+                o for o in orders if o.landing_site and "gclid=" in o.landing_site and "utm_id=" in o.landing_site
+            )
             specials["gclid_order_id"] = gclid_order.order_id
             specials["gclid"] = self._session_of(intents, gclid_order).param("gclid")
         else:
@@ -1090,19 +1222,25 @@ class _ShopBuilder:
     def _refund(self, orders: list[Order]) -> dict:
         """A partial refund 6 days after an early-September web order: one unit of its dearest line."""
         window = (date(2026, 9, 5), date(2026, 9, 12))
-        candidates = [o for o in orders if window[0] <= o.created_at.date() <= window[1] and o.source_name == "web"
-                      and sum(line.quantity for line in o.lines) >= 2 and o.session_id is not None]
+        candidates = [
+            o
+            for o in orders
+            if window[0] <= o.created_at.date() <= window[1]
+            and o.source_name == "web"
+            and sum(line.quantity for line in o.lines) >= 2
+            and o.session_id is not None
+        ]
         assert candidates, "the sandbox needs an early-September order of two or more items to refund"
         order = candidates[0]
         index = orders.index(order)
         line = max(order.lines, key=lambda item: item.unit_price)
         per_unit_discount = _cents(line.total_discount / line.quantity)
         subtotal = line.unit_price - per_unit_discount
-        customer_rate = (Decimal(0) if order.taxes_included else
-                         (order.total_tax / order.subtotal if order.subtotal else Decimal(0)))
+        customer_rate = (
+            Decimal(0) if order.taxes_included else (order.total_tax / order.subtotal if order.subtotal else Decimal(0))
+        )
         tax = ZERO if order.taxes_included else _cents(subtotal * customer_rate)
-        created = datetime.combine(order.created_at.date() + timedelta(days=6), time(14, 5, 0),
-                                   tzinfo=self.shop.zone)
+        created = datetime.combine(order.created_at.date() + timedelta(days=6), time(14, 5, 0), tzinfo=self.shop.zone)
         refund = Refund(
             refund_id=refund_id_for(self.shop.index, index + 1, 1),
             order_id=order.order_id,
@@ -1116,9 +1254,11 @@ class _ShopBuilder:
     def _cancel(self, orders: list[Order]) -> dict:
         """The first web order of two or more lines from 2026-10-05 on is cancelled three hours in and
         refunded in full (one refund line per order line)."""
-        index, order = next((i, o) for i, o in enumerate(orders)
-                            if o.created_at.date() >= date(2026, 10, 5) and o.source_name == "web"
-                            and len(o.lines) >= 2)
+        index, order = next(
+            (i, o)
+            for i, o in enumerate(orders)
+            if o.created_at.date() >= date(2026, 10, 5) and o.source_name == "web" and len(o.lines) >= 2
+        )
         cancelled = order.created_at + timedelta(hours=3)
         refund = Refund(
             refund_id=refund_id_for(self.shop.index, index + 1, 1),
@@ -1146,12 +1286,22 @@ class _ShopBuilder:
             checkout_url = f"{self.shop.storefront_url}/checkouts/cn/{intent.checkout_token}"
             money = {"checkout_token": intent.checkout_token, "currency": self.shop.currency}
             steps.append(("checkout_started", checkout_url, money))
-            steps.append(("checkout_completed", checkout_url + "/thank-you",
-                          {**money, "order_value": _money(intent.priced["total"])}))
+            steps.append(
+                (
+                    "checkout_completed",
+                    checkout_url + "/thank-you",
+                    {**money, "order_value": _money(intent.priced["total"])},
+                )
+            )
         elif planned.abandoned_checkout:
             token = _hex(rng, 32)
-            steps.append(("checkout_started", f"{self.shop.storefront_url}/checkouts/cn/{token}",
-                          {"checkout_token": token, "currency": self.shop.currency}))
+            steps.append(
+                (
+                    "checkout_started",
+                    f"{self.shop.storefront_url}/checkouts/cn/{token}",
+                    {"checkout_token": token, "currency": self.shop.currency},
+                )
+            )
         assert len(steps) == len(moments)
         events = []
         previous: str | None = session.referrer
@@ -1182,7 +1332,7 @@ class _ShopBuilder:
         if self.shop.index == 1:
             return moment.isoformat()
         millis = rng.randint(0, 999)
-        return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S") + f".{millis:03d}Z"
+        return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S") + f".{millis:03d}Z"
 
 
 # --------------------------------------------------------------------------- #
@@ -1190,12 +1340,13 @@ class _ShopBuilder:
 # --------------------------------------------------------------------------- #
 
 
-def _plan_pixel_files(seed: int, events: list[PixelEvent]) -> tuple[tuple[PixelFile, ...], DuplicateEvent,
-                                                                     MalformedLine]:
+def _plan_pixel_files(
+    seed: int, events: list[PixelEvent]
+) -> tuple[tuple[PixelFile, ...], DuplicateEvent, MalformedLine]:
     rng = _stream(seed, "pixel-files")
     by_day_site: dict[tuple[date, str], list[PixelEvent]] = {}
     for event in events:
-        key = (_occurred(event).astimezone(timezone.utc).date(), event["site_id"] or "")
+        key = (_occurred(event).astimezone(UTC).date(), event["site_id"] or "")
         by_day_site.setdefault(key, []).append(event)
     endings = ("\n", "", "\n\n", "\n")
     files: list[PixelFile] = []
@@ -1203,7 +1354,7 @@ def _plan_pixel_files(seed: int, events: list[PixelEvent]) -> tuple[tuple[PixelF
         parts = min(len(day_events), rng.choices((1, 2, 3), weights=(50, 35, 15))[0])
         size = -(-len(day_events) // parts)
         for n in range(parts):
-            chunk = day_events[n * size:(n + 1) * size]
+            chunk = day_events[n * size : (n + 1) * size]
             if not chunk:
                 continue
             suffix = ".jsonl.gz" if rng.random() < 0.3 else ".jsonl"
@@ -1226,19 +1377,20 @@ def _plan_pixel_files(seed: int, events: list[PixelEvent]) -> tuple[tuple[PixelF
     dup_index = next(i for i, f in enumerate(files) if f.relative_path.startswith("pixel/2026-09-01/px-acme-outdoor"))
     original = files[dup_index]
     dup_line = next(line for line in original.lines if '"event_type":"page_view"' in line)
-    next_index = next(i for i, f in enumerate(files)
-                      if f.relative_path.startswith("pixel/2026-09-02/px-acme-outdoor"))
+    next_index = next(i for i, f in enumerate(files) if f.relative_path.startswith("pixel/2026-09-02/px-acme-outdoor"))
     target = files[next_index]
-    files[next_index] = PixelFile(target.relative_path, (dup_line, *target.lines), target.line_ending,
-                                  target.final_newline)
+    files[next_index] = PixelFile(
+        target.relative_path, (dup_line, *target.lines), target.line_ending, target.final_newline
+    )
     duplicate = DuplicateEvent(json.loads(dup_line)["event_id"], (original.relative_path, target.relative_path))
 
     # One malformed line: a truncated write in the middle of a 2026-09-10 acme file.
     bad_index = next(i for i, f in enumerate(files) if f.relative_path.startswith("pixel/2026-09-10/px-acme-outdoor"))
     bad = files[bad_index]
     truncated = bad.lines[1][:70]
-    files[bad_index] = PixelFile(bad.relative_path, (bad.lines[0], truncated, *bad.lines[1:]), bad.line_ending,
-                                 bad.final_newline)
+    files[bad_index] = PixelFile(
+        bad.relative_path, (bad.lines[0], truncated, *bad.lines[1:]), bad.line_ending, bad.final_newline
+    )
     malformed = MalformedLine(bad.relative_path, 2, truncated)
     return tuple(files), duplicate, malformed
 
@@ -1269,7 +1421,7 @@ def _hex(rng: random.Random, length: int) -> str:
 
 def _ip(rng: random.Random) -> str:
     if rng.random() < 0.15:
-        return f"2001:db8:{rng.randint(0, 0xffff):x}::{rng.randint(1, 0xffff):x}"
+        return f"2001:db8:{rng.randint(0, 0xFFFF):x}::{rng.randint(1, 0xFFFF):x}"
     block = rng.choice(("192.0.2", "198.51.100", "203.0.113"))  # documentation ranges
     return f"{block}.{rng.randint(1, 254)}"
 

@@ -48,7 +48,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from concurrent import futures
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
@@ -248,7 +248,7 @@ def _tokenize(text: str) -> list[tuple[str, str]]:
     while position < len(text):
         match = _TOKEN.match(text, position)
         if match is None:
-            raise GaqlError("UNEXPECTED_INPUT", f"unexpected input at {position}: {text[position:position + 20]!r}")
+            raise GaqlError("UNEXPECTED_INPUT", f"unexpected input at {position}: {text[position : position + 20]!r}")
         kind = match.lastgroup
         value = match.group(kind)
         if kind == "string":
@@ -593,8 +593,10 @@ class _WorldRows:
                 "EXPECTED_FILTER_ON_A_SINGLE_DAY",
                 "click_view needs a filter on a single day: WHERE segments.date = 'YYYY-MM-DD'",
             )
-        if query.resource == "click_view" and self.click_view_today is not None and (
-            (self.click_view_today - low).days >= CLICK_VIEW_RETENTION_DAYS
+        if (
+            query.resource == "click_view"
+            and self.click_view_today is not None
+            and ((self.click_view_today - low).days >= CLICK_VIEW_RETENTION_DAYS)
         ):
             raise _ApiError(
                 grpc.StatusCode.INVALID_ARGUMENT,
@@ -756,7 +758,7 @@ def _sandbox_tls() -> _Tls:
     directory = Path(tempfile.mkdtemp(prefix="google-ads-sandbox-tls-"))
     atexit.register(shutil.rmtree, directory, True)
     # Fixed validity window far around any plausible clock: nothing here reads the time.
-    not_before, not_after = datetime(2000, 1, 1, tzinfo=timezone.utc), datetime(2099, 12, 31, tzinfo=timezone.utc)
+    not_before, not_after = datetime(2000, 1, 1, tzinfo=UTC), datetime(2099, 12, 31, tzinfo=UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "metrics-pipeline Google Ads sandbox CA")])
     ca_certificate = (
@@ -770,8 +772,15 @@ def _sandbox_tls() -> _Tls:
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(
             x509.KeyUsage(
-                digital_signature=True, content_commitment=False, key_encipherment=False, data_encipherment=False,
-                key_agreement=False, key_cert_sign=True, crl_sign=True, encipher_only=False, decipher_only=False,
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
             ),
             critical=True,
         )
@@ -787,9 +796,7 @@ def _sandbox_tls() -> _Tls:
         .not_valid_before(not_before)
         .not_valid_after(not_after)
         .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-            ),
+            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
             critical=False,
         )
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
@@ -1020,7 +1027,9 @@ class GoogleAdsSandboxServer(ServesWhileOpen, FaultQueue):
     def _authorize(self, credentials: SandboxCredentials, customer_id: str, login_customer_id: str | None) -> Customer:
         if not re.fullmatch(r"\d{10}", customer_id or ""):
             raise _ApiError(
-                grpc.StatusCode.INVALID_ARGUMENT, "request_error", "INVALID_CUSTOMER_ID",
+                grpc.StatusCode.INVALID_ARGUMENT,
+                "request_error",
+                "INVALID_CUSTOMER_ID",
                 f"customer_id must be 10 digits without dashes (got {customer_id!r}).",
             )
         customers = {c.customer_id: c for c in self.world.customers}
@@ -1149,8 +1158,9 @@ class _TokenEndpoint(LoopbackHTTPServer):
         class TokenHandler(QuietJSONHandler):
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
                 form = dict(urllib.parse.parse_qsl(self.read_body().decode("utf-8")))
-                status, body = (sandbox._grant(form) if self.path.rstrip("/") == "/token"
-                                else (404, {"error": "not_found"}))
+                status, body = (
+                    sandbox._grant(form) if self.path.rstrip("/") == "/token" else (404, {"error": "not_found"})
+                )
                 self.send(Response(status, body))
 
         return TokenHandler

@@ -166,14 +166,50 @@ CITRUS_CUSTOMER_ID = 3333333331
 
 _CUSTOMERS = (
     Customer(MANAGER_CUSTOMER_ID, "Northstar MCC", "USD", "America/New_York", "ENABLED", True, None, "northstar", None),
-    Customer(ACME_CUSTOMER_ID, "Acme Outdoor", "USD", "America/New_York", "ENABLED", False, MANAGER_CUSTOMER_ID,
-             "northstar", "acme-outdoor"),
-    Customer(BLOOM_CUSTOMER_ID, "Bloom Beauty UK", "GBP", "Europe/London", "ENABLED", False, MANAGER_CUSTOMER_ID,
-             "northstar", "bloom-beauty"),
-    Customer(CANCELED_CUSTOMER_ID, "Northstar Legacy Client", "USD", "America/New_York", "CANCELED", False,
-             MANAGER_CUSTOMER_ID, "northstar", None),
-    Customer(CITRUS_CUSTOMER_ID, "Citrus Kitchen DE", "EUR", "Europe/Berlin", "ENABLED", False, None,
-             "harbor", "citrus-kitchen"),
+    Customer(
+        ACME_CUSTOMER_ID,
+        "Acme Outdoor",
+        "USD",
+        "America/New_York",
+        "ENABLED",
+        False,
+        MANAGER_CUSTOMER_ID,
+        "northstar",
+        "acme-outdoor",
+    ),
+    Customer(
+        BLOOM_CUSTOMER_ID,
+        "Bloom Beauty UK",
+        "GBP",
+        "Europe/London",
+        "ENABLED",
+        False,
+        MANAGER_CUSTOMER_ID,
+        "northstar",
+        "bloom-beauty",
+    ),
+    Customer(
+        CANCELED_CUSTOMER_ID,
+        "Northstar Legacy Client",
+        "USD",
+        "America/New_York",
+        "CANCELED",
+        False,
+        MANAGER_CUSTOMER_ID,
+        "northstar",
+        None,
+    ),
+    Customer(
+        CITRUS_CUSTOMER_ID,
+        "Citrus Kitchen DE",
+        "EUR",
+        "Europe/Berlin",
+        "ENABLED",
+        False,
+        None,
+        "harbor",
+        "citrus-kitchen",
+    ),
 )
 
 
@@ -213,62 +249,140 @@ def _named(*names: str) -> tuple[_AdSpec, ...]:
 # name for "Maximize clicks" is TARGET_SPEND; there is no MAXIMIZE_CLICKS value.
 _CAMPAIGNS: dict[int, tuple[_CampaignSpec, ...]] = {
     ACME_CUSTOMER_ID: (
-        _CampaignSpec("Search | Brand", "SEARCH", "TARGET_IMPRESSION_SHARE", (
-            _AdGroupSpec("Brand - Core", _rsa(2), (
-                ("acme outdoor", "EXACT"), ("acme outdoor jackets", "PHRASE"), ("acme gear", "BROAD"))),
-            _AdGroupSpec("Brand - Misspellings", _rsa(1), (("acme outdor", "EXACT"), ("akme outdoor", "BROAD"))),
-        )),
-        _CampaignSpec("Search | Rain Jackets", "SEARCH", "TARGET_CPA", (
-            _AdGroupSpec("Rain Jackets - Men", (_AdSpec(""), _AdSpec(""), _AdSpec("", "PAUSED")), (
-                ("mens rain jacket", "PHRASE"), ("waterproof jacket men", "BROAD"),
-                ("gore-tex jacket", "EXACT"), ("rain shell", "BROAD"))),
-            _AdGroupSpec("Rain Jackets - Women", _rsa(1), (
-                ("womens rain jacket", "PHRASE"), ("packable rain coat", "BROAD"))),
-        )),
-        _CampaignSpec("Shopping | All Products", "SHOPPING", "TARGET_ROAS", (
-            _AdGroupSpec("All Products", _named("Shopping - All Products")),
-        )),
-        _CampaignSpec("PMax | Fall Sale", "PERFORMANCE_MAX", "MAXIMIZE_CONVERSIONS", (
-            _AdGroupSpec("Fall Sale", _named("Fall Sale - Outerwear", "Fall Sale - Footwear")),
-        ), first_offset=30),
-        _CampaignSpec("Display | Remarketing 2025", "DISPLAY", "MANUAL_CPC", (
-            _AdGroupSpec("Site Visitors 30d", _named(
-                "Remarketing - Rain Shell 300x250", "Remarketing - Down Jacket 728x90")),
-            _AdGroupSpec("Cart Abandoners", _named("Remarketing - Cart Reminder 300x250")),
-        ), status="REMOVED", first_offset=-120, last_offset=40),
+        _CampaignSpec(
+            "Search | Brand",
+            "SEARCH",
+            "TARGET_IMPRESSION_SHARE",
+            (
+                _AdGroupSpec(
+                    "Brand - Core",
+                    _rsa(2),
+                    (("acme outdoor", "EXACT"), ("acme outdoor jackets", "PHRASE"), ("acme gear", "BROAD")),
+                ),
+                _AdGroupSpec("Brand - Misspellings", _rsa(1), (("acme outdor", "EXACT"), ("akme outdoor", "BROAD"))),
+            ),
+        ),
+        _CampaignSpec(
+            "Search | Rain Jackets",
+            "SEARCH",
+            "TARGET_CPA",
+            (
+                _AdGroupSpec(
+                    "Rain Jackets - Men",
+                    (_AdSpec(""), _AdSpec(""), _AdSpec("", "PAUSED")),
+                    (
+                        ("mens rain jacket", "PHRASE"),
+                        ("waterproof jacket men", "BROAD"),
+                        ("gore-tex jacket", "EXACT"),
+                        ("rain shell", "BROAD"),
+                    ),
+                ),
+                _AdGroupSpec(
+                    "Rain Jackets - Women", _rsa(1), (("womens rain jacket", "PHRASE"), ("packable rain coat", "BROAD"))
+                ),
+            ),
+        ),
+        _CampaignSpec(
+            "Shopping | All Products",
+            "SHOPPING",
+            "TARGET_ROAS",
+            (_AdGroupSpec("All Products", _named("Shopping - All Products")),),
+        ),
+        _CampaignSpec(
+            "PMax | Fall Sale",
+            "PERFORMANCE_MAX",
+            "MAXIMIZE_CONVERSIONS",
+            (_AdGroupSpec("Fall Sale", _named("Fall Sale - Outerwear", "Fall Sale - Footwear")),),
+            first_offset=30,
+        ),
+        _CampaignSpec(
+            "Display | Remarketing 2025",
+            "DISPLAY",
+            "MANUAL_CPC",
+            (
+                _AdGroupSpec(
+                    "Site Visitors 30d", _named("Remarketing - Rain Shell 300x250", "Remarketing - Down Jacket 728x90")
+                ),
+                _AdGroupSpec("Cart Abandoners", _named("Remarketing - Cart Reminder 300x250")),
+            ),
+            status="REMOVED",
+            first_offset=-120,
+            last_offset=40,
+        ),
     ),
     BLOOM_CUSTOMER_ID: (
-        _CampaignSpec("Search | Brand UK", "SEARCH", "MANUAL_CPC", (
-            _AdGroupSpec("Brand", _rsa(1), (("bloom beauty", "EXACT"), ("bloom skincare", "PHRASE"))),
-        )),
-        _CampaignSpec("Search | Skincare Generic", "SEARCH", "TARGET_SPEND", (
-            _AdGroupSpec("Vitamin C Serum", _rsa(2), (
-                ("vitamin c serum", "PHRASE"), ("best vitamin c serum uk", "BROAD"), ("vitamin c serum", "EXACT"))),
-            _AdGroupSpec("Night Cream", _rsa(1), (("night cream", "BROAD"), ("retinol night cream", "PHRASE"))),
-        )),
-        _CampaignSpec("Video | Serum Relaunch", "VIDEO", "TARGET_CPM", (
-            _AdGroupSpec("Serum Relaunch - In-Stream", _named("Serum Relaunch 15s", "Serum Relaunch 30s")),
-        ), first_offset=10),
-        _CampaignSpec("PMax | Gift Sets", "PERFORMANCE_MAX", "TARGET_ROAS", (
-            _AdGroupSpec("Gift Sets", _named("Gift Sets - Holiday Preview")),
-        ), first_offset=50),
+        _CampaignSpec(
+            "Search | Brand UK",
+            "SEARCH",
+            "MANUAL_CPC",
+            (_AdGroupSpec("Brand", _rsa(1), (("bloom beauty", "EXACT"), ("bloom skincare", "PHRASE"))),),
+        ),
+        _CampaignSpec(
+            "Search | Skincare Generic",
+            "SEARCH",
+            "TARGET_SPEND",
+            (
+                _AdGroupSpec(
+                    "Vitamin C Serum",
+                    _rsa(2),
+                    (("vitamin c serum", "PHRASE"), ("best vitamin c serum uk", "BROAD"), ("vitamin c serum", "EXACT")),
+                ),
+                _AdGroupSpec("Night Cream", _rsa(1), (("night cream", "BROAD"), ("retinol night cream", "PHRASE"))),
+            ),
+        ),
+        _CampaignSpec(
+            "Video | Serum Relaunch",
+            "VIDEO",
+            "TARGET_CPM",
+            (_AdGroupSpec("Serum Relaunch - In-Stream", _named("Serum Relaunch 15s", "Serum Relaunch 30s")),),
+            first_offset=10,
+        ),
+        _CampaignSpec(
+            "PMax | Gift Sets",
+            "PERFORMANCE_MAX",
+            "TARGET_ROAS",
+            (_AdGroupSpec("Gift Sets", _named("Gift Sets - Holiday Preview")),),
+            first_offset=50,
+        ),
     ),
     CITRUS_CUSTOMER_ID: (
-        _CampaignSpec("Search | Kochboxen", "SEARCH", "TARGET_CPA", (
-            _AdGroupSpec("Kochbox", _rsa(2), (
-                ("kochbox", "EXACT"), ("kochbox bestellen", "PHRASE"), ("rezepte box lieferung", "BROAD"))),
-            _AdGroupSpec("Vegetarisch", _rsa(1), (("vegetarische kochbox", "PHRASE"), ("veggie box", "BROAD"))),
-        )),
-        _CampaignSpec("Shopping | Boxen", "SHOPPING", "TARGET_SPEND", (
-            _AdGroupSpec("Alle Boxen", _named("Shopping - Alle Boxen")),
-        )),
-        _CampaignSpec("Display | Prospecting DACH", "DISPLAY", "MAXIMIZE_CONVERSIONS", (
-            _AdGroupSpec("Foodies", _named("Prospecting - Family Box 300x250", "Prospecting - Pasta Night 320x50")),
-            _AdGroupSpec("Busy Parents", _named("Prospecting - Quick Meals 300x600")),
-        )),
-        _CampaignSpec("Video | Herbstmenü", "VIDEO", "TARGET_CPA", (
-            _AdGroupSpec("Herbst", _named("Herbstmenü 20s")),
-        ), status="PAUSED", first_offset=5, last_offset=70),
+        _CampaignSpec(
+            "Search | Kochboxen",
+            "SEARCH",
+            "TARGET_CPA",
+            (
+                _AdGroupSpec(
+                    "Kochbox",
+                    _rsa(2),
+                    (("kochbox", "EXACT"), ("kochbox bestellen", "PHRASE"), ("rezepte box lieferung", "BROAD")),
+                ),
+                _AdGroupSpec("Vegetarisch", _rsa(1), (("vegetarische kochbox", "PHRASE"), ("veggie box", "BROAD"))),
+            ),
+        ),
+        _CampaignSpec(
+            "Shopping | Boxen",
+            "SHOPPING",
+            "TARGET_SPEND",
+            (_AdGroupSpec("Alle Boxen", _named("Shopping - Alle Boxen")),),
+        ),
+        _CampaignSpec(
+            "Display | Prospecting DACH",
+            "DISPLAY",
+            "MAXIMIZE_CONVERSIONS",
+            (
+                _AdGroupSpec("Foodies", _named("Prospecting - Family Box 300x250", "Prospecting - Pasta Night 320x50")),
+                _AdGroupSpec("Busy Parents", _named("Prospecting - Quick Meals 300x600")),
+            ),
+        ),
+        _CampaignSpec(
+            "Video | Herbstmenü",
+            "VIDEO",
+            "TARGET_CPA",
+            (_AdGroupSpec("Herbst", _named("Herbstmenü 20s")),),
+            status="PAUSED",
+            first_offset=5,
+            last_offset=70,
+        ),
     ),
 }
 
@@ -453,7 +567,9 @@ class GoogleAdsWorld:
         connections = self.connections_config()
         names = {"northstar": "Northstar Agency", "harbor": "Harbor Collective"}
         client_names = {
-            "acme-outdoor": "Acme Outdoor", "bloom-beauty": "Bloom Beauty", "citrus-kitchen": "Citrus Kitchen"
+            "acme-outdoor": "Acme Outdoor",
+            "bloom-beauty": "Bloom Beauty",
+            "citrus-kitchen": "Citrus Kitchen",
         }
         return {
             "workspaces": [
@@ -633,8 +749,15 @@ def build_google_ads_world(seed: int = DEFAULT_SEED) -> GoogleAdsWorld:
                         renamed = RenamedAd(customer_id, ad_group_id, ad.ad_id, old_name, ad.name, renamed_on)
                 for n, (text, match_type) in enumerate(group_spec.keywords, start=1):
                     keywords.append(
-                        Keyword(customer_id, campaign_id, ad_group_id, criterion_id_for(k, j, g, n), text, match_type,
-                                "ENABLED")
+                        Keyword(
+                            customer_id,
+                            campaign_id,
+                            ad_group_id,
+                            criterion_id_for(k, j, g, n),
+                            text,
+                            match_type,
+                            "ENABLED",
+                        )
                     )
     assert renamed is not None, "the renamed ad must be part of the cast"
     removed = next(c for c in campaigns if c.status == "REMOVED")

@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -86,8 +86,7 @@ class Operation:
             elif default is not None:
                 resolved[name] = default
             elif required:
-                raise GraphQLError(f"Variable ${name} of type is required but was not provided",
-                                   "INVALID_VARIABLE")
+                raise GraphQLError(f"Variable ${name} of type is required but was not provided", "INVALID_VARIABLE")
             else:
                 resolved[name] = None
         return resolved
@@ -103,7 +102,7 @@ class Document:
             for operation in self.operations:
                 if operation.name == name:
                     return operation
-            raise GraphQLError(f"No operation named \"{name}\"", "OPERATION_NOT_FOUND")
+            raise GraphQLError(f'No operation named "{name}"', "OPERATION_NOT_FOUND")
         if len(self.operations) != 1:
             raise GraphQLError("An operation name is required when the document has several", "OPERATION_NAME_REQUIRED")
         return self.operations[0]
@@ -128,7 +127,7 @@ def _tokens(source: str) -> list[tuple[str, str]]:
         match = _TOKEN.match(source, position)
         if match is None:
             line = source.count("\n", 0, position) + 1
-            raise GraphQLError(f"Parse error on \"{source[position]}\" at line {line}", "PARSE_ERROR")
+            raise GraphQLError(f'Parse error on "{source[position]}" at line {line}', "PARSE_ERROR")
         kind = match.lastgroup
         if kind != "skip":
             tokens.append((kind, match.group()))
@@ -150,7 +149,7 @@ class _Parser:
         token_kind, token_value = self.tokens[self.position]
         if (value is not None and token_value != value) or (kind is not None and token_kind != kind):
             shown = token_value or "end of document"
-            raise GraphQLError(f"Parse error on \"{shown}\" (expected {value or kind})", "PARSE_ERROR")
+            raise GraphQLError(f'Parse error on "{shown}" (expected {value or kind})', "PARSE_ERROR")
         self.position += 1
         return token_value
 
@@ -273,7 +272,7 @@ class _Parser:
                 entries[key] = self.value()
             self.take("}")
             return entries
-        raise GraphQLError(f"Parse error on \"{token or 'end of document'}\" (expected a value)", "PARSE_ERROR")
+        raise GraphQLError(f'Parse error on "{token or "end of document"}" (expected a value)', "PARSE_ERROR")
 
 
 def parse_document(source: str) -> Document:
@@ -302,7 +301,7 @@ def collect_fields(selections: Iterable, type_name: str, fragments: dict) -> dic
 # --------------------------------------------------------------------------- #
 
 S = "scalar"
-O = "object"
+O = "object"  # noqa: E741 - the schema tables read best with one-letter kinds
 L = "list"  # a list of objects
 C = "connection"
 
@@ -325,51 +324,92 @@ def field_type(definition: FieldDef) -> str:
 # --------------------------------------------------------------------------- #
 
 
-def validate(fields: dict[str, list[FieldNode]], type_name: str, schema: dict, fragments: dict, variables: dict,
-             path: tuple = ()) -> list[dict]:
+def validate(
+    fields: dict[str, list[FieldNode]], type_name: str, schema: dict, fragments: dict, variables: dict, path: tuple = ()
+) -> list[dict]:
     errors = []
     for nodes in fields.values():
         for node in nodes:
             definition = schema[type_name].get(node.name)
             where = [*path, node.response_key]
             if definition is None:
-                errors.append(GraphQLError(f"Field '{node.name}' doesn't exist on type '{type_name}'",
-                                           "undefinedField", path=where, typeName=type_name,
-                                           fieldName=node.name).as_json())
+                errors.append(
+                    GraphQLError(
+                        f"Field '{node.name}' doesn't exist on type '{type_name}'",
+                        "undefinedField",
+                        path=where,
+                        typeName=type_name,
+                        fieldName=node.name,
+                    ).as_json()
+                )
                 continue
             for argument, _ in node.arguments:
                 if argument not in definition.args:
-                    errors.append(GraphQLError(f"Field '{node.name}' doesn't accept argument '{argument}'",
-                                               "argumentNotAccepted", path=where, name=node.name,
-                                               typeName="Field", argumentName=argument).as_json())
-            given = {name for name, value in node.arguments
-                     if not (isinstance(value, Variable) and variables.get(value.name) is None)}
+                    errors.append(
+                        GraphQLError(
+                            f"Field '{node.name}' doesn't accept argument '{argument}'",
+                            "argumentNotAccepted",
+                            path=where,
+                            name=node.name,
+                            typeName="Field",
+                            argumentName=argument,
+                        ).as_json()
+                    )
+            given = {
+                name
+                for name, value in node.arguments
+                if not (isinstance(value, Variable) and variables.get(value.name) is None)
+            }
             for required in definition.required:
                 if required not in given:
-                    errors.append(GraphQLError(f"Field '{node.name}' is missing required arguments: {required}",
-                                               "missingRequiredArguments", path=where, className="Field",
-                                               name=node.name, arguments=required).as_json())
+                    errors.append(
+                        GraphQLError(
+                            f"Field '{node.name}' is missing required arguments: {required}",
+                            "missingRequiredArguments",
+                            path=where,
+                            className="Field",
+                            name=node.name,
+                            arguments=required,
+                        ).as_json()
+                    )
             if definition.kind == S:
                 if node.selections:
-                    errors.append(GraphQLError(f"Selections can't be made on scalars (field '{node.name}')",
-                                               "selectionMismatch", path=where).as_json())
+                    errors.append(
+                        GraphQLError(
+                            f"Selections can't be made on scalars (field '{node.name}')",
+                            "selectionMismatch",
+                            path=where,
+                        ).as_json()
+                    )
                 continue
             if not node.selections:
-                errors.append(GraphQLError(f"Field must have selections (field '{node.name}' returns "
-                                           f"{field_type(definition)} but has no selections)",
-                                           "selectionMismatch", path=where).as_json())
+                errors.append(
+                    GraphQLError(
+                        f"Field must have selections (field '{node.name}' returns "
+                        f"{field_type(definition)} but has no selections)",
+                        "selectionMismatch",
+                        path=where,
+                    ).as_json()
+                )
                 continue
             if definition.kind == C:
                 args = field_arguments(node, variables)
                 if args.get("first") is None and args.get("last") is None:
-                    errors.append(GraphQLError("you must provide one of first or last", "BAD_REQUEST",
-                                               path=where).as_json())
+                    errors.append(
+                        GraphQLError("you must provide one of first or last", "BAD_REQUEST", path=where).as_json()
+                    )
                 elif args.get("last") is not None or args.get("before") is not None:
-                    errors.append(GraphQLError("The sandbox pages forward only: use first and after",
-                                               "BAD_REQUEST", path=where).as_json())
+                    errors.append(
+                        GraphQLError(
+                            "The sandbox pages forward only: use first and after", "BAD_REQUEST", path=where
+                        ).as_json()
+                    )
                 elif not isinstance(args["first"], int) or not 0 < args["first"] <= MAX_PAGE_SIZE:
-                    errors.append(GraphQLError(f"first must be between 1 and {MAX_PAGE_SIZE}", "BAD_REQUEST",
-                                               path=where).as_json())
+                    errors.append(
+                        GraphQLError(
+                            f"first must be between 1 and {MAX_PAGE_SIZE}", "BAD_REQUEST", path=where
+                        ).as_json()
+                    )
             child_type = field_type(definition)
             child_fields = collect_fields(_merged(nodes), child_type, fragments)
             errors.extend(validate(child_fields, child_type, schema, fragments, variables, tuple(where)))
@@ -377,8 +417,9 @@ def validate(fields: dict[str, list[FieldNode]], type_name: str, schema: dict, f
     return errors
 
 
-def requested_cost(fields: dict[str, list[FieldNode]], type_name: str, schema: dict, fragments: dict,
-                   variables: dict) -> int:
+def requested_cost(
+    fields: dict[str, list[FieldNode]], type_name: str, schema: dict, fragments: dict, variables: dict
+) -> int:
     """Shopify's requested cost, approximately: objects 1, scalars 0, connections 2 + first x node."""
     total = 0
     for nodes in fields.values():
@@ -392,11 +433,9 @@ def requested_cost(fields: dict[str, list[FieldNode]], type_name: str, schema: d
         if definition.kind == O:
             total += 1 + requested_cost(child, child_type, schema, fragments, variables)
         elif definition.kind == L:
-            total += int(args.get("first") or 1) * (1 + requested_cost(child, child_type, schema, fragments,
-                                                                        variables))
+            total += int(args.get("first") or 1) * (1 + requested_cost(child, child_type, schema, fragments, variables))
         else:
-            total += 2 + int(args.get("first") or 0) * _node_cost(child, definition.type, schema, fragments,
-                                                                   variables)
+            total += 2 + int(args.get("first") or 0) * _node_cost(child, definition.type, schema, fragments, variables)
     return total
 
 
@@ -406,14 +445,26 @@ def _node_cost(connection_fields: dict, node_type: str, schema: dict, fragments:
     for nodes in connection_fields.values():
         node = nodes[0]
         if node.name == "nodes":
-            costs.append(1 + requested_cost(collect_fields(_merged(nodes), node_type, fragments), node_type, schema,
-                                            fragments, variables))
+            costs.append(
+                1
+                + requested_cost(
+                    collect_fields(_merged(nodes), node_type, fragments), node_type, schema, fragments, variables
+                )
+            )
         elif node.name == "edges":
             edge = collect_fields(_merged(nodes), f"{node_type}Edge", fragments)
             for key_nodes in edge.values():
                 if key_nodes[0].name == "node":
-                    costs.append(1 + requested_cost(collect_fields(_merged(key_nodes), node_type, fragments),
-                                                    node_type, schema, fragments, variables))
+                    costs.append(
+                        1
+                        + requested_cost(
+                            collect_fields(_merged(key_nodes), node_type, fragments),
+                            node_type,
+                            schema,
+                            fragments,
+                            variables,
+                        )
+                    )
     return max(costs)
 
 
@@ -447,8 +498,16 @@ class CostMeter(Protocol):
     actual_cost: int
 
 
-def execute(fields: dict[str, list[FieldNode]], type_name: str, value: dict, schema: dict, fragments: dict,
-            variables: dict, context: CostMeter, path: tuple = ()) -> dict:
+def execute(
+    fields: dict[str, list[FieldNode]],
+    type_name: str,
+    value: dict,
+    schema: dict,
+    fragments: dict,
+    variables: dict,
+    context: CostMeter,
+    path: tuple = (),
+) -> dict:
     result = {}
     for key, nodes in fields.items():
         node = nodes[0]
@@ -469,8 +528,10 @@ def execute(fields: dict[str, list[FieldNode]], type_name: str, value: dict, sch
         if definition.kind == L:
             if not child_type.endswith("Edge"):
                 context.actual_cost += len(resolved)
-            result[key] = [execute(child, child_type, item, schema, fragments, variables, context, (*path, key, i))
-                           for i, item in enumerate(resolved)]
+            result[key] = [
+                execute(child, child_type, item, schema, fragments, variables, context, (*path, key, i))
+                for i, item in enumerate(resolved)
+            ]
         else:
             if definition.kind == C:
                 context.actual_cost += 2
@@ -492,7 +553,7 @@ def _scalar(value: Any) -> Any:
 
 def timestamp(moment: datetime) -> str:
     """Shopify's DateTime scalar: UTC, to the second."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def decimal_scalar(value: Decimal) -> str:

@@ -79,8 +79,6 @@ class CpmChange:
     new_cpm: Decimal
 
 
-
-
 # --------------------------------------------------------------------------- #
 # The fixed cast: who the clients are. Entities and numbers come from the seed.
 # --------------------------------------------------------------------------- #
@@ -500,7 +498,6 @@ def _render_export(
     buffer.write(line_end * style.trailing_blank_lines)
     text = ("\ufeff" if style.utf8_bom else "") + buffer.getvalue()
     return text.encode("utf-8")
-
 
 
 @dataclass(frozen=True)

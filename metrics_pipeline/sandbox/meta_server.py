@@ -54,32 +54,85 @@ _EDGE_STATUSES = {
     "campaigns": ("ACTIVE", "PAUSED", "DELETED", "ARCHIVED", "IN_PROCESS", "WITH_ISSUES"),
     "adsets": ("ACTIVE", "PAUSED", "DELETED", "ARCHIVED", "CAMPAIGN_PAUSED", "IN_PROCESS", "WITH_ISSUES"),
     "ads": (
-        "ACTIVE", "PAUSED", "DELETED", "ARCHIVED", "CAMPAIGN_PAUSED", "ADSET_PAUSED", "DISAPPROVED",
-        "IN_PROCESS", "PENDING_BILLING_INFO", "PENDING_REVIEW", "PREAPPROVED", "WITH_ISSUES",
+        "ACTIVE",
+        "PAUSED",
+        "DELETED",
+        "ARCHIVED",
+        "CAMPAIGN_PAUSED",
+        "ADSET_PAUSED",
+        "DISAPPROVED",
+        "IN_PROCESS",
+        "PENDING_BILLING_INFO",
+        "PENDING_REVIEW",
+        "PREAPPROVED",
+        "WITH_ISSUES",
     ),
 }
 _EDGE_FIELDS = {
-    "campaigns": ("id", "account_id", "name", "status", "effective_status", "objective", "created_time", "updated_time"),
+    "campaigns": (
+        "id",
+        "account_id",
+        "name",
+        "status",
+        "effective_status",
+        "objective",
+        "created_time",
+        "updated_time",
+    ),
     "adsets": (
-        "id", "account_id", "campaign_id", "name", "status", "effective_status", "optimization_goal",
-        "created_time", "updated_time",
+        "id",
+        "account_id",
+        "campaign_id",
+        "name",
+        "status",
+        "effective_status",
+        "optimization_goal",
+        "created_time",
+        "updated_time",
     ),
     "ads": (
-        "id", "account_id", "campaign_id", "adset_id", "name", "status", "effective_status",
-        "created_time", "updated_time",
+        "id",
+        "account_id",
+        "campaign_id",
+        "adset_id",
+        "name",
+        "status",
+        "effective_status",
+        "created_time",
+        "updated_time",
     ),
 }
 _ACCOUNT_FIELDS = ("id", "account_id", "name", "currency", "timezone_name", "account_status")
 _INSIGHT_FIELDS = (
-    "account_id", "account_name", "account_currency", "campaign_id", "campaign_name", "adset_id",
-    "adset_name", "ad_id", "ad_name", "date_start", "date_stop", "spend", "impressions", "clicks",
-    "actions", "action_values",
+    "account_id",
+    "account_name",
+    "account_currency",
+    "campaign_id",
+    "campaign_name",
+    "adset_id",
+    "adset_name",
+    "ad_id",
+    "ad_name",
+    "date_start",
+    "date_stop",
+    "spend",
+    "impressions",
+    "clicks",
+    "actions",
+    "action_values",
 )
 _ATTRIBUTION_WINDOWS = ("1d_click", "7d_click", "28d_click", "1d_view", "7d_view")
 _FILTER_FIELDS = ("ad.effective_status", "adset.effective_status", "campaign.effective_status")
 _REPORT_FIELDS = (
-    "id", "account_id", "async_status", "async_percent_completion", "date_start", "date_stop", "time_ref",
-    "time_completed", "is_running",
+    "id",
+    "account_id",
+    "async_status",
+    "async_percent_completion",
+    "date_start",
+    "date_stop",
+    "time_ref",
+    "time_completed",
+    "is_running",
 )
 
 
@@ -112,9 +165,7 @@ class Fault:
 
     def matches(self, route: str, with_cursor: bool, account_id: str) -> bool:
         return (
-            self.route == route
-            and (with_cursor or not self.next_page_only)
-            and self.account_id in (None, account_id)
+            self.route == route and (with_cursor or not self.next_page_only) and self.account_id in (None, account_id)
         )
 
 
@@ -178,7 +229,10 @@ class MetaSandboxServer(PlatformAPIServer):
         faults: Iterable[Fault] | None = None,
     ) -> None:
         super().__init__(
-            host, port, as_of=as_of, faults=DEFAULT_FAULTS if faults is None else faults,
+            host,
+            port,
+            as_of=as_of,
+            faults=DEFAULT_FAULTS if faults is None else faults,
             tokens={account.access_token: account.account_id for account in world.accounts},
             disabled_tokens=(EXPIRED_ACCESS_TOKEN,),
         )
@@ -275,7 +329,9 @@ class MetaSandboxServer(PlatformAPIServer):
         if len(parts) == 2 and parts[1] == "insights" and method == "GET":
             return "insights", "", parts[0]
         raise _GraphError(
-            400, 100, f"Unsupported {method.lower()} request. The sandbox does not serve /{'/'.join(parts)}.",
+            400,
+            100,
+            f"Unsupported {method.lower()} request. The sandbox does not serve /{'/'.join(parts)}.",
             "GraphMethodException",
         )
 
@@ -285,7 +341,8 @@ class MetaSandboxServer(PlatformAPIServer):
             raise _GraphError(400, 104, "An access token is required to request this resource.")
         if token_state == "expired":
             error = _GraphError(
-                400, 190,
+                400,
+                190,
                 "Error validating access token: Session has expired on Friday, 30-Oct-26 09:00:00 PDT. "
                 "The current time is Saturday, 31-Oct-26 02:00:00 PDT.",
                 error_subcode=463,
@@ -299,10 +356,12 @@ class MetaSandboxServer(PlatformAPIServer):
         account_id = node.removeprefix("act_") if node else (report.account_id if report else "")
         if self._tokens[token] != account_id or (report is not None and report.token != token):
             raise _GraphError(
-                400, 100,
+                400,
+                100,
                 f"Unsupported get request. Object with ID '{node or report_run_id}' does not exist, cannot be "
                 "loaded due to missing permissions, or does not support this operation.",
-                "GraphMethodException", error_subcode=33,
+                "GraphMethodException",
+                error_subcode=33,
             )
         return account_id
 
@@ -391,28 +450,44 @@ class MetaSandboxServer(PlatformAPIServer):
         if edge == "campaigns":
             nodes = [
                 {
-                    "id": c.campaign_id, "account_id": c.account_id, "name": c.name, "status": c.status,
-                    "effective_status": c.effective_status, "objective": c.objective,
-                    "created_time": _graph_time(c.created_time), "updated_time": _graph_time(c.updated_time),
+                    "id": c.campaign_id,
+                    "account_id": c.account_id,
+                    "name": c.name,
+                    "status": c.status,
+                    "effective_status": c.effective_status,
+                    "objective": c.objective,
+                    "created_time": _graph_time(c.created_time),
+                    "updated_time": _graph_time(c.updated_time),
                 }
                 for c in self.world.campaigns_of(account_id)
             ]
         elif edge == "adsets":
             nodes = [
                 {
-                    "id": s.adset_id, "account_id": s.account_id, "campaign_id": s.campaign_id, "name": s.name,
-                    "status": s.status, "effective_status": s.effective_status,
+                    "id": s.adset_id,
+                    "account_id": s.account_id,
+                    "campaign_id": s.campaign_id,
+                    "name": s.name,
+                    "status": s.status,
+                    "effective_status": s.effective_status,
                     "optimization_goal": s.optimization_goal,
-                    "created_time": _graph_time(s.created_time), "updated_time": _graph_time(s.updated_time),
+                    "created_time": _graph_time(s.created_time),
+                    "updated_time": _graph_time(s.updated_time),
                 }
                 for s in self.world.adsets_of(account_id)
             ]
         else:
             nodes = [
                 {
-                    "id": a.ad_id, "account_id": a.account_id, "campaign_id": a.campaign_id, "adset_id": a.adset_id,
-                    "name": self.world.ad_name(a, as_of), "status": a.status, "effective_status": a.effective_status,
-                    "created_time": _graph_time(a.created_time), "updated_time": _graph_time(a.updated_time),
+                    "id": a.ad_id,
+                    "account_id": a.account_id,
+                    "campaign_id": a.campaign_id,
+                    "adset_id": a.adset_id,
+                    "name": self.world.ad_name(a, as_of),
+                    "status": a.status,
+                    "effective_status": a.effective_status,
+                    "created_time": _graph_time(a.created_time),
+                    "updated_time": _graph_time(a.updated_time),
                 }
                 for a in self.world.ads_of(account_id)
             ]
@@ -431,13 +506,16 @@ class MetaSandboxServer(PlatformAPIServer):
         rows = []
         for ad_day in world.insights(account_id, query.since, query.until, as_of):
             ad = ad_day.ad
-            if not _passes_filters(ad, adsets[ad.adset_id].effective_status, campaigns[ad.campaign_id].effective_status,
-                                   query.filters):
+            if not _passes_filters(
+                ad, adsets[ad.adset_id].effective_status, campaigns[ad.campaign_id].effective_status, query.filters
+            ):
                 continue
             full = _insight_row(ad_day, query.windows)
             full.update(
-                account_name=account.name, account_currency=account.currency,
-                campaign_name=campaigns[ad.campaign_id].name, adset_name=adsets[ad.adset_id].name,
+                account_name=account.name,
+                account_currency=account.currency,
+                campaign_name=campaigns[ad.campaign_id].name,
+                adset_name=adsets[ad.adset_id].name,
                 ad_name=world.ad_name(ad, as_of),
             )
             rows.append(_select(full, set(query.fields) | {"date_start", "date_stop"}, keep_id=False))
@@ -447,8 +525,13 @@ class MetaSandboxServer(PlatformAPIServer):
         with self._lock:
             report = self._reports.get(report_run_id)
         if report is None:
-            raise _GraphError(400, 100, f"Unsupported get request. Object with ID '{report_run_id}' does not exist.",
-                              "GraphMethodException", error_subcode=33)
+            raise _GraphError(
+                400,
+                100,
+                f"Unsupported get request. Object with ID '{report_run_id}' does not exist.",
+                "GraphMethodException",
+                error_subcode=33,
+            )
         return report
 
     def _report_node(self, report: _ReportRun, polls: int) -> dict:
@@ -535,9 +618,7 @@ def _fields(params: dict[str, str], allowed: tuple[str, ...], node_type: str, de
     requested = _list_param(params.get("fields")) or list(defaults)
     for name in requested:
         if name not in allowed:
-            raise _GraphError(
-                400, 100, f"(#100) Tried accessing nonexisting field ({name}) on node type ({node_type})"
-            )
+            raise _GraphError(400, 100, f"(#100) Tried accessing nonexisting field ({name}) on node type ({node_type})")
     return set(requested) | {"id"}
 
 
@@ -558,8 +639,9 @@ def _status_param(raw: str | None, edge: str) -> set[str]:
 
 def _insights_query(params: dict[str, str]) -> _InsightsQuery:
     if params.get("level") != "ad":
-        raise _GraphError(400, 100, "(#100) The sandbox serves level=ad insights only (got level="
-                          f"{params.get('level')!r})")
+        raise _GraphError(
+            400, 100, f"(#100) The sandbox serves level=ad insights only (got level={params.get('level')!r})"
+        )
     if params.get("time_increment") != "1":
         raise _GraphError(400, 100, "(#100) The sandbox serves daily insights only: time_increment=1")
     time_range = _json_param(params.get("time_range"), "time_range")
@@ -591,8 +673,11 @@ def _insights_query(params: dict[str, str]) -> _InsightsQuery:
 
 
 def _passes_filters(ad: MetaAd, adset_status: str, campaign_status: str, filters) -> bool:
-    statuses = {"ad.effective_status": ad.effective_status, "adset.effective_status": adset_status,
-                "campaign.effective_status": campaign_status}
+    statuses = {
+        "ad.effective_status": ad.effective_status,
+        "adset.effective_status": adset_status,
+        "campaign.effective_status": campaign_status,
+    }
     ad_filtered = any(field_name == "ad.effective_status" for field_name, _, _ in filters)
     # Like the real API: deleted and archived ads are left out unless asked for by status.
     if not ad_filtered and ad.effective_status in _HIDDEN_BY_DEFAULT:

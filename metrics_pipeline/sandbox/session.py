@@ -66,8 +66,13 @@ class SandboxSession:
         removed from os.environ.
         """
         from metrics_pipeline.config import load_config
-        from metrics_pipeline.security.credentials import KEYS_VARIABLE, allowed_names, generate_key_entry, parse_key_ring, \
-            put_credential
+        from metrics_pipeline.security.credentials import (
+            KEYS_VARIABLE,
+            allowed_names,
+            generate_key_entry,
+            parse_key_ring,
+            put_credential,
+        )
         from metrics_pipeline.warehouse import connect
 
         os.environ.setdefault(KEYS_VARIABLE, generate_key_entry("sandbox"))
@@ -94,7 +99,9 @@ class SandboxSession:
 
 
 @contextmanager
-def sandbox_session(root: Path, *, exports_prefix: str = SANDBOX_PREFIX, set_environ: bool = True) -> Iterator[SandboxSession]:
+def sandbox_session(
+    root: Path, *, exports_prefix: str = SANDBOX_PREFIX, set_environ: bool = True
+) -> Iterator[SandboxSession]:
     """Build the world under `root`, serve it, and (by default) point os.environ at it.
 
     The environment is restored on exit, so tests can nest this safely.
@@ -103,9 +110,12 @@ def sandbox_session(root: Path, *, exports_prefix: str = SANDBOX_PREFIX, set_env
     platforms = build_platform_worlds()
     world = build_world(root, platforms=platforms)
     saved = dict(os.environ)
-    with SandboxS3() as s3, GoogleAdsSandboxServer(platforms.google_ads) as google_ads, \
-            MetaSandboxServer(platforms.meta) as meta, \
-            ShopifySandboxServer(platforms.commerce, clock_scale=float(SANDBOX_RETRY_BASE_DELAY)) as shopify:
+    with (
+        SandboxS3() as s3,
+        GoogleAdsSandboxServer(platforms.google_ads) as google_ads,
+        MetaSandboxServer(platforms.meta) as meta,
+        ShopifySandboxServer(platforms.commerce, clock_scale=float(SANDBOX_RETRY_BASE_DELAY)) as shopify,
+    ):
         s3.upload_tree(world.exports_dir, prefix=exports_prefix)
         session = SandboxSession(
             world=world,

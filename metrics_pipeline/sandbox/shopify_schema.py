@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -55,16 +55,40 @@ _SCHEMA: dict[str, dict[str, FieldDef]] = {
         "productVariants": FieldDef(C, "ProductVariant", (*_PAGING, "query", "sortKey")),
         "customers": FieldDef(C, "Customer", (*_PAGING, "query", "sortKey")),
     },
-    "Shop": {name: FieldDef(S) for name in ("id", "name", "currencyCode", "ianaTimezone", "myshopifyDomain",
-                                             "email", "timezoneAbbreviation")},
+    "Shop": {
+        name: FieldDef(S)
+        for name in ("id", "name", "currencyCode", "ianaTimezone", "myshopifyDomain", "email", "timezoneAbbreviation")
+    },
     "Order": {
-        **{name: FieldDef(S) for name in (
-            "id", "legacyResourceId", "name", "createdAt", "processedAt", "updatedAt", "cancelledAt",
-            "cancelReason", "closed", "displayFinancialStatus", "displayFulfillmentStatus", "currencyCode",
-            "sourceName", "email", "discountCodes", "taxesIncluded", "test")},
+        **{
+            name: FieldDef(S)
+            for name in (
+                "id",
+                "legacyResourceId",
+                "name",
+                "createdAt",
+                "processedAt",
+                "updatedAt",
+                "cancelledAt",
+                "cancelReason",
+                "closed",
+                "displayFinancialStatus",
+                "displayFulfillmentStatus",
+                "currencyCode",
+                "sourceName",
+                "email",
+                "discountCodes",
+                "taxesIncluded",
+                "test",
+            )
+        },
         "checkoutToken": FieldDef(S, since=CHECKOUT_TOKEN_SINCE),
-        "subtotalPriceSet": _MONEY, "totalDiscountsSet": _MONEY, "totalShippingPriceSet": _MONEY,
-        "totalTaxSet": _MONEY, "totalPriceSet": _MONEY, "totalRefundedSet": _MONEY,
+        "subtotalPriceSet": _MONEY,
+        "totalDiscountsSet": _MONEY,
+        "totalShippingPriceSet": _MONEY,
+        "totalTaxSet": _MONEY,
+        "totalPriceSet": _MONEY,
+        "totalRefundedSet": _MONEY,
         "customer": FieldDef(O, "Customer"),
         "customerJourneySummary": FieldDef(O, "CustomerJourneySummary"),
         "shippingLine": FieldDef(O, "ShippingLine"),
@@ -74,28 +98,37 @@ _SCHEMA: dict[str, dict[str, FieldDef]] = {
     "MoneyBag": {"shopMoney": FieldDef(O, "MoneyV2"), "presentmentMoney": FieldDef(O, "MoneyV2")},
     "MoneyV2": {"amount": FieldDef(S), "currencyCode": FieldDef(S)},
     "Customer": {
-        **{name: FieldDef(S) for name in ("id", "legacyResourceId", "createdAt", "updatedAt", "numberOfOrders",
-                                           "email")},
+        **{
+            name: FieldDef(S)
+            for name in ("id", "legacyResourceId", "createdAt", "updatedAt", "numberOfOrders", "email")
+        },
         "defaultEmailAddress": FieldDef(O, "CustomerEmailAddress"),
         "amountSpent": FieldDef(O, "MoneyV2"),
     },
     "CustomerEmailAddress": {"emailAddress": FieldDef(S), "marketingState": FieldDef(S)},
     "CustomerJourneySummary": {
-        "ready": FieldDef(S), "customerOrderIndex": FieldDef(S), "daysToConversion": FieldDef(S),
-        "firstVisit": FieldDef(O, "CustomerVisit"), "lastVisit": FieldDef(O, "CustomerVisit"),
+        "ready": FieldDef(S),
+        "customerOrderIndex": FieldDef(S),
+        "daysToConversion": FieldDef(S),
+        "firstVisit": FieldDef(O, "CustomerVisit"),
+        "lastVisit": FieldDef(O, "CustomerVisit"),
     },
     "CustomerVisit": {
-        **{name: FieldDef(S) for name in ("id", "landingPage", "referrerUrl", "occurredAt", "source",
-                                           "sourceType", "referralCode")},
+        **{
+            name: FieldDef(S)
+            for name in ("id", "landingPage", "referrerUrl", "occurredAt", "source", "sourceType", "referralCode")
+        },
         "utmParameters": FieldDef(O, "UTMParameters"),
     },
     "UTMParameters": {name: FieldDef(S) for name in ("source", "medium", "campaign", "term", "content")},
     "ShippingLine": {"title": FieldDef(S), "originalPriceSet": _MONEY, "discountedPriceSet": _MONEY},
     "LineItem": {
-        **{name: FieldDef(S) for name in ("id", "sku", "title", "name", "variantTitle", "quantity",
-                                           "currentQuantity")},
-        "variant": FieldDef(O, "ProductVariant"), "product": FieldDef(O, "Product"),
-        "originalUnitPriceSet": _MONEY, "totalDiscountSet": _MONEY, "discountedTotalSet": _MONEY,
+        **{name: FieldDef(S) for name in ("id", "sku", "title", "name", "variantTitle", "quantity", "currentQuantity")},
+        "variant": FieldDef(O, "ProductVariant"),
+        "product": FieldDef(O, "Product"),
+        "originalUnitPriceSet": _MONEY,
+        "totalDiscountSet": _MONEY,
+        "discountedTotalSet": _MONEY,
     },
     "Refund": {
         **{name: FieldDef(S) for name in ("id", "legacyResourceId", "createdAt", "note")},
@@ -103,21 +136,41 @@ _SCHEMA: dict[str, dict[str, FieldDef]] = {
         "refundLineItems": FieldDef(C, "RefundLineItem", _PAGING),
     },
     "RefundLineItem": {
-        "id": FieldDef(S), "quantity": FieldDef(S), "restockType": FieldDef(S),
-        "lineItem": FieldDef(O, "LineItem"), "subtotalSet": _MONEY, "priceSet": _MONEY,
+        "id": FieldDef(S),
+        "quantity": FieldDef(S),
+        "restockType": FieldDef(S),
+        "lineItem": FieldDef(O, "LineItem"),
+        "subtotalSet": _MONEY,
+        "priceSet": _MONEY,
     },
     "Product": {
-        **{name: FieldDef(S) for name in ("id", "legacyResourceId", "title", "handle", "productType", "vendor",
-                                           "status", "createdAt", "updatedAt")},
+        **{
+            name: FieldDef(S)
+            for name in (
+                "id",
+                "legacyResourceId",
+                "title",
+                "handle",
+                "productType",
+                "vendor",
+                "status",
+                "createdAt",
+                "updatedAt",
+            )
+        },
         "variants": FieldDef(C, "ProductVariant", _PAGING),
     },
     "ProductVariant": {
-        **{name: FieldDef(S) for name in ("id", "legacyResourceId", "sku", "title", "price", "createdAt",
-                                           "updatedAt")},
-        "product": FieldDef(O, "Product"), "inventoryItem": FieldDef(O, "InventoryItem"),
+        **{name: FieldDef(S) for name in ("id", "legacyResourceId", "sku", "title", "price", "createdAt", "updatedAt")},
+        "product": FieldDef(O, "Product"),
+        "inventoryItem": FieldDef(O, "InventoryItem"),
     },
-    "InventoryItem": {"id": FieldDef(S), "sku": FieldDef(S), "tracked": FieldDef(S),
-                      "unitCost": FieldDef(O, "MoneyV2")},
+    "InventoryItem": {
+        "id": FieldDef(S),
+        "sku": FieldDef(S),
+        "tracked": FieldDef(S),
+        "unitCost": FieldDef(O, "MoneyV2"),
+    },
     "PageInfo": {name: FieldDef(S) for name in ("hasNextPage", "hasPreviousPage", "startCursor", "endCursor")},
 }
 
@@ -179,9 +232,19 @@ def root_value(context: QueryContext) -> dict:
     def orders(args: dict, path: tuple) -> dict:
         found = [o for o in world.orders_of(shop.shop_domain) if o.exists(cutoff)]
         terms = _search_terms(args.get("query"))
-        found = [o for o in found if _matches(terms, {
-            "updated_at": o.updated_at(cutoff), "created_at": o.created_at, "processed_at": o.processed_at,
-            "id": o.order_id})]
+        found = [
+            o
+            for o in found
+            if _matches(
+                terms,
+                {
+                    "updated_at": o.updated_at(cutoff),
+                    "created_at": o.created_at,
+                    "processed_at": o.processed_at,
+                    "id": o.order_id,
+                },
+            )
+        ]
         sort_key = args.get("sortKey") or "ID"
         keys = {
             "UPDATED_AT": lambda o: (timestamp(o.updated_at(cutoff)), o.order_id),
@@ -190,8 +253,11 @@ def root_value(context: QueryContext) -> dict:
             "ID": lambda o: ("", o.order_id),
         }
         if sort_key not in keys:
-            raise GraphQLError(f"Argument 'sortKey' on Field 'orders' has an invalid value ({sort_key}).",
-                               "argumentLiteralsIncompatible", path=list(path))
+            raise GraphQLError(
+                f"Argument 'sortKey' on Field 'orders' has an invalid value ({sort_key}).",
+                "argumentLiteralsIncompatible",
+                path=list(path),
+            )
         return _page(found, keys[sort_key], args, lambda o: _order(context, o), path)
 
     def order(args: dict, path: tuple) -> dict | None:
@@ -211,28 +277,54 @@ def root_value(context: QueryContext) -> dict:
         return None
 
     def products(args: dict, path: tuple) -> dict:
-        return _page(list(world.products_of(shop.shop_domain)), lambda p: ("", p.product_id), args,
-                     lambda p: _product(context, p), path)
+        return _page(
+            list(world.products_of(shop.shop_domain)),
+            lambda p: ("", p.product_id),
+            args,
+            lambda p: _product(context, p),
+            path,
+        )
 
     def product_variants(args: dict, path: tuple) -> dict:
-        return _page(list(world.variants_of(shop.shop_domain)), lambda v: ("", v.variant_id), args,
-                     lambda v: _variant(context, v), path)
+        return _page(
+            list(world.variants_of(shop.shop_domain)),
+            lambda v: ("", v.variant_id),
+            args,
+            lambda v: _variant(context, v),
+            path,
+        )
 
     def customers(args: dict, path: tuple) -> dict:
         found = [c for c in world.customers_of(shop.shop_domain) if c.created_at < cutoff]
         terms = _search_terms(args.get("query"))
-        found = [c for c in found if _matches(terms, {
-            "updated_at": world.customer_updated_at(c, cutoff), "created_at": c.created_at, "id": c.customer_id})]
+        found = [
+            c
+            for c in found
+            if _matches(
+                terms,
+                {"updated_at": world.customer_updated_at(c, cutoff), "created_at": c.created_at, "id": c.customer_id},
+            )
+        ]
         return _page(found, lambda c: ("", c.customer_id), args, lambda c: _customer(context, c), path)
 
     shop_node = {
-        "id": _gid("Shop", 70_000_000 + shop.index), "name": shop.name, "currencyCode": shop.currency,
-        "ianaTimezone": shop.timezone, "myshopifyDomain": shop.shop_domain,
-        "email": f"owner@{shop.storefront_url.split('//www.')[-1]}", "timezoneAbbreviation":
-            context.cutoff.tzname(),
+        "id": _gid("Shop", 70_000_000 + shop.index),
+        "name": shop.name,
+        "currencyCode": shop.currency,
+        "ianaTimezone": shop.timezone,
+        "myshopifyDomain": shop.shop_domain,
+        "email": f"owner@{shop.storefront_url.split('//www.')[-1]}",
+        "timezoneAbbreviation": context.cutoff.tzname(),
     }
-    return {"shop": shop_node, "orders": orders, "order": order, "refund": refund, "products": products,
-            "productVariants": product_variants, "customers": customers}
+    return {
+        "shop": shop_node,
+        "orders": orders,
+        "order": order,
+        "refund": refund,
+        "products": products,
+        "productVariants": product_variants,
+        "customers": customers,
+    }
 
 
 def _order(context: QueryContext, order: Order) -> dict:
@@ -249,19 +341,34 @@ def _order(context: QueryContext, order: Order) -> dict:
         if session is not None:
             visit = {
                 "id": _gid("CustomerVisit", int(session.session_id.split("-")[-1], 16) % 10**12),
-                "landingPage": session.landing_url, "referrerUrl": session.referrer,
-                "occurredAt": session.started_at, "source": session.source, "sourceType": None,
+                "landingPage": session.landing_url,
+                "referrerUrl": session.referrer,
+                "occurredAt": session.started_at,
+                "source": session.source,
+                "sourceType": None,
                 "referralCode": None,
-                "utmParameters": {k: session.param(f"utm_{k}") for k in ("source", "medium", "campaign", "term",
-                                                                          "content")}
-                if session.param("utm_source") or session.param("utm_campaign") else None,
+                "utmParameters": {
+                    k: session.param(f"utm_{k}") for k in ("source", "medium", "campaign", "term", "content")
+                }
+                if session.param("utm_source") or session.param("utm_campaign")
+                else None,
             }
-        return {"ready": True, "customerOrderIndex": None, "daysToConversion": None, "firstVisit": visit,
-                "lastVisit": visit}
+        return {
+            "ready": True,
+            "customerOrderIndex": None,
+            "daysToConversion": None,
+            "firstVisit": visit,
+            "lastVisit": visit,
+        }
 
     def line_items(args: dict, path: tuple) -> dict:
-        return _page(list(order.lines), lambda item: ("", item.line_item_id), args,
-                     lambda item: _line_item(context, order, item), path)
+        return _page(
+            list(order.lines),
+            lambda item: ("", item.line_item_id),
+            args,
+            lambda item: _line_item(context, order, item),
+            path,
+        )
 
     def refund_list(args: dict, path: tuple) -> list[dict]:
         limit = args.get("first")
@@ -269,16 +376,25 @@ def _order(context: QueryContext, order: Order) -> dict:
         return [_refund(context, order, r) for r in chosen]
 
     return {
-        "id": order.gid, "legacyResourceId": str(order.order_id), "name": order.name,
-        "createdAt": order.created_at, "processedAt": order.processed_at, "updatedAt": order.updated_at(cutoff),
+        "id": order.gid,
+        "legacyResourceId": str(order.order_id),
+        "name": order.name,
+        "createdAt": order.created_at,
+        "processedAt": order.processed_at,
+        "updatedAt": order.updated_at(cutoff),
         "cancelledAt": order.cancelled_as_of(cutoff),
         "cancelReason": "CUSTOMER" if order.cancelled_as_of(cutoff) else None,
         "closed": order.cancelled_as_of(cutoff) is not None,
         "displayFinancialStatus": order.financial_status(cutoff),
-        "displayFulfillmentStatus": "FULFILLED" if order.fulfilled_at and order.fulfilled_at < cutoff
+        "displayFulfillmentStatus": "FULFILLED"
+        if order.fulfilled_at and order.fulfilled_at < cutoff
         else "UNFULFILLED",
-        "currencyCode": order.currency, "sourceName": order.source_name, "email": order.email,
-        "discountCodes": order.discount_codes, "taxesIncluded": order.taxes_included, "test": False,
+        "currencyCode": order.currency,
+        "sourceName": order.source_name,
+        "email": order.email,
+        "discountCodes": order.discount_codes,
+        "taxesIncluded": order.taxes_included,
+        "test": False,
         "checkoutToken": order.checkout_token,
         "subtotalPriceSet": _money_bag(order.subtotal, order.currency),
         "totalDiscountsSet": _money_bag(order.total_discounts, order.currency),
@@ -288,9 +404,11 @@ def _order(context: QueryContext, order: Order) -> dict:
         "totalRefundedSet": _money_bag(refunded, order.currency),
         "customer": _customer(context, customer),
         "customerJourneySummary": journey(),
-        "shippingLine": {"title": "Standard" if order.total_shipping else "Free shipping",
-                         "originalPriceSet": _money_bag(order.total_shipping, order.currency),
-                         "discountedPriceSet": _money_bag(order.total_shipping, order.currency)},
+        "shippingLine": {
+            "title": "Standard" if order.total_shipping else "Free shipping",
+            "originalPriceSet": _money_bag(order.total_shipping, order.currency),
+            "discountedPriceSet": _money_bag(order.total_shipping, order.currency),
+        },
         "lineItems": line_items,
         "refunds": refund_list,
     }
@@ -300,11 +418,15 @@ def _line_item(context: QueryContext, order: Order, item: LineItem) -> dict:
     variant = next(v for v in context.world.variants_of(order.shop_domain) if v.variant_id == item.variant_id)
     product = next(p for p in context.world.products_of(order.shop_domain) if p.product_id == item.product_id)
     return {
-        "id": _gid("LineItem", item.line_item_id), "sku": item.sku, "title": item.title,
+        "id": _gid("LineItem", item.line_item_id),
+        "sku": item.sku,
+        "title": item.title,
         "name": item.title if item.variant_title == "Default Title" else f"{item.title} - {item.variant_title}",
         "variantTitle": None if item.variant_title == "Default Title" else item.variant_title,
-        "quantity": item.quantity, "currentQuantity": item.quantity,
-        "variant": _variant(context, variant), "product": _product(context, product),
+        "quantity": item.quantity,
+        "currentQuantity": item.quantity,
+        "variant": _variant(context, variant),
+        "product": _product(context, product),
         "originalUnitPriceSet": _money_bag(item.unit_price, order.currency),
         "totalDiscountSet": _money_bag(item.total_discount, order.currency),
         "discountedTotalSet": _money_bag(item.net, order.currency),
@@ -315,17 +437,26 @@ def _refund(context: QueryContext, order: Order, refund: Refund) -> dict:
     lines_by_id = {line.line_item_id: line for line in order.lines}
 
     def refund_line_items(args: dict, path: tuple) -> dict:
-        return _page(list(refund.lines), lambda line: ("", line.line_item_id), args, lambda line: {
-            "id": _gid("RefundLineItem", refund.refund_id * 100 + list(refund.lines).index(line) + 1),
-            "quantity": line.quantity, "restockType": "RETURN",
-            "lineItem": _line_item(context, order, lines_by_id[line.line_item_id]),
-            "subtotalSet": _money_bag(line.subtotal, order.currency),
-            "priceSet": _money_bag(lines_by_id[line.line_item_id].unit_price, order.currency),
-        }, path)
+        return _page(
+            list(refund.lines),
+            lambda line: ("", line.line_item_id),
+            args,
+            lambda line: {
+                "id": _gid("RefundLineItem", refund.refund_id * 100 + list(refund.lines).index(line) + 1),
+                "quantity": line.quantity,
+                "restockType": "RETURN",
+                "lineItem": _line_item(context, order, lines_by_id[line.line_item_id]),
+                "subtotalSet": _money_bag(line.subtotal, order.currency),
+                "priceSet": _money_bag(lines_by_id[line.line_item_id].unit_price, order.currency),
+            },
+            path,
+        )
 
     return {
-        "id": _gid("Refund", refund.refund_id), "legacyResourceId": str(refund.refund_id),
-        "createdAt": refund.created_at, "note": None,
+        "id": _gid("Refund", refund.refund_id),
+        "legacyResourceId": str(refund.refund_id),
+        "createdAt": refund.created_at,
+        "note": None,
         "totalRefundedSet": _money_bag(refund.total_refunded, order.currency),
         "refundLineItems": refund_line_items,
     }
@@ -337,9 +468,15 @@ def _product(context: QueryContext, product: Product) -> dict:
 
     created = datetime(2026, 5, 4, 9, 0, tzinfo=context.shop.zone)
     return {
-        "id": _gid("Product", product.product_id), "legacyResourceId": str(product.product_id),
-        "title": product.title, "handle": product.handle, "productType": product.product_type,
-        "vendor": product.vendor, "status": product.status, "createdAt": created, "updatedAt": created,
+        "id": _gid("Product", product.product_id),
+        "legacyResourceId": str(product.product_id),
+        "title": product.title,
+        "handle": product.handle,
+        "productType": product.product_type,
+        "vendor": product.vendor,
+        "status": product.status,
+        "createdAt": created,
+        "updatedAt": created,
         "variants": variants,
     }
 
@@ -349,18 +486,35 @@ def _variant(context: QueryContext, variant: Variant) -> dict:
     cost = world.unit_cost(variant, context.cutoff)
     product = next(p for p in world.products_of(variant.shop_domain) if p.product_id == variant.product_id)
     changed = world.cost_change
-    updated = changed.changed_at if (variant.variant_id == changed.variant_id and changed.changed_at
-                                     < context.cutoff) else datetime(2026, 5, 4, 9, 0, tzinfo=context.shop.zone)
+    updated = (
+        changed.changed_at
+        if (variant.variant_id == changed.variant_id and changed.changed_at < context.cutoff)
+        else datetime(2026, 5, 4, 9, 0, tzinfo=context.shop.zone)
+    )
     return {
-        "id": _gid("ProductVariant", variant.variant_id), "legacyResourceId": str(variant.variant_id),
-        "sku": variant.sku, "title": variant.title, "price": _money_scalar(variant.price),
-        "createdAt": datetime(2026, 5, 4, 9, 0, tzinfo=context.shop.zone), "updatedAt": updated,
-        "product": {"id": _gid("Product", product.product_id), "legacyResourceId": str(product.product_id),
-                    "title": product.title, "handle": product.handle, "productType": product.product_type,
-                    "vendor": product.vendor, "status": product.status, "createdAt": None, "updatedAt": None,
-                    "variants": lambda args, path: _page([], lambda v: ("", 0), args, lambda v: {}, path)},
+        "id": _gid("ProductVariant", variant.variant_id),
+        "legacyResourceId": str(variant.variant_id),
+        "sku": variant.sku,
+        "title": variant.title,
+        "price": _money_scalar(variant.price),
+        "createdAt": datetime(2026, 5, 4, 9, 0, tzinfo=context.shop.zone),
+        "updatedAt": updated,
+        "product": {
+            "id": _gid("Product", product.product_id),
+            "legacyResourceId": str(product.product_id),
+            "title": product.title,
+            "handle": product.handle,
+            "productType": product.product_type,
+            "vendor": product.vendor,
+            "status": product.status,
+            "createdAt": None,
+            "updatedAt": None,
+            "variants": lambda args, path: _page([], lambda v: ("", 0), args, lambda v: {}, path),
+        },
         "inventoryItem": {
-            "id": _gid("InventoryItem", variant.inventory_item_id), "sku": variant.sku, "tracked": True,
+            "id": _gid("InventoryItem", variant.inventory_item_id),
+            "sku": variant.sku,
+            "tracked": True,
             "unitCost": {"amount": cost, "currencyCode": context.shop.currency} if cost is not None else None,
         },
     }
@@ -368,13 +522,17 @@ def _variant(context: QueryContext, variant: Variant) -> dict:
 
 def _customer(context: QueryContext, customer: Customer) -> dict:
     world, cutoff = context.world, context.cutoff
-    placed = [o for o in world.orders_of(customer.shop_domain) if o.customer_id == customer.customer_id
-              and o.exists(cutoff)]
+    placed = [
+        o for o in world.orders_of(customer.shop_domain) if o.customer_id == customer.customer_id and o.exists(cutoff)
+    ]
     spent = sum((o.total_price for o in placed), Decimal("0"))
     return {
-        "id": _gid("Customer", customer.customer_id), "legacyResourceId": str(customer.customer_id),
-        "createdAt": customer.created_at, "updatedAt": world.customer_updated_at(customer, cutoff),
-        "numberOfOrders": str(len(placed)), "email": customer.email,
+        "id": _gid("Customer", customer.customer_id),
+        "legacyResourceId": str(customer.customer_id),
+        "createdAt": customer.created_at,
+        "updatedAt": world.customer_updated_at(customer, cutoff),
+        "numberOfOrders": str(len(placed)),
+        "email": customer.email,
         "defaultEmailAddress": {"emailAddress": customer.email, "marketingState": "NOT_SUBSCRIBED"},
         "amountSpent": {"amount": spent, "currencyCode": context.shop.currency},
     }
@@ -419,8 +577,9 @@ def _decode_cursor(cursor: str, path: tuple) -> tuple:
         data = json.loads(base64.b64decode(cursor.encode(), validate=True))
         return (str(data["last_value"]), int(data["last_id"]))
     except (ValueError, KeyError, TypeError):
-        raise GraphQLError(f"Invalid cursor for current pagination sort: {cursor!r}", "BAD_REQUEST",
-                           path=list(path)) from None
+        raise GraphQLError(
+            f"Invalid cursor for current pagination sort: {cursor!r}", "BAD_REQUEST", path=list(path)
+        ) from None
 
 
 # --------------------------------------------------------------------------- #
@@ -462,14 +621,16 @@ def _term_holds(term: tuple[str, str, str], values: dict[str, Any]) -> bool:
         except ValueError:
             return False
         if wanted.tzinfo is None:
-            wanted = wanted.replace(tzinfo=timezone.utc)
+            wanted = wanted.replace(tzinfo=UTC)
     else:
         try:
             wanted = int(raw)
         except ValueError:
             return False
     return {
-        "=": actual == wanted, ">=": actual >= wanted, "<=": actual <= wanted, ">": actual > wanted,
+        "=": actual == wanted,
+        ">=": actual >= wanted,
+        "<=": actual <= wanted,
+        ">": actual > wanted,
         "<": actual < wanted,
     }[op]
-

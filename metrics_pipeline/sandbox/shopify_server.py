@@ -141,7 +141,10 @@ class ShopifySandboxServer(PlatformAPIServer):
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(
-            host, port, as_of=as_of, faults=DEFAULT_FAULTS if faults is None else faults,
+            host,
+            port,
+            as_of=as_of,
+            faults=DEFAULT_FAULTS if faults is None else faults,
             tokens={shop.access_token: shop.shop_domain for shop in world.shops},
             disabled_tokens=(REVOKED_ACCESS_TOKEN,),
         )
@@ -185,8 +188,15 @@ class ShopifySandboxServer(PlatformAPIServer):
         with_cursor: bool | None = None,
         throttled: bool | None = None,
     ) -> int:
-        return self._count(root=root, shop_domain=shop, status=status, fault=fault, token=token,
-                           with_cursor=with_cursor, throttled=throttled)
+        return self._count(
+            root=root,
+            shop_domain=shop,
+            status=status,
+            fault=fault,
+            token=token,
+            with_cursor=with_cursor,
+            throttled=throttled,
+        )
 
     def searches(self, root: str, *, shop: str | None = None) -> set[str | None]:
         """The distinct `query:` filters the requests for `root` carried."""
@@ -202,8 +212,9 @@ class ShopifySandboxServer(PlatformAPIServer):
         token_state = self._token_state(token, disabled="revoked")
         if token_state == "ok" and self._tokens[token] != shop_domain:
             token_state = "wrong_shop"
-        record = dict(shop_domain=shop_domain, api_version=version, root="", token=token_state, with_cursor=False,
-                      search=None)
+        record = dict(
+            shop_domain=shop_domain, api_version=version, root="", token=token_state, with_cursor=False, search=None
+        )
         if not match or version not in SUPPORTED_VERSIONS:
             return self._answer(record, Response(404, {"errors": "Not Found"}))
         try:
@@ -211,12 +222,16 @@ class ShopifySandboxServer(PlatformAPIServer):
         except KeyError:
             return self._answer(record, Response(404, {"errors": "Not Found"}))
         if token_state != "ok":
-            return self._answer(record, Response(
-                401, {"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}
-            ))
+            return self._answer(
+                record,
+                Response(
+                    401, {"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}
+                ),
+            )
         if "application/json" not in (_header(headers, "Content-Type") or ""):
-            return self._answer(record, Response(
-                400, {"errors": "Content-Type must be application/json for GraphQL requests"}))
+            return self._answer(
+                record, Response(400, {"errors": "Content-Type must be application/json for GraphQL requests"})
+            )
         try:
             payload = json.loads(body.decode("utf-8"))
             query, variables = payload["query"], payload.get("variables") or {}
@@ -236,7 +251,9 @@ class ShopifySandboxServer(PlatformAPIServer):
                 record["search"] = field_arguments(next(iter(fields.values()))[0], arguments).get("query")
             errors = validate(fields, "QueryRoot", schema, document.fragments, arguments)
             if errors:
-                return self._answer(record, Response(200, {"errors": errors}), error_code=errors[0]["extensions"]["code"])
+                return self._answer(
+                    record, Response(200, {"errors": errors}), error_code=errors[0]["extensions"]["code"]
+                )
             requested = requested_cost(fields, "QueryRoot", schema, document.fragments, arguments)
         except GraphQLError as error:
             return self._answer(record, Response(200, {"errors": [error.as_json()]}), error_code=error.code)
@@ -246,7 +263,9 @@ class ShopifySandboxServer(PlatformAPIServer):
         if fault is not None and fault.kind in ("slow", "dropped"):
             late, fault = fault, None
         if fault is not None and fault.kind == "server_error":
-            return self._answer(record, Response(502, _BAD_GATEWAY, {"Content-Type": "text/html"}), fault="server_error")
+            return self._answer(
+                record, Response(502, _BAD_GATEWAY, {"Content-Type": "text/html"}), fault="server_error"
+            )
         if requested > MAX_QUERY_COST:
             error = GraphQLError(
                 f"Query cost is {requested}, which exceeds the single query max cost limit ({MAX_QUERY_COST}).\n\n"
@@ -254,22 +273,44 @@ class ShopifySandboxServer(PlatformAPIServer):
                 "cost of a query is calculated.\n\nTo query larger amounts of data with fewer limits, bulk "
                 "operations should be used instead.\nSee https://shopify.dev/tutorials/perform-bulk-operations"
                 "-with-admin-api for usage details.\n",
-                "MAX_COST_EXCEEDED", cost=requested, max_cost=MAX_QUERY_COST,
+                "MAX_COST_EXCEEDED",
+                cost=requested,
+                max_cost=MAX_QUERY_COST,
             )
-            return self._answer(record, Response(200, {"errors": [error.as_json()],
-                                                        "extensions": {"cost": self._cost(shop_domain, requested)}}),
-                                error_code="MAX_COST_EXCEEDED", requested=requested)
+            return self._answer(
+                record,
+                Response(
+                    200, {"errors": [error.as_json()], "extensions": {"cost": self._cost(shop_domain, requested)}}
+                ),
+                error_code="MAX_COST_EXCEEDED",
+                requested=requested,
+            )
         with self._lock:
             available = self._available(shop_domain)
             if fault is not None or requested > available:
                 if fault is not None:  # an injected throttle drains the bucket, as a busy neighbour would
                     available = min(available, THROTTLED_LEFT)
                     self._buckets[shop_domain] = (available, self._clock())
-                body_ = {"errors": [{"message": "Throttled", "extensions": {
-                    "code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}}],
-                    "extensions": {"cost": self._cost(shop_domain, requested)}}
-                return self._answer(record, Response(200, body_), fault=fault.kind if fault else None,
-                                    throttled=True, error_code="THROTTLED", requested=requested)
+                body_ = {
+                    "errors": [
+                        {
+                            "message": "Throttled",
+                            "extensions": {
+                                "code": "THROTTLED",
+                                "documentation": "https://shopify.dev/api/usage/rate-limits",
+                            },
+                        }
+                    ],
+                    "extensions": {"cost": self._cost(shop_domain, requested)},
+                }
+                return self._answer(
+                    record,
+                    Response(200, body_),
+                    fault=fault.kind if fault else None,
+                    throttled=True,
+                    error_code="THROTTLED",
+                    requested=requested,
+                )
             self._buckets[shop_domain] = (available - requested, self._clock())
         context = QueryContext(self.world, shop, self.world.cutoff(shop.shop_domain, self.as_of), version)
         try:
@@ -281,17 +322,40 @@ class ShopifySandboxServer(PlatformAPIServer):
             available, at = self._buckets[shop_domain]
             self._buckets[shop_domain] = (min(self.maximum_available, available + requested - actual), at)
             cost = self._cost(shop_domain, requested, actual)
-        answer = self._answer(record, Response(200, {"data": data, "extensions": {"cost": cost}}),
-                              requested=requested, actual=actual, fault=late.kind if late else None)
+        answer = self._answer(
+            record,
+            Response(200, {"data": data, "extensions": {"cost": cost}}),
+            requested=requested,
+            actual=actual,
+            fault=late.kind if late else None,
+        )
         if late is None:
             return answer
         return answer.delivered_badly(late.kind, late.seconds)
 
-    def _answer(self, record: dict, response: Response, *, fault: str | None = None, throttled: bool = False,
-                error_code: str | None = None, requested: int | None = None, actual: int | None = None) -> Response:
+    def _answer(
+        self,
+        record: dict,
+        response: Response,
+        *,
+        fault: str | None = None,
+        throttled: bool = False,
+        error_code: str | None = None,
+        requested: int | None = None,
+        actual: int | None = None,
+    ) -> Response:
         with self._lock:
-            self._records.append(RequestRecord(**record, status=response.status, fault=fault, throttled=throttled,
-                                               error_code=error_code, requested_cost=requested, actual_cost=actual))
+            self._records.append(
+                RequestRecord(
+                    **record,
+                    status=response.status,
+                    fault=fault,
+                    throttled=throttled,
+                    error_code=error_code,
+                    requested_cost=requested,
+                    actual_cost=actual,
+                )
+            )
         headers = {"X-Shopify-API-Version": record["api_version"] or SUPPORTED_VERSIONS[0], **response.headers}
         return Response(response.status, response.body, headers)
 

@@ -105,14 +105,20 @@ def add_login(conn: psycopg.Connection, login: str, password: str, scope: LoginS
     validate_login_name(login)
     validate_password(password)
     with conn.transaction():
-        if scope.client_slug and not conn.execute(
-            "select 1 from config.clients where client_slug = %s", (scope.client_slug,)
-        ).fetchone():
-            raise BiAccessError(f"no client {scope.client_slug!r} in config.clients (run `metrics-pipeline migrate` "
-                                "with METRICS_CONFIG set to sync the configuration)")
-        if scope.workspace_slug and not conn.execute(
-            "select 1 from config.workspaces where workspace_slug = %s", (scope.workspace_slug,)
-        ).fetchone():
+        if (
+            scope.client_slug
+            and not conn.execute("select 1 from config.clients where client_slug = %s", (scope.client_slug,)).fetchone()
+        ):
+            raise BiAccessError(
+                f"no client {scope.client_slug!r} in config.clients (run `metrics-pipeline migrate` "
+                "with METRICS_CONFIG set to sync the configuration)"
+            )
+        if (
+            scope.workspace_slug
+            and not conn.execute(
+                "select 1 from config.workspaces where workspace_slug = %s", (scope.workspace_slug,)
+            ).fetchone()
+        ):
             raise BiAccessError(f"no workspace {scope.workspace_slug!r} in config.workspaces")
         group = ANALYTICS_READER_ROLE if scope.all_rows else BI_READER_ROLE
         verifier = sql.Literal(scram_sha256_verifier(password))

@@ -26,14 +26,14 @@ import re
 import secrets as random_secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import psycopg
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from metrics_pipeline.security import log_redaction
 from metrics_pipeline.config import CREDENTIAL_VARIABLES, ConfigError, Connection
+from metrics_pipeline.security import log_redaction
 
 KEYS_VARIABLE = "METRICS_CREDENTIALS_KEYS"
 DATABASE_VARIABLE = "METRICS_DATABASE_URL"
@@ -81,8 +81,10 @@ def parse_key_ring(text: str | None) -> KeyRing:
     """`id:base64key[,id:base64key...]`, current first. Problems name the entry, never the key."""
     entries = [entry.strip() for entry in re.split(r"[,\s]+", text or "") if entry.strip()]
     if not entries:
-        raise CredentialError(KEYS_VARIABLE, f"set {KEYS_VARIABLE} to id:key[,id:key...] "
-                                             "(`metrics-pipeline credentials generate-key` makes one)")
+        raise CredentialError(
+            KEYS_VARIABLE,
+            f"set {KEYS_VARIABLE} to id:key[,id:key...] (`metrics-pipeline credentials generate-key` makes one)",
+        )
     keys: list[tuple[str, bytes]] = []
     problems = []
     for position, entry in enumerate(entries, start=1):
@@ -112,7 +114,7 @@ def key_ring_from_environ(environ: Mapping[str, str] | None = None) -> KeyRing:
 
 
 def generate_key_entry(key_id: str | None = None) -> str:
-    key_id = key_id or datetime.now(timezone.utc).strftime("k%Y%m%d%H%M%S")
+    key_id = key_id or datetime.now(UTC).strftime("k%Y%m%d%H%M%S")
     if not _KEY_ID.match(key_id):
         raise ValueError("a key id is 1-40 letters, digits, . _ -")
     return f"{key_id}:{base64.urlsafe_b64encode(AESGCM.generate_key(bit_length=256)).decode().rstrip('=')}"
@@ -133,8 +135,9 @@ class Sealed:
 def seal(ring: KeyRing, connection_id: str, credential_name: str, value: str) -> Sealed:
     key_id = ring.current_id
     nonce = random_secrets.token_bytes(_NONCE_BYTES)
-    ciphertext = AESGCM(ring.key(key_id)).encrypt(nonce, value.encode(), associated_data(connection_id,
-                                                                                          credential_name))
+    ciphertext = AESGCM(ring.key(key_id)).encrypt(
+        nonce, value.encode(), associated_data(connection_id, credential_name)
+    )
     return Sealed(key_id, nonce, ciphertext)
 
 
@@ -198,8 +201,14 @@ def put_credential(
             status = 'active', last_error = null, expires_at = excluded.expires_at,
             updated_at = now(), encrypted_at = now()
         """,
-        {"c": connection_id, "n": credential_name, "k": sealed.key_id, "nonce": sealed.nonce,
-         "ct": sealed.ciphertext, "exp": expires_at},
+        {
+            "c": connection_id,
+            "n": credential_name,
+            "k": sealed.key_id,
+            "nonce": sealed.nonce,
+            "ct": sealed.ciphertext,
+            "exp": expires_at,
+        },
     )
 
 
@@ -213,8 +222,9 @@ def list_credentials(conn: psycopg.Connection) -> list[StoredCredential]:
     return [StoredCredential(*row) for row in rows]
 
 
-def set_status(conn: psycopg.Connection, connection_id: str, credential_name: str | None, status: str,
-               error: str | None = None) -> int:
+def set_status(
+    conn: psycopg.Connection, connection_id: str, credential_name: str | None, status: str, error: str | None = None
+) -> int:
     """Mark one (or, with no name, every) credential of a connection; returns the rows changed."""
     if status not in STATUSES:
         raise ValueError(f"status must be one of {', '.join(STATUSES)}")
@@ -226,10 +236,13 @@ def set_status(conn: psycopg.Connection, connection_id: str, credential_name: st
 
 
 def delete_credential(conn: psycopg.Connection, connection_id: str, credential_name: str) -> bool:
-    return conn.execute(
-        "delete from credentials.connection_credentials where connection_id = %s and credential_name = %s",
-        (connection_id, credential_name),
-    ).rowcount > 0
+    return (
+        conn.execute(
+            "delete from credentials.connection_credentials where connection_id = %s and credential_name = %s",
+            (connection_id, credential_name),
+        ).rowcount
+        > 0
+    )
 
 
 def rotate_key(conn: psycopg.Connection, ring: KeyRing) -> tuple[int, list[str]]:
@@ -317,8 +330,10 @@ def connection_secrets(connection: Connection, environ: Mapping[str, str] | None
     if missing:
         raise ConfigError(
             f"connection {connection.id}",
-            [f"credentials: store {', '.join(missing)} with `metrics-pipeline credentials set {connection.id} <name>` "
-             f"or set the environment variable(s) {', '.join(f'{prefix}_{n.upper()}' for n in missing)}"],
+            [
+                f"credentials: store {', '.join(missing)} with `metrics-pipeline credentials set {connection.id} <name>` "
+                f"or set the environment variable(s) {', '.join(f'{prefix}_{n.upper()}' for n in missing)}"
+            ],
         )
     log_redaction.register_secret(*found.values())
     login = stored.get("login_customer_id") or environ.get(f"{prefix}_LOGIN_CUSTOMER_ID")
@@ -330,8 +345,11 @@ def connection_secrets(connection: Connection, environ: Mapping[str, str] | None
 def known_secret_values(connection: Connection, environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
     """Every value that must be scrubbed from messages, however the lookup went (best effort)."""
     environ = os.environ if environ is None else environ
-    values = [v for n in CREDENTIAL_VARIABLES[connection.provider]
-              if (v := environ.get(f"{connection.credentials_env_prefix}_{n}"))]
+    values = [
+        v
+        for n in CREDENTIAL_VARIABLES[connection.provider]
+        if (v := environ.get(f"{connection.credentials_env_prefix}_{n}"))
+    ]
     try:
         values += list(connection_secrets(connection, environ).values())
     except (ConfigError, psycopg.Error):

@@ -78,24 +78,26 @@ FILES = {
         'P1,Keto Guide,ketov,Health,12.5%,"$1,020.00",45.3,5%,yes\n'
         "P2,Yoga Plan,yogav,Fitness,50%,$20.00,,,no\n"
     ),
-    "2026-09-10/events-a.csv": "\r\n".join([
-        EVENTS_HEADER,
-        "c1,click,2026-09-10T14:00:00Z,hm-fb,P1,,facebook,,",
-        "c2,click,2026-09-10T15:00:00Z,hm-fb,P1,0,facebook,,",
-        "c3,click,2026-09-10T16:00:00Z,hm-fb,P1,,facebook,,first visit",
-        "c4,click,2026-09-10T17:00:00Z,hm-fb,P1,,,,",
-        's1,Conversion,2026-09-10T18:00:00+02:00,hm-fb,P1,"$1,234.50",facebook,no,',
-        "s2,conversion,2026-09-10T19:00:00Z,hm-fb,P1,$40.00,facebook,,",
-        "s4,conversion,2026-09-10T19:30:00Z,hm-fb,P1,60,facebook,,",
-        "r1,conversion,2026-09-10T20:00:00Z,hm-fb,P1,$40.00,facebook,yes,",
-        "r2,refund,2026-09-11T02:00:00Z,hm-fb,P1,-10.00,facebook,,",
-        "b1,rebill,2026-09-10T21:00:00Z,hm-fb,P1,25.5,,,",
-        "x1,upsell,2026-09-10T21:00:00Z,hm-fb,P1,5.00,,,",
-        "x2,click,2026-09-10T21:00:00Z,hm-fb,P1,-1.00,,,",
-        "u1,conversion,2026-09-10T12:00:00Z,zz-unknown,P9,$99.00,,,",
-        "o1,conversion,2026-09-10T12:00:00Z,hm-x-1,P1,$10.00,,,",
-        "",
-    ]),
+    "2026-09-10/events-a.csv": "\r\n".join(
+        [
+            EVENTS_HEADER,
+            "c1,click,2026-09-10T14:00:00Z,hm-fb,P1,,facebook,,",
+            "c2,click,2026-09-10T15:00:00Z,hm-fb,P1,0,facebook,,",
+            "c3,click,2026-09-10T16:00:00Z,hm-fb,P1,,facebook,,first visit",
+            "c4,click,2026-09-10T17:00:00Z,hm-fb,P1,,,,",
+            's1,Conversion,2026-09-10T18:00:00+02:00,hm-fb,P1,"$1,234.50",facebook,no,',
+            "s2,conversion,2026-09-10T19:00:00Z,hm-fb,P1,$40.00,facebook,,",
+            "s4,conversion,2026-09-10T19:30:00Z,hm-fb,P1,60,facebook,,",
+            "r1,conversion,2026-09-10T20:00:00Z,hm-fb,P1,$40.00,facebook,yes,",
+            "r2,refund,2026-09-11T02:00:00Z,hm-fb,P1,-10.00,facebook,,",
+            "b1,rebill,2026-09-10T21:00:00Z,hm-fb,P1,25.5,,,",
+            "x1,upsell,2026-09-10T21:00:00Z,hm-fb,P1,5.00,,,",
+            "x2,click,2026-09-10T21:00:00Z,hm-fb,P1,-1.00,,,",
+            "u1,conversion,2026-09-10T12:00:00Z,zz-unknown,P9,$99.00,,,",
+            "o1,conversion,2026-09-10T12:00:00Z,hm-x-1,P1,$10.00,,,",
+            "",
+        ]
+    ),
     "2026-09-10/events-b.csv": (
         EVENTS_HEADER + "\n"
         "s2,conversion,2026-09-10T19:00:00Z,hm-fb,P1,$40.00,facebook,,\n"
@@ -128,9 +130,7 @@ REJECTION_COLUMNS = "partition_key, source_file, row_number, fields, reason, raw
 def landed_tables(url: str) -> dict[str, list[tuple]]:
     return {
         "events": fetch_all(url, f"select {EVENT_COLUMNS} from raw_affiliate.events order by event_id"),
-        "catalogue": fetch_all(
-            url, f"select {CATALOGUE_COLUMNS} from raw_affiliate.catalogue_snapshots order by 1, 2"
-        ),
+        "catalogue": fetch_all(url, f"select {CATALOGUE_COLUMNS} from raw_affiliate.catalogue_snapshots order by 1, 2"),
         "rejections": fetch_all(
             url, f"select {REJECTION_COLUMNS} from ops.rejected_rows where source = 'affiliate' order by 2, 3"
         ),
@@ -197,12 +197,21 @@ def test_refunds_land_negative_with_the_cells_as_exported(world):
     )
     import datetime as dt
 
-    utc = dt.timezone.utc
+    utc = dt.UTC
     assert rows == [
         ("c3", "click", D("0"), None, "click", None, dt.datetime(2026, 9, 10, 16, tzinfo=utc), "first visit"),
         ("r1", "refund", D("-40.00"), "$40.00", "conversion", "yes", dt.datetime(2026, 9, 10, 20, tzinfo=utc), None),
         ("r2", "refund", D("-10.00"), "-10.00", "refund", None, dt.datetime(2026, 9, 11, 2, tzinfo=utc), None),
-        ("s1", "conversion", D("1234.50"), "$1,234.50", "Conversion", "no", dt.datetime(2026, 9, 10, 16, tzinfo=utc), None),
+        (
+            "s1",
+            "conversion",
+            D("1234.50"),
+            "$1,234.50",
+            "Conversion",
+            "no",
+            dt.datetime(2026, 9, 10, 16, tzinfo=utc),
+            None,
+        ),
     ]
 
 
@@ -214,10 +223,12 @@ def test_duplicate_event_ids_are_landed_once_by_the_first_file_that_had_them(wor
         " where event_id in ('s1', 's2') order by event_id",
     )
     assert rows == [("s1", date(2026, 9, 10), True), ("s2", date(2026, 9, 10), True)]
-    messages = dict(fetch_all(
-        url,
-        "select target, message from ops.ingestion_logs where source = 'affiliate' and status <> 'failed'",
-    ))
+    messages = dict(
+        fetch_all(
+            url,
+            "select target, message from ops.ingestion_logs where source = 'affiliate' and status <> 'failed'",
+        )
+    )
     by_name = {target.rsplit("/", 1)[-1] + "@" + target.rsplit("/", 2)[-2]: m for target, m in messages.items()}
     assert by_name["events-b.csv@2026-09-10"] == "1 events landed, 1 duplicate event ids dropped"
     assert by_name["events.csv@2026-09-11"] == "2 events landed, 1 duplicate event ids dropped"
@@ -233,8 +244,13 @@ def test_bad_rows_are_quarantined_with_their_reasons(world):
         " from ops.rejected_rows where source = 'affiliate' order by row_number",
     )
     assert rows == [
-        (True, 12, "event_type",
-         "event_type: unknown event type, expected one of click, conversion, refund, rebill (got 'upsell')", "upsell"),
+        (
+            True,
+            12,
+            "event_type",
+            "event_type: unknown event type, expected one of click, conversion, refund, rebill (got 'upsell')",
+            "upsell",
+        ),
         (True, 13, "revenue", "revenue: a click's revenue must not be negative (got '-1.00')", "click"),
     ]
 
@@ -248,12 +264,63 @@ def test_fct_affiliate_daily_matches_the_hand_calculation(world):
         " from marts.fct_affiliate_daily order by client_slug, metric_date, product_id",
     )
     assert rows == [
-        (date(2026, 9, 10), "handmade", "hm-fb", "P1", "Keto Guide", "ketov", "Health", "USD",
-         5, 3, 2, 1, D("1360.00"), D("50.00"), D("1310.00"), D("262"), D("0.666667")),
-        (date(2026, 9, 11), "handmade", "hm-fb", "P2", "Yoga Plan Pro", "yogav", "Fitness", "USD",
-         1, 1, 0, 0, D("50.00"), D("0"), D("50.00"), D("50"), D("0")),
-        (date(2026, 9, 10), "other", "hm-x-1", "P1", "Keto Guide", "ketov", "Health", "USD",
-         0, 1, 0, 0, D("10.00"), D("0"), D("10.00"), None, D("0")),
+        (
+            date(2026, 9, 10),
+            "handmade",
+            "hm-fb",
+            "P1",
+            "Keto Guide",
+            "ketov",
+            "Health",
+            "USD",
+            5,
+            3,
+            2,
+            1,
+            D("1360.00"),
+            D("50.00"),
+            D("1310.00"),
+            D("262"),
+            D("0.666667"),
+        ),
+        (
+            date(2026, 9, 11),
+            "handmade",
+            "hm-fb",
+            "P2",
+            "Yoga Plan Pro",
+            "yogav",
+            "Fitness",
+            "USD",
+            1,
+            1,
+            0,
+            0,
+            D("50.00"),
+            D("0"),
+            D("50.00"),
+            D("50"),
+            D("0"),
+        ),
+        (
+            date(2026, 9, 10),
+            "other",
+            "hm-x-1",
+            "P1",
+            "Keto Guide",
+            "ketov",
+            "Health",
+            "USD",
+            0,
+            1,
+            0,
+            0,
+            D("10.00"),
+            D("0"),
+            D("10.00"),
+            None,
+            D("0"),
+        ),
     ]
 
 

@@ -13,8 +13,8 @@ import yaml
 
 from metrics_pipeline.sandbox.affiliate_world import (
     CLIENT_SLUG,
-    day_events,
     affiliate_config_section,
+    day_events,
     write_affiliate_exports,
 )
 from tests.conftest import fetch_all, write_file
@@ -27,10 +27,23 @@ START, DAYS, SEED = date(2026, 9, 1), 7, 20260901
 def built(tmp_path_factory, database_url):
     root = tmp_path_factory.mktemp("affiliate_sandbox")
     world = write_affiliate_exports(root / "exports", start=START, days=DAYS, seed=SEED)
-    config = {"workspaces": [{"slug": "northstar", "name": "Northstar", "clients": [{
-        "slug": CLIENT_SLUG, "name": "Acme Outdoor", "currency": "USD", "timezone": "America/New_York",
-        "affiliate": affiliate_config_section(),
-    }]}]}
+    config = {
+        "workspaces": [
+            {
+                "slug": "northstar",
+                "name": "Northstar",
+                "clients": [
+                    {
+                        "slug": CLIENT_SLUG,
+                        "name": "Acme Outdoor",
+                        "currency": "USD",
+                        "timezone": "America/New_York",
+                        "affiliate": affiliate_config_section(),
+                    }
+                ],
+            }
+        ]
+    }
     config_path = write_file(root / "config.yaml", yaml.safe_dump(config))
     mp = pytest.MonkeyPatch()
     mp.setenv("METRICS_CONFIG", str(config_path))
@@ -83,9 +96,7 @@ def test_daily_net_revenue_and_counts_are_the_worlds(built):
         "select metric_date, sum(clicks), sum(conversions), sum(refunds), sum(rebills), sum(net_revenue)"
         " from marts.fct_affiliate_daily group by 1 order by 1",
     )
-    assert rows == [
-        (day, c, v, r, b, Decimal(cents) / 100) for day, (c, v, r, b, cents) in sorted(expected.items())
-    ]
+    assert rows == [(day, c, v, r, b, Decimal(cents) / 100) for day, (c, v, r, b, cents) in sorted(expected.items())]
     [(pnl,)] = fetch_all(
         url,
         "select sum(platform_revenue) from marts.fct_pnl_daily"

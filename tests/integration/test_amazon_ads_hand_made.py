@@ -46,8 +46,8 @@ import pytest
 from metrics_pipeline.config import load_config
 from metrics_pipeline.config.mirror import sync_config_tables
 from metrics_pipeline.landing.exports import open_exports_store
-from metrics_pipeline.sources.amazon_ads.load import land_days
 from metrics_pipeline.lib.dbt_project import DBT_PROJECT_DIR, dbt_executable
+from metrics_pipeline.sources.amazon_ads.load import land_days
 from metrics_pipeline.warehouse import dbt_environment
 from tests.conftest import fetch_all, write_file
 
@@ -129,7 +129,9 @@ def raw_snapshot(url):
         "reported_acos, reported_roas, reported_conversion_rate, extra_columns::text, source_file, source_row_number"
     )
     return {
-        "keyword_reports": fetch_all(url, f"select {keyword_columns} from raw_amazon_ads.keyword_reports order by source_file, source_row_number"),
+        "keyword_reports": fetch_all(
+            url, f"select {keyword_columns} from raw_amazon_ads.keyword_reports order by source_file, source_row_number"
+        ),
         "sales_reports": fetch_all(
             url,
             "select brand_slug, report_date, asin, total_sales, total_units, ad_sales, ad_units, currency, "
@@ -164,8 +166,18 @@ def built(landed):
     url = landed["url"]
     target = landed["root"] / "dbt_target"
     result = subprocess.run(
-        [dbt_executable(), "build", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-         "--target-path", str(target), "--vars", "{pnl_as_of: '2026-11-01T00:00:00Z'}"],
+        [
+            dbt_executable(),
+            "build",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(target),
+            "--vars",
+            "{pnl_as_of: '2026-11-01T00:00:00Z'}",
+        ],
         cwd=DBT_PROJECT_DIR,
         env={**os.environ, **dbt_environment(url), "DBT_LOG_PATH": str(target)},
         capture_output=True,
@@ -211,8 +223,22 @@ def test_the_amazon_mapping_keeps_names_quirks_reported_ratios_and_extra_columns
         "extra_columns from raw_amazon_ads.keyword_reports where source_format = 'amazon' and source_row_number = 3",
     )
     assert row == (
-        "Tents", "SP Tents", "Dome", "dome tent", "exact", "dome tent, 4 person", 500, D("5.50"), D("0.00"), "USD",
-        "2.00%", "$0.55", None, "0.00", "0.00%", {"7 Day Total Units (#)": "0"},
+        "Tents",
+        "SP Tents",
+        "Dome",
+        "dome tent",
+        "exact",
+        "dome tent, 4 person",
+        500,
+        D("5.50"),
+        D("0.00"),
+        "USD",
+        "2.00%",
+        "$0.55",
+        None,
+        "0.00",
+        "0.00%",
+        {"7 Day Total Units (#)": "0"},
     )
     [auto] = fetch_all(
         landed["url"],
@@ -229,14 +255,30 @@ def test_the_amazon_mapping_keeps_names_quirks_reported_ratios_and_extra_columns
 
 
 def test_quarantined_rows_name_file_row_field_and_reason(landed):
-    rejected = [(f.rsplit("/exports/", 1)[1], n, fields, reason) for f, n, fields, reason, _ in raw_snapshot(landed["url"])["rejected_rows"]]
+    rejected = [
+        (f.rsplit("/exports/", 1)[1], n, fields, reason)
+        for f, n, fields, reason, _ in raw_snapshot(landed["url"])["rejected_rows"]
+    ]
     assert rejected == [
         ("amazon_ads/hm-brand/amazon/2026-10-01.csv", 5, "clicks", "clicks: must be zero or more (got '-3')"),
-        ("amazon_ads/hm-brand/amazon/2026-10-01.csv", 6, "spend",
-         "spend: currency symbol contradicts the brand's currency USD (got '£2.00')"),
-        ("amazon_ads/hm-brand/sales/2026-10-01.csv", 4, "total_sales", "total_sales: must be zero or more (got '-$5.00')"),
-        ("amazon_ads/hm-brand/sales/2026-10-01.csv", 5, "asin",
-         "asin: must be 10 upper-case letters or digits (got 'not-an-asin')"),
+        (
+            "amazon_ads/hm-brand/amazon/2026-10-01.csv",
+            6,
+            "spend",
+            "spend: currency symbol contradicts the brand's currency USD (got '£2.00')",
+        ),
+        (
+            "amazon_ads/hm-brand/sales/2026-10-01.csv",
+            4,
+            "total_sales",
+            "total_sales: must be zero or more (got '-$5.00')",
+        ),
+        (
+            "amazon_ads/hm-brand/sales/2026-10-01.csv",
+            5,
+            "asin",
+            "asin: must be 10 upper-case letters or digits (got 'not-an-asin')",
+        ),
     ]
     [(raw_record,)] = fetch_all(
         landed["url"], "select raw_record from ops.rejected_rows where row_number = 5 and fields = 'clicks'"
@@ -247,7 +289,10 @@ def test_quarantined_rows_name_file_row_field_and_reason(landed):
 def test_losing_files_log_how_many_keyword_days_were_superseded_and_by_whom(landed):
     logs = latest_logs(landed["url"])
     assert logs["amazon_ads/hm-brand/helium10/2026-10-01.csv"] == (
-        "completed", 3, 3, 0,
+        "completed",
+        3,
+        3,
+        0,
         "2 keyword-day(s) superseded by amazon (precedence amazon > helium10 > zonguru; rows kept in raw, not counted)",
     )
     assert logs["amazon_ads/hm-brand/zonguru/2026-10-01.csv"][4] == (
@@ -291,17 +336,102 @@ def test_keyword_metrics_take_the_winning_format_and_recompute_ratios(built):
     )
     common = ("USD", "hand", "handmade")
     assert rows == [
-        (date(2026, 10, 1), "SP Auto", "close-match", "auto", "amazon", "(no portfolio)", 300, 6, D("1.80"), 0,
-         D("0"), D("0.02"), D("0.3"), D("0"), None, D("0"), *common),
-        (date(2026, 10, 1), "SP Lights", "lantern", "broad", "zonguru", "(no portfolio)", 100, 2, D("0.80"), 0,
-         D("0"), D("0.02"), D("0.4"), D("0"), None, D("0"), *common),
-        (date(2026, 10, 1), "SP Tents", "dome tent", "exact", "amazon", "Tents", 1500, 30, D("15.50"), 3,
-         D("1200.00"), D("0.02"), D("0.516667"), D("77.419355"), D("0.012917"), D("0.1"), *common),
-        (date(2026, 10, 1), "SP Tents", "sleeping bag", "phrase", "helium10", "Tents", 400, 8, D("4.00"), 1,
-         D("60.00"), D("0.02"), D("0.5"), D("15"), D("0.066667"), D("0.125"), *common),
+        (
+            date(2026, 10, 1),
+            "SP Auto",
+            "close-match",
+            "auto",
+            "amazon",
+            "(no portfolio)",
+            300,
+            6,
+            D("1.80"),
+            0,
+            D("0"),
+            D("0.02"),
+            D("0.3"),
+            D("0"),
+            None,
+            D("0"),
+            *common,
+        ),
+        (
+            date(2026, 10, 1),
+            "SP Lights",
+            "lantern",
+            "broad",
+            "zonguru",
+            "(no portfolio)",
+            100,
+            2,
+            D("0.80"),
+            0,
+            D("0"),
+            D("0.02"),
+            D("0.4"),
+            D("0"),
+            None,
+            D("0"),
+            *common,
+        ),
+        (
+            date(2026, 10, 1),
+            "SP Tents",
+            "dome tent",
+            "exact",
+            "amazon",
+            "Tents",
+            1500,
+            30,
+            D("15.50"),
+            3,
+            D("1200.00"),
+            D("0.02"),
+            D("0.516667"),
+            D("77.419355"),
+            D("0.012917"),
+            D("0.1"),
+            *common,
+        ),
+        (
+            date(2026, 10, 1),
+            "SP Tents",
+            "sleeping bag",
+            "phrase",
+            "helium10",
+            "Tents",
+            400,
+            8,
+            D("4.00"),
+            1,
+            D("60.00"),
+            D("0.02"),
+            D("0.5"),
+            D("15"),
+            D("0.066667"),
+            D("0.125"),
+            *common,
+        ),
         # 200 / 4 / 2.00 / 1 / 50: CTR .02, CPC .5, ROAS 25, ACOS .04, CVR .25
-        (date(2026, 10, 2), "SP Tents", "dome tent", "exact", "zonguru", "Tents", 200, 4, D("2.00"), 1,
-         D("50.00"), D("0.02"), D("0.5"), D("25"), D("0.04"), D("0.25"), *common),
+        (
+            date(2026, 10, 2),
+            "SP Tents",
+            "dome tent",
+            "exact",
+            "zonguru",
+            "Tents",
+            200,
+            4,
+            D("2.00"),
+            1,
+            D("50.00"),
+            D("0.02"),
+            D("0.5"),
+            D("25"),
+            D("0.04"),
+            D("0.25"),
+            *common,
+        ),
     ]
 
 
@@ -357,7 +487,10 @@ def test_amazon_spend_joins_the_pnl(built):
         "select metric_date, spend, platform_revenue, currency from marts.fct_pnl_daily "
         "where kind = 'eod' and platform = 'amazon_ads' and level = 'account' order by 1",
     )
-    assert rows == [(date(2026, 10, 1), D("22.10"), D("1260.00"), "USD"), (date(2026, 10, 2), D("2.00"), D("50.00"), "USD")]
+    assert rows == [
+        (date(2026, 10, 1), D("22.10"), D("1260.00"), "USD"),
+        (date(2026, 10, 2), D("2.00"), D("50.00"), "USD"),
+    ]
 
 
 def test_sales_daily_per_asin_with_sku_mapping_and_the_organic_floor(built):
@@ -369,11 +502,45 @@ def test_sales_daily_per_asin_with_sku_mapping_and_the_organic_floor(built):
     )
     assert rows == [
         # 1500 - 1260 = 240 organic; 10 - 4 = 6 units
-        (date(2026, 10, 1), "amazon", "hm-brand", "hand", "handmade", "HM-TENT", "B0HAND0001", "USD", 10,
-         D("1500.00"), 4, D("1260.00"), 6, D("240.00"), None, None, None),
+        (
+            date(2026, 10, 1),
+            "amazon",
+            "hm-brand",
+            "hand",
+            "handmade",
+            "HM-TENT",
+            "B0HAND0001",
+            "USD",
+            10,
+            D("1500.00"),
+            4,
+            D("1260.00"),
+            6,
+            D("240.00"),
+            None,
+            None,
+            None,
+        ),
         # 100 - 150 < 0 and 2 - 3 < 0: floored at 0
-        (date(2026, 10, 1), "amazon", "hm-brand", "hand", "handmade", "asin:B0HAND0002", "B0HAND0002", "USD", 2,
-         D("100.00"), 3, D("150.00"), 0, D("0"), None, None, None),
+        (
+            date(2026, 10, 1),
+            "amazon",
+            "hm-brand",
+            "hand",
+            "handmade",
+            "asin:B0HAND0002",
+            "B0HAND0002",
+            "USD",
+            2,
+            D("100.00"),
+            3,
+            D("150.00"),
+            0,
+            D("0"),
+            None,
+            None,
+            None,
+        ),
     ]
     [(extra,)] = fetch_all(built, "select extra_columns from raw_amazon_ads.sales_reports where asin = 'B0HAND0001'")
     assert extra == {"Title": "Dome Tent, 4 Person"}
@@ -387,10 +554,12 @@ def test_when_amazons_file_vanishes_its_rows_go_and_helium10_wins_instead(landed
     config = load_config(root / "config.yaml")
     [day] = land_days(url, open_exports_store(str(root / "exports")), config, [DAYS[0]], run_id="third")
     assert day.vanished_rows == 3  # the amazon file's three landed rows
-    assert fetch_all(url, "select count(*) from raw_amazon_ads.keyword_reports where source_format = 'amazon'") == [(0,)]
-    assert fetch_all(url, "select count(*) from ops.rejected_rows where source_file like '%/amazon/2026-10-01.csv'") == [(0,)]
+    assert fetch_all(url, "select count(*) from raw_amazon_ads.keyword_reports where source_format = 'amazon'") == [
+        (0,)
+    ]
+    assert fetch_all(
+        url, "select count(*) from ops.rejected_rows where source_file like '%/amazon/2026-10-01.csv'"
+    ) == [(0,)]
     logs = latest_logs(url)
     assert logs["amazon_ads/hm-brand/helium10/2026-10-01.csv"][4] is None
-    assert logs["amazon_ads/hm-brand/zonguru/2026-10-01.csv"][4].startswith(
-        "2 keyword-day(s) superseded by helium10 "
-    )
+    assert logs["amazon_ads/hm-brand/zonguru/2026-10-01.csv"][4].startswith("2 keyword-day(s) superseded by helium10 ")

@@ -42,8 +42,10 @@ def ran(world, database_url):
     try:
         result = defs.resolve_job_def("amazon_ads_daily").execute_in_process(
             instance=dg.DagsterInstance.ephemeral(),
-            tags={"dagster/asset_partition_range_start": FIRST.isoformat(),
-                  "dagster/asset_partition_range_end": LAST.isoformat()},
+            tags={
+                "dagster/asset_partition_range_start": FIRST.isoformat(),
+                "dagster/asset_partition_range_end": LAST.isoformat(),
+            },
             raise_on_error=False,
         )
     finally:
@@ -56,7 +58,9 @@ def expected_spend(world) -> dict[tuple[str, date], Decimal]:
     day = FIRST
     while day <= LAST:
         for brand in world.amazon.brand_slugs:
-            present = [f for f in FORMAT_PRECEDENCE if (world.exports_dir / f"amazon_ads/{brand}/{f}/{day}.csv").is_file()]
+            present = [
+                f for f in FORMAT_PRECEDENCE if (world.exports_dir / f"amazon_ads/{brand}/{f}/{day}.csv").is_file()
+            ]
             winner = present[0]
             text = (world.exports_dir / f"amazon_ads/{brand}/{winner}/{day}.csv").read_text(encoding="utf-8")
             expected[(brand, day)] = sum(amount(r[SPEND_COLUMN[winner]]) for r in csv.DictReader(io.StringIO(text)))
@@ -86,7 +90,9 @@ def test_spend_per_brand_and_day_is_the_winning_formats_and_joins_the_pnl(world,
     assert pnl_spend == sum(expected_spend(world).values())
 
 
-def test_each_overlap_logs_its_superseded_keyword_days_and_the_negative_clicks_row_is_quarantined(world, ran, database_url):
+def test_each_overlap_logs_its_superseded_keyword_days_and_the_negative_clicks_row_is_quarantined(
+    world, ran, database_url
+):
     logs = fetch_all(
         database_url,
         "select target, message from ops.ingestion_logs where source = 'amazon_ads' and message like '%superseded%'",
@@ -113,7 +119,7 @@ def test_the_sales_mart_floors_organic_sales_where_ads_claim_more(world, ran, da
         (brand, day, asin),
     )
     assert ad > total and organic == 0 and organic_units == 0
-    skus = dict(fetch_all(
-        database_url, "select distinct asin, sku from marts.fct_sales_daily where channel = 'amazon'"
-    ))
+    skus = dict(
+        fetch_all(database_url, "select distinct asin, sku from marts.fct_sales_daily where channel = 'amazon'")
+    )
     assert skus["B0ACME0001"] == "AO-RAIN-01" and skus["B0ACME0003"] == "asin:B0ACME0003"

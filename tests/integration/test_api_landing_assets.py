@@ -20,7 +20,8 @@ DAY = date(2026, 10, 26)
 
 
 def test_a_revoked_google_token_fails_the_check_not_the_step_and_records_a_permanent_cause(
-    sandbox, database_url  # noqa: F811
+    sandbox,
+    database_url,  # noqa: F811
 ):
     sandbox.server.revoke_refresh_token("HARBOR_GOOGLE")
     try:

@@ -101,13 +101,35 @@ def built(database_url, tmp_path_factory):
                 " order_value, currency, source_file, source_line, ingestion_run_id)"
                 " values (%s, 'px1', %s, %s, %s::timestamptz::date, 'v1', %s, 'https://shop1.example/', %s, %s, %s,"
                 " %s, %s, %s, %s, 'USD', 'hand-made', 1, 'r')",
-                (event_id, kind, at, at, session, source, medium, campaign, utm_id, gclid, token,
-                 D("180") if token else None),
+                (
+                    event_id,
+                    kind,
+                    at,
+                    at,
+                    session,
+                    source,
+                    medium,
+                    campaign,
+                    utm_id,
+                    gclid,
+                    token,
+                    D("180") if token else None,
+                ),
             )
     target = tmp_path_factory.mktemp("dbt_target")
     result = subprocess.run(
-        [dbt_executable(), "build", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-         "--target-path", str(target), "--vars", "{pnl_as_of: '2026-11-01T00:00:00Z'}"],
+        [
+            dbt_executable(),
+            "build",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(target),
+            "--vars",
+            "{pnl_as_of: '2026-11-01T00:00:00Z'}",
+        ],
         cwd=DBT_PROJECT_DIR,
         env={**os.environ, **dbt_environment(database_url), "DBT_LOG_PATH": str(target)},
         capture_output=True,
@@ -190,11 +212,26 @@ def test_the_pnl_shows_the_last_touch_revenue_and_poas_on_the_account(built):
 def build_pixel_window(url, tmp_path, first: str, last: str, full_refresh: bool = False) -> None:
     """int_pixel__events (and its tests) as the nightly job builds it: the window in the environment."""
     result = subprocess.run(
-        [dbt_executable(), "build", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-         "--target-path", str(tmp_path), "--select", "int_pixel__events", *(["--full-refresh"] if full_refresh else [])],
+        [
+            dbt_executable(),
+            "build",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(tmp_path),
+            "--select",
+            "int_pixel__events",
+            *(["--full-refresh"] if full_refresh else []),
+        ],
         cwd=DBT_PROJECT_DIR,
-        env={**os.environ, **dbt_environment(url), **window_environment(None if full_refresh else (first, last)),
-             "DBT_LOG_PATH": str(tmp_path)},
+        env={
+            **os.environ,
+            **dbt_environment(url),
+            **window_environment(None if full_refresh else (first, last)),
+            "DBT_LOG_PATH": str(tmp_path),
+        },
         capture_output=True,
         text=True,
     )
@@ -212,8 +249,10 @@ def land_pixel_event(url, event_id: str, visitor: str, at: str) -> None:
         )
 
 
-PIXEL_ROWS = ("select event_id, visitor_key, session_key, is_session_start, is_touchpoint "
-              "from intermediate.int_pixel__events order by event_id")
+PIXEL_ROWS = (
+    "select event_id, visitor_key, session_key, is_session_start, is_touchpoint "
+    "from intermediate.int_pixel__events order by event_id"
+)
 
 
 # Last in the module: it lands more pixel events than the tests above expect.

@@ -42,42 +42,90 @@ def test_every_fact_table_holds_the_planned_rows(seeded):
 
 def test_entities_match_the_plan(seeded):
     url, _ = seeded
-    counted = {table: _count(url, table, "ingestion_run_id = 'bench-history'")
-               for table in history.planned_entities(TINY)}
+    counted = {
+        table: _count(url, table, "ingestion_run_id = 'bench-history'") for table in history.planned_entities(TINY)
+    }
     assert counted == history.planned_entities(TINY)
 
 
 def test_every_seeded_day_has_rows_and_nothing_lands_outside_the_range(seeded):
     url, _ = seeded
     first, last = history.day_range(LAST_DAY, DAYS)
-    for table, column in (("raw_google_ads.ad_daily_metrics", "metric_date"),
-                          ("raw_meta.ad_daily_insights", "date_start"),
-                          ("raw_media_partner.daily_exports", "report_date"),
-                          ("raw_pixel.events", "event_date")):
-        assert fetch_all(url, f"select min({column}), max({column}), count(distinct {column}) from {table}")[0] \
-            == (first, last, DAYS), table
+    for table, column in (
+        ("raw_google_ads.ad_daily_metrics", "metric_date"),
+        ("raw_meta.ad_daily_insights", "date_start"),
+        ("raw_media_partner.daily_exports", "report_date"),
+        ("raw_pixel.events", "event_date"),
+    ):
+        assert fetch_all(url, f"select min({column}), max({column}), count(distinct {column}) from {table}")[0] == (
+            first,
+            last,
+            DAYS,
+        ), table
 
 
 def test_synthetic_rows_point_at_configured_tenants(seeded):
     url, _ = seeded
     # every synthetic account's connection, every shop's connection and every pixel site is configured
-    assert _count(url, "raw_google_ads.customers c",
-                  "not exists (select 1 from config.connections k where k.connection_id = c.connection_id)") == 0
-    assert _count(url, "raw_meta.ad_accounts a",
-                  "not exists (select 1 from config.connections k where k.connection_id = a.connection_id)") == 0
-    assert _count(url, "raw_shopify.shops s",
-                  "not exists (select 1 from config.connections k where k.connection_id = s.connection_id)") == 0
-    assert _count(url, "raw_pixel.events e",
-                  "not exists (select 1 from config.clients c where c.pixel_site_id = e.site_id)") == 0
+    assert (
+        _count(
+            url,
+            "raw_google_ads.customers c",
+            "not exists (select 1 from config.connections k where k.connection_id = c.connection_id)",
+        )
+        == 0
+    )
+    assert (
+        _count(
+            url,
+            "raw_meta.ad_accounts a",
+            "not exists (select 1 from config.connections k where k.connection_id = a.connection_id)",
+        )
+        == 0
+    )
+    assert (
+        _count(
+            url,
+            "raw_shopify.shops s",
+            "not exists (select 1 from config.connections k where k.connection_id = s.connection_id)",
+        )
+        == 0
+    )
+    assert (
+        _count(
+            url, "raw_pixel.events e", "not exists (select 1 from config.clients c where c.pixel_site_id = e.site_id)"
+        )
+        == 0
+    )
     # a CPM is in force for every partner row, from the rates the bench config adds
-    assert _count(url, "raw_media_partner.daily_exports d", "not exists (select 1 from "
-                  "config.media_partner_cpm_rates r where r.client_slug = d.client_slug "
-                  "and r.effective_from <= d.report_date)") == 0
+    assert (
+        _count(
+            url,
+            "raw_media_partner.daily_exports d",
+            "not exists (select 1 from "
+            "config.media_partner_cpm_rates r where r.client_slug = d.client_slug "
+            "and r.effective_from <= d.report_date)",
+        )
+        == 0
+    )
 
 
 def test_every_order_has_its_checkout_event_and_lines(seeded):
     url, _ = seeded
-    assert _count(url, "raw_shopify.orders o", "not exists (select 1 from raw_pixel.events e "
-                  "where e.checkout_token = o.checkout_token and e.event_type = 'checkout_completed')") == 0
-    assert _count(url, "raw_shopify.orders o", "gclid is not null and not exists (select 1 from "
-                  "raw_google_ads.click_views c where c.gclid = o.gclid)") == 0
+    assert (
+        _count(
+            url,
+            "raw_shopify.orders o",
+            "not exists (select 1 from raw_pixel.events e "
+            "where e.checkout_token = o.checkout_token and e.event_type = 'checkout_completed')",
+        )
+        == 0
+    )
+    assert (
+        _count(
+            url,
+            "raw_shopify.orders o",
+            "gclid is not null and not exists (select 1 from raw_google_ads.click_views c where c.gclid = o.gclid)",
+        )
+        == 0
+    )

@@ -63,8 +63,20 @@ FILES = {
     ("charlie", "2026-09-01"): ["2026-09-01,Charlie Camp,S1,P1,Charlie Ad,5000,50,1%,5,500.00"],
 }
 PASSWORD = "correct-horse-battery"
-FORBIDDEN_SCHEMAS = ("raw_media_partner", "raw_google_ads", "raw_meta", "raw_shopify", "raw_pixel", "ops", "config",
-                     "staging", "intermediate", "credentials", "bi_access", "dagster")
+FORBIDDEN_SCHEMAS = (
+    "raw_media_partner",
+    "raw_google_ads",
+    "raw_meta",
+    "raw_shopify",
+    "raw_pixel",
+    "ops",
+    "config",
+    "staging",
+    "intermediate",
+    "credentials",
+    "bi_access",
+    "dagster",
+)
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +84,10 @@ def built(tmp_path_factory, database_url):
     root = tmp_path_factory.mktemp("bi")
     config_path = write_file(root / "config.yaml", CONFIG)
     for (client, day), rows in FILES.items():
-        write_file(root / "exports" / "media_partner" / client / f"{day}.csv",
-                   ",".join(EXPECTED_COLUMNS) + "\n" + "\n".join(rows) + "\n")
+        write_file(
+            root / "exports" / "media_partner" / client / f"{day}.csv",
+            ",".join(EXPECTED_COLUMNS) + "\n" + "\n".join(rows) + "\n",
+        )
     mp = pytest.MonkeyPatch()
     mp.setenv("METRICS_CONFIG", str(config_path))
     mp.setenv("METRICS_EXPORTS_URI", str(root / "exports"))
@@ -160,8 +174,12 @@ def denied(database_url: str, login: str, statement: str) -> bool:
 
 
 def mart_tables(url: str) -> list[str]:
-    return [name for (name,) in fetch_all(
-        url, "select table_name from information_schema.tables where table_schema = 'marts' order by 1")]
+    return [
+        name
+        for (name,) in fetch_all(
+            url, "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+        )
+    ]
 
 
 def test_every_mart_is_a_table_with_row_level_security_and_the_policy(built):
@@ -172,11 +190,21 @@ def test_every_mart_is_a_table_with_row_level_security_and_the_policy(built):
         "from pg_class c join pg_namespace n on n.oid = c.relnamespace "
         "where n.nspname = 'marts' and c.relkind in ('r', 'v', 'm', 'p') order by 1",
     )
-    assert {name for name, *_ in tables} >= {"dim_ad_entities", "dim_ad_entity_ancestors", "fct_ad_entity_daily",
-                                             "fct_media_partner_daily", "fct_pnl_daily", "fct_orders",
-                                             "weekly_summaries", "monthly_summaries", "fct_attribution_links"}
+    assert {name for name, *_ in tables} >= {
+        "dim_ad_entities",
+        "dim_ad_entity_ancestors",
+        "fct_ad_entity_daily",
+        "fct_media_partner_daily",
+        "fct_pnl_daily",
+        "fct_orders",
+        "weekly_summaries",
+        "monthly_summaries",
+        "fct_attribution_links",
+    }
     # No views, so no view owned by the build's superuser can read past a policy.
-    assert [(name, kind, rls, policy) for name, kind, rls, policy in tables if (kind, rls, policy) != ("r", True, True)] == []
+    assert [
+        (name, kind, rls, policy) for name, kind, rls, policy in tables if (kind, rls, policy) != ("r", True, True)
+    ] == []
 
 
 def test_a_client_login_sees_only_its_rows_in_every_mart(built, logins):
@@ -195,13 +223,16 @@ def test_a_client_login_sees_only_its_rows_in_every_mart(built, logins):
 def test_aggregates_filters_and_joins_cannot_reach_other_clients(built, logins):
     alpha = logins["alpha"]
     assert as_login(built, alpha, "select sum(spend) from marts.fct_media_partner_daily") == [(Decimal("40.00"),)]
-    assert as_login(built, alpha, "select count(*) from marts.fct_media_partner_daily "
-                                  "where client_slug in ('bravo', 'charlie')") == [(0,)]
-    assert as_login(built, alpha, "select max(spend), min(client_slug), max(client_slug) "
-                                  "from marts.monthly_summaries") == [(Decimal("40.00"), "alpha", "alpha")]
+    assert as_login(
+        built, alpha, "select count(*) from marts.fct_media_partner_daily where client_slug in ('bravo', 'charlie')"
+    ) == [(0,)]
+    assert as_login(
+        built, alpha, "select max(spend), min(client_slug), max(client_slug) from marts.monthly_summaries"
+    ) == [(Decimal("40.00"), "alpha", "alpha")]
     # Joins between marts and to the dimensions: every side is filtered.
     joined = as_login(
-        built, alpha,
+        built,
+        alpha,
         "select distinct e.client_slug, a.client_slug, d.client_slug "
         "from marts.fct_ad_entity_daily d "
         "join marts.dim_ad_entity_ancestors a on a.entity_id = d.entity_id "
@@ -209,11 +240,15 @@ def test_aggregates_filters_and_joins_cannot_reach_other_clients(built, logins):
     )
     assert joined == [("alpha", "alpha", "alpha")]
     # A cross join of every mart pair's client columns finds no one else either.
-    [(others,)] = as_login(built, alpha, "select count(*) from marts.dim_ad_entities e "
-                                         "left join marts.weekly_summaries w on true "
-                                         "left join marts.fct_pnl_daily p on true "
-                                         "where e.client_slug <> 'alpha' or w.client_slug <> 'alpha' "
-                                         "   or p.client_slug <> 'alpha'")
+    [(others,)] = as_login(
+        built,
+        alpha,
+        "select count(*) from marts.dim_ad_entities e "
+        "left join marts.weekly_summaries w on true "
+        "left join marts.fct_pnl_daily p on true "
+        "where e.client_slug <> 'alpha' or w.client_slug <> 'alpha' "
+        "   or p.client_slug <> 'alpha'",
+    )
     assert others == 0
     # Planner statistics of the marts are not shown to a login under row-level security.
     with psycopg.connect(built, autocommit=True) as conn:
@@ -226,7 +261,10 @@ def test_another_client_sees_its_own_spend_the_workspace_both_and_the_analyst_al
     assert as_login(built, logins["bravo"], query) == [("bravo", Decimal("40.00"))]
     assert as_login(built, logins["north"], query) == [("alpha", Decimal("40.00")), ("bravo", Decimal("40.00"))]
     assert as_login(built, logins["analyst"], query) == [
-        ("alpha", Decimal("40.00")), ("bravo", Decimal("40.00")), ("charlie", Decimal("20.00"))]
+        ("alpha", Decimal("40.00")),
+        ("bravo", Decimal("40.00")),
+        ("charlie", Decimal("20.00")),
+    ]
 
 
 def test_set_role_and_the_policy_functions_do_not_widen_a_login(built, logins):
@@ -307,24 +345,37 @@ def _dbt_run_extra_marts(tmp_path, database_url, models: dict[str, str], *select
         write_file(project / "models" / "marts" / "extra" / f"{name}.sql", body)
     env = {**os.environ, **warehouse.dbt_environment(database_url), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     return subprocess.run(
-        [dbt_executable(), "run", "--project-dir", str(project), "--profiles-dir", str(project),
-         "--target-path", str(tmp_path / "target"), "--select", *select],
-        cwd=project, env=env, capture_output=True, text=True, timeout=600,
+        [
+            dbt_executable(),
+            "run",
+            "--project-dir",
+            str(project),
+            "--profiles-dir",
+            str(project),
+            "--target-path",
+            str(tmp_path / "target"),
+            "--select",
+            *select,
+        ],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
 
 
-def test_a_new_mart_gets_the_policy_a_view_reads_as_its_reader_and_a_mart_without_scope_fails(
-    built, logins, tmp_path
-):
+def test_a_new_mart_gets_the_policy_a_view_reads_as_its_reader_and_a_mart_without_scope_fails(built, logins, tmp_path):
     models = {
         "fct_new_source_daily": "select client_slug, workspace_slug, spend from {{ ref('fct_media_partner_daily') }}",
         "alpha_spend_view": "{{ config(materialized='view') }}\n"
-                            "select client_slug, spend from {{ ref('fct_media_partner_daily') }}",
+        "select client_slug, spend from {{ ref('fct_media_partner_daily') }}",
         "ops_overview": "{{ config(meta={'bi_access': 'analytics_only'}) }}\nselect 1 as runs",
         "unscoped": "select 1 as anything",
     }
-    completed = _dbt_run_extra_marts(tmp_path, built, models, "fct_new_source_daily", "alpha_spend_view",
-                                     "ops_overview")
+    completed = _dbt_run_extra_marts(
+        tmp_path, built, models, "fct_new_source_daily", "alpha_spend_view", "ops_overview"
+    )
     assert completed.returncode == 0, completed.stdout[-3000:]
     alpha, analyst = logins["alpha"], logins["analyst"]
     query = "select client_slug, sum(spend) from marts.{} group by 1 order by 1"
@@ -340,6 +391,10 @@ def test_a_new_mart_gets_the_policy_a_view_reads_as_its_reader_and_a_mart_withou
     assert failed.returncode != 0
     assert "unscoped (table in marts) has neither client_slug nor workspace_slug" in failed.stdout
     with psycopg.connect(built, autocommit=True) as conn:
-        for relation in ("view marts.alpha_spend_view", "table marts.fct_new_source_daily",
-                         "table marts.ops_overview", "table if exists marts.unscoped"):
+        for relation in (
+            "view marts.alpha_spend_view",
+            "table marts.fct_new_source_daily",
+            "table marts.ops_overview",
+            "table if exists marts.unscoped",
+        ):
             conn.execute(f"drop {relation}")

@@ -18,12 +18,11 @@ import pytest
 
 from metrics_pipeline.cli.main import main
 from metrics_pipeline.config import load_config
+from metrics_pipeline.lib.dbt_project import DBT_PROJECT_DIR
 from metrics_pipeline.lib.file_sources import FILES_CHECK
-
 from metrics_pipeline.sandbox.google_ads_world import ADS_END, ADS_START
 from metrics_pipeline.sandbox.meta_world import ACME_ACCOUNT_ID, RESTATED_DAY, RESTATED_FROM
 from metrics_pipeline.sandbox.session import sandbox_session
-from metrics_pipeline.lib.dbt_project import DBT_PROJECT_DIR
 from metrics_pipeline.warehouse import PROJECT_ROOT
 from tests.conftest import fetch_all
 
@@ -32,17 +31,26 @@ LANDING_KEY = dg.AssetKey(["media_partner", "daily_exports"])
 pytestmark = pytest.mark.integration
 
 FIRST_PASS_END = RESTATED_FROM - timedelta(days=1)
-MARTS = ("dim_ad_entities", "fct_ad_entity_daily", "fct_pnl_daily", "fct_media_partner_daily",
-         "weekly_summaries", "monthly_summaries")
+MARTS = (
+    "dim_ad_entities",
+    "fct_ad_entity_daily",
+    "fct_pnl_daily",
+    "fct_media_partner_daily",
+    "weekly_summaries",
+    "monthly_summaries",
+)
 
 
 def incremental_models(url) -> tuple[str, ...]:
     """The models dbt builds incrementally, as schema.name, from the manifest the runs used."""
     manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text())
-    return tuple(sorted(
-        f"{node['schema']}.{node['name']}" for node in manifest["nodes"].values()
-        if node["resource_type"] == "model" and node["config"].get("materialized") == "incremental"
-    ))
+    return tuple(
+        sorted(
+            f"{node['schema']}.{node['name']}"
+            for node in manifest["nodes"].values()
+            if node["resource_type"] == "model" and node["config"].get("materialized") == "incremental"
+        )
+    )
 
 
 def snapshot_marts(url, tables=MARTS):
@@ -50,12 +58,15 @@ def snapshot_marts(url, tables=MARTS):
     snapshot = {}
     for table in tables:
         schema, name = table.split(".") if "." in table else ("marts", table)
-        columns = [c for (c,) in fetch_all(
-            url,
-            "select column_name from information_schema.columns where table_schema = %s "
-            "and table_name = %s and column_name <> 'as_of_at' order by ordinal_position",  # build time
-            (schema, name),
-        )]
+        columns = [
+            c
+            for (c,) in fetch_all(
+                url,
+                "select column_name from information_schema.columns where table_schema = %s "
+                "and table_name = %s and column_name <> 'as_of_at' order by ordinal_position",  # build time
+                (schema, name),
+            )
+        ]
         assert columns, f"no table {schema}.{name}"
         order = ", ".join(str(position) for position in range(1, len(columns) + 1))
         snapshot[table] = fetch_all(url, f"select {', '.join(columns)} from {schema}.{name} order by {order}")
@@ -129,7 +140,9 @@ def test_google_ads_spend_in_the_pnl_is_the_worlds_cost_micros_exactly(cli_env, 
         "where p.kind = 'eod' and p.level = 'account' and p.platform = 'google_ads' group by 1, 2",
     )
     assert {account: client for account, client, _ in rows} == {
-        "2222222221": "acme-outdoor", "2222222222": "bloom-beauty", "3333333331": "citrus-kitchen",
+        "2222222221": "acme-outdoor",
+        "2222222222": "bloom-beauty",
+        "3333333331": "citrus-kitchen",
     }
     for account, _, spend in rows:
         micros = sum(
@@ -181,8 +194,14 @@ def test_the_restated_meta_day_keeps_what_it_first_said(cli_env, history):
 def test_both_platforms_and_every_level_are_in_the_pnl(cli_env, history):
     levels = set(fetch_all(history, "select distinct platform, level from marts.fct_pnl_daily where kind = 'eod'"))
     assert levels >= {
-        ("google_ads", "account"), ("google_ads", "campaign"), ("google_ads", "ad_group"), ("google_ads", "ad"),
-        ("meta", "account"), ("meta", "campaign"), ("meta", "ad_set"), ("meta", "ad"),
+        ("google_ads", "account"),
+        ("google_ads", "campaign"),
+        ("google_ads", "ad_group"),
+        ("google_ads", "ad"),
+        ("meta", "account"),
+        ("meta", "campaign"),
+        ("meta", "ad_set"),
+        ("meta", "ad"),
     }
 
 
@@ -213,8 +232,12 @@ def test_incremental_marts_equal_a_full_rebuild(cli_env, history):
     incremental = incremental_models(history)
     assert {"marts.fct_ad_entity_daily", "marts.fct_pnl_daily", "intermediate.int_pixel__events"} <= set(incremental)
     # with the whole-built marts that read them (touchpoints and journeys read the pixel events)
-    tables = sorted({*incremental, *(f"marts.{mart}" for mart in
-                                     (*MARTS, "fct_touchpoints", "fct_journeys", "fct_attribution_links"))})
+    tables = sorted(
+        {
+            *incremental,
+            *(f"marts.{mart}" for mart in (*MARTS, "fct_touchpoints", "fct_journeys", "fct_attribution_links")),
+        }
+    )
     built_by_windows = snapshot_marts(history, tables)
     assert all(built_by_windows[table] for table in ("marts.fct_ad_entity_daily", "intermediate.int_pixel__events"))
     day = (RESTATED_DAY - timedelta(days=2)).isoformat()

@@ -14,7 +14,12 @@ import pytest
 
 from metrics_pipeline.cli.main import main
 from metrics_pipeline.config import ConfigError, load_config
-from metrics_pipeline.security.credentials import KEYS_VARIABLE, connection_secrets, generate_key_entry, record_auth_outcome
+from metrics_pipeline.security.credentials import (
+    KEYS_VARIABLE,
+    connection_secrets,
+    generate_key_entry,
+    record_auth_outcome,
+)
 from tests.conftest import fetch_all, write_file
 
 pytestmark = pytest.mark.integration
@@ -32,8 +37,12 @@ workspaces:
 """
 META_TOKEN = "EAAB-meta-token-value-0001"
 NEW_META_TOKEN = "EAAB-meta-token-value-0002"
-GOOGLE = {"developer_token": "dev-token-value-xyz", "client_id": "client-id-1234.apps",
-          "client_secret": "client-secret-value-abc", "refresh_token": "1//refresh-token-value-def"}
+GOOGLE = {
+    "developer_token": "dev-token-value-xyz",
+    "client_id": "client-id-1234.apps",
+    "client_secret": "client-secret-value-abc",
+    "refresh_token": "1//refresh-token-value-def",
+}
 
 
 @pytest.fixture
@@ -69,7 +78,8 @@ def test_set_stores_only_ciphertext_and_never_prints_the_value(operator, databas
     code, output = operator("credentials", "set", "alpha-meta", "access_token", stdin=META_TOKEN + "\n")
     assert code == 0 and "encrypted with key first" in output and META_TOKEN not in output
     [(key_id, ciphertext, status)] = fetch_all(
-        database_url, "select key_id, ciphertext, status from credentials.connection_credentials")
+        database_url, "select key_id, ciphertext, status from credentials.connection_credentials"
+    )
     assert (key_id, status) == ("first", "active") and META_TOKEN.encode() not in bytes(ciphertext)
     code, listing = operator("credentials", "list")
     assert code == 0 and "alpha-meta" in listing and "active" in listing and META_TOKEN not in listing
@@ -95,8 +105,10 @@ def test_key_rotation_re_encrypts_everything_and_the_old_key_can_go(operator, da
     monkeypatch.setenv(KEYS_VARIABLE, second)
     code, output = operator("credentials", "rotate-key")
     assert code == 1 and "key first, which METRICS_CREDENTIALS_KEYS does not list" in output
-    assert dict(fetch_all(database_url, "select credential_name, ciphertext from credentials.connection_credentials")
-                ) == before
+    assert (
+        dict(fetch_all(database_url, "select credential_name, ciphertext from credentials.connection_credentials"))
+        == before
+    )
     # New key first, old key still listed: rotate; then the old key is no longer needed.
     monkeypatch.setenv(KEYS_VARIABLE, f"{second},{first}")
     code, output = operator("credentials", "rotate-key")
@@ -135,8 +147,15 @@ def test_revoked_and_expired_credentials_are_refused_and_a_new_value_revives(ope
     os.environ["ALPHA_META_ACCESS_TOKEN"] = "from-the-environment"
     with pytest.raises(ConfigError, match="is revoked"):
         connection_secrets(connection("alpha-meta"))
-    operator("credentials", "set", "alpha-meta", "access_token", "--expires-at", "2020-01-01T00:00:00+00:00",
-             stdin=NEW_META_TOKEN)
+    operator(
+        "credentials",
+        "set",
+        "alpha-meta",
+        "access_token",
+        "--expires-at",
+        "2020-01-01T00:00:00+00:00",
+        stdin=NEW_META_TOKEN,
+    )
     with pytest.raises(ConfigError, match="is expired"):
         connection_secrets(connection("alpha-meta"))
     assert fetch_all(database_url, "select status from credentials.connection_credentials") == [("expired",)]
@@ -149,13 +168,15 @@ def test_auth_outcomes_mark_the_stored_credentials(operator, database_url):
     with psycopg.connect(database_url, autocommit=True) as conn:
         record_auth_outcome(conn, "alpha-meta", ok=False, error="act_1: (#190) token expired")
     assert fetch_all(database_url, "select status, last_error from credentials.connection_credentials") == [
-        ("error", "act_1: (#190) token expired")]
+        ("error", "act_1: (#190) token expired")
+    ]
     # An errored credential is still used (the platform may have been fixed); a success clears it.
     assert connection_secrets(connection("alpha-meta")) == {"access_token": META_TOKEN}
     with psycopg.connect(database_url, autocommit=True) as conn:
         record_auth_outcome(conn, "alpha-meta", ok=True)
     assert fetch_all(database_url, "select status, last_error from credentials.connection_credentials") == [
-        ("active", None)]
+        ("active", None)
+    ]
 
 
 def test_without_stored_values_the_environment_still_works_and_missing_ones_are_named(operator):

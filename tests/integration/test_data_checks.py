@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import psycopg
@@ -38,19 +38,29 @@ def test_future_days_count_from_the_day_after_tomorrow(conn):
     conn.execute("create table public.probe_landing (day date, spend numeric, revenue numeric)")
     conn.cursor().executemany(
         "insert into public.probe_landing values (%s, 1, 1)",
-        [(today,), (today + timedelta(days=1),), (today + timedelta(days=2),), (today + timedelta(days=2),),
-         (today + timedelta(days=9),)],
+        [
+            (today,),
+            (today + timedelta(days=1),),
+            (today + timedelta(days=2),),
+            (today + timedelta(days=2),),
+            (today + timedelta(days=9),),
+        ],
     )
     outcome = future_dated_rows(conn, PROBE)
     # today and tomorrow (an account east of UTC) are fine; 2 rows on +2 and 1 on +9 are not.
     assert (outcome.passed, outcome.count) == (False, 3)
-    assert outcome.examples == [((today + timedelta(days=9)).isoformat(), 1), ((today + timedelta(days=2)).isoformat(), 2)]
+    assert outcome.examples == [
+        ((today + timedelta(days=9)).isoformat(), 1),
+        ((today + timedelta(days=2)).isoformat(), 2),
+    ]
 
 
 def test_negative_money_is_counted_per_column(conn):
     conn.execute("create table public.probe_landing (day date, spend numeric, revenue numeric)")
-    conn.cursor().executemany("insert into public.probe_landing values ('2026-10-01', %s, %s)",
-                     [(Decimal("1.00"), Decimal("0")), (Decimal("-0.01"), Decimal("-5")), (Decimal("-2"), Decimal("3"))])
+    conn.cursor().executemany(
+        "insert into public.probe_landing values ('2026-10-01', %s, %s)",
+        [(Decimal("1.00"), Decimal("0")), (Decimal("-0.01"), Decimal("-5")), (Decimal("-2"), Decimal("3"))],
+    )
     outcome = negative_money_rows(conn, PROBE)
     assert (outcome.passed, outcome.count, outcome.examples) == (False, 3, [("spend", 2), ("revenue", 1)])
     conn.execute("delete from public.probe_landing where spend < 0")
@@ -62,7 +72,9 @@ def test_each_file_lands_its_own_row_count_less_its_rejections(conn):
         conn.execute(
             "insert into ops.ingestion_logs (source, partition_key, target, status, records_processed,"
             " records_loaded, records_rejected, started_at) values ('media_partner', '2026-10-01', %s, %s, %s, %s,"
-            " %s, %s)", (target, status, processed, loaded, rejected, started))
+            " %s, %s)",
+            (target, status, processed, loaded, rejected, started),
+        )
 
     def land(target, rows):
         for n in range(rows):
@@ -70,7 +82,9 @@ def test_each_file_lands_its_own_row_count_less_its_rejections(conn):
                 "insert into raw_media_partner.daily_exports (client_slug, report_date, campaign_name, strategy_name,"
                 " placement_name, creative_name, impressions, clicks, conversions, conversion_revenue, source_file,"
                 " source_row_number, ingestion_run_id) values ('c', '2026-10-01', 'k', 's', 'p', 'cr', 1, 0, 0, 0,"
-                " %s, %s, 'r')", (target, n + 2))
+                " %s, %s, 'r')",
+                (target, n + 2),
+            )
 
     log("s3://b/a.csv", "completed", 3, 3, 0, "2026-10-02 01:00Z")
     land("s3://b/a.csv", 3)  # 3 read, 3 landed: fine
@@ -92,8 +106,10 @@ def test_each_file_lands_its_own_row_count_less_its_rejections(conn):
 def test_restatement_drift_lists_account_days_largest_move_first(conn):
     conn.execute("create schema if not exists marts")
     conn.execute("create table marts.dim_ad_entities (entity_id text, entity_name text)")
-    conn.execute("create table marts.fct_pnl_daily (platform text, entity_id text, kind text, level text,"
-                 " metric_date date, currency text, first_reported_spend numeric, spend numeric, spend_drift numeric)")
+    conn.execute(
+        "create table marts.fct_pnl_daily (platform text, entity_id text, kind text, level text,"
+        " metric_date date, currency text, first_reported_spend numeric, spend numeric, spend_drift numeric)"
+    )
     conn.execute("insert into marts.dim_ad_entities values ('a1', 'Acme'), ('c1', 'Citrus'), ('k1', 'A campaign')")
     rows = [
         # platform, entity, kind, level, day, cur, first, now: drift = now - first
@@ -116,7 +132,7 @@ def test_restatement_drift_lists_account_days_largest_move_first(conn):
 
 
 def test_a_source_that_stopped_landing_is_stale_and_failures_do_not_count_as_landing(conn):
-    as_of = datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)
+    as_of = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
     conn.execute("delete from ops.ingestion_logs")
     rows = [
         # source, status, finished hours before as_of

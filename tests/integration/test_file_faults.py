@@ -50,7 +50,10 @@ def test_a_truncated_export_fails_whole_and_keeps_the_previous_landing(served_wo
     assert failed.file.endswith(key) and "ends mid-row" in failed.message
     assert classify_failure(failed.message).kind == "permanent"
     assert fetch_all(database_url, ROWS_OF_DAY, (day,)) == before  # nothing of the cut file landed
-    logs = fetch_all(database_url, "select target, status, records_loaded, message from ops.ingestion_logs"
-                                   " where run_id = 'truncated' and status = 'failed'")
+    logs = fetch_all(
+        database_url,
+        "select target, status, records_loaded, message from ops.ingestion_logs"
+        " where run_id = 'truncated' and status = 'failed'",
+    )
     assert [(t.endswith(key), s, n) for t, s, n, _ in logs] == [(True, "failed", 0)]
     assert "ends mid-row" in logs[0][3]

@@ -24,9 +24,12 @@ def table_dump(url: str) -> dict[str, list[tuple]]:
     with psycopg.connect(url) as conn:
         for table in TABLES:
             columns = [
-                name for (name,) in conn.execute(
+                name
+                for (name,) in conn.execute(
                     "select column_name from information_schema.columns where table_schema = 'raw_google_ads'"
-                    " and table_name = %s order by ordinal_position", (table,))
+                    " and table_name = %s order by ordinal_position",
+                    (table,),
+                )
                 if name not in LOAD_STAMPS
             ]
             listed = ", ".join(columns)
@@ -35,8 +38,11 @@ def table_dump(url: str) -> dict[str, list[tuple]]:
 
 
 def truncate_landing(url: str) -> None:
-    tables = [f"raw_google_ads.{t}" for t in TABLES] + ["ops.rejected_rows", "ops.ingestion_logs",
-                                                         "ops.connection_states"]
+    tables = [f"raw_google_ads.{t}" for t in TABLES] + [
+        "ops.rejected_rows",
+        "ops.ingestion_logs",
+        "ops.connection_states",
+    ]
     with psycopg.connect(url) as conn:
         conn.execute(f"truncate {', '.join(tables)}")
 
@@ -64,8 +70,10 @@ def reference(database_url, empty):
         ("quota burst", [Fault("RESOURCE_EXHAUSTED", retry_delay_seconds=0.05)] * 3),
         ("server errors", [Fault("INTERNAL", resource="campaign"), Fault("UNAVAILABLE", resource="ad_group")]),
         ("stream cut mid-way", [Fault("UNAVAILABLE", resource="ad_group_ad", with_metrics=True, after_batches=1)] * 2),
-        ("deadline passed", [Fault("DEADLINE_EXCEEDED", resource="ad_group_criterion"),
-                             Fault("DEADLINE_EXCEEDED", with_metrics=True)]),
+        (
+            "deadline passed",
+            [Fault("DEADLINE_EXCEEDED", resource="ad_group_criterion"), Fault("DEADLINE_EXCEEDED", with_metrics=True)],
+        ),
     ],
 )
 def test_a_passing_fault_heals_and_lands_exactly_the_clean_rows(name, faults, database_url, empty, reference):
@@ -77,6 +85,8 @@ def test_a_passing_fault_heals_and_lands_exactly_the_clean_rows(name, faults, da
     assert empty.server.pending_faults == ()
     assert sum(n for call, n in run.calls.items() if call.startswith("fault/")) == len(faults)
     assert table_dump(database_url) == reference
-    logs = fetch_all(database_url, "select target, partition_key, status from ops.ingestion_logs"
-                                   " where run_id = 'faulty' order by 1, 2")
+    logs = fetch_all(
+        database_url,
+        "select target, partition_key, status from ops.ingestion_logs where run_id = 'faulty' order by 1, 2",
+    )
     assert logs == [(f"customers/{c}", d.isoformat(), "completed") for c in sorted(CLIENTS) for d in DAYS]

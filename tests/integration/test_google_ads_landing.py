@@ -6,7 +6,7 @@ import os
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -35,14 +35,21 @@ pytestmark = pytest.mark.integration
 MANAGER, ACME, BLOOM, CANCELED, CITRUS = 1111111111, 2222222221, 2222222222, 2222222229, 3333333331
 CLIENTS = (ACME, BLOOM, CITRUS)
 # Nov 1 in every customer's zone: every day of the range is closed.
-NOW = datetime(2026, 11, 1, 17, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 1, 17, 0, tzinfo=UTC)
 # The sandbox's click_view keeps 90 days counted back from this day, so it answers
 # DATE_TOO_OLD for the range's first day, Aug 3.
 CLICK_VIEW_TODAY = date(2026, 11, 1)
 FIRST_CLICK_DAY = date(2026, 8, 4)
 TABLES = (
-    "customers", "campaigns", "ad_groups", "ads", "keywords",
-    "ad_daily_metrics", "ad_daily_metrics_first_reported", "click_views", "ad_intraday_snapshots",
+    "customers",
+    "campaigns",
+    "ad_groups",
+    "ads",
+    "keywords",
+    "ad_daily_metrics",
+    "ad_daily_metrics_first_reported",
+    "click_views",
+    "ad_intraday_snapshots",
 )
 
 
@@ -122,7 +129,9 @@ def world_metrics(world: GoogleAdsWorld, customer_id: int, day: date, revision: 
 
 def test_discovery_under_the_manager_skips_the_canceled_client(sandbox, database_url, first_sync):
     assert [(o.account_id, o.status) for o in first_sync.outcomes] == [
-        (str(ACME), "completed"), (str(BLOOM), "completed"), (str(CITRUS), "completed"),
+        (str(ACME), "completed"),
+        (str(BLOOM), "completed"),
+        (str(CITRUS), "completed"),
     ]
     assert not [call for call in first_sync.served if call.customer_id == str(CANCELED)]
     # Clients under the MCC are reached through it; the direct customer is not.
@@ -202,7 +211,8 @@ def test_cost_and_conversions_per_customer_and_day_equal_the_worlds_exactly(sand
     assert landed == expected
     removed = world.awkward.removed_campaign
     [(removed_spend,)] = fetch_all(
-        database_url, "select sum(cost_micros) from raw_google_ads.ad_daily_metrics where campaign_id = %s",
+        database_url,
+        "select sum(cost_micros) from raw_google_ads.ad_daily_metrics where campaign_id = %s",
         (removed.campaign_id,),
     )
     assert removed_spend > 0
@@ -213,8 +223,11 @@ def test_the_quota_and_unavailable_answers_were_retried_and_nothing_doubled(sand
     assert (calls["fault/RESOURCE_EXHAUSTED"], calls["fault/UNAVAILABLE"]) == (1, 1)
     campaign_calls = [c.status for c in served if c.resource == "campaign" and c.customer_id == str(ACME)]
     assert campaign_calls == ["RESOURCE_EXHAUSTED", "OK"]
-    metric_calls = [(c.status, c.rows) for c in served if c.resource == "ad_group_ad" and "metrics." in c.query
-                    and c.customer_id == str(ACME)]
+    metric_calls = [
+        (c.status, c.rows)
+        for c in served
+        if c.resource == "ad_group_ad" and "metrics." in c.query and c.customer_id == str(ACME)
+    ]
     assert metric_calls[0] == ("UNAVAILABLE", 200)  # the stream broke off after its first batch
     assert metric_calls[1][0] == "OK" and metric_calls[1][1] > 200
     # The sandbox asked for 0.5 s in the quota failure's details, and the retry waited that long.
@@ -272,8 +285,10 @@ def test_every_customer_day_is_logged_once_with_its_counts(sandbox, database_url
 
 
 def test_closed_days_are_first_reported_as_landed(sandbox, database_url, first_sync):
-    columns = "customer_id, campaign_id, ad_group_id, ad_id, metric_date, cost_micros, impressions, clicks," \
-              " conversions, conversions_value"
+    columns = (
+        "customer_id, campaign_id, ad_group_id, ad_id, metric_date, cost_micros, impressions, clicks,"
+        " conversions, conversions_value"
+    )
     first = fetch_all(database_url, f"select {columns} from raw_google_ads.ad_daily_metrics_first_reported")
     landed = fetch_all(database_url, f"select {columns} from raw_google_ads.ad_daily_metrics")
     assert sorted(first) == sorted(landed)
@@ -385,7 +400,7 @@ def test_a_revoked_refresh_token_fails_its_connection_at_once_and_the_other_land
 def test_the_intraday_snapshot_captures_each_customers_today(sandbox, database_url, first_sync):
     world = sandbox.world
     # 03:30 UTC on Nov 3 is still Nov 2 in New York, already Nov 3 in London and Berlin.
-    captured_at = datetime(2026, 11, 3, 3, 30, tzinfo=timezone.utc)
+    captured_at = datetime(2026, 11, 3, 3, 30, tzinfo=UTC)
     today = {ACME: date(2026, 11, 2), BLOOM: date(2026, 11, 3), CITRUS: date(2026, 11, 3)}
 
     def captured(at: datetime) -> dict[int, dict[int, tuple]]:

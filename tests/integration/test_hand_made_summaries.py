@@ -22,8 +22,8 @@ from decimal import Decimal
 import psycopg
 import pytest
 
-from metrics_pipeline.sources.media_partner.parse import EXPECTED_COLUMNS
 from metrics_pipeline.lib.dbt_project import DBT_PROJECT_DIR, dbt_executable
+from metrics_pipeline.sources.media_partner.parse import EXPECTED_COLUMNS
 from metrics_pipeline.warehouse import dbt_environment
 from tests.conftest import fetch_all, write_file
 from tests.integration.conftest import run_pipeline
@@ -45,8 +45,14 @@ workspaces:
             - {effective_from: 2026-09-30, cpm: "20.00"}
 """
 FILES = {
-    "2026-09-29": ['2026-09-29,Alpha,Prospecting,Home,A1,"1,000",10,1%,1,50.00', "2026-09-29,Beta,Retarget,Side,B1,2000,20,1%,0,0"],
-    "2026-09-30": ["2026-09-30,Alpha,Prospecting,Home,A1,1000,10,1%,1,50.00", "2026-09-30,Alpha,Prospecting,Home,A1,500,5,1%,1,30.00"],
+    "2026-09-29": [
+        '2026-09-29,Alpha,Prospecting,Home,A1,"1,000",10,1%,1,50.00',
+        "2026-09-29,Beta,Retarget,Side,B1,2000,20,1%,0,0",
+    ],
+    "2026-09-30": [
+        "2026-09-30,Alpha,Prospecting,Home,A1,1000,10,1%,1,50.00",
+        "2026-09-30,Alpha,Prospecting,Home,A1,500,5,1%,1,30.00",
+    ],
     "2026-10-01": ["2026-10-01,Beta,Retarget,Side,B1,500,0,0%,0,0"],
     "2026-10-05": ["2026-10-05,Alpha,Prospecting,Home,A1,1000,5,0.5%,1,30.00"],
 }
@@ -58,8 +64,10 @@ def built(tmp_path_factory, database_url):
     root = tmp_path_factory.mktemp("handmade")
     config_path = write_file(root / "config.yaml", CONFIG)
     for day, rows in FILES.items():
-        write_file(root / "exports" / "media_partner" / "handmade" / f"{day}.csv",
-                   ",".join(EXPECTED_COLUMNS) + "\r\n" + "\r\n".join(rows) + "\r\n")
+        write_file(
+            root / "exports" / "media_partner" / "handmade" / f"{day}.csv",
+            ",".join(EXPECTED_COLUMNS) + "\r\n" + "\r\n".join(rows) + "\r\n",
+        )
     mp = pytest.MonkeyPatch()
     mp.setenv("METRICS_CONFIG", str(config_path))
     mp.setenv("METRICS_EXPORTS_URI", str(root / "exports"))
@@ -81,10 +89,36 @@ def test_weekly_summaries_match_the_hand_calculation(built):
     assert rows == [
         # 5000 imps, 45 clicks, 3 conv, revenue 130, spend 70:
         # CTR 45/5000, CPC 70/45, CPM 70/5000*1000, CPA 70/3, ROAS 130/70
-        (date(2026, 9, 28), date(2026, 10, 4), 3, 5000, 45, 3, D("130"), D("70"),
-         D("0.009"), D("1.555556"), D("14"), D("23.333333"), D("1.857143")),
-        (date(2026, 10, 5), date(2026, 10, 11), 1, 1000, 5, 1, D("30"), D("20"),
-         D("0.005"), D("4"), D("20"), D("20"), D("1.5")),
+        (
+            date(2026, 9, 28),
+            date(2026, 10, 4),
+            3,
+            5000,
+            45,
+            3,
+            D("130"),
+            D("70"),
+            D("0.009"),
+            D("1.555556"),
+            D("14"),
+            D("23.333333"),
+            D("1.857143"),
+        ),
+        (
+            date(2026, 10, 5),
+            date(2026, 10, 11),
+            1,
+            1000,
+            5,
+            1,
+            D("30"),
+            D("20"),
+            D("0.005"),
+            D("4"),
+            D("20"),
+            D("20"),
+            D("1.5"),
+        ),
     ]
 
 
@@ -92,11 +126,37 @@ def test_monthly_summaries_match_the_hand_calculation(built):
     rows = fetch_all(built, f"select month_start, month_end, {SUMMARY_COLUMNS} from marts.monthly_summaries order by 1")
     assert rows == [
         # September: 4500 imps, 45 clicks, 3 conv, revenue 130, spend 10 + 20 + 30 = 60
-        (date(2026, 9, 1), date(2026, 9, 30), 2, 4500, 45, 3, D("130"), D("60"),
-         D("0.01"), D("1.333333"), D("13.333333"), D("20"), D("2.166667")),
+        (
+            date(2026, 9, 1),
+            date(2026, 9, 30),
+            2,
+            4500,
+            45,
+            3,
+            D("130"),
+            D("60"),
+            D("0.01"),
+            D("1.333333"),
+            D("13.333333"),
+            D("20"),
+            D("2.166667"),
+        ),
         # October: 1500 imps, 5 clicks, 1 conv, revenue 30, spend 10 + 20 = 30
-        (date(2026, 10, 1), date(2026, 10, 31), 2, 1500, 5, 1, D("30"), D("30"),
-         D("0.003333"), D("6"), D("20"), D("30"), D("1")),
+        (
+            date(2026, 10, 1),
+            date(2026, 10, 31),
+            2,
+            1500,
+            5,
+            1,
+            D("30"),
+            D("30"),
+            D("0.003333"),
+            D("6"),
+            D("20"),
+            D("30"),
+            D("1"),
+        ),
     ]
 
 
@@ -106,8 +166,19 @@ def test_top_campaigns_are_ranked_by_spend_with_their_numbers(built):
         "select top_campaigns::text, top_creatives::text from marts.weekly_summaries where week_start = '2026-09-28'",
     )
     campaigns = json.loads(top_campaigns, parse_float=Decimal)
-    assert [(c["rank"], c["name"], D(str(c["spend"])), c["impressions"], c["clicks"], c["conversions"],
-             D(str(c["revenue"])), D(str(c["roas"]))) for c in campaigns] == [
+    assert [
+        (
+            c["rank"],
+            c["name"],
+            D(str(c["spend"])),
+            c["impressions"],
+            c["clicks"],
+            c["conversions"],
+            D(str(c["revenue"])),
+            D(str(c["roas"])),
+        )
+        for c in campaigns
+    ] == [
         (1, "Alpha", D("40"), 2500, 25, 3, D("130"), D("3.25")),
         (2, "Beta", D("30"), 2500, 20, 0, D("0"), D("0")),
     ]
@@ -137,9 +208,22 @@ def test_entities_form_the_client_campaign_strategy_placement_creative_path(buil
 
 def dbt_build_window(url, tmp_path, first: str, last: str, select: str) -> None:
     result = subprocess.run(
-        [dbt_executable(), "build", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-         "--target-path", str(tmp_path), "--select", select, "--indirect-selection", "cautious",
-         "--vars", json.dumps({"window_start": first, "window_end": last})],
+        [
+            dbt_executable(),
+            "build",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(tmp_path),
+            "--select",
+            select,
+            "--indirect-selection",
+            "cautious",
+            "--vars",
+            json.dumps({"window_start": first, "window_end": last}),
+        ],
         cwd=DBT_PROJECT_DIR,
         env={**os.environ, **dbt_environment(url), "DBT_LOG_PATH": str(tmp_path)},
         capture_output=True,
@@ -155,7 +239,9 @@ def test_a_windowed_build_replaces_its_days_whole_and_leaves_the_others(built, t
     with psycopg.connect(built) as conn:
         # 2026-10-01 restated to nothing; 2026-09-29 changed, but outside the window
         conn.execute("delete from raw_media_partner.daily_exports where report_date = '2026-10-01'")
-        conn.execute("update raw_media_partner.daily_exports set impressions = impressions + 1000 "
-                     "where report_date = '2026-09-29'")
+        conn.execute(
+            "update raw_media_partner.daily_exports set impressions = impressions + 1000 "
+            "where report_date = '2026-09-29'"
+        )
     dbt_build_window(built, tmp_path, "2026-09-30", "2026-10-01", "fct_media_partner_daily")
     assert fetch_all(built, daily) == [row for row in before if row[0] != date(2026, 10, 1)]

@@ -24,14 +24,20 @@ def test_the_latest_attempt_of_each_target_and_partition_counts(database_url):
         ]:
             conn.execute(
                 "insert into ops.ingestion_logs (source, partition_key, target, status, message, started_at)"
-                " values (%s, %s, %s, %s, %s, %s)", (source, key, target, status, message, f"2026-10-02 {started}Z"))
+                " values (%s, %s, %s, %s, %s, %s)",
+                (source, key, target, status, message, f"2026-10-02 {started}Z"),
+            )
 
     result = dg.materialize([ingestion_status], resources={"warehouse": WarehouseResource()})
 
     [materialization] = result.asset_materializations_for_node("ops__ingestion_status")
     metadata = {key: value.value for key, value in materialization.metadata.items()}
-    assert (metadata["latest_completed"], metadata["latest_failed"], metadata["latest_started"],
-            metadata["latest_partial"]) == (1, 1, 1, 1)
+    assert (
+        metadata["latest_completed"],
+        metadata["latest_failed"],
+        metadata["latest_started"],
+        metadata["latest_partial"],
+    ) == (1, 1, 1, 1)
     table = metadata["not_completed"]
     assert "| meta | 2026-10-01 | act_2 | failed | access token expired |" in table
     assert "| meta | 2026-10-02 | act_1 | started |  |" in table

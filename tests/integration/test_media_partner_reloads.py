@@ -39,7 +39,10 @@ def exports(tmp_path, database_url):
     with psycopg_connect(database_url) as conn:
         conn.execute("truncate raw_media_partner.daily_exports, ops.rejected_rows, ops.ingestion_logs")
     root = tmp_path / "exports"
-    write_file(root / f"media_partner/alpha/{DAY}.csv", export(f"{DAY},A,S,P,C1,1000,10,1%,1,10.00", f"{DAY},A,S,P,C2,500,5,1%,0,0"))
+    write_file(
+        root / f"media_partner/alpha/{DAY}.csv",
+        export(f"{DAY},A,S,P,C1,1000,10,1%,1,10.00", f"{DAY},A,S,P,C2,500,5,1%,0,0"),
+    )
     write_file(root / f"media_partner/beta/{DAY}.csv", export(f"{DAY},B,S,P,C1,2000,20,1%,2,40.00"))
     config = load_config(write_file(tmp_path / "config.yaml", CONFIG))
     return root, config
@@ -89,7 +92,10 @@ def test_a_file_that_turns_unreadable_keeps_the_rows_it_had(database_url, export
 
 def test_a_vanished_file_removes_its_rows_and_quarantine(database_url, exports):
     root, config = exports
-    write_file(root / f"media_partner/beta/{DAY}.csv", export(f"{DAY},B,S,P,C1,-1,20,1%,2,40.00", f"{DAY},B,S,P,C2,10,1,1%,0,0"))
+    write_file(
+        root / f"media_partner/beta/{DAY}.csv",
+        export(f"{DAY},B,S,P,C1,-1,20,1%,2,40.00", f"{DAY},B,S,P,C2,10,1,1%,0,0"),
+    )
     land(database_url, root, config)
     assert len(rows_of(database_url, "beta")) == 1
     (root / f"media_partner/beta/{DAY}.csv").unlink()
@@ -138,7 +144,7 @@ def test_a_file_broken_deep_inside_never_half_lands(database_url, exports):
 
 def test_blocks_land_the_same_rows_as_one_read(database_url, exports):
     root, config = exports
-    rows = [f"{DAY},A,\"S, {n}\",P,C{n},{n * 10},{n},1%,0,{n}.25" for n in range(200)] + [f"{DAY},A,S,P,Cx,-1,0,0%,0,0"]
+    rows = [f'{DAY},A,"S, {n}",P,C{n},{n * 10},{n},1%,0,{n}.25' for n in range(200)] + [f"{DAY},A,S,P,Cx,-1,0,0%,0,0"]
     write_file(root / f"media_partner/alpha/{DAY}.csv", export(*rows))
     whole = land_days(database_url, open_exports_store(str(root)), config, [DAY], run_id="whole")[0]
     landed_whole = rows_of(database_url, "alpha")
@@ -156,7 +162,9 @@ def test_a_value_the_warehouse_refuses_fails_that_file_only_and_keeps_its_rows(d
     land(database_url, root, config)
     alpha_before = rows_of(database_url, "alpha")
     write_file(root / f"media_partner/alpha/{DAY}.csv", export(f"{DAY},A,S,P,C1,1000,10,1%,1,123456789012345678.00"))
-    write_file(root / f"media_partner/beta/{DAY}.csv", export(f"{DAY},B,S,P,C9,7,0,0%,0,0", f"{DAY},B,S,P,C8,8,0,0%,0,0"))
+    write_file(
+        root / f"media_partner/beta/{DAY}.csv", export(f"{DAY},B,S,P,C9,7,0,0%,0,0", f"{DAY},B,S,P,C8,8,0,0%,0,0")
+    )
     outcome = land(database_url, root, config, run_id="too-large")
     [failed] = outcome.failed_files
     assert "/alpha/" in failed.file and "the warehouse refused its rows" in failed.message

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import psycopg
 import pytest
@@ -35,7 +35,7 @@ from tests.integration.test_meta_sync import (  # noqa: F401
 pytestmark = pytest.mark.integration
 
 DAYS = [date(2026, 10, 5), date(2026, 10, 6), date(2026, 10, 7)]  # a week or less: synchronous insights
-NOW = datetime(2026, 11, 2, 12, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 2, 12, tzinfo=UTC)
 TIMEOUT = 0.5  # seconds the client waits for an answer in these tests
 
 
@@ -71,28 +71,44 @@ class Reference:
 
 
 def log_rows(url: str, run_id: str) -> list[tuple]:
-    return fetch_all(url, "select target, partition_key, status, message from ops.ingestion_logs"
-                          " where run_id = %s order by target, partition_key", (run_id,))
+    return fetch_all(
+        url,
+        "select target, partition_key, status, message from ops.ingestion_logs"
+        " where run_id = %s order by target, partition_key",
+        (run_id,),
+    )
 
 
 def every_account_day(status: str) -> list[tuple]:
-    return [(f"act_{account}", day.isoformat(), status) for account in sorted((ACME_ACCOUNT_ID, CITRUS_ACCOUNT_ID))
-            for day in DAYS]
+    return [
+        (f"act_{account}", day.isoformat(), status)
+        for account in sorted((ACME_ACCOUNT_ID, CITRUS_ACCOUNT_ID))
+        for day in DAYS
+    ]
 
 
 @pytest.mark.parametrize(
     ("name", "faults"),
     [
         ("rate-limit burst", [Fault("rate_limit", "insights")] * 3 + [Fault("rate_limit", "campaigns")] * 2),
-        ("server errors", [Fault("server_error", "ads"), Fault("server_error", "account"),
-                           Fault("server_error", "insights")]),
-        ("slow answers past the timeout", [Fault("slow", "account", seconds=TIMEOUT * 3),
-                                           Fault("slow", "insights", seconds=TIMEOUT * 3)]),
+        (
+            "server errors",
+            [Fault("server_error", "ads"), Fault("server_error", "account"), Fault("server_error", "insights")],
+        ),
+        (
+            "slow answers past the timeout",
+            [Fault("slow", "account", seconds=TIMEOUT * 3), Fault("slow", "insights", seconds=TIMEOUT * 3)],
+        ),
         ("connection dropped mid-answer", [Fault("dropped", "campaigns"), Fault("dropped", "insights")]),
     ],
 )
 def test_a_passing_fault_heals_within_the_run_and_lands_exactly_the_clean_rows(
-    name, faults, database_url, clean, reference, config  # noqa: F811
+    name,
+    faults,
+    database_url,
+    clean,
+    reference,
+    config,  # noqa: F811
 ):
     clean.queue_fault(*faults)
 
@@ -111,7 +127,10 @@ def test_a_passing_fault_heals_within_the_run_and_lands_exactly_the_clean_rows(
 
 
 def test_a_fault_outlasting_the_call_budget_fails_its_account_as_transient_and_the_rerun_heals(
-    database_url, clean, reference, config  # noqa: F811
+    database_url,
+    clean,
+    reference,
+    config,  # noqa: F811
 ):
     # Six attempts per call: six rate limits in a row exhaust them for the first account asked.
     clean.queue_fault(*[Fault("rate_limit", "account")] * 6)
@@ -127,23 +146,31 @@ def test_a_fault_outlasting_the_call_budget_fails_its_account_as_transient_and_t
     assert failed[0].cause.reason.startswith("retries exhausted: rate limited")
     logs = log_rows(database_url, "exhausted")
     assert {(t, s) for t, _, s, _ in logs if t == failed[0].target} == {(failed[0].target, "failed")}
-    assert set(fetch_all(database_url, "select failure_kind from ops.ingestion_logs where run_id = 'exhausted'"
-                                       " and target = %s", (failed[0].target,))) == {("transient",)}
-    assert fetch_all(database_url, "select count(*) from raw_meta.ad_daily_insights where account_id = %s",
-                     (failed[0].account_id,)) == [(0,)]  # nothing half-landed
+    assert set(
+        fetch_all(
+            database_url,
+            "select failure_kind from ops.ingestion_logs where run_id = 'exhausted' and target = %s",
+            (failed[0].target,),
+        )
+    ) == {("transient",)}
+    assert fetch_all(
+        database_url, "select count(*) from raw_meta.ad_daily_insights where account_id = %s", (failed[0].account_id,)
+    ) == [(0,)]  # nothing half-landed
 
     # What the retry sensor requests: the same days again, once the throttling has passed.
     sync_meta(database_url, config, DAYS, run_id="retry", now=NOW)
 
     assert table_contents(database_url) == reference.tables
     assert [(t, k, s) for t, k, s, _ in log_rows(database_url, "retry")] == every_account_day("completed")
-    assert fetch_all(database_url, "select status from ops.connection_states order by account_id") == [
-        ("ok",), ("ok",)
-    ]
+    assert fetch_all(database_url, "select status from ops.connection_states order by account_id") == [("ok",), ("ok",)]
 
 
 def test_an_expired_token_is_permanent_not_retried_and_logged_with_its_reason(
-    database_url, clean, reference, config, monkeypatch  # noqa: F811
+    database_url,
+    clean,
+    reference,
+    config,
+    monkeypatch,  # noqa: F811
 ):
     monkeypatch.setenv("HARBOR_META_ACCESS_TOKEN", EXPIRED_ACCESS_TOKEN)
 
@@ -155,8 +182,11 @@ def test_an_expired_token_is_permanent_not_retried_and_logged_with_its_reason(
     cause = classify_failure(failed.message)
     assert (cause.kind, cause.reason) == ("permanent", "expired or invalid credentials")
     assert failed.cause == cause and not failed.retryable  # the typed decision agrees with the text
-    assert fetch_all(database_url, "select distinct failure_kind from ops.ingestion_logs where run_id = 'expired'"
-                                   " and target = %s", (failed.target,)) == [("permanent",)]
+    assert fetch_all(
+        database_url,
+        "select distinct failure_kind from ops.ingestion_logs where run_id = 'expired' and target = %s",
+        (failed.target,),
+    ) == [("permanent",)]
     logs = [row for row in log_rows(database_url, "expired") if row[0] == f"act_{CITRUS_ACCOUNT_ID}"]
     assert [(k, s) for _, k, s, _ in logs] == [(d.isoformat(), "failed") for d in DAYS]
     assert all("access token" in m and EXPIRED_ACCESS_TOKEN not in m for _, _, _, m in logs)
@@ -176,21 +206,34 @@ sync_meta(sys.argv[1], load_config(sys.argv[2]), days, run_id="killed", now=date
 
 
 def test_a_landing_killed_mid_run_and_run_again_leaves_every_table_as_an_uninterrupted_run(
-    database_url, clean, reference, config  # noqa: F811
+    database_url,
+    clean,
+    reference,
+    config,  # noqa: F811
 ):
     # The second account's answers hang, so the process is killed after the first account
     # committed and while the second's attempt is open.
     clean.queue_fault(Fault("slow", "account", seconds=60, account_id=CITRUS_ACCOUNT_ID))
     environment = {**os.environ, "METRICS_HTTP_TIMEOUT": "120"}
     process = subprocess.Popen(
-        [sys.executable, "-c", KILLED_LANDING, database_url, str(config.source_path),
-         ",".join(d.isoformat() for d in DAYS), NOW.isoformat()],
+        [
+            sys.executable,
+            "-c",
+            KILLED_LANDING,
+            database_url,
+            str(config.source_path),
+            ",".join(d.isoformat() for d in DAYS),
+            NOW.isoformat(),
+        ],
         env=environment,
     )
     try:
         deadline = time.monotonic() + 120
-        while not fetch_all(database_url, "select 1 from ops.ingestion_logs where run_id = 'killed' and target = %s",
-                            (f"act_{CITRUS_ACCOUNT_ID}",)):
+        while not fetch_all(
+            database_url,
+            "select 1 from ops.ingestion_logs where run_id = 'killed' and target = %s",
+            (f"act_{CITRUS_ACCOUNT_ID}",),
+        ):
             assert process.poll() is None, "the landing ended before it could be killed"
             assert time.monotonic() < deadline
             time.sleep(0.05)
@@ -202,8 +245,10 @@ def test_a_landing_killed_mid_run_and_run_again_leaves_every_table_as_an_uninter
 
     # The kill left a trace: the first account completed, the second's attempts still `started`.
     killed = log_rows(database_url, "killed")
-    assert {(t, s) for t, _, s, _ in killed} == {(f"act_{ACME_ACCOUNT_ID}", "completed"),
-                                                   (f"act_{CITRUS_ACCOUNT_ID}", "started")}
+    assert {(t, s) for t, _, s, _ in killed} == {
+        (f"act_{ACME_ACCOUNT_ID}", "completed"),
+        (f"act_{CITRUS_ACCOUNT_ID}", "started"),
+    }
 
     sync_meta(database_url, config, DAYS, run_id="after-kill", now=NOW)
 

@@ -64,9 +64,16 @@ def api_for(server: MetaSandboxServer, account_id: str = ACME_ACCOUNT_ID, token:
     if token is not None:
         environ[f"{account.credentials_env_prefix}_ACCESS_TOKEN"] = token
     connection = Connection(
-        id=account.connection_id, workspace_slug=account.workspace_slug, provider="meta",
-        client_slug=account.client_slug, account_ids=(account_id,), manager_customer_id=None, status="active",
-        sync_frequency="daily", lookback_days=28, credentials_env_prefix=account.credentials_env_prefix,
+        id=account.connection_id,
+        workspace_slug=account.workspace_slug,
+        provider="meta",
+        client_slug=account.client_slug,
+        account_ids=(account_id,),
+        manager_customer_id=None,
+        status="active",
+        sync_frequency="daily",
+        lookback_days=28,
+        credentials_env_prefix=account.credentials_env_prefix,
     )
     return meta_api(connection, environ)
 
@@ -101,8 +108,9 @@ def test_insights_without_a_status_filter_lose_the_deleted_campaigns_spend(sandb
     since, until = date(2026, 8, 3), date(2026, 8, 9)  # the deleted campaign was live then
     params = insights_params(since, until, ())
     complete = list(account.get_insights(fields=list(INSIGHT_FIELDS), params=params))
-    forgetful = list(account.get_insights(fields=list(INSIGHT_FIELDS),
-                                          params={k: v for k, v in params.items() if k != "filtering"}))
+    forgetful = list(
+        account.get_insights(fields=list(INSIGHT_FIELDS), params={k: v for k, v in params.items() if k != "filtering"})
+    )
 
     week = [since + timedelta(days=n) for n in range((until - since).days + 1)]
     expected = sum(world.spend_by_day(ACME_ACCOUNT_ID, week, END).values(), Decimal(0))
@@ -119,8 +127,11 @@ def test_listings_page_with_cursors_and_a_usable_next_link(world):
         assert small_pages.count("ads", with_cursor=True) >= len(world.ads_of(ACME_ACCOUNT_ID)) // 3
 
         token = small_pages.world.account(ACME_ACCOUNT_ID).access_token
-        first = requests.get(f"{small_pages.base_url}/{GRAPH_API_VERSION}/{ACME}/ads",
-                             params={"access_token": token, "fields": "name"}, timeout=10).json()
+        first = requests.get(
+            f"{small_pages.base_url}/{GRAPH_API_VERSION}/{ACME}/ads",
+            params={"access_token": token, "fields": "name"},
+            timeout=10,
+        ).json()
         assert len(first["data"]) == 3 and "after" in first["paging"]["cursors"]
         second = requests.get(first["paging"]["next"], params={"access_token": token}, timeout=10).json()
         assert second["data"] and second["data"][0]["id"] not in {row["id"] for row in first["data"]}
@@ -130,8 +141,9 @@ def test_listings_page_with_cursors_and_a_usable_next_link(world):
 def test_a_report_runs_through_its_states_before_its_rows_can_be_read(sandbox, world):
     account = AdAccount(ACME, api=api_for(sandbox))
     since, until = date(2026, 10, 1), date(2026, 10, 14)
-    report = account.get_insights(params={**insights_params(since, until, ("7d_click",)),
-                                          "fields": list(INSIGHT_FIELDS)}, is_async=True)
+    report = account.get_insights(
+        params={**insights_params(since, until, ("7d_click",)), "fields": list(INSIGHT_FIELDS)}, is_async=True
+    )
     assert isinstance(report, AdReportRun)
 
     with pytest.raises(FacebookRequestError):

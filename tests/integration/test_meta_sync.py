@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import psycopg
@@ -44,10 +44,14 @@ pytestmark = pytest.mark.integration
 ACCOUNTS = (ACME_ACCOUNT_ID, CITRUS_ACCOUNT_ID)
 WINDOWS = ("7d_click", "1d_view")  # what the sandbox connections configure
 CLIENTS = {
-    "northstar": ("Northstar Agency", {"slug": "acme-outdoor", "name": "Acme Outdoor", "currency": "USD",
-                                       "timezone": "America/New_York"}),
-    "harbor": ("Harbor Collective", {"slug": "citrus-kitchen", "name": "Citrus Kitchen", "currency": "EUR",
-                                     "timezone": "Europe/Berlin"}),
+    "northstar": (
+        "Northstar Agency",
+        {"slug": "acme-outdoor", "name": "Acme Outdoor", "currency": "USD", "timezone": "America/New_York"},
+    ),
+    "harbor": (
+        "Harbor Collective",
+        {"slug": "citrus-kitchen", "name": "Citrus Kitchen", "currency": "EUR", "timezone": "Europe/Berlin"},
+    ),
 }
 RAW_TABLES = {
     # table -> its key columns; ingestion_run_id and extracted_at say when, not what
@@ -139,7 +143,7 @@ def table_contents(url: str) -> dict[str, list[tuple]]:
 
 def test_the_whole_range_lands_every_entity_and_the_exact_spend(database_url, fresh, world, config):
     days = world.days
-    outcomes = sync_meta(database_url, config, days, run_id="full", now=datetime(2026, 11, 2, 12, tzinfo=timezone.utc))
+    outcomes = sync_meta(database_url, config, days, run_id="full", now=datetime(2026, 11, 2, 12, tzinfo=UTC))
 
     assert [(o.account_id, o.status, o.state) for o in outcomes] == [
         (ACME_ACCOUNT_ID, "completed", "ok"),
@@ -152,8 +156,9 @@ def test_the_whole_range_lands_every_entity_and_the_exact_spend(database_url, fr
             ("adsets", "adset_id", {(s.adset_id, s.status) for s in world.adsets_of(account_id)}),
             ("ads", "ad_id", {(a.ad_id, a.status) for a in world.ads_of(account_id)}),
         ):
-            landed = fetch_all(database_url, f"select {key}, status from raw_meta.{table} where account_id = %s",
-                               (account_id,))
+            landed = fetch_all(
+                database_url, f"select {key}, status from raw_meta.{table} where account_id = %s", (account_id,)
+            )
             assert set(landed) == expected, table
     statuses = dict(fetch_all(database_url, "select campaign_id, effective_status from raw_meta.campaigns"))
     assert statuses[world.deleted_campaign.campaign_id] == "DELETED"
@@ -161,8 +166,9 @@ def test_the_whole_range_lands_every_entity_and_the_exact_spend(database_url, fr
     assert fetch_all(database_url, "select name from raw_meta.ads where ad_id = %s", (world.renamed_ad.ad_id,)) == [
         (world.renamed_ad.new_name,)
     ]
-    assert fetch_all(database_url, "select account_id, currency, timezone_name, connection_id from raw_meta.ad_accounts"
-                     " order by 1") == [
+    assert fetch_all(
+        database_url, "select account_id, currency, timezone_name, connection_id from raw_meta.ad_accounts order by 1"
+    ) == [
         (ACME_ACCOUNT_ID, "USD", "America/New_York", "northstar-meta"),
         (CITRUS_ACCOUNT_ID, "EUR", "Europe/Berlin", "harbor-meta"),
     ]
@@ -170,17 +176,24 @@ def test_the_whole_range_lands_every_entity_and_the_exact_spend(database_url, fr
     # Spend per account and day is the world's, to the cent, the deleted and archived campaigns' included.
     for account_id in ACCOUNTS:
         assert landed_spend(database_url, account_id) == world.spend_by_day(account_id, days, END)
-        assert fetch_all(database_url, "select count(*) from raw_meta.ad_daily_insights where account_id = %s",
-                         (account_id,)) == [(len(world.insights(account_id, days[0], days[-1], END)),)]
+        assert fetch_all(
+            database_url, "select count(*) from raw_meta.ad_daily_insights where account_id = %s", (account_id,)
+        ) == [(len(world.insights(account_id, days[0], days[-1], END)),)]
     for campaign in (world.deleted_campaign, world.archived_campaign):
         expected = sum(
-            (Decimal(d.spend) for d in world.insights(campaign.account_id, days[0], days[-1], END)
-             if d.ad.campaign_id == campaign.campaign_id),
+            (
+                Decimal(d.spend)
+                for d in world.insights(campaign.account_id, days[0], days[-1], END)
+                if d.ad.campaign_id == campaign.campaign_id
+            ),
             Decimal(0),
         )
         assert expected > 0
-        assert fetch_all(database_url, "select sum(spend) from raw_meta.ad_daily_insights where campaign_id = %s",
-                         (campaign.campaign_id,)) == [(expected,)]
+        assert fetch_all(
+            database_url,
+            "select sum(spend) from raw_meta.ad_daily_insights where campaign_id = %s",
+            (campaign.campaign_id,),
+        ) == [(expected,)]
 
     # Conversions: the configured action types and windows only (no aliases counted twice).
     for account_id in ACCOUNTS:
@@ -217,8 +230,9 @@ def test_the_whole_range_lands_every_entity_and_the_exact_spend(database_url, fr
         (f"act_{account_id}", "completed", len(days), len(world.insights(account_id, days[0], days[-1], END)))
         for account_id in ACCOUNTS
     ]
-    assert fetch_all(database_url, "select connection_id, account_id, status, last_error from ops.connection_states"
-                     " order by 1") == [
+    assert fetch_all(
+        database_url, "select connection_id, account_id, status, last_error from ops.connection_states order by 1"
+    ) == [
         ("harbor-meta", CITRUS_ACCOUNT_ID, "ok", None),
         ("northstar-meta", ACME_ACCOUNT_ID, "ok", None),
     ]
@@ -231,8 +245,7 @@ def test_rerunning_the_same_days_leaves_every_table_identical(database_url, serv
     server.queue_fault(*DEFAULT_FAULTS)
     server.reset_requests()
 
-    outcomes = sync_meta(database_url, config, world.days, run_id="rerun",
-                         now=datetime(2026, 11, 3, 12, tzinfo=timezone.utc))
+    outcomes = sync_meta(database_url, config, world.days, run_id="rerun", now=datetime(2026, 11, 3, 12, tzinfo=UTC))
 
     assert {o.status for o in outcomes} == {"completed"}
     assert server.count(fault="rate_limit") == 1 and server.count(fault="server_error") == 1
@@ -243,7 +256,7 @@ def test_rerunning_the_same_days_leaves_every_table_identical(database_url, serv
 def test_a_week_or_less_is_read_synchronously(database_url, fresh, world, config):
     days = days_between(date(2026, 9, 1), date(2026, 9, 3))
 
-    outcomes = sync_meta(database_url, config, days, run_id="short", now=datetime(2026, 11, 2, tzinfo=timezone.utc))
+    outcomes = sync_meta(database_url, config, days, run_id="short", now=datetime(2026, 11, 2, tzinfo=UTC))
 
     assert {o.status for o in outcomes} == {"completed"}
     assert fresh.count("report_create") == 0
@@ -255,16 +268,19 @@ def test_a_restated_day_replaces_the_figures_and_keeps_what_was_first_reported(d
     fresh.as_of = date(2026, 10, 12)
     first_window = restatement_days(date(2026, 10, 12), 28)
     assert len(first_window) == 28
-    first_now = datetime(2026, 10, 12, 20, tzinfo=timezone.utc)  # 16:00 in New York: the 12th is still open
+    first_now = datetime(2026, 10, 12, 20, tzinfo=UTC)  # 16:00 in New York: the 12th is still open
     sync_meta(database_url, config, first_window, run_id="as-of-12th", now=first_now)
 
     original = world.spend_by_day(ACME_ACCOUNT_ID, [RESTATED_DAY], date(2026, 10, 12))[RESTATED_DAY]
     assert landed_spend(database_url, ACME_ACCOUNT_ID)[RESTATED_DAY] == original
-    first_reported_days = {d for (d,) in fetch_all(
-        database_url,
-        "select distinct date_start from raw_meta.ad_daily_insights_first_reported where account_id = %s",
-        (ACME_ACCOUNT_ID,),
-    )}
+    first_reported_days = {
+        d
+        for (d,) in fetch_all(
+            database_url,
+            "select distinct date_start from raw_meta.ad_daily_insights_first_reported where account_id = %s",
+            (ACME_ACCOUNT_ID,),
+        )
+    }
     assert RESTATED_DAY in first_reported_days and date(2026, 10, 12) not in first_reported_days
 
     def figures(table: str) -> tuple:
@@ -278,7 +294,7 @@ def test_a_restated_day_replaces_the_figures_and_keeps_what_was_first_reported(d
     original_figures = figures("raw_meta.ad_daily_insights")
 
     fresh.as_of = END
-    second_now = datetime(2026, 11, 1, 12, tzinfo=timezone.utc)
+    second_now = datetime(2026, 11, 1, 12, tzinfo=UTC)
     sync_meta(database_url, config, restatement_days(END, 28), run_id="as-of-31st", now=second_now)
 
     restated = world.spend_by_day(ACME_ACCOUNT_ID, [RESTATED_DAY], END)[RESTATED_DAY]
@@ -311,42 +327,59 @@ def test_an_expired_token_fails_its_connection_at_once_and_never_shows_the_token
     database_url, fresh, world, config, monkeypatch
 ):
     days = days_between(date(2026, 10, 1), date(2026, 10, 2))
-    sync_meta(database_url, config, days, run_id="before", now=datetime(2026, 11, 2, tzinfo=timezone.utc))
-    harbor_before = fetch_all(database_url, "select * from raw_meta.ad_daily_insights where account_id = %s"
-                              " order by ad_id, date_start", (CITRUS_ACCOUNT_ID,))
+    sync_meta(database_url, config, days, run_id="before", now=datetime(2026, 11, 2, tzinfo=UTC))
+    harbor_before = fetch_all(
+        database_url,
+        "select * from raw_meta.ad_daily_insights where account_id = %s order by ad_id, date_start",
+        (CITRUS_ACCOUNT_ID,),
+    )
     assert harbor_before
     harbor_token = os.environ["HARBOR_META_ACCESS_TOKEN"]
     monkeypatch.setenv("HARBOR_META_ACCESS_TOKEN", EXPIRED_ACCESS_TOKEN)
     fresh.reset_requests()
 
-    outcomes = {o.account_id: o for o in sync_meta(database_url, config, days, run_id="expired",
-                                                     now=datetime(2026, 11, 2, tzinfo=timezone.utc))}
+    outcomes = {
+        o.account_id: o
+        for o in sync_meta(database_url, config, days, run_id="expired", now=datetime(2026, 11, 2, tzinfo=UTC))
+    }
 
     assert outcomes[ACME_ACCOUNT_ID].status == "completed"
     failed = outcomes[CITRUS_ACCOUNT_ID]
     assert (failed.status, failed.state) == ("failed", "auth_error")
     assert fresh.count(token="expired") == 1  # no retries
-    logs = fetch_all(database_url, "select partition_key, status, message from ops.ingestion_logs"
-                     " where run_id = 'expired' and target = %s order by 1", (f"act_{CITRUS_ACCOUNT_ID}",))
+    logs = fetch_all(
+        database_url,
+        "select partition_key, status, message from ops.ingestion_logs"
+        " where run_id = 'expired' and target = %s order by 1",
+        (f"act_{CITRUS_ACCOUNT_ID}",),
+    )
     assert [(key, status) for key, status, _ in logs] == [(d.isoformat(), "failed") for d in days]
-    state = fetch_all(database_url, "select status, last_error from ops.connection_states"
-                      " where connection_id = 'harbor-meta'")
+    state = fetch_all(
+        database_url, "select status, last_error from ops.connection_states where connection_id = 'harbor-meta'"
+    )
     assert state[0][0] == "auth_error"
     for message in [failed.message, state[0][1], *(m for _, _, m in logs)]:
         assert "190" in message and "expired" in message
         assert EXPIRED_ACCESS_TOKEN not in message and harbor_token not in message
     # The account's previously landed rows stay as they were.
-    assert fetch_all(database_url, "select * from raw_meta.ad_daily_insights where account_id = %s"
-                     " order by ad_id, date_start", (CITRUS_ACCOUNT_ID,)) == harbor_before
+    assert (
+        fetch_all(
+            database_url,
+            "select * from raw_meta.ad_daily_insights where account_id = %s order by ad_id, date_start",
+            (CITRUS_ACCOUNT_ID,),
+        )
+        == harbor_before
+    )
 
     monkeypatch.setenv("HARBOR_META_ACCESS_TOKEN", harbor_token)
-    sync_meta(database_url, config, days, run_id="renewed", now=datetime(2026, 11, 2, tzinfo=timezone.utc))
-    assert fetch_all(database_url, "select status, last_error from ops.connection_states"
-                     " where connection_id = 'harbor-meta'") == [("ok", None)]
+    sync_meta(database_url, config, days, run_id="renewed", now=datetime(2026, 11, 2, tzinfo=UTC))
+    assert fetch_all(
+        database_url, "select status, last_error from ops.connection_states where connection_id = 'harbor-meta'"
+    ) == [("ok", None)]
 
 
 def test_an_intraday_snapshot_lands_the_day_so_far_once_per_capture(database_url, fresh, world, config):
-    captured_at = datetime(2026, 10, 31, 18, 0, tzinfo=timezone.utc)  # the 31st in New York and in Berlin
+    captured_at = datetime(2026, 10, 31, 18, 0, tzinfo=UTC)  # the 31st in New York and in Berlin
 
     for _ in range(2):  # the same capture twice: replaced, not doubled
         outcomes = snapshot_meta_today(database_url, config, captured_at=captured_at, run_id="intraday")
@@ -358,23 +391,30 @@ def test_an_intraday_snapshot_lands_the_day_so_far_once_per_capture(database_url
         " group by 1, 2, 3 order by 1",
     )
     assert snapshots == [
-        (account_id, END, captured_at, len(world.insights(account_id, END, END, END)),
-         world.spend_by_day(account_id, [END], END)[END])
+        (
+            account_id,
+            END,
+            captured_at,
+            len(world.insights(account_id, END, END, END)),
+            world.spend_by_day(account_id, [END], END)[END],
+        )
         for account_id in ACCOUNTS
     ]
     later = captured_at + timedelta(minutes=15)
     snapshot_meta_today(database_url, config, captured_at=later, run_id="intraday")
     assert fetch_all(database_url, "select count(distinct captured_at) from raw_meta.ad_intraday_snapshots") == [(2,)]
-    assert fetch_all(database_url, "select count(*) from ops.ingestion_logs where source = 'meta_intraday'"
-                     " and status = 'completed'") == [(6,)]
+    assert fetch_all(
+        database_url, "select count(*) from ops.ingestion_logs where source = 'meta_intraday' and status = 'completed'"
+    ) == [(6,)]
 
 
 def test_an_account_lands_only_its_own_days(database_url, fresh, world, config):
     # Two separate runs of days in one call: each run is one insights range, nothing in between lands.
     days = [date(2026, 9, 1), date(2026, 9, 2), date(2026, 9, 20)]
-    sync_meta(database_url, config, days, run_id="gaps", now=datetime(2026, 11, 2, tzinfo=timezone.utc))
+    sync_meta(database_url, config, days, run_id="gaps", now=datetime(2026, 11, 2, tzinfo=UTC))
     landed = defaultdict(set)
-    for account_id, day in fetch_all(database_url, "select distinct account_id, date_start"
-                                     " from raw_meta.ad_daily_insights"):
+    for account_id, day in fetch_all(
+        database_url, "select distinct account_id, date_start from raw_meta.ad_daily_insights"
+    ):
         landed[account_id].add(day)
     assert landed == {account_id: set(days) for account_id in ACCOUNTS}

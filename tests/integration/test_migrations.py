@@ -12,15 +12,20 @@ pytestmark = pytest.mark.integration
 
 
 def test_every_migration_is_recorded_once_and_a_second_pass_applies_nothing(database_url):
-    recorded = [name for (name,) in fetch_all(database_url, "select filename from ops.schema_migrations order by version")]
+    recorded = [
+        name for (name,) in fetch_all(database_url, "select filename from ops.schema_migrations order by version")
+    ]
     assert recorded == [m.path.name for m in discover()]
     with psycopg.connect(database_url) as conn:
         assert apply_migrations(conn) == []
-    tables = {f"{s}.{t}" for s, t in fetch_all(
-        database_url,
-        "select table_schema, table_name from information_schema.tables "
-        "where table_schema in ('ops', 'config', 'raw_media_partner')",
-    )}
+    tables = {
+        f"{s}.{t}"
+        for s, t in fetch_all(
+            database_url,
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema in ('ops', 'config', 'raw_media_partner')",
+        )
+    }
     assert {"ops.ingestion_logs", "ops.rejected_rows", "config.clients", "raw_media_partner.daily_exports"} <= tables
 
 

@@ -12,7 +12,6 @@ from dagster_aws.s3 import S3Resource
 
 from metrics_pipeline.defs.sources import LANDING_ASSETS
 from metrics_pipeline.lib.file_sources import FILES_CHECK
-
 from metrics_pipeline.lib.resources import ExportsResource, PipelineConfigResource, WarehouseResource
 from tests.conftest import fetch_all, write_file
 
@@ -31,8 +30,12 @@ workspaces:
 
 def line(event_id: str, **overrides) -> str:
     record = {
-        "event_id": event_id, "site_id": "site-acme", "event_type": "page_view",
-        "occurred_at": "2026-09-01T12:00:00Z", "visitor_id": "v1", "ip": "198.51.100.4",
+        "event_id": event_id,
+        "site_id": "site-acme",
+        "event_type": "page_view",
+        "occurred_at": "2026-09-01T12:00:00Z",
+        "visitor_id": "v1",
+        "ip": "198.51.100.4",
     }
     record.update(overrides)
     return json.dumps(record)
@@ -74,5 +77,7 @@ def test_a_range_of_days_is_one_run_and_a_broken_file_fails_the_check(tmp_path, 
     assert check.check_name == FILES_CHECK and not check.passed
     assert "b.jsonl.gz" in check.metadata["failed_files"].value
     assert fetch_all(database_url, "select event_id, event_date::text from raw_pixel.events order by 1") == [
-        ("e1", "2026-09-01"), ("e2", "2026-09-01"), ("e3", "2026-09-02"),
+        ("e1", "2026-09-01"),
+        ("e2", "2026-09-01"),
+        ("e3", "2026-09-02"),
     ]

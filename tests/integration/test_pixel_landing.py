@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import psycopg
@@ -99,10 +99,15 @@ def logs(url):
 
 
 def test_a_day_with_two_files_one_gzipped_lands(database_url, root, config):
-    write_file(root / f"pixel/{DAY}/a.jsonl", jsonl(event("a1"), "", event("a2", order_value=0.1, event_type="checkout_completed", currency="USD")))
+    write_file(
+        root / f"pixel/{DAY}/a.jsonl",
+        jsonl(event("a1"), "", event("a2", order_value=0.1, event_type="checkout_completed", currency="USD")),
+    )
     write_file(
         root / f"pixel/{DAY}/b.jsonl.gz",
-        gzip.compress(jsonl(event("b1", ip=IPS[1], order_value="12345678901234.123456"), event("b2", ip=None)).encode()),
+        gzip.compress(
+            jsonl(event("b1", ip=IPS[1], order_value="12345678901234.123456"), event("b2", ip=None)).encode()
+        ),
     )
     # Gzip detected by its bytes, not its name.
     write_file(root / f"pixel/{DAY}/c.jsonl", gzip.compress(jsonl(event("c1", site_id="site-bloom")).encode()))
@@ -121,7 +126,7 @@ def test_a_day_with_two_files_one_gzipped_lands(database_url, root, config):
     }
     assert set(rows) == {"a1", "a2", "b1", "b2", "c1"}
     occurred_at, event_date, order_value, ip_hash, source_file, source_line, _, run_id = rows["a2"]
-    assert occurred_at == datetime(2026, 9, 1, 8, 15, tzinfo=timezone.utc)
+    assert occurred_at == datetime(2026, 9, 1, 8, 15, tzinfo=UTC)
     assert event_date == DAY and run_id == "run-1"
     assert order_value == Decimal("0.1") and str(order_value) == "0.100000"
     assert ip_hash == hash_ip(IPS[0], PII_KEY.encode())
@@ -147,7 +152,8 @@ def test_a_duplicate_across_files_and_days_lands_once(database_url, root, config
     first, second = land(database_url, root, config, days=(DAY, NEXT_DAY))
 
     placed = fetch_all(
-        database_url, "select event_id, event_date, visitor_id, source_file, source_line from raw_pixel.events order by 1"
+        database_url,
+        "select event_id, event_date, visitor_id, source_file, source_line from raw_pixel.events order by 1",
     )
     assert [(e, d, v, f.rsplit("pixel/", 1)[1], n) for e, d, v, f, n in placed] == [
         ("e1", DAY, "visitor-e1", f"{DAY}/a.jsonl", 1),  # the first line of the first file wins
@@ -195,7 +201,10 @@ def test_a_malformed_line_and_an_unknown_site_are_quarantined_and_the_rest_lands
 
     [file_outcome] = outcome.files
     assert (file_outcome.status, file_outcome.processed, file_outcome.loaded, file_outcome.rejected) == (
-        "partial", 4, 2, 2,
+        "partial",
+        4,
+        2,
+        2,
     )
     assert [r[0] for r in fetch_all(database_url, "select event_id from raw_pixel.events order by 1")] == ["ok1", "ok2"]
     rejected = fetch_all(
@@ -216,7 +225,9 @@ def test_a_malformed_line_and_an_unknown_site_are_quarantined_and_the_rest_lands
 
 def test_relanding_a_day_leaves_every_table_identical_row_for_row(database_url, root, config):
     write_file(root / f"pixel/{DAY}/a.jsonl", jsonl(event("e1"), "not json", event("e2", event_type="Bad Type")))
-    write_file(root / f"pixel/{DAY}/b.jsonl.gz", gzip.compress(jsonl(event("e1"), event("e3", order_value=19.99)).encode()))
+    write_file(
+        root / f"pixel/{DAY}/b.jsonl.gz", gzip.compress(jsonl(event("e1"), event("e3", order_value=19.99)).encode())
+    )
     write_file(root / f"pixel/{NEXT_DAY}/a.jsonl", jsonl(event("e3"), event("e4", occurred_at="yesterday")))
     land(database_url, root, config, days=(DAY, NEXT_DAY))
     events, rejected = events_table(database_url), rejected_table(database_url)
@@ -251,7 +262,9 @@ def test_a_truncated_gzip_fails_that_file_only_and_keeps_nothing_of_it(database_
     assert statuses == [("a.jsonl", "completed"), ("b.jsonl.gz", "failed")]
 
 
-def test_a_file_the_warehouse_refuses_fails_alone_and_the_next_file_still_lands(database_url, root, config, monkeypatch):
+def test_a_file_the_warehouse_refuses_fails_alone_and_the_next_file_still_lands(
+    database_url, root, config, monkeypatch
+):
     from metrics_pipeline.sources.pixel import load
 
     write_file(root / f"pixel/{DAY}/a.jsonl", jsonl(event("a1")))
@@ -272,7 +285,9 @@ def test_a_file_the_warehouse_refuses_fails_alone_and_the_next_file_still_lands(
 
     assert len(blocks_of_b) == 2
     assert [(f.file.rsplit("/", 1)[-1], f.status, f.loaded) for f in outcome.files] == [
-        ("a.jsonl", "completed", 1), ("b.jsonl", "failed", 0), ("c.jsonl", "completed", 2),
+        ("a.jsonl", "completed", 1),
+        ("b.jsonl", "failed", 0),
+        ("c.jsonl", "completed", 2),
     ]
     assert "b.jsonl" in outcome.failed_files[0].message and "refused" in outcome.failed_files[0].message
     assert [r[0] for r in events_table(database_url)] == ["a1", "c1", "c2"]

@@ -41,7 +41,9 @@ def instance():
 def execute(instance, tags, *, landing_only=False):
     """The job as the sensor requests it; `landing_only` skips its dbt build (slow, and not what is tested)."""
     return defs.resolve_job_def("media_partner_daily").execute_in_process(
-        instance=instance, tags=tags, raise_on_error=False,
+        instance=instance,
+        tags=tags,
+        raise_on_error=False,
         asset_selection=[LANDING_KEY] if landing_only else None,
     )
 
@@ -70,8 +72,12 @@ def test_a_run_failed_for_a_transient_cause_is_retried_for_exactly_its_partition
 
     [request], cursor = evaluate(instance, cursor)
     assert request.job_name == "media_partner_daily"
-    assert request.tags == {**RANGE_TAGS, RETRY_OF_TAG: failed.run_id, RETRY_ATTEMPT_TAG: "1",
-                            "metrics_pipeline/retry_reason": "connection dropped"}
+    assert request.tags == {
+        **RANGE_TAGS,
+        RETRY_OF_TAG: failed.run_id,
+        RETRY_ATTEMPT_TAG: "1",
+        "metrics_pipeline/retry_reason": "connection dropped",
+    }
     assert RetryCursor.from_json(cursor).pending == ()
     assert evaluate(instance, cursor)[0] == []  # requested once, never again
 
@@ -105,8 +111,9 @@ def test_a_run_failed_for_a_transient_cause_is_retried_for_exactly_its_partition
         " group by 1, 2 having count(*) > 1",
     )
     assert duplicates == []
-    assert fetch_all(database_url, "select count(*) from ops.ingestion_logs where source = %s",
-                     (RUN_LOG_SOURCE,)) == [(0,)]
+    assert fetch_all(database_url, "select count(*) from ops.ingestion_logs where source = %s", (RUN_LOG_SOURCE,)) == [
+        (0,)
+    ]
 
 
 def test_a_run_failed_for_a_permanent_cause_is_not_retried_and_its_reason_is_logged(
@@ -136,5 +143,6 @@ def test_a_run_failed_for_a_permanent_cause_is_not_retried_and_its_reason_is_log
         assert str(bad_config) in message
     # Evaluated again, the same failure is neither retried nor logged twice.
     assert evaluate(instance, cursor)[0] == []
-    assert fetch_all(database_url, "select count(*) from ops.ingestion_logs where source = %s",
-                     (RUN_LOG_SOURCE,)) == [(3,)]
+    assert fetch_all(database_url, "select count(*) from ops.ingestion_logs where source = %s", (RUN_LOG_SOURCE,)) == [
+        (3,)
+    ]

@@ -41,12 +41,15 @@ def test_steps_run_on_the_workers_and_pass_values_between_them(database_url, tmp
         monkeypatch.setenv(name, value)
     try:
         with celery_workers(dict(os.environ), queue, 2, tmp_path, preload="tests.integration.celery_tiny_job") as names:
-            with dg.DagsterInstance.get() as instance, \
-                    dg.execute_job(dg.reconstructable(celery_tiny_job), instance=instance) as result:
+            with (
+                dg.DagsterInstance.get() as instance,
+                dg.execute_job(dg.reconstructable(celery_tiny_job), instance=instance) as result,
+            ):
                 assert result.success
                 assert result.output_for_node("total") == 5  # values crossed workers through the io manager
                 worker_events = [
-                    e for e in instance.all_logs(result.run_id)
+                    e
+                    for e in instance.all_logs(result.run_id)
                     if e.dagster_event and "in celery worker" in (e.dagster_event.message or "")
                 ]
     finally:

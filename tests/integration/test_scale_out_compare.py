@@ -20,8 +20,11 @@ def conn(database_url):
             conn.execute(f"create schema {schema}")
             for table in ("same", "reordered", "changed", "shorter"):
                 conn.execute(f"create table {schema}.{table} {TABLE}")
-        rows = [("2026-10-01", "ad 1", "1.50", '{"a": 1}'), ("2026-10-02", "ad 2", None, None),
-                ("2026-10-02", "ad 3", "0", '[]')]
+        rows = [
+            ("2026-10-01", "ad 1", "1.50", '{"a": 1}'),
+            ("2026-10-02", "ad 2", None, None),
+            ("2026-10-02", "ad 3", "0", "[]"),
+        ]
         insert = "insert into {}.{} (day, entity, spend, top, as_of_at) values (%s, %s, %s, %s, now() - %s * interval '1 hour')"
         for schema, hours in (("build_a", 0), ("build_b", 5)):  # built at different instants
             for table in ("same", "changed", "shorter"):
@@ -37,8 +40,10 @@ def conn(database_url):
 
 
 def test_equal_tables_match_whatever_the_row_order_and_build_time(conn):
-    compared = {c.table: c for c in compare_fingerprints(schema_fingerprints(conn, "build_a"),
-                                                          schema_fingerprints(conn, "build_b"))}
+    compared = {
+        c.table: c
+        for c in compare_fingerprints(schema_fingerprints(conn, "build_a"), schema_fingerprints(conn, "build_b"))
+    }
     assert set(compared) == {"same", "reordered", "changed", "shorter", "only_here"}
     assert compared["same"].equal and compared["reordered"].equal
     assert (compared["same"].rows_a, compared["same"].rows_b) == (3, 3)

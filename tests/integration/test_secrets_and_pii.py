@@ -36,11 +36,11 @@ import pytest
 from dagster._serdes import serialize_value
 
 from metrics_pipeline import warehouse
-from metrics_pipeline.security.bi_access import LoginScope, add_login, remove_login
 from metrics_pipeline.config import load_config
-from metrics_pipeline.security.credentials import KEYS_VARIABLE, allowed_names, connection_secrets
-from metrics_pipeline.sandbox.session import sandbox_session
 from metrics_pipeline.lib.dbt_project import DBT_PROJECT_DIR, dbt_executable
+from metrics_pipeline.sandbox.session import sandbox_session
+from metrics_pipeline.security.bi_access import LoginScope, add_login, remove_login
+from metrics_pipeline.security.credentials import KEYS_VARIABLE, allowed_names, connection_secrets
 from metrics_pipeline.warehouse import PROJECT_ROOT
 from tests.conftest import fetch_all
 from tests.integration.test_bi_access import login_url
@@ -105,8 +105,10 @@ def run_daily(instance: dg.DagsterInstance, start: date, end: date, captured: _C
     with capture_everything(captured):
         result = defs.resolve_job_def("daily_pipeline").execute_in_process(
             instance=instance,
-            tags={"dagster/asset_partition_range_start": start.isoformat(),
-                  "dagster/asset_partition_range_end": end.isoformat()},
+            tags={
+                "dagster/asset_partition_range_start": start.isoformat(),
+                "dagster/asset_partition_range_end": end.isoformat(),
+            },
             raise_on_error=False,
         )
     # What the UI shows: the run (tags, config) and every event of its log.
@@ -126,7 +128,8 @@ def story(tmp_path_factory, database_url):
             environment = sb.environment()
             secret_values = {
                 f"{c.id}/{name}": environment[f"{c.credentials_env_prefix}_{name.upper()}"]
-                for c in config.connections for name in allowed_names(c.provider)
+                for c in config.connections
+                for name in allowed_names(c.provider)
                 if environment.get(f"{c.credentials_env_prefix}_{name.upper()}")
             }
             os.environ.pop(KEYS_VARIABLE, None)
@@ -135,8 +138,9 @@ def story(tmp_path_factory, database_url):
             sb.set_platform_clock(date.today())
             first = run_daily(instance, START, END, captured)
             first_states = fetch_all(database_url, "select status, count(*) from ops.connection_states group by 1")
-            first_credentials = fetch_all(database_url, "select status, count(*) "
-                                                        "from credentials.connection_credentials group by 1")
+            first_credentials = fetch_all(
+                database_url, "select status, count(*) from credentials.connection_credentials group by 1"
+            )
 
             google = next(c for c in config.connections if c.provider == "google_ads")
             meta = next(c for c in config.connections if c.provider == "meta")
@@ -150,10 +154,19 @@ def story(tmp_path_factory, database_url):
             # Access tokens the sandbox's OAuth endpoint issued are secrets too.
             issued = dict(sb.google_ads._access_tokens)  # noqa: SLF001 - the sandbox's own record
             yield {
-                "session": sb, "config": config, "secrets": secret_values, "moved": moved, "first": first,
-                "second": second, "captured": captured,
-                "first_states": first_states, "first_credentials": first_credentials, "refused": refused, "exceptions": exceptions,
-                "issued_tokens": list(issued), "url": database_url,
+                "session": sb,
+                "config": config,
+                "secrets": secret_values,
+                "moved": moved,
+                "first": first,
+                "second": second,
+                "captured": captured,
+                "first_states": first_states,
+                "first_credentials": first_credentials,
+                "refused": refused,
+                "exceptions": exceptions,
+                "issued_tokens": list(issued),
+                "url": database_url,
             }
     finally:
         os.environ.clear()
@@ -174,10 +187,12 @@ def refused_exceptions(refused) -> list[str]:
     texts = []
     attempts = {
         "google": lambda: GoogleAdsSession(refused["google"], environ=os.environ).authenticate(),
-        "meta": lambda: fetch_account_info(meta_api(meta), meta.account_ids[0],
-                                           GraphCaller(MetaSettings.from_environ().retry_policy)),
-        "shopify": lambda: fetch_shop(ShopifyClient(refused["shopify"].shop_domain,
-                                                    connection_secrets(refused["shopify"])["access_token"])),
+        "meta": lambda: fetch_account_info(
+            meta_api(meta), meta.account_ids[0], GraphCaller(MetaSettings.from_environ().retry_policy)
+        ),
+        "shopify": lambda: fetch_shop(
+            ShopifyClient(refused["shopify"].shop_domain, connection_secrets(refused["shopify"])["access_token"])
+        ),
     }
     for name, attempt in attempts.items():
         try:
@@ -199,8 +214,9 @@ def everything_in_the_database(url: str) -> dict[str, list[str]]:
     rows = {}
     with psycopg.connect(url) as conn:
         for schema, table in tables:
-            rows[f"{schema}.{table}"] = [text for (text,) in conn.execute(
-                f'select t::text from "{schema}"."{table}" as t')]
+            rows[f"{schema}.{table}"] = [
+                text for (text,) in conn.execute(f'select t::text from "{schema}"."{table}" as t')
+            ]
     return rows
 
 
@@ -209,8 +225,9 @@ def test_the_pipeline_ran_on_the_stored_credentials_alone(story):
     # Every credential moved out of the environment, into the store, under the session's key.
     assert len(story["moved"]) == len(story["secrets"]) > 0
     assert not any(variable in os.environ for variable in story["moved"])
-    stored = fetch_all(story["url"], "select connection_id || '/' || credential_name, key_id "
-                                     "from credentials.connection_credentials")
+    stored = fetch_all(
+        story["url"], "select connection_id || '/' || credential_name, key_id from credentials.connection_credentials"
+    )
     assert {name for name, _ in stored} == set(story["secrets"]) and {key for _, key in stored} == {"sandbox"}
     # After the first run every account synced and every credential is active.
     assert [status for status, _ in story["first_states"]] == ["ok"]
@@ -220,8 +237,12 @@ def test_the_pipeline_ran_on_the_stored_credentials_alone(story):
 
 
 def test_refused_credentials_are_marked_with_the_platforms_reason(story):
-    statuses = {connection: (status, error) for connection, status, error in fetch_all(
-        story["url"], "select connection_id, status, last_error from credentials.connection_credentials")}
+    statuses = {
+        connection: (status, error)
+        for connection, status, error in fetch_all(
+            story["url"], "select connection_id, status, last_error from credentials.connection_credentials"
+        )
+    }
     refused_ids = {c.id for c in story["refused"].values()}
     for connection_id, (status, error) in statuses.items():
         if connection_id in refused_ids:
@@ -245,7 +266,7 @@ def test_no_secret_in_logs_output_the_dagster_event_log_or_exceptions(story):
     assert len(captured) > 100_000  # the runs did log (dbt, dagster, the connectors)
     assert "invalid_grant" in captured and "190" in captured  # the failures were logged
     # Where a value shows, what precedes it (the value itself masked).
-    found = sorted({captured[max(0, m.start() - 120):m.start()] + "<secret>" for m in pattern.finditer(captured)})
+    found = sorted({captured[max(0, m.start() - 120) : m.start()] + "<secret>" for m in pattern.finditer(captured)})
     assert found == []
     assert len(story["exceptions"]) == 3
     for text in story["exceptions"]:
@@ -254,8 +275,11 @@ def test_no_secret_in_logs_output_the_dagster_event_log_or_exceptions(story):
 
 def test_no_secret_stored_in_plain_text_anywhere_in_the_database(story):
     pattern = secret_pattern(story)
-    leaks = {table: len(hits) for table, rows in everything_in_the_database(story["url"]).items()
-             if (hits := [row for row in rows if pattern.search(row)])}
+    leaks = {
+        table: len(hits)
+        for table, rows in everything_in_the_database(story["url"]).items()
+        if (hits := [row for row in rows if pattern.search(row)])
+    }
     assert leaks == {}
 
 
@@ -311,9 +335,22 @@ def test_dbt_docs_generate_works_against_the_built_warehouse(story, tmp_path):
     env = {**os.environ, **warehouse.dbt_environment(story["url"]), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     target = tmp_path / "target"
     completed = subprocess.run(
-        [dbt_executable(), "docs", "generate", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
-         str(DBT_PROJECT_DIR), "--target-path", str(target)],
-        cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, timeout=600,
+        [
+            dbt_executable(),
+            "docs",
+            "generate",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(target),
+        ],
+        cwd=DBT_PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     catalog = json.loads((target / "catalog.json").read_text())

@@ -5,7 +5,7 @@ is row for row what a sync from a well-behaved server lands."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
@@ -35,7 +35,7 @@ class Reference:
 
 
 def sync_time(first_as_of) -> datetime:
-    return datetime.combine(first_as_of + timedelta(days=1), datetime.min.time(), timezone.utc) + timedelta(hours=6)
+    return datetime.combine(first_as_of + timedelta(days=1), datetime.min.time(), UTC) + timedelta(hours=6)
 
 
 def truncate(url: str) -> None:
@@ -75,14 +75,24 @@ def reference(database_url, clean, config, first_as_of):  # noqa: F811
     [
         ("throttling burst", [Fault("throttled", "orders")] * 3),
         ("server errors", [Fault("server_error", "products"), Fault("server_error", "orders", next_page_only=True)]),
-        ("slow answers past the timeout", [Fault("slow", "orders", seconds=TIMEOUT * 3),
-                                           Fault("slow", "customers", seconds=TIMEOUT * 3)]),
-        ("connection dropped mid-answer", [Fault("dropped", "orders", next_page_only=True),
-                                           Fault("dropped", "products")]),
+        (
+            "slow answers past the timeout",
+            [Fault("slow", "orders", seconds=TIMEOUT * 3), Fault("slow", "customers", seconds=TIMEOUT * 3)],
+        ),
+        (
+            "connection dropped mid-answer",
+            [Fault("dropped", "orders", next_page_only=True), Fault("dropped", "products")],
+        ),
     ],
 )
 def test_a_passing_fault_heals_and_lands_exactly_the_clean_rows(
-    name, faults, database_url, clean, reference, config, first_as_of  # noqa: F811
+    name,
+    faults,
+    database_url,
+    clean,
+    reference,
+    config,
+    first_as_of,  # noqa: F811
 ):
     clean.queue_fault(*faults)
 
@@ -91,19 +101,22 @@ def test_a_passing_fault_heals_and_lands_exactly_the_clean_rows(
     assert {o.status for o in outcomes} == {"completed"}, name
     assert clean.pending_faults == ()
     assert len([r for r in clean.requests if r.fault == faults[0].kind]) == sum(
-        1 for f in faults if f.kind == faults[0].kind)
+        1 for f in faults if f.kind == faults[0].kind
+    )
     if faults[0].kind != "throttled":  # a throttle also drains the bucket: later waits, not later requests
         # each bad answer cost one more request (the bucket's own THROTTLED answers depend on
         # the wall clock, so they are counted on neither side)
         assert _answered(clean) == reference.requests + len(faults)
     assert table_contents(database_url) == reference.tables
-    logs = fetch_all(database_url, "select status, count(*) from ops.ingestion_logs where run_id = 'faulty'"
-                                   " group by 1")
+    logs = fetch_all(database_url, "select status, count(*) from ops.ingestion_logs where run_id = 'faulty' group by 1")
     assert logs == [("completed", len(outcomes))]
 
 
 def test_a_fault_outlasting_the_call_budget_fails_its_shop_as_transient(
-    database_url, clean, config, first_as_of  # noqa: F811
+    database_url,
+    clean,
+    config,
+    first_as_of,  # noqa: F811
 ):
     # Six attempts per call: six bad gateways in a row exhaust them for the first shop asked.
     clean.queue_fault(*[Fault("server_error", "shop")] * 6)
@@ -115,7 +128,11 @@ def test_a_fault_outlasting_the_call_budget_fails_its_shop_as_transient(
     assert failed.state == "error" and "gave up after 6 attempts" in failed.message
     assert (failed.cause.kind, failed.retryable) == ("transient", True)
     assert failed.cause.reason == "retries exhausted: HTTP 502"
-    assert fetch_all(database_url, "select status, failure_kind from ops.ingestion_logs where run_id = 'exhausted'"
-                                   " and target = %s", (failed.target,)) == [("failed", "transient")]
-    assert fetch_all(database_url, "select count(*) from raw_shopify.orders where shop_domain = %s",
-                     (failed.account_id,)) == [(0,)]  # nothing half-landed
+    assert fetch_all(
+        database_url,
+        "select status, failure_kind from ops.ingestion_logs where run_id = 'exhausted' and target = %s",
+        (failed.target,),
+    ) == [("failed", "transient")]
+    assert fetch_all(
+        database_url, "select count(*) from raw_shopify.orders where shop_domain = %s", (failed.account_id,)
+    ) == [(0,)]  # nothing half-landed

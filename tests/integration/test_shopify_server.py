@@ -4,7 +4,7 @@ validation, cost and throttling, paging, the as-of clock and faults; and the rea
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import requests
@@ -46,8 +46,15 @@ def fresh(server: ShopifySandboxServer) -> ShopifySandboxServer:
     return server
 
 
-def post(server: ShopifySandboxServer, query: str, variables: dict | None = None, *, shop: str = ACME,
-         token: str | None = None, version: str = API_VERSION) -> requests.Response:
+def post(
+    server: ShopifySandboxServer,
+    query: str,
+    variables: dict | None = None,
+    *,
+    shop: str = ACME,
+    token: str | None = None,
+    version: str = API_VERSION,
+) -> requests.Response:
     token = server.world.shop(ACME).access_token if token is None else token
     return requests.post(
         f"{server.base_url}/shops/{shop}/admin/api/{version}/graphql.json",
@@ -58,33 +65,52 @@ def post(server: ShopifySandboxServer, query: str, variables: dict | None = None
 
 
 def client(server: ShopifySandboxServer, settings: ShopifySettings = FAST, **kwargs) -> ShopifyClient:
-    return ShopifyClient(ACME, server.world.shop(ACME).access_token, settings=settings,
-                         environ={"METRICS_SHOPIFY_URL_TEMPLATE": server.url_template}, **kwargs)
+    return ShopifyClient(
+        ACME,
+        server.world.shop(ACME).access_token,
+        settings=settings,
+        environ={"METRICS_SHOPIFY_URL_TEMPLATE": server.url_template},
+        **kwargs,
+    )
 
 
 def test_tokens_shops_and_versions_are_checked(fresh, world):
     citrus_token = world.shop("citrus-kitchen.myshopify.com").access_token
-    for token, state in (("shpat_nobody", "unknown"), (REVOKED_ACCESS_TOKEN, "revoked"), (citrus_token, "wrong_shop"),
-                         ("", "missing")):
+    for token, state in (
+        ("shpat_nobody", "unknown"),
+        (REVOKED_ACCESS_TOKEN, "revoked"),
+        (citrus_token, "wrong_shop"),
+        ("", "missing"),
+    ):
         response = post(fresh, "{ shop { name } }", token=token)
         assert response.status_code == 401 and "Invalid API key or access token" in response.json()["errors"]
         assert fresh.count(token=state, status=401) == 1
     assert post(fresh, "{ shop { name } }", shop="nobody.myshopify.com").status_code == 404
     assert post(fresh, "{ shop { name } }", version="2019-04").status_code == 404
     response = post(fresh, "{ shop { name currencyCode ianaTimezone } }")
-    assert response.json()["data"] == {"shop": {"name": "Acme Outdoor", "currencyCode": "USD",
-                                                "ianaTimezone": "America/New_York"}}
+    assert response.json()["data"] == {
+        "shop": {"name": "Acme Outdoor", "currencyCode": "USD", "ianaTimezone": "America/New_York"}
+    }
     assert response.headers["X-Shopify-API-Version"] == API_VERSION
-    assert requests.post(f"{fresh.base_url}/shops/{ACME}/admin/api/{API_VERSION}/graphql.json", data="{ shop { name } }",
-                         headers={"X-Shopify-Access-Token": world.shop(ACME).access_token,
-                                  "Content-Type": "application/graphql"}, timeout=30).status_code == 400
+    assert (
+        requests.post(
+            f"{fresh.base_url}/shops/{ACME}/admin/api/{API_VERSION}/graphql.json",
+            data="{ shop { name } }",
+            headers={"X-Shopify-Access-Token": world.shop(ACME).access_token, "Content-Type": "application/graphql"},
+            timeout=30,
+        ).status_code
+        == 400
+    )
 
 
 def test_the_schema_is_checked_and_checkout_token_needs_2026_07(fresh):
     order = "{ orders(first: 1) { edges { node { id checkoutToken } } } }"
     old = post(fresh, order, version="2025-10").json()
-    assert old["errors"][0]["extensions"] == {"code": "undefinedField", "typeName": "Order",
-                                              "fieldName": "checkoutToken"}
+    assert old["errors"][0]["extensions"] == {
+        "code": "undefinedField",
+        "typeName": "Order",
+        "fieldName": "checkoutToken",
+    }
     assert "data" not in old
     assert post(fresh, order).json()["data"]["orders"]["edges"][0]["node"]["checkoutToken"]
     for query, code in (
@@ -101,10 +127,14 @@ def test_the_schema_is_checked_and_checkout_token_needs_2026_07(fresh):
 
 
 def test_aliases_fragments_and_variables(fresh):
-    body = post(fresh, """
+    body = post(
+        fresh,
+        """
         query Named($n: Int!) { first: orders(first: $n, sortKey: CREATED_AT) { nodes { ...O } } }
         fragment O on Order { id name totalPriceSet { shopMoney { amount } } }
-    """, {"n": 2}).json()
+    """,
+        {"n": 2},
+    ).json()
     nodes = body["data"]["first"]["nodes"]
     assert [n["name"] for n in nodes] == ["#1001", "#1002"]
     assert set(nodes[0]) == {"id", "name", "totalPriceSet"}
@@ -113,36 +143,49 @@ def test_aliases_fragments_and_variables(fresh):
 def test_costs_are_reported_and_a_query_over_1000_points_is_refused(fresh):
     body = post(fresh, "{ shop { name } }").json()
     assert body["extensions"]["cost"]["requestedQueryCost"] == 1
-    assert set(body["extensions"]["cost"]["throttleStatus"]) == {"maximumAvailable", "currentlyAvailable",
-                                                                  "restoreRate"}
-    greedy = post(fresh, "{ orders(first: 50) { edges { node { lineItems(first: 50) { edges { node { id "
-                         "originalUnitPriceSet { shopMoney { amount } } } } } } } } }").json()
+    assert set(body["extensions"]["cost"]["throttleStatus"]) == {
+        "maximumAvailable",
+        "currentlyAvailable",
+        "restoreRate",
+    }
+    greedy = post(
+        fresh,
+        "{ orders(first: 50) { edges { node { lineItems(first: 50) { edges { node { id "
+        "originalUnitPriceSet { shopMoney { amount } } } } } } } } }",
+    ).json()
     assert greedy["errors"][0]["extensions"]["code"] == "MAX_COST_EXCEEDED"
     assert greedy["extensions"]["cost"]["requestedQueryCost"] > 1000
 
 
 def test_the_world_is_served_as_of_its_clock(fresh, world):
     refund = world.awkward.refund
+
     def order_state(as_of: date) -> dict | None:
         fresh.as_of = as_of
-        data = post(fresh, "query($id: ID!) { order(id: $id) { updatedAt displayFinancialStatus refunds { id } } }",
-                    {"id": f"gid://shopify/Order/{refund.order_id}"}).json()["data"]
+        data = post(
+            fresh,
+            "query($id: ID!) { order(id: $id) { updatedAt displayFinancialStatus refunds { id } } }",
+            {"id": f"gid://shopify/Order/{refund.order_id}"},
+        ).json()["data"]
         return data["order"]
+
     order = world.order(ACME, refund.order_id)
     assert order_state(order.created_at.date() - timedelta(days=1)) is None  # not placed yet
     before = order_state(refund.created_at.date() - timedelta(days=1))
     assert before["displayFinancialStatus"] == "PAID" and before["refunds"] == []
     after = order_state(refund.created_at.date())
     assert after["displayFinancialStatus"] == "PARTIALLY_REFUNDED" and len(after["refunds"]) == 1
-    assert after["updatedAt"] == refund.created_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert after["updatedAt"] == refund.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     change = world.awkward.cost_change
+
     def cost_on(as_of: date) -> str:
         fresh.as_of = as_of
         with client(fresh) as c:
             variants = extract.fetch_variants(c, FAST)
         node = next(v for v in variants if v["id"].endswith(f"/{change.variant_id}"))
         return node["inventoryItem"]["unitCost"]["amount"]
+
     assert cost_on(date(2026, 9, 19)) == str(change.old_cost.normalize())
     assert cost_on(date(2026, 9, 20)) == str(change.new_cost.normalize())
     fresh.as_of = date(2026, 9, 1)
@@ -154,25 +197,33 @@ def test_the_world_is_served_as_of_its_clock(fresh, world):
 def test_paging_reads_every_order_once_and_the_search_filters_by_update(fresh, world):
     with client(fresh) as c:
         everything = extract.fetch_orders(c, FAST, None)
-        since = datetime(2026, 10, 1, tzinfo=timezone.utc)
+        since = datetime(2026, 10, 1, tzinfo=UTC)
         recent = extract.fetch_orders(c, FAST, since)
     ids = [o["id"] for o in everything.orders]
     assert len(ids) == len(set(ids)) == len(world.orders_of(ACME)) and everything.pages > 10
     cutoff = world.cutoff(ACME, END)
     assert {int(o["id"].rsplit("/", 1)[1]) for o in recent.orders} == {
-        o.order_id for o in world.orders_of(ACME) if o.updated_at(cutoff) >= since}
+        o.order_id for o in world.orders_of(ACME) if o.updated_at(cutoff) >= since
+    }
     updated = [o["updatedAt"] for o in everything.orders]
     assert updated == sorted(updated)  # sortKey UPDATED_AT
     assert fresh.searches("orders") == {None, queries.updated_since_filter(since)}
-    bad = post(fresh, "{ orders(first: 1, after: \"not-a-cursor\") { edges { cursor } } }").json()
+    bad = post(fresh, '{ orders(first: 1, after: "not-a-cursor") { edges { cursor } } }').json()
     assert bad["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
 
 
 @pytest.mark.parametrize("shop_domain", ["acme-outdoor.myshopify.com", "citrus-kitchen.myshopify.com"])
 def test_small_pages_complete_every_nested_connection_the_same(fresh, world, shop_domain):
-    tiny = ShopifySettings(retry_policy=FAST.retry_policy, time_scale=FAST.time_scale, orders_page=7,
-                           line_items_page=2, refunds_page=1, refund_line_items_page=1, more_line_items_page=3,
-                           more_refunds=4)
+    tiny = ShopifySettings(
+        retry_policy=FAST.retry_policy,
+        time_scale=FAST.time_scale,
+        orders_page=7,
+        line_items_page=2,
+        refunds_page=1,
+        refund_line_items_page=1,
+        more_line_items_page=3,
+        more_refunds=4,
+    )
     token = world.shop(shop_domain).access_token
     environ = {"METRICS_SHOPIFY_URL_TEMPLATE": fresh.url_template}
     with ShopifyClient(shop_domain, token, settings=FAST, environ=environ) as c:
@@ -192,17 +243,24 @@ def test_small_pages_complete_every_nested_connection_the_same(fresh, world, sho
 
 def test_faults_are_answered_once_each_and_the_client_rides_them_out(fresh, world):
     fresh.queue_fault(Fault("throttled", "orders", next_page_only=True), Fault("server_error", "products"))
-    throttled = post(fresh, "query($after: String) { orders(first: 1, after: $after) { edges { cursor } } }",
-                     {"after": post(fresh, "{ orders(first: 1) { pageInfo { endCursor } } }").json()["data"]["orders"]
-                      ["pageInfo"]["endCursor"]}).json()
+    throttled = post(
+        fresh,
+        "query($after: String) { orders(first: 1, after: $after) { edges { cursor } } }",
+        {
+            "after": post(fresh, "{ orders(first: 1) { pageInfo { endCursor } } }").json()["data"]["orders"][
+                "pageInfo"
+            ]["endCursor"]
+        },
+    ).json()
     assert throttled["errors"][0]["extensions"]["code"] == "THROTTLED"
     assert throttled["extensions"]["cost"]["throttleStatus"]["currentlyAvailable"] < 100
     bad_gateway = post(fresh, "{ products(first: 1) { edges { cursor } } }")
     assert bad_gateway.status_code == 502 and b"Bad Gateway" in bad_gateway.content
     assert fresh.pending_faults == ()
 
-    fresh.queue_fault(Fault("throttled", "orders", next_page_only=True), Fault("server_error", "orders",
-                                                                                 next_page_only=True))
+    fresh.queue_fault(
+        Fault("throttled", "orders", next_page_only=True), Fault("server_error", "orders", next_page_only=True)
+    )
     with client(fresh) as c:
         read = extract.fetch_orders(c, FAST, None)
     assert len(read.orders) == len({o["id"] for o in read.orders}) == len(world.orders_of(ACME))
@@ -231,8 +289,9 @@ def test_the_client_waits_for_the_bucket_instead_of_being_throttled(world):
 
 
 def test_the_client_gives_up_on_a_refused_token_and_a_bad_query(fresh, world):
-    with ShopifyClient(ACME, REVOKED_ACCESS_TOKEN, settings=FAST,
-                       environ={"METRICS_SHOPIFY_URL_TEMPLATE": fresh.url_template}) as c:
+    with ShopifyClient(
+        ACME, REVOKED_ACCESS_TOKEN, settings=FAST, environ={"METRICS_SHOPIFY_URL_TEMPLATE": fresh.url_template}
+    ) as c:
         with pytest.raises(ShopifyAuthError):
             extract.fetch_shop(c)
     assert fresh.count(status=401) == 1

@@ -6,7 +6,6 @@ from dagster_aws.s3 import S3Resource
 
 from metrics_pipeline.definitions import defs
 from metrics_pipeline.defs.sources import NEW_FILES_SENSORS
-
 from metrics_pipeline.lib.resources import ExportsResource
 from tests.conftest import write_file
 
@@ -52,7 +51,8 @@ def test_sensor_requests_the_days_of_new_affiliate_files_once(tmp_path):
         requests = list(affiliate_new_files(context))
         cursor = context.cursor
     ranges = sorted(
-        (r.partition_key, r.partition_key) if r.partition_key
+        (r.partition_key, r.partition_key)
+        if r.partition_key
         else (r.tags["dagster/asset_partition_range_start"], r.tags["dagster/asset_partition_range_end"])
         for r in requests
     )

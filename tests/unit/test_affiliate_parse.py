@@ -1,4 +1,4 @@
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -27,12 +27,12 @@ def events(*lines: str, header: str = HEADER):
     [
         ("affiliate/2026-09-01/events.csv", AffiliateFile("affiliate/2026-09-01/events.csv", DAY, "events")),
         ("affiliate/2026-09-01/catalog.csv", AffiliateFile("affiliate/2026-09-01/catalog.csv", DAY, "catalogue")),
-        ("affiliate/2026-09-01/Catalogue-v2.CSV",
-         AffiliateFile("affiliate/2026-09-01/Catalogue-v2.CSV", DAY, "catalogue")),
-        ("affiliate/2026-09-01/products_1.csv",
-         AffiliateFile("affiliate/2026-09-01/products_1.csv", DAY, "catalogue")),
-        ("affiliate/2026-09-01/my-products.csv",
-         AffiliateFile("affiliate/2026-09-01/my-products.csv", DAY, "events")),
+        (
+            "affiliate/2026-09-01/Catalogue-v2.CSV",
+            AffiliateFile("affiliate/2026-09-01/Catalogue-v2.CSV", DAY, "catalogue"),
+        ),
+        ("affiliate/2026-09-01/products_1.csv", AffiliateFile("affiliate/2026-09-01/products_1.csv", DAY, "catalogue")),
+        ("affiliate/2026-09-01/my-products.csv", AffiliateFile("affiliate/2026-09-01/my-products.csv", DAY, "events")),
         ("affiliate/2026-09-01/readme.txt", None),
         ("affiliate/2026-02-30/events.csv", None),
         ("affiliate/2026-09-01/sub/events.csv", None),
@@ -45,9 +45,22 @@ def test_keys_give_the_day_and_tell_the_catalogue_by_its_name(key, expected):
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("$1,234.50", "1234.50"), ("1234.5", "1234.5"), ("-12.00", "-12.00"), ("-$12", "-12"), ("$-12", "-12"),
-     ("0", "0"), (" 7 ", "7"), ("1,23", None), ("--1", None), ("-$-1", None), ("12.1234567", None), ("abc", None),
-     ("$", None), ("1e3", None)],
+    [
+        ("$1,234.50", "1234.50"),
+        ("1234.5", "1234.5"),
+        ("-12.00", "-12.00"),
+        ("-$12", "-12"),
+        ("$-12", "-12"),
+        ("0", "0"),
+        (" 7 ", "7"),
+        ("1,23", None),
+        ("--1", None),
+        ("-$-1", None),
+        ("12.1234567", None),
+        ("abc", None),
+        ("$", None),
+        ("1e3", None),
+    ],
 )
 def test_money_stays_exact_text(text, expected):
     assert money_literal(text) == expected
@@ -55,8 +68,18 @@ def test_money_stays_exact_text(text, expected):
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("12.5%", "0.125"), ("5 %", "0.05"), ("100%", "1"), ("0%", "0"), ("0.125", "0.125"), ("1", "1"),
-     ("12.5", None), ("150%", None), ("-5%", None), ("abc", None)],
+    [
+        ("12.5%", "0.125"),
+        ("5 %", "0.05"),
+        ("100%", "1"),
+        ("0%", "0"),
+        ("0.125", "0.125"),
+        ("1", "1"),
+        ("12.5", None),
+        ("150%", None),
+        ("-5%", None),
+        ("abc", None),
+    ],
 )
 def test_percentages_become_exact_fractions(text, expected):
     assert fraction_literal(text) == expected
@@ -70,8 +93,17 @@ def test_header_aliases_map_to_the_columns_and_unknown_columns_are_kept():
     assert parsed.rejections == []
     [row] = parsed.rows.to_dicts()
     assert (row["event_id"], row["event_type"], row["tracking_id"], row["product_id"], row["revenue"]) == (
-        "e1", "click", "acme-fb", "P1", "0")
-    assert (row["source"], row["extra_columns"], row["event_type_as_exported"]) == ("fb", '{"Sub ID": "campaign 7"}', "Click")
+        "e1",
+        "click",
+        "acme-fb",
+        "P1",
+        "0",
+    )
+    assert (row["source"], row["extra_columns"], row["event_type_as_exported"]) == (
+        "fb",
+        '{"Sub ID": "campaign 7"}',
+        "Click",
+    )
 
 
 def test_refunds_are_negative_whatever_the_file_did():
@@ -86,8 +118,9 @@ def test_refunds_are_negative_whatever_the_file_did():
         header=HEADER + ",is_refund",
     )
     assert parsed.rejections == []
-    assert parsed.rows.select("event_id", "event_type", "revenue", "revenue_as_exported",
-                              "refund_flag_as_exported").rows() == [
+    assert parsed.rows.select(
+        "event_id", "event_type", "revenue", "revenue_as_exported", "refund_flag_as_exported"
+    ).rows() == [
         ("a", "refund", "-5.00", "-$5.00", None),
         ("b", "refund", "-5.00", "$5.00", None),
         ("c", "refund", "-5.00", "$5.00", "yes"),
@@ -107,9 +140,9 @@ def test_timestamps_need_a_zone_and_are_kept_in_utc():
         "e,click,yesterday,t,P,,",
     )
     assert parsed.rows["occurred_at"].to_list() == [
-        datetime(2026, 9, 1, 10, tzinfo=timezone.utc),
-        datetime(2026, 9, 1, 10, tzinfo=timezone.utc),
-        datetime(2026, 9, 1, 10, 0, 0, 500000, tzinfo=timezone.utc),
+        datetime(2026, 9, 1, 10, tzinfo=UTC),
+        datetime(2026, 9, 1, 10, tzinfo=UTC),
+        datetime(2026, 9, 1, 10, 0, 0, 500000, tzinfo=UTC),
     ]
     assert [(r.row_number, r.reason) for r in parsed.rejections] == [
         (5, "occurred_at: needs a time zone offset, like 2026-09-01T12:34:56Z or +02:00 (got '2026-09-01T10:00:00')"),
@@ -129,18 +162,34 @@ def test_bad_rows_are_quarantined_with_every_reason_and_the_row_as_read():
         "h,click,2026-09-01T10:00:00Z,t,P,,src",
     )
     assert [(r.row_number, r.fields, r.reason) for r in parsed.rejections] == [
-        (2, ("event_type",), "event_type: unknown event type, expected one of click, conversion, refund, rebill (got 'upsell')"),
+        (
+            2,
+            ("event_type",),
+            "event_type: unknown event type, expected one of click, conversion, refund, rebill (got 'upsell')",
+        ),
         (3, ("revenue",), "revenue: a click's revenue must not be negative (got '-1.00')"),
         (4, ("revenue",), "revenue: a click carries no revenue (only blank or 0) (got '$2.00')"),
-        (5, ("revenue",), "revenue: negative on a conversion or rebill: only refunds (by type or refund flag) may be negative (got '-3')"),
+        (
+            5,
+            ("revenue",),
+            "revenue: negative on a conversion or rebill: only refunds (by type or refund flag) may be negative (got '-3')",
+        ),
         (6, ("revenue",), "revenue: required on a conversion, refund or rebill"),
-        (7, ("event_id", "tracking_id", "revenue"),
-         "event_id: required; tracking_id: required; revenue: must be an amount like 1234.50, $1,234.50 or -12.00 (at most 6 decimals) (got '12 dollars')"),
+        (
+            7,
+            ("event_id", "tracking_id", "revenue"),
+            "event_id: required; tracking_id: required; revenue: must be an amount like 1234.50, $1,234.50 or -12.00 (at most 6 decimals) (got '12 dollars')",
+        ),
         (8, ("*",), "row has more fields than the header's 7"),
     ]
     assert parsed.rejections[0].raw_record == {
-        "event_id": "a", "event_type": "upsell", "occurred_at": "2026-09-01T10:00:00Z", "tracking_id": "t",
-        "product_id": "P", "revenue": "5", "source": None,
+        "event_id": "a",
+        "event_type": "upsell",
+        "occurred_at": "2026-09-01T10:00:00Z",
+        "tracking_id": "t",
+        "product_id": "P",
+        "revenue": "5",
+        "source": None,
     }
     assert parsed.rows["event_id"].to_list() == ["h"]
     assert parsed.processed == 8
@@ -191,8 +240,15 @@ def test_the_catalogue_parses_quirky_cells_and_blank_ones_are_null():
     )
     parsed = parse_catalogue(text.encode(), CATALOGUE_FILE, source_file="c", run_id="r")
     assert parsed.rows.select(
-        "snapshot_date", "product_id", "title", "commission_rate", "commission_amount", "gravity", "refund_rate",
-        "is_rebill", "extra_columns",
+        "snapshot_date",
+        "product_id",
+        "title",
+        "commission_rate",
+        "commission_amount",
+        "gravity",
+        "refund_rate",
+        "is_rebill",
+        "extra_columns",
     ).rows() == [
         (DAY, "P1", "Keto, Guide", "0.125", "1020.00", "1045.3", "0.05", True, '{"Launch": "2026"}'),
         (DAY, "P2", None, None, None, None, None, None, '{"Launch": null}'),
@@ -202,7 +258,10 @@ def test_the_catalogue_parses_quirky_cells_and_blank_ones_are_null():
         (5, ("commission_rate", "refund_rate", "commission_amount", "gravity", "is_rebill")),
         (6, ("product_id",)),
     ]
-    assert parsed.rejections[0].reason == "product_id: appears more than once in the file; the first row is kept (got 'P1')"
+    assert (
+        parsed.rejections[0].reason
+        == "product_id: appears more than once in the file; the first row is kept (got 'P1')"
+    )
     assert parsed.rejections[1].reason.startswith(
         "commission_rate: must be a percent like 12.5% or a fraction from 0 to 1 (got '12.5')"
     )
@@ -212,5 +271,7 @@ def test_a_catalogue_without_its_columns_fails():
     with pytest.raises(AffiliateFileError, match="header is missing column\\(s\\) gravity, refund_rate"):
         parse_catalogue(
             b"product_id,title,vendor,category,commission_rate,commission_amount,is_rebill\nP1,,,,,,\n",
-            CATALOGUE_FILE, source_file="c", run_id="r",
+            CATALOGUE_FILE,
+            source_file="c",
+            run_id="r",
         )

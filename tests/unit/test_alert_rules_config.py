@@ -1,10 +1,10 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
-from metrics_pipeline.operations.alert_rules import alert_rules_frame, is_due
 from metrics_pipeline.config import AlertRule, ConfigError, load_config
+from metrics_pipeline.operations.alert_rules import alert_rules_frame, is_due
 
 CONFIG = """
 workspaces:
@@ -35,12 +35,31 @@ def test_rules_load_with_defaults_and_exact_thresholds(tmp_path):
     path.write_text(CONFIG, encoding="utf-8")
     [workspace] = load_config(path).workspaces
     assert workspace.alert_rules == (
-        AlertRule("daily-spend-cap", "northstar", "spend_threshold", "critical", "account", "1234", None,
-                  Decimal("500.50"), 7, 60),
-        AlertRule("conversions-fell", "northstar", "conversion_drop", "warning", "campaign", None, "Fall Sale",
-                  Decimal("0.3"), 14, 1440),
-        AlertRule("clicks-odd", "northstar", "click_anomaly", "warning", "workspace", None, None,
-                  Decimal("3"), 7, 30),
+        AlertRule(
+            "daily-spend-cap",
+            "northstar",
+            "spend_threshold",
+            "critical",
+            "account",
+            "1234",
+            None,
+            Decimal("500.50"),
+            7,
+            60,
+        ),
+        AlertRule(
+            "conversions-fell",
+            "northstar",
+            "conversion_drop",
+            "warning",
+            "campaign",
+            None,
+            "Fall Sale",
+            Decimal("0.3"),
+            14,
+            1440,
+        ),
+        AlertRule("clicks-odd", "northstar", "click_anomaly", "warning", "workspace", None, None, Decimal("3"), 7, 30),
     )
     frame = alert_rules_frame(load_config(path))
     # Text until Postgres casts it; a YAML float goes through its shortest repr, never binary.
@@ -84,7 +103,7 @@ workspaces:
 
 
 def test_a_rule_is_due_once_its_interval_has_passed():
-    now = datetime(2026, 11, 2, 3, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 2, 3, 0, tzinfo=UTC)
     assert is_due(None, 60, now)
     assert not is_due(now - timedelta(minutes=59), 60, now)
     assert is_due(now - timedelta(minutes=60), 60, now)

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 import yaml
 
+from metrics_pipeline.lib.dbt_project import DBT_PROJECT_DIR
 from metrics_pipeline.sources.amazon_ads.formats import FORMAT_PRECEDENCE, FORMATS, normalise_header
 from metrics_pipeline.sources.amazon_ads.load import superseded_message
 from metrics_pipeline.sources.amazon_ads.parse import (
@@ -20,14 +21,15 @@ from metrics_pipeline.sources.amazon_ads.parse import (
     parse_report_date,
     parse_report_key,
 )
-from metrics_pipeline.lib.dbt_project import DBT_PROJECT_DIR
 
 DAY = date(2026, 10, 1)
 
 
 def parse(folder: str, text: str, currency: str = "USD"):
     report_file = ReportFile(f"amazon_ads/brand/{folder}/{DAY}.csv", "brand", folder, DAY)
-    return parse_report(text.encode(), report_file, brand_currency=currency, source_file=f"s3://b/{report_file.key}", run_id="r")
+    return parse_report(
+        text.encode(), report_file, brand_currency=currency, source_file=f"s3://b/{report_file.key}", run_id="r"
+    )
 
 
 def test_keys_name_brand_format_and_day():
@@ -69,9 +71,14 @@ def test_money_cells(cell, expected):
 @pytest.mark.parametrize(
     ("cell", "expected"),
     [
-        ("12", (12, None)), ("1,234", (1234, None)), ("", (0, None)), ("-", (0, None)),
-        ("-3", (None, "must be zero or more")), ("3.0", (None, "is not a whole number")),
-        ("12O4", (None, "is not a whole number")), ("1" * 16, (None, "is not a whole number")),
+        ("12", (12, None)),
+        ("1,234", (1234, None)),
+        ("", (0, None)),
+        ("-", (0, None)),
+        ("-3", (None, "must be zero or more")),
+        ("3.0", (None, "is not a whole number")),
+        ("12O4", (None, "is not a whole number")),
+        ("1" * 16, (None, "is not a whole number")),
     ],
 )
 def test_count_cells(cell, expected):
@@ -79,8 +86,15 @@ def test_count_cells(cell, expected):
 
 
 def test_match_types_normalise_to_four():
-    assert [normalise_match_type(m, "kw") for m in ("EXACT", "Phrase", " broad ", "Auto", "automatic", "Exact Match")] == [
-        "exact", "phrase", "broad", "auto", "auto", "exact",
+    assert [
+        normalise_match_type(m, "kw") for m in ("EXACT", "Phrase", " broad ", "Auto", "automatic", "Exact Match")
+    ] == [
+        "exact",
+        "phrase",
+        "broad",
+        "auto",
+        "auto",
+        "exact",
     ]
     # Amazon writes "-" for an automatic campaign's targeting groups
     assert normalise_match_type("-", "close-match") == "auto"
@@ -107,12 +121,28 @@ def test_the_amazon_mapping():
     assert parsed.rejections == [] and parsed.processed == 1
     [row] = parsed.rows.to_dicts()
     assert {k: v for k, v in row.items() if k != "extra_columns"} == {
-        "brand_slug": "brand", "source_format": "amazon", "report_date": DAY, "portfolio_name": "Core",
-        "campaign_name": "SP Rain", "ad_group_name": "Jackets", "keyword_text": "rain jacket", "match_type": "exact",
-        "search_term": "rain jacket, men", "impressions": 1000, "clicks": 12, "spend": "10.20", "orders": 3,
-        "sales": "1234.50", "currency": "USD", "reported_ctr": "1.2%", "reported_cpc": "$0.85",
-        "reported_acos": "0.83%", "reported_roas": "121.03", "reported_conversion_rate": "25%",
-        "source_file": "s3://b/amazon_ads/brand/amazon/2026-10-01.csv", "source_row_number": 2,
+        "brand_slug": "brand",
+        "source_format": "amazon",
+        "report_date": DAY,
+        "portfolio_name": "Core",
+        "campaign_name": "SP Rain",
+        "ad_group_name": "Jackets",
+        "keyword_text": "rain jacket",
+        "match_type": "exact",
+        "search_term": "rain jacket, men",
+        "impressions": 1000,
+        "clicks": 12,
+        "spend": "10.20",
+        "orders": 3,
+        "sales": "1234.50",
+        "currency": "USD",
+        "reported_ctr": "1.2%",
+        "reported_cpc": "$0.85",
+        "reported_acos": "0.83%",
+        "reported_roas": "121.03",
+        "reported_conversion_rate": "25%",
+        "source_file": "s3://b/amazon_ads/brand/amazon/2026-10-01.csv",
+        "source_row_number": 2,
         "ingestion_run_id": "r",
     }
     assert json.loads(row["extra_columns"]) == {"7 Day Total Units (#)": "4", "Retailer": "Amazon"}
@@ -127,9 +157,14 @@ def test_the_helium10_mapping():
         currency="GBP",
     )
     [row] = parsed.rows.to_dicts()
-    assert (row["portfolio_name"], row["match_type"], row["search_term"], row["spend"], row["sales"], row["orders"]) == (
-        None, "auto", None, "1.80", "0", 0
-    )
+    assert (
+        row["portfolio_name"],
+        row["match_type"],
+        row["search_term"],
+        row["spend"],
+        row["sales"],
+        row["orders"],
+    ) == (None, "auto", None, "1.80", "0", 0)
     assert (row["currency"], row["reported_acos"], row["extra_columns"]) == ("GBP", "-", "{}")
 
 
@@ -138,13 +173,18 @@ def test_the_zonguru_mapping():
         "zonguru",
         "Report Date,Portfolio Name,Campaign,Ad Group,Keyword / Target,Match,Search Query,Impr.,Clicks,Ad Spend,"
         "Ad Orders,Ad Sales,CTR,CPC,ACoS,Conv. Rate\n"
-        "10/01/2026,Lights,SP Lights,Lanterns,lantern,BROAD,camping lantern,\"2,100\",21,€4.20,2,€50,1%,€0.20,8.4%,9.52%\n",
+        '10/01/2026,Lights,SP Lights,Lanterns,lantern,BROAD,camping lantern,"2,100",21,€4.20,2,€50,1%,€0.20,8.4%,9.52%\n',
         currency="EUR",
     )
     [row] = parsed.rows.to_dicts()
-    assert (row["keyword_text"], row["match_type"], row["search_term"], row["impressions"], row["spend"], row["sales"]) == (
-        "lantern", "broad", "camping lantern", 2100, "4.20", "50"
-    )
+    assert (
+        row["keyword_text"],
+        row["match_type"],
+        row["search_term"],
+        row["impressions"],
+        row["spend"],
+        row["sales"],
+    ) == ("lantern", "broad", "camping lantern", 2100, "4.20", "50")
     assert row["reported_conversion_rate"] == "9.52%"
 
 
@@ -156,7 +196,11 @@ def test_the_sales_mapping():
     )
     [row] = parsed.rows.to_dicts()
     assert {k: row[k] for k in ("asin", "total_sales", "total_units", "ad_sales", "ad_units", "currency")} == {
-        "asin": "B0ACME0001", "total_sales": "1500.00", "total_units": 10, "ad_sales": "1260", "ad_units": 4,
+        "asin": "B0ACME0001",
+        "total_sales": "1500.00",
+        "total_units": 10,
+        "ad_sales": "1260",
+        "ad_units": 4,
         "currency": "USD",
     }
     assert json.loads(row["extra_columns"]) == {"Sessions": "321"}
@@ -183,9 +227,12 @@ def test_bad_rows_are_rejected_with_field_and_reason_and_the_rest_lands():
         (3, ("clicks",), "clicks: must be zero or more (got '-1')"),
         (4, ("spend",), "spend: currency symbol contradicts the brand's currency USD (got '£1.00')"),
         (5, ("report_date",), "report_date: must be the file's date 2026-10-01 (got '2026-09-30')"),
-        (6, ("ad_group_name", "match_type", "sales"),
-         "ad_group_name: required; match_type: must be exact, phrase, broad or auto (got 'negative'); "
-         "sales: is a percentage where an amount is expected (got '12%')"),
+        (
+            6,
+            ("ad_group_name", "match_type", "sales"),
+            "ad_group_name: required; match_type: must be exact, phrase, broad or auto (got 'negative'); "
+            "sales: is a percentage where an amount is expected (got '12%')",
+        ),
         (7, ("*",), "row has more fields than the header's 10"),
     ]
     assert parsed.rejections[0].raw_record["Clicks"] == "-1"
@@ -210,7 +257,9 @@ def test_a_wrong_header_fails_the_file_naming_the_missing_columns():
     with pytest.raises(ExportFileError, match="columns 'Date' and 'Start Date' both carry report_date"):
         parse("amazon", "Date,Start Date,Campaign Name\n")
     with pytest.raises(ExportFileError, match="is not UTF-8"):
-        parse_report(b"\xff\xfe", ReportFile("k", "b", "amazon", DAY), brand_currency="USD", source_file="k", run_id="r")
+        parse_report(
+            b"\xff\xfe", ReportFile("k", "b", "amazon", DAY), brand_currency="USD", source_file="k", run_id="r"
+        )
 
 
 def test_headers_match_whatever_the_case_and_spacing():
@@ -221,7 +270,9 @@ def test_headers_match_whatever_the_case_and_spacing():
 
 def test_dbt_applies_the_same_precedence_as_the_loader():
     project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())
-    assert tuple(project["vars"]["amazon_ads_format_precedence"]) == FORMAT_PRECEDENCE == ("amazon", "helium10", "zonguru")
+    assert (
+        tuple(project["vars"]["amazon_ads_format_precedence"]) == FORMAT_PRECEDENCE == ("amazon", "helium10", "zonguru")
+    )
 
 
 def test_the_superseded_message_names_counts_and_winners():

@@ -57,8 +57,11 @@ def test_the_real_loader_reads_every_file_and_quarantines_only_the_negative_clic
     for key in [*amazon.keyword_report_keys, *amazon.sales_keys]:
         report_file = parse_report_key(key)
         parsed = parse_report(
-            (root / key).read_bytes(), report_file, brand_currency=CURRENCY[report_file.brand_slug],
-            source_file=key, run_id="r",
+            (root / key).read_bytes(),
+            report_file,
+            brand_currency=CURRENCY[report_file.brand_slug],
+            source_file=key,
+            run_id="r",
         )
         landed += parsed.rows.height
         rejected += [(key, r.row_number, r.fields) for r in parsed.rejections]

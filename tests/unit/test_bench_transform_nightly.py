@@ -44,13 +44,23 @@ def test_day_range_ends_on_the_last_day():
 def test_bench_config_puts_rates_in_force_from_the_first_history_month():
     document = {
         "fx_rates": [{"from": "GBP", "to": "USD", "effective_from": date(2026, 7, 1), "rate": "1.26"}],
-        "workspaces": [{"slug": "w", "clients": [
-            {"slug": "c", "media_partner": {"cpm_rates": [
-                {"effective_from": date(2026, 9, 1), "cpm": "12.50"},
-                {"effective_from": date(2026, 9, 16), "cpm": "14.00"},
-            ]}},
-            {"slug": "no-partner"},
-        ]}],
+        "workspaces": [
+            {
+                "slug": "w",
+                "clients": [
+                    {
+                        "slug": "c",
+                        "media_partner": {
+                            "cpm_rates": [
+                                {"effective_from": date(2026, 9, 1), "cpm": "12.50"},
+                                {"effective_from": date(2026, 9, 16), "cpm": "14.00"},
+                            ]
+                        },
+                    },
+                    {"slug": "no-partner"},
+                ],
+            }
+        ],
     }
     bench = history.bench_config_document(document, date(2024, 8, 3))
     assert {"from": "GBP", "to": "USD", "effective_from": date(2024, 8, 1), "rate": "1.26"} in bench["fx_rates"]
@@ -79,10 +89,14 @@ def test_best_of_takes_the_fastest_models_and_tests_each():
 
 def test_step_durations_from_the_event_log():
     events = [
-        ("metrics_config_tables", "STEP_START", 10.0), ("metrics_config_tables", "STEP_SUCCESS", 11.5),
-        ("meta", "STEP_START", 11.6), ("meta", "STEP_FAILURE", 12.0),
-        ("meta", "STEP_START", 13.0), ("meta", "STEP_SUCCESS", 15.0),  # a retry: counted whole
-        ("metrics_dbt_models", "STEP_START", 15.1), ("metrics_dbt_models", "STEP_OUTPUT", 20.0),
+        ("metrics_config_tables", "STEP_START", 10.0),
+        ("metrics_config_tables", "STEP_SUCCESS", 11.5),
+        ("meta", "STEP_START", 11.6),
+        ("meta", "STEP_FAILURE", 12.0),
+        ("meta", "STEP_START", 13.0),
+        ("meta", "STEP_SUCCESS", 15.0),  # a retry: counted whole
+        ("metrics_dbt_models", "STEP_START", 15.1),
+        ("metrics_dbt_models", "STEP_OUTPUT", 20.0),
         ("metrics_dbt_models", "STEP_SUCCESS", 45.1),
         ("never_finished", "STEP_START", 46.0),
     ]
@@ -92,34 +106,59 @@ def test_step_durations_from_the_event_log():
 
 
 def test_stages():
-    assert [stage_of(step) for step in (
-        "config__alert_rules", "google_ads_landing", "pixel__events", "landing_table_checks", "metrics_dbt_models",
-        "marts__fct_pnl_daily_sources_fresh", "ops__ingestion_status",
-    )] == ["config", "landing", "landing", "checks", "dbt", "checks", "checks"]
+    assert [
+        stage_of(step)
+        for step in (
+            "config__alert_rules",
+            "google_ads_landing",
+            "pixel__events",
+            "landing_table_checks",
+            "metrics_dbt_models",
+            "marts__fct_pnl_daily_sources_fresh",
+            "ops__ingestion_status",
+        )
+    ] == ["config", "landing", "landing", "checks", "dbt", "checks", "checks"]
 
 
 def _transform_figures() -> dict:
-    seeded = {"ad_metric_rows": 365_000, "rows": {"raw_shopify.orders": 36_500, "raw_pixel.events": 365_000},
-              "rows_per_second": 50_000, "seconds": 15.0}
+    seeded = {
+        "ad_metric_rows": 365_000,
+        "rows": {"raw_shopify.orders": 36_500, "raw_pixel.events": 365_000},
+        "rows_per_second": 50_000,
+        "seconds": 15.0,
+    }
     timing = {"models_seconds": 1.0, "tests_seconds": 2.0, "total_seconds": 3.0}
     return {
         "window": {"first_day": "2026-07-06", "last_day": "2026-08-02", "days": 28},
         "seeded": {"year_1": seeded, "year_2": seeded},
-        "full_1y": timing, "incremental_1y": timing, "full_2y_models_seconds": 4.0, "incremental_2y": timing,
+        "full_1y": timing,
+        "incremental_1y": timing,
+        "full_2y_models_seconds": 4.0,
+        "incremental_2y": timing,
         "incremental_rounds": 2,
-        "mart_rows_1y": {"fct_orders": 36_500}, "mart_rows_2y": {"fct_orders": 73_000},
+        "mart_rows_1y": {"fct_orders": 36_500},
+        "mart_rows_2y": {"fct_orders": 73_000},
         "ratios": transform_ratios(BuildTiming(100, 50), BuildTiming(10, 4), 200.0, BuildTiming(30, 10)),
     }
 
 
 def _nightly_figures() -> dict:
     return {
-        "history": {"first_day": "2025-08-03", "last_day": "2026-08-02", "ad_metric_rows": 365_000,
-                    "rows": {"raw_shopify.orders": 36_500}, "seconds": 20.0, "rows_per_second": 40_000},
+        "history": {
+            "first_day": "2025-08-03",
+            "last_day": "2026-08-02",
+            "ad_metric_rows": 365_000,
+            "rows": {"raw_shopify.orders": 36_500},
+            "seconds": 20.0,
+            "rows_per_second": 40_000,
+        },
         "previous_full_dbt_run_seconds": 120.0,
         "window": {"first_day": "2026-10-04", "last_day": "2026-10-31", "days": 28},
-        "success": True, "failure": None, "wall_seconds": 300.0,
-        "steps": {"config": 1.0, "metrics_dbt_models": 250.0}, "stages": {"landing": 1.0, "dbt": 250.0},
+        "success": True,
+        "failure": None,
+        "wall_seconds": 300.0,
+        "steps": {"config": 1.0, "metrics_dbt_models": 250.0},
+        "stages": {"landing": 1.0, "dbt": 250.0},
         "landed_rows_this_run": {"meta": 1234},
     }
 
@@ -139,9 +178,14 @@ def test_markdown_has_a_row_per_step_and_the_run_total():
 
 
 def test_results_markdown_renders_only_the_measured_parts():
-    results = {"size": "small", "measured_at": "now", "postgres": "16", "transform": _transform_figures(),
-               "nightly": _nightly_figures(),
-               "machine": {"platform": "linux", "cpus": 2, "memory_gb": 8, "python": "3.11", "packages": {}}}
+    results = {
+        "size": "small",
+        "measured_at": "now",
+        "postgres": "16",
+        "transform": _transform_figures(),
+        "nightly": _nightly_figures(),
+        "machine": {"platform": "linux", "cpus": 2, "memory_gb": 8, "python": "3.11", "packages": {}},
+    }
     text = render_markdown(results)
     assert "## Transform" in text and "## End to end" in text and "## Landing" not in text
 

@@ -6,7 +6,7 @@ import gzip
 import hashlib
 import json
 from collections import Counter
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
@@ -68,26 +68,45 @@ def test_the_same_seed_gives_the_same_world_and_the_same_bytes(world, written, t
     assert again == world
     root, count = written
     assert write_pixel_exports(tmp_path) == count
-    digest = lambda base: hashlib.sha256(b"".join(  # noqa: E731
-        p.relative_to(base).as_posix().encode() + p.read_bytes() for p in sorted(base.rglob("*")) if p.is_file()
-    )).hexdigest()
+
+    def digest(base):
+        files = sorted(p for p in base.rglob("*") if p.is_file())
+        return hashlib.sha256(
+            b"".join(p.relative_to(base).as_posix().encode() + p.read_bytes() for p in files)
+        ).hexdigest()
+
     assert digest(tmp_path) == digest(root)
     other = build_commerce_world(seed=7)
     assert [o.total_price for o in other.orders[:20]] != [o.total_price for o in world.orders[:20]]
 
 
 def test_two_shops_with_their_clients_currencies_zones_and_pixel_sites(world):
-    assert [(s.shop_domain, s.client_slug, s.workspace_slug, s.currency, s.timezone, s.pixel_site_id)
-            for s in world.shops] == [
+    assert [
+        (s.shop_domain, s.client_slug, s.workspace_slug, s.currency, s.timezone, s.pixel_site_id) for s in world.shops
+    ] == [
         (ACME, "acme-outdoor", "northstar", "USD", "America/New_York", "px-acme-outdoor"),
         (CITRUS, "citrus-kitchen", "harbor", "EUR", "Europe/Berlin", "px-citrus-kitchen"),
     ]
     assert pixel_site_ids() == {"acme-outdoor": "px-acme-outdoor", "citrus-kitchen": "px-citrus-kitchen"}
     assert connections_config() == {
-        "northstar": [{"id": "northstar-shopify", "provider": "shopify", "client": "acme-outdoor",
-                       "shop_domain": ACME, "credentials_env_prefix": "NORTHSTAR_SHOPIFY"}],
-        "harbor": [{"id": "harbor-shopify", "provider": "shopify", "client": "citrus-kitchen",
-                    "shop_domain": CITRUS, "credentials_env_prefix": "HARBOR_SHOPIFY"}],
+        "northstar": [
+            {
+                "id": "northstar-shopify",
+                "provider": "shopify",
+                "client": "acme-outdoor",
+                "shop_domain": ACME,
+                "credentials_env_prefix": "NORTHSTAR_SHOPIFY",
+            }
+        ],
+        "harbor": [
+            {
+                "id": "harbor-shopify",
+                "provider": "shopify",
+                "client": "citrus-kitchen",
+                "shop_domain": CITRUS,
+                "credentials_env_prefix": "HARBOR_SHOPIFY",
+            }
+        ],
     }
 
 
@@ -96,7 +115,9 @@ def test_the_config_document_is_what_the_pipeline_reads(world, tmp_path):
     path.write_text(yaml.safe_dump(world.config_document(), allow_unicode=True), encoding="utf-8")
     config = load_config(path)
     assert [(c.id, c.shop_domain, c.client_slug, c.lookback_days) for c in config.connections_for("shopify")] == [
-        ("northstar-shopify", ACME, "acme-outdoor", 30), ("harbor-shopify", CITRUS, "citrus-kitchen", 30)]
+        ("northstar-shopify", ACME, "acme-outdoor", 30),
+        ("harbor-shopify", CITRUS, "citrus-kitchen", 30),
+    ]
     assert {c.slug: c.pixel_site_id for c in config.clients} == pixel_site_ids()
 
 
@@ -143,7 +164,9 @@ def test_some_customers_buy_again(world):
         counts = Counter(o.customer_id for o in world.orders_of(shop.shop_domain))
         assert sum(1 for n in counts.values() if n > 1) >= 5
         for customer in world.customers_of(shop.shop_domain):
-            first = min(o.created_at for o in world.orders_of(shop.shop_domain) if o.customer_id == customer.customer_id)
+            first = min(
+                o.created_at for o in world.orders_of(shop.shop_domain) if o.customer_id == customer.customer_id
+            )
             assert customer.created_at == first
 
 
@@ -155,8 +178,10 @@ def test_the_refund_the_cancellation_and_the_large_order(world):
     assert 0 < refund.total_refunded < order.total_price
     [line] = refund.lines
     assert line.quantity == 1 and line.line_item_id in {item.line_item_id for item in order.lines}
-    before, after = (world.cutoff(ACME, refund.created_at.date() - timedelta(days=1)),
-                     world.cutoff(ACME, refund.created_at.date()))
+    before, after = (
+        world.cutoff(ACME, refund.created_at.date() - timedelta(days=1)),
+        world.cutoff(ACME, refund.created_at.date()),
+    )
     assert order.financial_status(before) == "PAID" and order.financial_status(after) == "PARTIALLY_REFUNDED"
     assert order.updated_at(after) == refund.created_at
     cancelled = world.order(CITRUS, world.awkward.cancelled_order_id)
@@ -168,7 +193,7 @@ def test_what_the_shop_shows_depends_on_the_day_it_is_asked(world):
     early, late = world.orders_of(ACME, date(2026, 9, 1)), world.orders_of(ACME, END)
     assert 0 < len(early) < len(late) == len(world.orders_of(ACME))
     cutoff = world.cutoff(ACME, date(2026, 9, 1))
-    assert cutoff == datetime(2026, 9, 2, 4, 0, tzinfo=timezone.utc)
+    assert cutoff == datetime(2026, 9, 2, 4, 0, tzinfo=UTC)
     assert all(o.created_at < cutoff for o in early)
 
 
@@ -203,7 +228,10 @@ def test_every_meta_id_is_real_and_its_ad_delivered_that_day(world, meta):
             campaign, ad = campaigns[session.param("utm_id")], ads[session.param("utm_content")]
             assert campaign.account_id == account and ad.campaign_id == campaign.campaign_id
             assert (campaign.name, session.param("utm_source"), session.param("utm_medium")) == (
-                name, "facebook", "paid_social")
+                name,
+                "facebook",
+                "paid_social",
+            )
             ad_day = meta.ad_day(ad, session.started_at.date(), meta.end)
             assert ad_day is not None and ad_day.clicks > 0
         elif session.param("fbclid"):
@@ -242,7 +270,8 @@ def test_sessions_span_days_and_all_sources(world):
     email = next(s for s in world.sessions if s.source == "email")
     assert (email.param("utm_source"), email.param("utm_medium")) == ("newsletter", "email")
     assert {s.landing_url for s in world.sessions if s.source in ("organic", "direct")} == {
-        s.landing_url.split("?")[0] for s in world.sessions if s.source in ("organic", "direct")}
+        s.landing_url.split("?")[0] for s in world.sessions if s.source in ("organic", "direct")
+    }
 
 
 def test_pixel_files_sit_in_the_folder_of_their_utc_day(world, written):
@@ -264,7 +293,7 @@ def test_pixel_files_sit_in_the_folder_of_their_utc_day(world, written):
             event = json.loads(line)
             assert set(event) <= set(PIXEL_FIELDS) and {"event_id", "visitor_id", "occurred_at"} <= set(event)
             seen[event["event_id"]] += 1
-            utc_day = datetime.fromisoformat(event["occurred_at"].replace("Z", "+00:00")).astimezone(timezone.utc).date()
+            utc_day = datetime.fromisoformat(event["occurred_at"].replace("Z", "+00:00")).astimezone(UTC).date()
             if event["event_id"] != world.awkward.duplicate_event.event_id or seen[event["event_id"]] == 1:
                 assert utc_day.isoformat() == day
     assert len(seen) == len(world.events)
@@ -275,15 +304,19 @@ def test_exactly_one_duplicate_one_malformed_line_and_every_ending(world, writte
     root, _ = written
     duplicate = world.awkward.duplicate_event
     first, second = (read_lines(root / f) for f in duplicate.files)
-    assert sum(duplicate.event_id in line for line in first) == 1 and sum(duplicate.event_id in line for line in second) == 1
+    assert (
+        sum(duplicate.event_id in line for line in first) == 1
+        and sum(duplicate.event_id in line for line in second) == 1
+    )
     assert duplicate.files[0].split("/")[1] != duplicate.files[1].split("/")[1]
     malformed = world.awkward.malformed_line
     bad = [line for f in world.pixel_files for line in f.lines if not line.startswith("{") or not line.endswith("}")]
     assert bad == [malformed.text]
     endings = {(f.line_ending, f.final_newline) for f in world.pixel_files}
     assert {("\n", ""), ("\n", "\n"), ("\n", "\n\n"), ("\r\n", "\n")} <= endings
-    raw = (root / next(f.relative_path for f in world.pixel_files
-                       if f.final_newline == "" and not f.gzipped)).read_bytes()
+    raw = (
+        root / next(f.relative_path for f in world.pixel_files if f.final_newline == "" and not f.gzipped)
+    ).read_bytes()
     assert not raw.endswith(b"\n")
     # The acme pixel writes nulls, the citrus one leaves empty keys out; both carry local or UTC offsets.
     acme = json.loads(next(f for f in world.pixel_files if "px-acme" in f.relative_path).lines[0])

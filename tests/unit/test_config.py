@@ -109,9 +109,15 @@ def test_metrics_config_must_be_set(monkeypatch):
 def test_config_tables_keep_cpm_as_exact_text(tmp_path):
     tables = config_tables(load_config(write(tmp_path, VALID)))
     assert tables.row_counts() == {
-        "workspaces": 2, "clients": 1, "media_partner_cpm_rates": 2, "connections": 0,
-        "connection_account_clients": 0, "fx_rates": 0, "attribution_settings": 2,
-        "amazon_brands": 0, "amazon_asin_skus": 0,
+        "workspaces": 2,
+        "clients": 1,
+        "media_partner_cpm_rates": 2,
+        "connections": 0,
+        "connection_account_clients": 0,
+        "fx_rates": 0,
+        "attribution_settings": 2,
+        "amazon_brands": 0,
+        "amazon_asin_skus": 0,
         "affiliate_tracking_prefixes": 0,
     }
     assert tables.media_partner_cpm_rates["cpm"].to_list() == ["12.5", "14.00"]
@@ -145,10 +151,17 @@ def test_connections_and_fx_rates(tmp_path):
     config = load_config(write(tmp_path, CONNECTIONS))
     google, meta = config.connections
     assert (google.provider, google.manager_customer_id, google.account_ids, google.lookback_days) == (
-        "google_ads", "1112223333", (), 14
+        "google_ads",
+        "1112223333",
+        (),
+        14,
     )
     assert google.client_slug == "acme" and google.status == "active"
-    assert (meta.account_ids, meta.lookback_days, meta.attribution_windows) == (("1001", "1002"), 7, ("7d_click", "1d_view"))
+    assert (meta.account_ids, meta.lookback_days, meta.attribution_windows) == (
+        ("1001", "1002"),
+        7,
+        ("7d_click", "1d_view"),
+    )
     assert config.workspaces[0].reporting_currency == "USD"
     assert config.fx_rates[0].rate == Decimal("1.0850")
     assert google.account_clients == (("2223334444", "acme"),)
@@ -165,15 +178,21 @@ def test_connection_credentials_come_from_the_environment_and_missing_ones_are_n
     message = str(raised.value)
     assert "NORTHSTAR_GOOGLE_CLIENT_SECRET" in message and "NORTHSTAR_GOOGLE_REFRESH_TOKEN" in message
     assert "dev-token" not in message
-    env |= {"NORTHSTAR_GOOGLE_CLIENT_SECRET": "s", "NORTHSTAR_GOOGLE_REFRESH_TOKEN": "r",
-            "NORTHSTAR_GOOGLE_LOGIN_CUSTOMER_ID": "111-222-3333"}
+    env |= {
+        "NORTHSTAR_GOOGLE_CLIENT_SECRET": "s",
+        "NORTHSTAR_GOOGLE_REFRESH_TOKEN": "r",
+        "NORTHSTAR_GOOGLE_LOGIN_CUSTOMER_ID": "111-222-3333",
+    }
     assert google.credentials(env)["login_customer_id"] == "1112223333"
 
 
 def test_bad_connections_are_reported(tmp_path):
-    text = CONNECTIONS.replace('"111-222-3333"', '"12345"').replace("client: acme", "client: nobody").replace(
-        "lookback_days: 7", "lookback_days: 400"
-    ).replace('provider: meta', 'provider: meta\n        customer_ids: ["1"]')
+    text = (
+        CONNECTIONS.replace('"111-222-3333"', '"12345"')
+        .replace("client: acme", "client: nobody")
+        .replace("lookback_days: 7", "lookback_days: 400")
+        .replace("provider: meta", 'provider: meta\n        customer_ids: ["1"]')
+    )
     with pytest.raises(ConfigError) as raised:
         load_config(write(tmp_path, text))
     problems = "\n".join(raised.value.problems)
@@ -220,10 +239,13 @@ def test_amazon_brands_default_to_the_client_and_map_asins_to_skus(tmp_path):
     assert config.amazon_brand("no-amazon") is None
     tables = config_tables(config)
     assert tables.amazon_brands.rows() == [
-        ("acme-outdoor", "acme-outdoor", "USD"), ("bloom-uk", "bloom-beauty", "EUR"), ("citrus", "citrus", "EUR"),
+        ("acme-outdoor", "acme-outdoor", "USD"),
+        ("bloom-uk", "bloom-beauty", "EUR"),
+        ("citrus", "citrus", "EUR"),
     ]
     assert tables.amazon_asin_skus.rows() == [
-        ("acme-outdoor", "B0ACME0001", "AO-RAIN-01"), ("acme-outdoor", "B0ACME0002", "AO-TENT-02"),
+        ("acme-outdoor", "B0ACME0001", "AO-RAIN-01"),
+        ("acme-outdoor", "B0ACME0002", "AO-TENT-02"),
     ]
 
 
@@ -264,7 +286,10 @@ workspaces:
     assert f"{key}.asin_skus.B0ACME0001: the SKU must be a non-empty string (got '')" in problems
     assert f"{key}.asin_skus: SKU 'SKU-1' appears more than once" in problems
     assert "workspaces[*].clients[*].amazon: brand_slug 'shared' appears more than once" in problems
-    assert "workspaces[0].clients[3].amazon: must be a mapping with brand_slug, currency, asin_skus (all optional)" in problems
+    assert (
+        "workspaces[0].clients[3].amazon: must be a mapping with brand_slug, currency, asin_skus (all optional)"
+        in problems
+    )
     assert len(problems) == 8
 
 
@@ -297,8 +322,11 @@ def test_affiliate_settings_load_and_become_the_prefix_table(tmp_path):
     assert (bloom.affiliate.tracking_id_prefixes, bloom.affiliate.currency) == (("bloom",), "GBP")
     assert citrus.affiliate is None
     table = config_tables(config).affiliate_tracking_prefixes
-    assert table.rows() == [("acme-", "acme-outdoor", "USD"), ("acme-eu-", "acme-outdoor", "USD"),
-                            ("bloom", "bloom-beauty", "GBP")]
+    assert table.rows() == [
+        ("acme-", "acme-outdoor", "USD"),
+        ("acme-eu-", "acme-outdoor", "USD"),
+        ("bloom", "bloom-beauty", "GBP"),
+    ]
 
 
 def test_bad_affiliate_settings_are_reported_by_key(tmp_path):
@@ -333,7 +361,10 @@ workspaces:
     problems = error.value.problems
     key = "workspaces[0].clients"
     assert f"{key}[0].affiliate.network: unknown key (allowed: currency, tracking_id_prefixes)" in problems
-    assert f"{key}[0].affiliate.tracking_id_prefixes[1]: must be a non-empty string without surrounding spaces (got ' spaced')" in problems
+    assert (
+        f"{key}[0].affiliate.tracking_id_prefixes[1]: must be a non-empty string without surrounding spaces (got ' spaced')"
+        in problems
+    )
     assert f"{key}[0].affiliate.tracking_id_prefixes: prefix 'shared-' appears more than once" in problems
     assert f"{key}[0].affiliate.currency: must be a 3-letter ISO 4217 code like USD (got 'usd')" in problems
     assert f"{key}[1].affiliate.tracking_id_prefixes: required, a non-empty list of tracking id prefixes" in problems

@@ -9,6 +9,8 @@ import io
 
 import pytest
 
+from metrics_pipeline.cli.security_commands import read_secret
+from metrics_pipeline.config import ConfigError
 from metrics_pipeline.security.bi_access import (
     BiAccessError,
     LoginScope,
@@ -16,7 +18,6 @@ from metrics_pipeline.security.bi_access import (
     validate_login_name,
     validate_password,
 )
-from metrics_pipeline.config import ConfigError
 from metrics_pipeline.security.credentials import (
     CredentialError,
     Sealed,
@@ -26,7 +27,6 @@ from metrics_pipeline.security.credentials import (
     parse_key_ring,
     seal,
 )
-from metrics_pipeline.cli.security_commands import read_secret
 
 TOKEN = "EAAB-not-a-real-token-0123456789"
 OLD, NEW = generate_key_entry("old"), generate_key_entry("new")
@@ -91,8 +91,13 @@ def test_a_key_ring_reports_bad_entries_without_showing_keys():
 
 
 def test_each_provider_stores_the_names_its_environment_variables_have():
-    assert allowed_names("google_ads") == ("developer_token", "client_id", "client_secret", "refresh_token",
-                                           "login_customer_id")
+    assert allowed_names("google_ads") == (
+        "developer_token",
+        "client_id",
+        "client_secret",
+        "refresh_token",
+        "login_customer_id",
+    )
     assert allowed_names("meta") == ("access_token",) and allowed_names("shopify") == ("access_token",)
 
 
@@ -112,8 +117,9 @@ def test_the_scram_verifier_matches_rfc_7677s_exchange():
     stored_key, server_key = (base64.b64decode(k) for k in keys.split(":"))
     assert (scheme, params) == ("SCRAM-SHA-256", "4096:W22ZaJ0SNY7soEsUEjb6gQ==")
     nonce = "rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0"
-    auth_message = (f"n=user,r=rOprNGfwEbeRWgbNEkqO,r={nonce},s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096,"
-                    f"c=biws,r={nonce}").encode()
+    auth_message = (
+        f"n=user,r=rOprNGfwEbeRWgbNEkqO,r={nonce},s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096,c=biws,r={nonce}"
+    ).encode()
     server_signature = hmac.new(server_key, auth_message, hashlib.sha256).digest()
     assert base64.b64encode(server_signature).decode() == "6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="
     proof = base64.b64decode("dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=")

@@ -7,9 +7,9 @@ from metrics_pipeline.lib.dbt_project import (
     INTRADAY_WINDOW_TAG,
     dbt_build_args,
     dbt_build_window,
+    window_environment,
 )
 from metrics_pipeline.lib.partitions import range_tags, run_day_range
-from metrics_pipeline.lib.dbt_project import window_environment
 
 TODAY = date(2026, 11, 22)
 
@@ -39,7 +39,8 @@ def test_full_refresh_wins_over_the_runs_days():
 def test_the_window_travels_in_the_environment_not_the_arguments():
     # --vars would make dbt re-parse the project on every run (macros/build_window.sql)
     assert window_environment(("2026-10-04", "2026-10-31")) == {
-        "METRICS_DBT_WINDOW_START": "2026-10-04", "METRICS_DBT_WINDOW_END": "2026-10-31",
+        "METRICS_DBT_WINDOW_START": "2026-10-04",
+        "METRICS_DBT_WINDOW_END": "2026-10-31",
     }
     assert not any("--vars" in arg for arg in dbt_build_args())
 

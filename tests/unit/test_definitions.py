@@ -11,7 +11,6 @@ from dagster_aws.s3 import S3Resource
 
 from metrics_pipeline.definitions import defs
 from metrics_pipeline.defs.sources import NEW_FILES_SENSORS
-
 from metrics_pipeline.lib.resources import ExportsResource
 from metrics_pipeline.sources.media_partner.parse import EXPECTED_COLUMNS
 from tests.conftest import write_file
@@ -77,7 +76,8 @@ def test_nightly_schedule_requests_the_restatement_window_ending_yesterday(repos
     [request] = list(schedule.evaluate_tick(tick).run_requests)
     # Meta's 21-day window is the longest: 2026-10-01 .. 2026-10-21.
     assert (request.tags["dagster/asset_partition_range_start"], request.tags["dagster/asset_partition_range_end"]) == (
-        "2026-10-01", "2026-10-21"
+        "2026-10-01",
+        "2026-10-21",
     )
 
 
@@ -95,7 +95,8 @@ def test_sensor_requests_exactly_the_new_partitions_once(tmp_path):
         requests = list(media_partner_new_files(context))
         cursor = context.cursor
     ranges = sorted(
-        (r.partition_key, r.partition_key) if r.partition_key
+        (r.partition_key, r.partition_key)
+        if r.partition_key
         else (r.tags["dagster/asset_partition_range_start"], r.tags["dagster/asset_partition_range_end"])
         for r in requests
     )
@@ -123,26 +124,34 @@ def test_amazon_ads_lands_into_the_lineage_graph_with_its_own_job_sensor_and_che
     graph = repository.asset_graph
     assert KEYWORD_REPORTS_KEY in graph.get(dg.AssetKey(["staging", "stg_amazon_ads__keyword_reports"])).parent_keys
     assert SALES_REPORTS_KEY in graph.get(dg.AssetKey(["staging", "stg_amazon_ads__sales_reports"])).parent_keys
-    assert dg.AssetKey(["config", "amazon_asin_skus"]) in graph.get(
-        dg.AssetKey(["staging", "stg_metrics_config__amazon_asin_skus"])
-    ).parent_keys
+    assert (
+        dg.AssetKey(["config", "amazon_asin_skus"])
+        in graph.get(dg.AssetKey(["staging", "stg_metrics_config__amazon_asin_skus"])).parent_keys
+    )
     assert "amazon_ads" in DAILY_SOURCE_GROUPS
     job = repository.get_job("amazon_ads_daily")
     assert job.partitions_def is not None
     daily_keys = repository.get_job("daily_pipeline").asset_layer.executable_asset_keys
-    assert {KEYWORD_REPORTS_KEY, SALES_REPORTS_KEY, dg.AssetKey(["marts", "fct_amazon_keyword_daily"])} <= set(daily_keys)
+    assert {KEYWORD_REPORTS_KEY, SALES_REPORTS_KEY, dg.AssetKey(["marts", "fct_amazon_keyword_daily"])} <= set(
+        daily_keys
+    )
     checks = {(key.asset_key, key.name) for key in graph.asset_check_keys}
     assert {(KEYWORD_REPORTS_KEY, "every_file_landed"), (SALES_REPORTS_KEY, "every_file_landed")} <= checks
     assert {k.name for k in graph.asset_check_keys} >= {"assert_amazon_ads_spend_reconciles_with_landed_rows"}
 
-    for key in ("amazon_ads/acme/amazon/2026-09-01.csv", "amazon_ads/acme/zonguru/2026-09-02.csv",
-                "amazon_ads/acme/sales/2026-09-04.csv", "amazon_ads/acme/notes/2026-09-05.csv"):
+    for key in (
+        "amazon_ads/acme/amazon/2026-09-01.csv",
+        "amazon_ads/acme/zonguru/2026-09-02.csv",
+        "amazon_ads/acme/sales/2026-09-04.csv",
+        "amazon_ads/acme/notes/2026-09-05.csv",
+    ):
         write_file(tmp_path / key, "x\n")
     resources = {"exports": ExportsResource(uri=str(tmp_path), s3=S3Resource())}
     with dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral(), resources=resources) as context:
         requests = list(amazon_ads_new_files(context))
     ranges = sorted(
-        (r.partition_key, r.partition_key) if r.partition_key
+        (r.partition_key, r.partition_key)
+        if r.partition_key
         else (r.tags["dagster/asset_partition_range_start"], r.tags["dagster/asset_partition_range_end"])
         for r in requests
     )

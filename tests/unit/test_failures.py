@@ -16,34 +16,73 @@ from metrics_pipeline.operations.failures import (
     ("error", "kind", "reason"),
     [
         # Messages as the connectors write them to ops.ingestion_logs.
-        ("gave up after 6 attempts: Meta API OAuthException (code 80004/2446079, HTTP 400): (#80004) There "
-         "have been too many calls to this ad-account.", TRANSIENT, "rate limited"),
-        ("RESOURCE_EXHAUSTED: QuotaError.RESOURCE_EXHAUSTED: Too many requests. Retry in 2 seconds.",
-         TRANSIENT, "rate limited"),
-        ("gave up after 6 attempts: Meta API OAuthException (code 2, HTTP 500): An unexpected error has occurred",
-         TRANSIENT, "server error"),
+        (
+            "gave up after 6 attempts: Meta API OAuthException (code 80004/2446079, HTTP 400): (#80004) There "
+            "have been too many calls to this ad-account.",
+            TRANSIENT,
+            "rate limited",
+        ),
+        (
+            "RESOURCE_EXHAUSTED: QuotaError.RESOURCE_EXHAUSTED: Too many requests. Retry in 2 seconds.",
+            TRANSIENT,
+            "rate limited",
+        ),
+        (
+            "gave up after 6 attempts: Meta API OAuthException (code 2, HTTP 500): An unexpected error has occurred",
+            TRANSIENT,
+            "server error",
+        ),
         ("UNAVAILABLE: The service is currently unavailable.", TRANSIENT, "server error"),
-        ("gave up after 6 attempts: ReadTimeout: HTTPConnectionPool(host='127.0.0.1', port=1): Read timed out.",
-         TRANSIENT, "timeout"),
+        (
+            "gave up after 6 attempts: ReadTimeout: HTTPConnectionPool(host='127.0.0.1', port=1): Read timed out.",
+            TRANSIENT,
+            "timeout",
+        ),
         ("DEADLINE_EXCEEDED: Deadline Exceeded", TRANSIENT, "timeout"),
-        ("gave up after 6 attempts: ChunkedEncodingError: ('Connection broken: IncompleteRead(10 bytes read, "
-         "90 more expected)')", TRANSIENT, "connection dropped"),
-        ("ConnectionError: ('Connection aborted.', ConnectionResetError(104, 'Connection reset by peer'))",
-         TRANSIENT, "connection dropped"),
-        ("EndpointConnectionError: Could not connect to the endpoint URL: \"http://127.0.0.1:1/bucket\"",
-         TRANSIENT, "connection dropped"),
+        (
+            "gave up after 6 attempts: ChunkedEncodingError: ('Connection broken: IncompleteRead(10 bytes read, "
+            "90 more expected)')",
+            TRANSIENT,
+            "connection dropped",
+        ),
+        (
+            "ConnectionError: ('Connection aborted.', ConnectionResetError(104, 'Connection reset by peer'))",
+            TRANSIENT,
+            "connection dropped",
+        ),
+        (
+            'EndpointConnectionError: Could not connect to the endpoint URL: "http://127.0.0.1:1/bucket"',
+            TRANSIENT,
+            "connection dropped",
+        ),
         # Permanent: a human must act; a retry count in front changes nothing.
-        ("Meta API OAuthException (code 190/463, HTTP 400): Error validating access token: Session has expired; "
-         "renew the connection's access token", PERMANENT, "expired or invalid credentials"),
-        ("gave up after 6 attempts: Meta API OAuthException (code 190, HTTP 400): Invalid OAuth access token",
-         PERMANENT, "expired or invalid credentials"),
-        ("Google refused the OAuth refresh token (invalid_grant): it was revoked or has expired",
-         PERMANENT, "expired or invalid credentials"),
+        (
+            "Meta API OAuthException (code 190/463, HTTP 400): Error validating access token: Session has expired; "
+            "renew the connection's access token",
+            PERMANENT,
+            "expired or invalid credentials",
+        ),
+        (
+            "gave up after 6 attempts: Meta API OAuthException (code 190, HTTP 400): Invalid OAuth access token",
+            PERMANENT,
+            "expired or invalid credentials",
+        ),
+        (
+            "Google refused the OAuth refresh token (invalid_grant): it was revoked or has expired",
+            PERMANENT,
+            "expired or invalid credentials",
+        ),
         ("PERMISSION_DENIED: AuthorizationError.USER_PERMISSION_DENIED: no access", PERMANENT, "missing permission"),
-        ("s3://bucket/media_partner/acme/2026-10-01.csv: header is missing column(s) clicks",
-         PERMANENT, "wrong file header"),
-        ("s3://bucket/media_partner/acme/2026-10-01.csv: ends mid-row (truncated upload?)",
-         PERMANENT, "unreadable file"),
+        (
+            "s3://bucket/media_partner/acme/2026-10-01.csv: header is missing column(s) clicks",
+            PERMANENT,
+            "wrong file header",
+        ),
+        (
+            "s3://bucket/media_partner/acme/2026-10-01.csv: ends mid-row (truncated upload?)",
+            PERMANENT,
+            "unreadable file",
+        ),
         ("ConfigError: /etc/config.yaml: workspaces[0].slug: required", PERMANENT, "invalid configuration"),
         # Neither: a bug is not retried blindly.
         ("KeyError: 'campaign_id'", UNKNOWN, "unrecognised error"),
@@ -122,8 +161,16 @@ def test_a_landing_step_fails_only_for_targets_that_may_heal():
     from metrics_pipeline.operations.failures import PERMANENT, TRANSIENT, UNKNOWN, FailureCause
 
     def failed(account: str, message: str, kind: str) -> TargetOutcome:
-        return TargetOutcome("meta-acme", account, "failed", "error", ("2026-09-01",), message=message,
-                             cause=FailureCause(kind, "test"), target=f"act_{account}")
+        return TargetOutcome(
+            "meta-acme",
+            account,
+            "failed",
+            "error",
+            ("2026-09-01",),
+            message=message,
+            cause=FailureCause(kind, "test"),
+            target=f"act_{account}",
+        )
 
     expired = failed("2", "Meta API OAuthException (code 190/463, HTTP 400): Error validating access token", PERMANENT)
     refused = failed("3", "Meta API GraphMethodException (code 100, HTTP 400): Unsupported get request", UNKNOWN)

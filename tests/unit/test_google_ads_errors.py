@@ -227,11 +227,13 @@ def test_a_failed_customers_cause_comes_from_the_retry_policy_and_its_account_st
     assert cause(RetriesExhausted("customers/1", 6, unavailable, "UNAVAILABLE")) == FailureCause(
         TRANSIENT, "retries exhausted: UNAVAILABLE"
     )
-    revoked = RefreshError("invalid_grant: Token has been expired or revoked.", {"error": "invalid_grant"},
-                           retryable=False)
+    revoked = RefreshError(
+        "invalid_grant: Token has been expired or revoked.", {"error": "invalid_grant"}, retryable=False
+    )
     assert cause(revoked) == FailureCause(PERMANENT, "expired or invalid credentials")
-    denied = ads_exception(grpc.StatusCode.PERMISSION_DENIED, failure("authorization_error", "USER_PERMISSION_DENIED",
-                                                                      "no access"))
+    denied = ads_exception(
+        grpc.StatusCode.PERMISSION_DENIED, failure("authorization_error", "USER_PERMISSION_DENIED", "no access")
+    )
     assert cause(denied).kind == PERMANENT
     bad_query = ads_exception(grpc.StatusCode.INVALID_ARGUMENT, failure("query_error", "UNRECOGNIZED_FIELD", "bad"))
     assert cause(bad_query).kind == UNKNOWN  # given up on, and no pattern knows it: not retried, not hidden

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import polars as pl
@@ -113,7 +113,11 @@ def test_entity_rows_carry_enum_names_and_empty_ad_names_become_null():
     ad_row.ad_group_ad.ad.type_ = AdTypeEnum.AdType.RESPONSIVE_SEARCH_AD
     ad_row.ad_group_ad.status = AdGroupAdStatusEnum.AdGroupAdStatus.PAUSED
     assert ad_record(ad_row) == {
-        "ad_group_id": 2, "ad_id": 3, "campaign_id": 1, "name": None, "status": "PAUSED",
+        "ad_group_id": 2,
+        "ad_id": 3,
+        "campaign_id": 1,
+        "name": None,
+        "status": "PAUSED",
         "type": "RESPONSIVE_SEARCH_AD",
     }
     keyword_row = GoogleAdsRow()
@@ -178,8 +182,7 @@ def test_a_customer_row_says_who_reached_it():
 
 def test_a_day_is_closed_once_it_is_over_in_the_customers_time_zone():
     days = [date(2026, 10, 30), date(2026, 10, 31), date(2026, 11, 1)]
-    now = datetime(2026, 11, 1, 2, 30, tzinfo=timezone.utc)  # 22:30 on Oct 31 in New York, 03:30 Nov 1 in Berlin
+    now = datetime(2026, 11, 1, 2, 30, tzinfo=UTC)  # 22:30 on Oct 31 in New York, 03:30 Nov 1 in Berlin
     assert local_today("America/New_York", now) == date(2026, 10, 31)
     assert closed_days(days, "America/New_York", now) == [date(2026, 10, 30)]
     assert closed_days(days, "Europe/Berlin", now) == [date(2026, 10, 30), date(2026, 10, 31)]
-

@@ -49,8 +49,15 @@ def test_metrics_over_a_range_use_between_and_a_single_day_uses_equals():
     ranged = parse_gaql(queries.ad_metrics(date(2026, 9, 1), date(2026, 9, 30)))
     assert ranged.resource == "ad_group_ad"
     assert ranged.conditions == (Condition("segments.date", "BETWEEN", ("2026-09-01", "2026-09-30")),)
-    assert {"segments.date", "metrics.cost_micros", "metrics.conversions", "metrics.conversions_value",
-            "ad_group_ad.ad.id", "ad_group.id", "campaign.id"} <= set(ranged.fields)
+    assert {
+        "segments.date",
+        "metrics.cost_micros",
+        "metrics.conversions",
+        "metrics.conversions_value",
+        "ad_group_ad.ad.id",
+        "ad_group.id",
+        "campaign.id",
+    } <= set(ranged.fields)
     single = parse_gaql(queries.ad_metrics(date(2026, 9, 1), date(2026, 9, 1)))
     assert single.conditions == (Condition("segments.date", "=", ("2026-09-01",)),)
     with pytest.raises(ValueError, match="empty day range"):

@@ -39,7 +39,10 @@ def test_accounts_are_the_documented_ones(world):
     by_id = {c.customer_id: c for c in world.customers}
     manager = by_id[1111111111]
     assert (manager.descriptive_name, manager.is_manager, manager.currency_code, manager.time_zone) == (
-        "Northstar MCC", True, "USD", "America/New_York"
+        "Northstar MCC",
+        True,
+        "USD",
+        "America/New_York",
     )
     assert {c.customer_id for c in world.clients_of(1111111111)} == {2222222221, 2222222222, 2222222229}
     expected = {
@@ -50,7 +53,11 @@ def test_accounts_are_the_documented_ones(world):
     for customer_id, (client, currency, zone, manager_id) in expected.items():
         c = by_id[customer_id]
         assert (c.client_slug, c.currency_code, c.time_zone, c.manager_customer_id, c.status) == (
-            client, currency, zone, manager_id, "ENABLED"
+            client,
+            currency,
+            zone,
+            manager_id,
+            "ENABLED",
         )
     assert by_id[2222222229].status == "CANCELED"
     assert world.awkward.canceled_customer == by_id[2222222229]
@@ -123,7 +130,8 @@ def test_the_removed_campaign_has_metrics_in_the_range_until_its_removal(world):
     removed = world.awkward.removed_campaign
     assert removed.status == "REMOVED" and removed in world.campaigns
     days_with_spend = [
-        day for day in world.days
+        day
+        for day in world.days
         if any(m.campaign_id == removed.campaign_id for m in world.metrics_for_day(removed.customer_id, day))
     ]
     assert days_with_spend and days_with_spend[-1] == removed.last_day < world.end
@@ -190,12 +198,11 @@ def test_the_connection_entries_parse_as_pipeline_configuration(world, tmp_path)
     by_id = {c.id: c for c in config.connections_for("google_ads")}
     assert by_id["northstar-google"].manager_customer_id == "1111111111"
     assert by_id["northstar-google"].client_slug is None
-    assert by_id["northstar-google"].account_clients == (
-        ("2222222221", "acme-outdoor"), ("2222222222", "bloom-beauty")
-    )
+    assert by_id["northstar-google"].account_clients == (("2222222221", "acme-outdoor"), ("2222222222", "bloom-beauty"))
     harbor = by_id["harbor-google"]
     assert (harbor.account_ids, harbor.client_slug) == (("3333333331",), "citrus-kitchen")
     assert {c.slug: c.currency for c in config.clients} == {
-        "acme-outdoor": "USD", "bloom-beauty": "GBP", "citrus-kitchen": "EUR"
+        "acme-outdoor": "USD",
+        "bloom-beauty": "GBP",
+        "citrus-kitchen": "EUR",
     }
-

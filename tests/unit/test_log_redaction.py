@@ -16,8 +16,10 @@ SECRET = "shpat_registered_secret_0042"
 
 
 def test_credential_parameters_and_authorization_headers_are_redacted_whatever_their_value():
-    line = ('GET /v26.0/act_1/insights?fields=spend&access_token=EAAunknown123&limit=25 '
-            '{"refresh_token": "1//abc-def", "client_secret":"s3cr3t"} Authorization: Bearer ya29.a0AfB_xyz123')
+    line = (
+        "GET /v26.0/act_1/insights?fields=spend&access_token=EAAunknown123&limit=25 "
+        '{"refresh_token": "1//abc-def", "client_secret":"s3cr3t"} Authorization: Bearer ya29.a0AfB_xyz123'
+    )
     clean = scrub(line)
     for value in ("EAAunknown123", "1//abc-def", "s3cr3t", "ya29.a0AfB_xyz123"):
         assert value not in clean
@@ -44,8 +46,16 @@ def test_records_from_any_logger_are_scrubbed_as_they_are_created(caplog):
     register_secret(SECRET)
     with caplog.at_level(logging.DEBUG):
         logging.getLogger("urllib3.connectionpool").debug(
-            '%s://%s:%s "%s %s %s" %s %s', "https", "graph.facebook.com", 443, "GET",
-            "/v26.0/me?access_token=EAAfromtheSDK999", "HTTP/1.1", 200, 512)
+            '%s://%s:%s "%s %s %s" %s %s',
+            "https",
+            "graph.facebook.com",
+            443,
+            "GET",
+            "/v26.0/me?access_token=EAAfromtheSDK999",
+            "HTTP/1.1",
+            200,
+            512,
+        )
         logging.getLogger("some.library").info("sent %s", {"header": SECRET})
         try:
             raise RuntimeError(f"refused {SECRET}")
@@ -53,8 +63,9 @@ def test_records_from_any_logger_are_scrubbed_as_they_are_created(caplog):
             logging.getLogger("metrics_pipeline.anything").exception("failed")
     # What a handler shows, and every attribute but exc_info: that is the live exception object,
     # which handlers render through the (scrubbed) exc_text.
-    text = "\n".join(logging.Formatter().format(record) + repr({k: v for k, v in record.__dict__.items()
-                                                                if k != "exc_info"})
-                     for record in caplog.records)
+    text = "\n".join(
+        logging.Formatter().format(record) + repr({k: v for k, v in record.__dict__.items() if k != "exc_info"})
+        for record in caplog.records
+    )
     assert "EAAfromtheSDK999" not in text and SECRET not in text
     assert "graph.facebook.com" in text and "refused [redacted]" in text

@@ -7,6 +7,7 @@ import io
 import polars as pl
 import pytest
 
+from metrics_pipeline.landing.streaming import prefetched
 from metrics_pipeline.sources.media_partner.parse import (
     EXPECTED_COLUMNS,
     ExportFileError,
@@ -15,7 +16,6 @@ from metrics_pipeline.sources.media_partner.parse import (
     parse_export_blocks,
     parse_export_key,
 )
-from metrics_pipeline.landing.streaming import prefetched
 
 KEY = "media_partner/acme-outdoor/2026-09-01.csv"
 FILE = "s3://bucket/" + KEY

@@ -53,8 +53,15 @@ def test_header_case_spacing_and_column_order_do_not_matter():
     columns = list(reversed(EXPECTED_COLUMNS))
     header = ", ".join(c.upper() for c in columns)
     values = {
-        "date": "2026-09-01", "campaign_name": "C", "strategy_name": "S", "placement_name": "P",
-        "creative_name": "Cr", "impressions": "10", "clicks": "1", "ctr": "", "conversions": "0",
+        "date": "2026-09-01",
+        "campaign_name": "C",
+        "strategy_name": "S",
+        "placement_name": "P",
+        "creative_name": "Cr",
+        "impressions": "10",
+        "clicks": "1",
+        "ctr": "",
+        "conversions": "0",
         "conversion_revenue": "0",
     }
     parsed = parse(header + "\n" + ",".join(values[c] for c in columns) + "\n")
@@ -79,8 +86,15 @@ def test_header_case_spacing_and_column_order_do_not_matter():
 )
 def test_a_bad_cell_quarantines_only_its_row(cells, field, reason_part):
     good = {
-        "date": "2026-09-01", "campaign_name": "C", "strategy_name": "S", "placement_name": "P",
-        "creative_name": "Cr", "impressions": "100", "clicks": "5", "ctr": "5%", "conversions": "1",
+        "date": "2026-09-01",
+        "campaign_name": "C",
+        "strategy_name": "S",
+        "placement_name": "P",
+        "creative_name": "Cr",
+        "impressions": "100",
+        "clicks": "5",
+        "ctr": "5%",
+        "conversions": "1",
         "conversion_revenue": "10.00",
     }
     bad = {**good, **cells}

@@ -25,7 +25,10 @@ ACTION_VALUES = [
 
 def mapped(windows, purchase_types=(PIXEL_PURCHASE,), lead_types=("lead",), actions=ACTIONS, values=ACTION_VALUES):
     return map_conversions(
-        actions, values, purchase_action_types=purchase_types, lead_action_types=lead_types,
+        actions,
+        values,
+        purchase_action_types=purchase_types,
+        lead_action_types=lead_types,
         attribution_windows=windows,
     )
 

@@ -36,8 +36,15 @@ TOKEN = "EAAB-secret-token-value"
 
 def connection(prefix: str = "ACME_META") -> Connection:
     return Connection(
-        id="acme-meta", workspace_slug="ws", provider="meta", client_slug=None, account_ids=("1",),
-        manager_customer_id=None, status="active", sync_frequency="daily", lookback_days=28,
+        id="acme-meta",
+        workspace_slug="ws",
+        provider="meta",
+        client_slug=None,
+        account_ids=("1",),
+        manager_customer_id=None,
+        status="active",
+        sync_frequency="daily",
+        lookback_days=28,
         credentials_env_prefix=prefix,
     )
 
@@ -46,15 +53,20 @@ def graph_error(status: int, error: dict | None, headers: dict | None = None, bo
     """A FacebookRequestError exactly as the SDK raises it from a response."""
     text = body if body is not None else json.dumps({"error": error})
     return FacebookRequestError(
-        "Call was not successful", {"method": "GET", "path": "https://graph/v26.0/act_1/insights", "params": {}},
-        status, headers or {}, text,
+        "Call was not successful",
+        {"method": "GET", "path": "https://graph/v26.0/act_1/insights", "params": {}},
+        status,
+        headers or {},
+        text,
     )
 
 
 def usage(minutes: int) -> dict:
-    return {"x-business-use-case-usage": json.dumps(
-        {"1": [{"type": "ads_insights", "call_count": 100, "estimated_time_to_regain_access": minutes}]}
-    )}
+    return {
+        "x-business-use-case-usage": json.dumps(
+            {"1": [{"type": "ads_insights", "call_count": 100, "estimated_time_to_regain_access": minutes}]}
+        )
+    }
 
 
 def test_each_api_gets_its_own_base_url_and_token():
@@ -79,8 +91,7 @@ def test_rate_limits_are_retried(code):
 
 
 def test_a_rate_limit_waits_as_long_as_meta_estimates_capped():
-    error = graph_error(400, {"message": "(#80004) too many calls", "type": "OAuthException", "code": 80004},
-                        usage(2))
+    error = graph_error(400, {"message": "(#80004) too many calls", "type": "OAuthException", "code": 80004}, usage(2))
     assert classify_graph_error(error).after == 120.0
     assert regain_access_seconds(usage(90)) == MAX_RATE_LIMIT_WAIT
     assert regain_access_seconds(usage(0)) is None
@@ -91,8 +102,10 @@ def test_a_rate_limit_waits_as_long_as_meta_estimates_capped():
 @pytest.mark.parametrize(
     "status, error",
     [
-        (500, {"message": "An unexpected error has occurred.", "type": "OAuthException", "code": 2,
-               "is_transient": True}),
+        (
+            500,
+            {"message": "An unexpected error has occurred.", "type": "OAuthException", "code": 2, "is_transient": True},
+        ),
         (503, {"message": "Service unavailable", "type": "OAuthException", "code": 1}),
         (400, {"message": "Please retry", "type": "OAuthException", "code": 100, "is_transient": True}),
     ],
@@ -108,11 +121,18 @@ def test_network_errors_are_retried():
 @pytest.mark.parametrize(
     "error",
     [
-        {"message": "Error validating access token: Session has expired", "type": "OAuthException", "code": 190,
-         "error_subcode": 463},
+        {
+            "message": "Error validating access token: Session has expired",
+            "type": "OAuthException",
+            "code": 190,
+            "error_subcode": 463,
+        },
         {"message": "Invalid OAuth access token", "type": "OAuthException", "code": 190},
-        {"message": "(#200) Ad account owner has NOT grant ads_management or ads_read permission",
-         "type": "OAuthException", "code": 200},
+        {
+            "message": "(#200) Ad account owner has NOT grant ads_management or ads_read permission",
+            "type": "OAuthException",
+            "code": 200,
+        },
     ],
 )
 def test_a_rejected_token_gives_up_at_once(error):
@@ -131,11 +151,19 @@ def test_a_failed_accounts_cause_is_decided_from_the_retry_policy():
     def cause(exc):
         return cause_from_decision(exc, classify_graph_error, auth_error=is_auth_error(exc))
 
-    expired = graph_error(400, {"message": "Error validating access token: Session has expired",
-                                "type": "OAuthException", "code": 190, "error_subcode": 463})
+    expired = graph_error(
+        400,
+        {
+            "message": "Error validating access token: Session has expired",
+            "type": "OAuthException",
+            "code": 190,
+            "error_subcode": 463,
+        },
+    )
     assert cause(expired) == FailureCause(PERMANENT, "expired or invalid credentials")
-    throttled = graph_error(400, {"message": "(#80004) There have been too many calls", "type": "OAuthException",
-                                  "code": 80004})
+    throttled = graph_error(
+        400, {"message": "(#80004) There have been too many calls", "type": "OAuthException", "code": 80004}
+    )
     assert cause(RetriesExhausted("act_1 insights", 6, throttled, "rate limited (code 80004)")) == FailureCause(
         TRANSIENT, "retries exhausted: rate limited (code 80004)"
     )
@@ -144,8 +172,15 @@ def test_a_failed_accounts_cause_is_decided_from_the_retry_policy():
 
 
 def test_descriptions_are_one_line_and_never_show_a_secret():
-    exc = graph_error(400, {"message": f"Error validating access token {TOKEN}", "type": "OAuthException",
-                            "code": 190, "error_subcode": 463})
+    exc = graph_error(
+        400,
+        {
+            "message": f"Error validating access token {TOKEN}",
+            "type": "OAuthException",
+            "code": 190,
+            "error_subcode": 463,
+        },
+    )
     text = describe_error(exc, [TOKEN])
     assert TOKEN not in text and "[redacted]" in text
     assert text.startswith("Meta API OAuthException (code 190/463, HTTP 400)") and "\n" not in text

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import polars as pl
@@ -29,18 +29,39 @@ from metrics_pipeline.sources.meta.rows import (
 )
 
 CONNECTION = Connection(
-    id="c", workspace_slug="ws", provider="meta", client_slug=None, account_ids=("1",), manager_customer_id=None,
-    status="active", sync_frequency="daily", lookback_days=28, credentials_env_prefix="C",
-    attribution_windows=("7d_click", "1d_view"), purchase_action_types=("offsite_conversion.fb_pixel_purchase",),
+    id="c",
+    workspace_slug="ws",
+    provider="meta",
+    client_slug=None,
+    account_ids=("1",),
+    manager_customer_id=None,
+    status="active",
+    sync_frequency="daily",
+    lookback_days=28,
+    credentials_env_prefix="C",
+    attribution_windows=("7d_click", "1d_view"),
+    purchase_action_types=("offsite_conversion.fb_pixel_purchase",),
     lead_action_types=("lead",),
 )
 RAW = {
-    "account_id": "1", "campaign_id": "11", "adset_id": "111", "ad_id": "1111",
-    "date_start": "2026-10-10", "date_stop": "2026-10-10",
-    "spend": "1234.50", "impressions": "100000", "clicks": "2500",
+    "account_id": "1",
+    "campaign_id": "11",
+    "adset_id": "111",
+    "ad_id": "1111",
+    "date_start": "2026-10-10",
+    "date_stop": "2026-10-10",
+    "spend": "1234.50",
+    "impressions": "100000",
+    "clicks": "2500",
     "actions": [{"action_type": "offsite_conversion.fb_pixel_purchase", "value": "5", "7d_click": "4", "1d_view": "1"}],
-    "action_values": [{"action_type": "offsite_conversion.fb_pixel_purchase", "value": "500.00",
-                       "7d_click": "400.00", "1d_view": "100.00"}],
+    "action_values": [
+        {
+            "action_type": "offsite_conversion.fb_pixel_purchase",
+            "value": "500.00",
+            "7d_click": "400.00",
+            "1d_view": "100.00",
+        }
+    ],
 }
 
 
@@ -128,8 +149,12 @@ def test_an_insight_row_that_cannot_be_landed_says_why(change, reason):
 
 
 def test_frames_carry_money_as_text_never_float():
-    frame = insights_frame([insight_row(RAW, "1", CONNECTION)], attribution_windows=("7d_click", "1d_view"),
-                           run_id="r", extracted_at=datetime(2026, 11, 1, tzinfo=timezone.utc))
+    frame = insights_frame(
+        [insight_row(RAW, "1", CONNECTION)],
+        attribution_windows=("7d_click", "1d_view"),
+        run_id="r",
+        extracted_at=datetime(2026, 11, 1, tzinfo=UTC),
+    )
     assert frame.schema["spend"] == pl.Utf8 and frame.schema["purchase_value"] == pl.Utf8
     assert frame.row(0, named=True)["spend"] == "1234.50"
     assert frame.row(0, named=True)["attribution_windows"] == "7d_click,1d_view"
@@ -138,11 +163,20 @@ def test_frames_carry_money_as_text_never_float():
 
 def test_entity_times_become_iso_timestamps():
     entities = AccountEntities(
-        campaigns=[{"id": "11", "name": "C", "status": "DELETED", "effective_status": "DELETED",
-                    "objective": "OUTCOME_SALES", "created_time": "2026-07-01T09:15:00-0400"}],
-        adsets=[], ads=[],
+        campaigns=[
+            {
+                "id": "11",
+                "name": "C",
+                "status": "DELETED",
+                "effective_status": "DELETED",
+                "objective": "OUTCOME_SALES",
+                "created_time": "2026-07-01T09:15:00-0400",
+            }
+        ],
+        adsets=[],
+        ads=[],
     )
-    frames = entity_frames(entities, "1", run_id="r", extracted_at=datetime(2026, 11, 1, tzinfo=timezone.utc))
+    frames = entity_frames(entities, "1", run_id="r", extracted_at=datetime(2026, 11, 1, tzinfo=UTC))
     campaign = frames["raw_meta.campaigns"].row(0, named=True)
     assert campaign["created_time"] == "2026-07-01T09:15:00-04:00" and campaign["updated_time"] is None
     assert frames["raw_meta.ads"].height == 0

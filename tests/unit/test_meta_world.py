@@ -25,8 +25,14 @@ from metrics_pipeline.sandbox.meta_world import (
 )
 
 SPEND = re.compile(r"^\d+\.\d{2}$")
-OBJECTIVES = {"OUTCOME_SALES", "OUTCOME_LEADS", "OUTCOME_TRAFFIC", "OUTCOME_AWARENESS", "OUTCOME_APP_PROMOTION",
-              "OUTCOME_ENGAGEMENT"}
+OBJECTIVES = {
+    "OUTCOME_SALES",
+    "OUTCOME_LEADS",
+    "OUTCOME_TRAFFIC",
+    "OUTCOME_AWARENESS",
+    "OUTCOME_APP_PROMOTION",
+    "OUTCOME_ENGAGEMENT",
+}
 
 
 @pytest.fixture(scope="module")
@@ -66,8 +72,9 @@ def test_the_hierarchy_has_the_promised_shape(world):
 def test_the_deleted_and_archived_campaigns_spent_inside_the_range(world):
     for campaign, status in ((world.deleted_campaign, "DELETED"), (world.archived_campaign, "ARCHIVED")):
         assert campaign.status == campaign.effective_status == status
-        ad_days = [d for d in world.insights(campaign.account_id, START, END, END)
-                   if d.ad.campaign_id == campaign.campaign_id]
+        ad_days = [
+            d for d in world.insights(campaign.account_id, START, END, END) if d.ad.campaign_id == campaign.campaign_id
+        ]
         assert ad_days and sum(Decimal(d.spend) for d in ad_days) > 0
         assert max(d.day for d in ad_days) == campaign.last_day < END
         assert {d.ad.effective_status for d in ad_days} == {status}
@@ -79,8 +86,10 @@ def test_the_restated_day_is_higher_from_its_day_on_and_nothing_else_moves(world
     assert after[RESTATED_DAY] > before[RESTATED_DAY]
 
     def purchases(as_of):
-        return sum(d.total(PURCHASE_ACTION, ("7d_click", "1d_view"))
-                   for d in world.insights(ACME_ACCOUNT_ID, RESTATED_DAY, RESTATED_DAY, as_of))
+        return sum(
+            d.total(PURCHASE_ACTION, ("7d_click", "1d_view"))
+            for d in world.insights(ACME_ACCOUNT_ID, RESTATED_DAY, RESTATED_DAY, as_of)
+        )
 
     assert purchases(RESTATED_FROM) > purchases(RESTATED_FROM - timedelta(days=1))
     other_day = RESTATED_DAY - timedelta(days=1)
@@ -125,11 +134,22 @@ def test_the_connections_read_as_the_pipeline_configuration(world, tmp_path):
     connections = world.connections_config()
     document = {
         "workspaces": [
-            {"slug": "northstar", "name": "Northstar", "connections": connections["northstar"],
-             "clients": [{"slug": "acme-outdoor", "name": "Acme", "currency": "USD", "timezone": "America/New_York"}]},
-            {"slug": "harbor", "name": "Harbor", "connections": connections["harbor"],
-             "clients": [{"slug": "citrus-kitchen", "name": "Citrus", "currency": "EUR",
-                          "timezone": "Europe/Berlin"}]},
+            {
+                "slug": "northstar",
+                "name": "Northstar",
+                "connections": connections["northstar"],
+                "clients": [
+                    {"slug": "acme-outdoor", "name": "Acme", "currency": "USD", "timezone": "America/New_York"}
+                ],
+            },
+            {
+                "slug": "harbor",
+                "name": "Harbor",
+                "connections": connections["harbor"],
+                "clients": [
+                    {"slug": "citrus-kitchen", "name": "Citrus", "currency": "EUR", "timezone": "Europe/Berlin"}
+                ],
+            },
         ]
     }
     path = tmp_path / "config.yaml"

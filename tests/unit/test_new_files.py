@@ -1,4 +1,4 @@
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from metrics_pipeline.landing.exports import ExportObject
 from metrics_pipeline.landing.new_files import (
@@ -9,7 +9,7 @@ from metrics_pipeline.landing.new_files import (
 
 
 def obj(key: str, second: int) -> ExportObject:
-    modified = datetime(2026, 10, 1, 12, 0, second, tzinfo=timezone.utc)
+    modified = datetime(2026, 10, 1, 12, 0, second, tzinfo=UTC)
     return ExportObject(key=key, uri=f"s3://b/{key}", size=1, modified=modified, etag=str(second))
 
 

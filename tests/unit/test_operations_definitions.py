@@ -39,8 +39,12 @@ def test_the_instance_limits_pools_to_one_and_retries_only_dead_runs():
 def test_the_nightly_job_runs_the_landing_and_pnl_checks_and_refreshes_the_status(repository):
     job = repository.get_job("daily_pipeline")
     checks = {(k.asset_key.to_user_string(), k.name) for k in job.asset_layer.asset_graph.asset_check_keys}
-    for table in ("media_partner/daily_exports", "google_ads/ad_daily_metrics", "meta/ad_daily_insights",
-                  "shopify/orders"):
+    for table in (
+        "media_partner/daily_exports",
+        "google_ads/ad_daily_metrics",
+        "meta/ad_daily_insights",
+        "shopify/orders",
+    ):
         assert {(table, "no_future_dates"), (table, "no_negative_money")} <= checks
     assert ("media_partner/daily_exports", "rows_match_source_totals") in checks
     assert ("marts/fct_pnl_daily", "restatement_drift") in checks
@@ -51,7 +55,11 @@ def test_the_nightly_job_runs_the_landing_and_pnl_checks_and_refreshes_the_statu
 def test_the_retry_sensor_watches_every_partitioned_landing_job(repository):
     sensor = repository.get_sensor_def("retry_failed_runs")
     assert {job.name for job in sensor.jobs} == {
-        "daily_pipeline", "media_partner_daily", "pixel_daily", "amazon_ads_daily", "affiliate_daily"
+        "daily_pipeline",
+        "media_partner_daily",
+        "pixel_daily",
+        "amazon_ads_daily",
+        "affiliate_daily",
     }
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
 

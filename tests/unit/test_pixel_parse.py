@@ -1,6 +1,6 @@
 import gzip
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -8,8 +8,8 @@ import pytest
 from metrics_pipeline.security.pii import hash_ip
 from metrics_pipeline.sources.pixel.parse import (
     EVENT_SCHEMA,
-    PixelFileError,
     UTF8_BOM,
+    PixelFileError,
     is_gzip,
     iter_blocks,
     iter_event_chunks,
@@ -63,17 +63,31 @@ def test_key_layout():
 
 def test_a_valid_event_lands_typed_with_every_column():
     record = event(
-        session_id="s1", page_url=" https://acme.example/p?x=1 ", landing_page="https://acme.example/",
-        referrer="https://google.com/", utm_source="google", utm_medium="cpc", utm_campaign="fall",
-        utm_term="boots", utm_content="ad-1", utm_id="123", gclid="g-1", fbclid="f-1", ttclid="t-1",
-        checkout_token="tok", order_value="19.90", currency="USD", user_agent="Mozilla/5.0",
-        occurred_at="2026-09-01T12:00:00.123456-04:00", unknown_key={"ignored": True},
+        session_id="s1",
+        page_url=" https://acme.example/p?x=1 ",
+        landing_page="https://acme.example/",
+        referrer="https://google.com/",
+        utm_source="google",
+        utm_medium="cpc",
+        utm_campaign="fall",
+        utm_term="boots",
+        utm_content="ad-1",
+        utm_id="123",
+        gclid="g-1",
+        fbclid="f-1",
+        ttclid="t-1",
+        checkout_token="tok",
+        order_value="19.90",
+        currency="USD",
+        user_agent="Mozilla/5.0",
+        occurred_at="2026-09-01T12:00:00.123456-04:00",
+        unknown_key={"ignored": True},
     )
     parsed = parse(lines(record))
     assert parsed.rejections == [] and parsed.processed == 1 and parsed.status == "completed"
     assert parsed.events.schema == EVENT_SCHEMA
     [row] = parsed.events.to_dicts()
-    assert row["occurred_at"] == datetime(2026, 9, 1, 16, 0, 0, 123456, tzinfo=timezone.utc)
+    assert row["occurred_at"] == datetime(2026, 9, 1, 16, 0, 0, 123456, tzinfo=UTC)
     assert row["event_date"] == DAY and row["source_line"] == 1
     assert row["page_url"] == "https://acme.example/p?x=1"  # stripped
     assert row["order_value"] == Decimal("19.90")
@@ -94,7 +108,7 @@ def test_time_stamps_in_any_offset_become_utc():
     assert parsed.rejections == []
     got = dict(zip(parsed.events["event_id"], parsed.events["occurred_at"]))
     assert {k: v.replace(microsecond=0) for k, v in got.items()} == {
-        k: datetime(2026, 9, 1, 12, tzinfo=timezone.utc) for k in stamps
+        k: datetime(2026, 9, 1, 12, tzinfo=UTC) for k in stamps
     }
     assert got["e"].microsecond == 500000
 
@@ -353,7 +367,7 @@ def test_a_stream_gives_the_same_blocks_as_the_bytes():
     for data in (plain, gzip.compress(plain)):
         from_bytes = list(iter_blocks(data, FILE, chunk_bytes=700))
         from_stream = list(iter_blocks(Trickle(data), FILE, chunk_bytes=700))
-        assert b"".join(b for _, b in from_stream) == b"".join(b for _, b in from_bytes) == plain[len(UTF8_BOM):]
+        assert b"".join(b for _, b in from_stream) == b"".join(b for _, b in from_bytes) == plain[len(UTF8_BOM) :]
         assert from_stream[0][0] == 1 and all(block.endswith(b"\n") for _, block in from_stream)
 
 

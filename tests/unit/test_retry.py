@@ -43,8 +43,12 @@ def test_transient_failures_are_retried_with_growing_delays_and_server_hints():
     call, calls = flaky([Transient(), Transient(), Transient(7.5)])
     slept = []
     result = call_with_retries(
-        call, classify, what="acct 1", policy=BackoffPolicy(max_attempts=5, base_delay=1, max_delay=30),
-        sleep=slept.append, rng=random.Random(1),
+        call,
+        classify,
+        what="acct 1",
+        policy=BackoffPolicy(max_attempts=5, base_delay=1, max_delay=30),
+        sleep=slept.append,
+        rng=random.Random(1),
     )
     assert result == "ok" and len(calls) == 4
     assert slept[0] <= 1 and slept[1] <= 2 and slept[2] == 7.5  # full jitter, then the server's hint wins

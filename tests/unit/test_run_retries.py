@@ -38,13 +38,23 @@ def test_delays_grow_fourfold_within_a_quarter_either_way():
 
 
 def test_a_transient_failure_is_retried_for_exactly_its_partitions_with_countable_tags():
-    decision = decide_retry(job_name="daily_pipeline", run_id="run-a", tags={**RANGE, "other": "x"},
-                            cause=RATE_LIMITED, now=1000.0, rng=random.Random(3))
+    decision = decide_retry(
+        job_name="daily_pipeline",
+        run_id="run-a",
+        tags={**RANGE, "other": "x"},
+        cause=RATE_LIMITED,
+        now=1000.0,
+        rng=random.Random(3),
+    )
     retry = decision.retry
     assert retry is not None and retry.attempt == 1 and retry.root_run_id == "run-a"
     assert 1000 + 90 <= retry.due_at <= 1000 + 150  # 120 s ± 25%
-    assert retry.tags() == {**RANGE, RETRY_OF_TAG: "run-a", RETRY_ATTEMPT_TAG: "1",
-                            "metrics_pipeline/retry_reason": "rate limited"}
+    assert retry.tags() == {
+        **RANGE,
+        RETRY_OF_TAG: "run-a",
+        RETRY_ATTEMPT_TAG: "1",
+        "metrics_pipeline/retry_reason": "rate limited",
+    }
     assert retry.run_key() == "retry-run-a-1"
 
 
@@ -52,8 +62,9 @@ def test_the_retry_of_a_retry_counts_on_until_the_budget_is_spent():
     tags = {**RANGE, RETRY_OF_TAG: "run-a", RETRY_ATTEMPT_TAG: "2"}
     third = decide_retry(job_name="j", run_id="run-c", tags=tags, cause=RATE_LIMITED, now=0.0, budget=3)
     assert third.retry.attempt == 3 and third.retry.root_run_id == "run-a" and third.retry.failed_run_id == "run-c"
-    spent = decide_retry(job_name="j", run_id="run-d", tags={**tags, RETRY_ATTEMPT_TAG: "3"},
-                         cause=RATE_LIMITED, now=0.0, budget=3)
+    spent = decide_retry(
+        job_name="j", run_id="run-d", tags={**tags, RETRY_ATTEMPT_TAG: "3"}, cause=RATE_LIMITED, now=0.0, budget=3
+    )
     assert spent.retry is None and "budget of 3 is spent" in spent.note
 
 

@@ -15,7 +15,6 @@ import pytest
 import yaml
 
 from metrics_pipeline.config import load_config
-
 from metrics_pipeline.sandbox.media_partner_world import DEFAULT_DAYS, DEFAULT_START, EXPORT_COLUMNS
 from metrics_pipeline.sandbox.world import SandboxWorld, build_world
 
@@ -269,7 +268,13 @@ def test_config_matches_the_strict_loader_shape(world: SandboxWorld) -> None:
         assert set(workspace) == {"slug", "name", "reporting_currency", "connections", "clients"}
         assert SLUG.match(workspace["slug"]) and workspace["name"]
         for client in workspace["clients"]:
-            assert set(client) - {"pixel_site_id", "amazon", "affiliate"} == {"slug", "name", "currency", "timezone", "media_partner"}
+            assert set(client) - {"pixel_site_id", "amazon", "affiliate"} == {
+                "slug",
+                "name",
+                "currency",
+                "timezone",
+                "media_partner",
+            }
             assert SLUG.match(client["slug"]) and client["name"]
             assert re.fullmatch(r"[A-Z]{3}", client["currency"])
             ZoneInfo(client["timezone"])

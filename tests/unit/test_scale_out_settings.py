@@ -91,10 +91,18 @@ def test_no_broker_skips_only_the_figure_and_says_so():
 
 
 def test_fingerprint_comparison_flags_content_count_and_missing_tables():
-    a = {"same": TableFingerprint(3, "x"), "content": TableFingerprint(3, "x"), "count": TableFingerprint(2, "y"),
-         "only_a": TableFingerprint(1, "z")}
-    b = {"same": TableFingerprint(3, "x"), "content": TableFingerprint(3, "other"), "count": TableFingerprint(3, "y"),
-         "only_b": TableFingerprint(1, "z")}
+    a = {
+        "same": TableFingerprint(3, "x"),
+        "content": TableFingerprint(3, "x"),
+        "count": TableFingerprint(2, "y"),
+        "only_a": TableFingerprint(1, "z"),
+    }
+    b = {
+        "same": TableFingerprint(3, "x"),
+        "content": TableFingerprint(3, "other"),
+        "count": TableFingerprint(3, "y"),
+        "only_b": TableFingerprint(1, "z"),
+    }
     assert compare_fingerprints(a, b) == [
         TableComparison("content", 3, 3, False),
         TableComparison("count", 2, 3, False),
@@ -105,10 +113,23 @@ def test_fingerprint_comparison_flags_content_count_and_missing_tables():
 
 
 def test_the_markdown_section_quotes_the_figures():
-    section = "\n".join(scale_out_markdown({
-        "days": 7, "first_day": "2026-10-25", "last_day": "2026-10-31", "in_process_seconds": 100.0,
-        "celery_seconds": 80.0, "celery_workers": 2, "worker_concurrency": 1, "workers_ready_seconds": 20.0,
-        "tables_compared": 30, "tables_equal": 29, "differing_tables": ["fct_x"], "excluded_columns": ["as_of_at"],
-    }))
+    section = "\n".join(
+        scale_out_markdown(
+            {
+                "days": 7,
+                "first_day": "2026-10-25",
+                "last_day": "2026-10-31",
+                "in_process_seconds": 100.0,
+                "celery_seconds": 80.0,
+                "celery_workers": 2,
+                "worker_concurrency": 1,
+                "workers_ready_seconds": 20.0,
+                "tables_compared": 30,
+                "tables_equal": 29,
+                "differing_tables": ["fct_x"],
+                "excluded_columns": ["as_of_at"],
+            }
+        )
+    )
     assert "| in one process (in_process executor) | 100.0 s |" in section
     assert "**29 of 30**" in section and "| differing tables | fct_x |" in section

@@ -36,10 +36,13 @@ TOKEN = "shpat_unit_test_secret_token"
 
 
 def test_the_endpoint_is_the_shop_unless_the_template_says_otherwise():
-    assert graphql_endpoint("acme.myshopify.com", {}) == f"https://acme.myshopify.com/admin/api/{API_VERSION}/graphql.json"
+    assert (
+        graphql_endpoint("acme.myshopify.com", {}) == f"https://acme.myshopify.com/admin/api/{API_VERSION}/graphql.json"
+    )
     sandbox = {"METRICS_SHOPIFY_URL_TEMPLATE": "http://127.0.0.1:5000/shops/{shop_domain}/"}
     assert graphql_endpoint("acme.myshopify.com", sandbox) == (
-        f"http://127.0.0.1:5000/shops/acme.myshopify.com/admin/api/{API_VERSION}/graphql.json")
+        f"http://127.0.0.1:5000/shops/acme.myshopify.com/admin/api/{API_VERSION}/graphql.json"
+    )
     assert API_VERSION == "2026-07"
 
 
@@ -53,8 +56,9 @@ def test_throttle_arithmetic():
     assert seconds_until_available(status, 5000) == pytest.approx(18.5)
     assert seconds_until_available(ThrottleStatus(1000, 0, 0), 10) == MAX_THROTTLE_WAIT
     assert status.available_after(100) == 2000
-    assert ThrottleStatus.from_cost({"throttleStatus": {"maximumAvailable": 2000.0, "currentlyAvailable": 1990,
-                                                        "restoreRate": 100.0}}) == ThrottleStatus(2000, 1990, 100)
+    assert ThrottleStatus.from_cost(
+        {"throttleStatus": {"maximumAvailable": 2000.0, "currentlyAvailable": 1990, "restoreRate": 100.0}}
+    ) == ThrottleStatus(2000, 1990, 100)
     assert ThrottleStatus.from_cost(None) is None and ThrottleStatus.from_cost({"throttleStatus": {}}) is None
 
 
@@ -111,9 +115,13 @@ def answer(status: int, body: object, headers: dict | None = None) -> requests.R
 
 
 def cost(requested: int, available: float, actual: int | None = None) -> dict:
-    return {"cost": {"requestedQueryCost": requested, "actualQueryCost": actual,
-                     "throttleStatus": {"maximumAvailable": 2000.0, "currentlyAvailable": available,
-                                        "restoreRate": 100.0}}}
+    return {
+        "cost": {
+            "requestedQueryCost": requested,
+            "actualQueryCost": actual,
+            "throttleStatus": {"maximumAvailable": 2000.0, "currentlyAvailable": available, "restoreRate": 100.0},
+        }
+    }
 
 
 class CannedSession:
@@ -142,11 +150,18 @@ class FakeTime:
         self.now += seconds
 
 
-def client_with(*answers: requests.Response, settings: ShopifySettings | None = None) -> tuple[ShopifyClient,
-                                                                                              CannedSession, FakeTime]:
+def client_with(
+    *answers: requests.Response, settings: ShopifySettings | None = None
+) -> tuple[ShopifyClient, CannedSession, FakeTime]:
     fake = FakeTime()
-    client = ShopifyClient("acme.myshopify.com", TOKEN, settings=settings or ShopifySettings(), sleep=fake.sleep,
-                           clock=fake.clock, environ={})
+    client = ShopifyClient(
+        "acme.myshopify.com",
+        TOKEN,
+        settings=settings or ShopifySettings(),
+        sleep=fake.sleep,
+        clock=fake.clock,
+        environ={},
+    )
     session = CannedSession(*answers)
     client._session = session  # noqa: SLF001 - the seam for canned answers
     return client, session, fake
@@ -162,8 +177,9 @@ def test_a_query_is_posted_with_the_token_header_and_its_data_returned():
 
 
 def test_throttled_waits_for_the_bucket_then_succeeds_once():
-    throttled = answer(200, {"errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}],
-                             "extensions": cost(807, 45)})
+    throttled = answer(
+        200, {"errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}], "extensions": cost(807, 45)}
+    )
     ok = answer(200, {"data": {"orders": {}}, "extensions": cost(807, 1200, 150)})
     client, session, fake = client_with(throttled, ok)
     assert client.execute("Orders", "query Orders { orders(first: 5) { edges { cursor } } }") == {"orders": {}}
@@ -200,17 +216,30 @@ def test_a_refused_token_gives_up_at_once(status):
 
 
 def test_graphql_errors_say_what_they_mean():
-    denied = answer(200, {"errors": [{"message": "Access denied for orders field.",
-                                      "extensions": {"code": "ACCESS_DENIED"}}]})
+    denied = answer(
+        200, {"errors": [{"message": "Access denied for orders field.", "extensions": {"code": "ACCESS_DENIED"}}]}
+    )
     with pytest.raises(ShopifyAuthError):
         client_with(denied)[0].execute("Orders", "q")
-    undefined = answer(200, {"errors": [{"message": "Field 'checkoutToken' doesn't exist on type 'Order'",
-                                         "extensions": {"code": "undefinedField"}}]})
+    undefined = answer(
+        200,
+        {
+            "errors": [
+                {
+                    "message": "Field 'checkoutToken' doesn't exist on type 'Order'",
+                    "extensions": {"code": "undefinedField"},
+                }
+            ]
+        },
+    )
     with pytest.raises(ShopifyQueryError, match="checkoutToken"):
         client_with(undefined)[0].execute("Orders", "q")
     internal = answer(200, {"errors": [{"message": "Internal error", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]})
-    client, session, _ = client_with(internal, answer(200, {"data": {"x": 1}}),
-                                     settings=ShopifySettings.from_environ({"METRICS_RETRY_BASE_DELAY": "0.001"}))
+    client, session, _ = client_with(
+        internal,
+        answer(200, {"data": {"x": 1}}),
+        settings=ShopifySettings.from_environ({"METRICS_RETRY_BASE_DELAY": "0.001"}),
+    )
     assert client.execute("X", "q") == {"x": 1} and len(session.sent) == 2
     with pytest.raises(ShopifyQueryError, match="no data"):
         client_with(answer(200, {"data": None}))[0].execute("X", "q")

@@ -10,8 +10,17 @@ from metrics_pipeline.lib.source_assets import API_RETRY_POLICY
 SHOPS_CHECK = "every_shop_synced"
 shopify_landing = LANDING_ASSETS["shopify"]
 
-TABLES = ("orders", "order_line_items", "refunds", "refund_line_items", "customers", "products",
-          "product_variants", "variant_cost_observations", "shops")
+TABLES = (
+    "orders",
+    "order_line_items",
+    "refunds",
+    "refund_line_items",
+    "customers",
+    "products",
+    "product_variants",
+    "variant_cost_observations",
+    "shops",
+)
 
 
 def test_one_unpartitioned_asset_per_raw_table_with_its_check():

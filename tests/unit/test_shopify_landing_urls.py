@@ -8,20 +8,31 @@ from metrics_pipeline.sources.shopify.landing_urls import PARAMETERS, LandingPar
 
 
 def test_a_google_click_with_full_utms():
-    url = ("https://www.acme-outdoor.com/products/stormline-rain-shell?gclid=Cj0KCQjw0123abcd"
-           "&utm_source=google&utm_medium=cpc&utm_campaign=Search+%7C+Rain+Jackets&utm_id=10010200000")
+    url = (
+        "https://www.acme-outdoor.com/products/stormline-rain-shell?gclid=Cj0KCQjw0123abcd"
+        "&utm_source=google&utm_medium=cpc&utm_campaign=Search+%7C+Rain+Jackets&utm_id=10010200000"
+    )
     assert parse_landing_url(url) == LandingParameters(
-        utm_source="google", utm_medium="cpc", utm_campaign="Search | Rain Jackets", utm_id="10010200000",
+        utm_source="google",
+        utm_medium="cpc",
+        utm_campaign="Search | Rain Jackets",
+        utm_id="10010200000",
         gclid="Cj0KCQjw0123abcd",
     )
 
 
 def test_a_meta_click_names_its_campaign_and_ad():
-    url = ("https://www.citrus-kitchen.de/?fbclid=IwAR2x_Gz-9&utm_source=facebook&utm_medium=paid_social"
-           "&utm_campaign=Meal+Kits+%7C+Prospecting&utm_id=12120100000000&utm_content=12320101010000")
+    url = (
+        "https://www.citrus-kitchen.de/?fbclid=IwAR2x_Gz-9&utm_source=facebook&utm_medium=paid_social"
+        "&utm_campaign=Meal+Kits+%7C+Prospecting&utm_id=12120100000000&utm_content=12320101010000"
+    )
     parsed = parse_landing_url(url)
     assert (parsed.fbclid, parsed.utm_campaign, parsed.utm_id, parsed.utm_content) == (
-        "IwAR2x_Gz-9", "Meal Kits | Prospecting", "12120100000000", "12320101010000")
+        "IwAR2x_Gz-9",
+        "Meal Kits | Prospecting",
+        "12120100000000",
+        "12320101010000",
+    )
     assert parsed.gclid is None and parsed.ttclid is None
 
 
@@ -30,8 +41,18 @@ def test_utf8_names_and_percent_encoded_spaces_decode():
     assert parsed.utm_campaign == "Video | Herbstmenü"
 
 
-@pytest.mark.parametrize("url", [None, "", "   ", "https://www.acme-outdoor.com/", "/wallets/checkouts.json",
-                                 "https://www.acme-outdoor.com/?ref=blog", "not a url at all"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        None,
+        "",
+        "   ",
+        "https://www.acme-outdoor.com/",
+        "/wallets/checkouts.json",
+        "https://www.acme-outdoor.com/?ref=blog",
+        "not a url at all",
+    ],
+)
 def test_nothing_to_find_is_all_none(url):
     assert parse_landing_url(url) == LandingParameters()
 

@@ -23,14 +23,31 @@ DOCUMENTS = {
     "Shop": (queries.SHOP, {}),
     "Products": (queries.PRODUCTS, {"first": SETTINGS.products_page}),
     "ProductVariants": (queries.PRODUCT_VARIANTS, {"first": SETTINGS.variants_page}),
-    "Orders": (queries.ORDERS, {"first": SETTINGS.orders_page, "lineItems": SETTINGS.line_items_page,
-                                "refunds": SETTINGS.refunds_page, "refundLineItems": SETTINGS.refund_line_items_page}),
-    "OrderLineItems": (queries.ORDER_LINE_ITEMS, {"id": "gid://shopify/Order/1",
-                                                  "first": SETTINGS.more_line_items_page}),
-    "OrderRefunds": (queries.ORDER_REFUNDS, {"id": "gid://shopify/Order/1", "refunds": SETTINGS.more_refunds,
-                                             "refundLineItems": SETTINGS.refund_line_items_page}),
-    "RefundLineItems": (queries.REFUND_LINE_ITEMS, {"id": "gid://shopify/Refund/1",
-                                                    "first": SETTINGS.more_line_items_page}),
+    "Orders": (
+        queries.ORDERS,
+        {
+            "first": SETTINGS.orders_page,
+            "lineItems": SETTINGS.line_items_page,
+            "refunds": SETTINGS.refunds_page,
+            "refundLineItems": SETTINGS.refund_line_items_page,
+        },
+    ),
+    "OrderLineItems": (
+        queries.ORDER_LINE_ITEMS,
+        {"id": "gid://shopify/Order/1", "first": SETTINGS.more_line_items_page},
+    ),
+    "OrderRefunds": (
+        queries.ORDER_REFUNDS,
+        {
+            "id": "gid://shopify/Order/1",
+            "refunds": SETTINGS.more_refunds,
+            "refundLineItems": SETTINGS.refund_line_items_page,
+        },
+    ),
+    "RefundLineItems": (
+        queries.REFUND_LINE_ITEMS,
+        {"id": "gid://shopify/Refund/1", "first": SETTINGS.more_line_items_page},
+    ),
     "Customers": (queries.CUSTOMERS, {"first": SETTINGS.customers_page, "query": "id:1"}),
 }
 

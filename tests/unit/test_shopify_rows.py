@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -48,24 +48,44 @@ ORDER = {
     "totalTaxSet": usd("0.02"),
     "totalPriceSet": usd("8.27"),
     "customer": {"id": "gid://shopify/Customer/7000100000001"},
-    "customerJourneySummary": {"lastVisit": {
-        "landingPage": "https://www.acme-outdoor.com/?gclid=Cj0KCQjwAbc&utm_source=google&utm_medium=cpc"
-                       "&utm_campaign=Search+%7C+Brand&utm_id=10010100000",
-        "referrerUrl": "https://www.google.com/",
-    }},
+    "customerJourneySummary": {
+        "lastVisit": {
+            "landingPage": "https://www.acme-outdoor.com/?gclid=Cj0KCQjwAbc&utm_source=google&utm_medium=cpc"
+            "&utm_campaign=Search+%7C+Brand&utm_id=10010100000",
+            "referrerUrl": "https://www.google.com/",
+        }
+    },
     "lineItems": [
-        {"id": "gid://shopify/LineItem/15000100004701", "sku": "AO-IB", "title": "Insulated Bottle 1L",
-         "quantity": 3, "variant": {"id": "gid://shopify/ProductVariant/45000100009001"},
-         "product": {"id": "gid://shopify/Product/8000100009000"},
-         "originalUnitPriceSet": usd("0.1"), "totalDiscountSet": usd("0.0")},
-        {"id": "gid://shopify/LineItem/15000100004702", "sku": "", "title": "Gift wrap", "quantity": 1,
-         "variant": None, "product": None, "originalUnitPriceSet": usd("0.0"), "totalDiscountSet": usd("0.0")},
+        {
+            "id": "gid://shopify/LineItem/15000100004701",
+            "sku": "AO-IB",
+            "title": "Insulated Bottle 1L",
+            "quantity": 3,
+            "variant": {"id": "gid://shopify/ProductVariant/45000100009001"},
+            "product": {"id": "gid://shopify/Product/8000100009000"},
+            "originalUnitPriceSet": usd("0.1"),
+            "totalDiscountSet": usd("0.0"),
+        },
+        {
+            "id": "gid://shopify/LineItem/15000100004702",
+            "sku": "",
+            "title": "Gift wrap",
+            "quantity": 1,
+            "variant": None,
+            "product": None,
+            "originalUnitPriceSet": usd("0.0"),
+            "totalDiscountSet": usd("0.0"),
+        },
     ],
     "refunds": [
-        {"id": "gid://shopify/Refund/9000100000471", "createdAt": "2026-09-11T18:05:00Z",
-         "totalRefundedSet": usd("0.1"),
-         "refundLineItems": [{"quantity": 1, "lineItem": {"id": "gid://shopify/LineItem/15000100004701"},
-                              "subtotalSet": usd("0.1")}]},
+        {
+            "id": "gid://shopify/Refund/9000100000471",
+            "createdAt": "2026-09-11T18:05:00Z",
+            "totalRefundedSet": usd("0.1"),
+            "refundLineItems": [
+                {"quantity": 1, "lineItem": {"id": "gid://shopify/LineItem/15000100004701"}, "subtotalSet": usd("0.1")}
+            ],
+        },
     ],
 }
 
@@ -94,7 +114,7 @@ def test_money_is_the_api_text_checked_never_a_float():
 
 
 def test_times_keep_their_zone_and_a_zoneless_time_is_refused():
-    assert timestamp("2026-09-05T17:12:09Z", "x") == datetime(2026, 9, 5, 17, 12, 9, tzinfo=timezone.utc)
+    assert timestamp("2026-09-05T17:12:09Z", "x") == datetime(2026, 9, 5, 17, 12, 9, tzinfo=UTC)
     assert timestamp(None, "x") is None
     with pytest.raises(ShopifyRowError):
         timestamp("2026-09-05T17:12:09", "x")
@@ -109,28 +129,65 @@ def test_an_order_becomes_its_rows_with_parsed_click_ids_and_a_hashed_email():
     assert order["email_hash"] == hash_email("grace.clark1@example.com", KEY)
     assert "grace" not in repr(rows).lower()
     assert (order["gclid"], order["utm_source"], order["utm_campaign"], order["utm_id"], order["fbclid"]) == (
-        "Cj0KCQjwAbc", "google", "Search | Brand", "10010100000", None)
+        "Cj0KCQjwAbc",
+        "google",
+        "Search | Brand",
+        "10010100000",
+        None,
+    )
     assert order["landing_site"].startswith("https://www.acme-outdoor.com/?gclid=")
     assert order["referring_site"] == "https://www.google.com/"
     assert order["checkout_token"] == "0d39914f039de5e09cb9d1640c314cdd"
     assert (order["subtotal_price"], order["total_shipping"], order["total_tax"], order["total_price"]) == (
-        "0.3", "7.95", "0.02", "8.27")
-    assert order["updated_at"] == datetime(2026, 9, 11, 18, 5, tzinfo=timezone.utc)
-    assert [(i["line_item_id"], i["variant_id"], i["product_id"], i["sku"], i["quantity"]) for i in rows.line_items] == [
+        "0.3",
+        "7.95",
+        "0.02",
+        "8.27",
+    )
+    assert order["updated_at"] == datetime(2026, 9, 11, 18, 5, tzinfo=UTC)
+    assert [
+        (i["line_item_id"], i["variant_id"], i["product_id"], i["sku"], i["quantity"]) for i in rows.line_items
+    ] == [
         (15000100004701, 45000100009001, 8000100009000, "AO-IB", 3),
         (15000100004702, None, None, None, 1),  # a custom line: no variant, no product, no SKU
     ]
-    assert rows.refunds == [{"shop_domain": SHOP, "order_id": 6000100000470, "refund_id": 9000100000471,
-                             "created_at": datetime(2026, 9, 11, 18, 5, tzinfo=timezone.utc), "total_refunded": "0.1"}]
-    assert rows.refund_line_items == [{"shop_domain": SHOP, "refund_id": 9000100000471,
-                                       "line_item_id": 15000100004701, "quantity": 1, "subtotal": "0.1"}]
+    assert rows.refunds == [
+        {
+            "shop_domain": SHOP,
+            "order_id": 6000100000470,
+            "refund_id": 9000100000471,
+            "created_at": datetime(2026, 9, 11, 18, 5, tzinfo=UTC),
+            "total_refunded": "0.1",
+        }
+    ]
+    assert rows.refund_line_items == [
+        {
+            "shop_domain": SHOP,
+            "refund_id": 9000100000471,
+            "line_item_id": 15000100004701,
+            "quantity": 1,
+            "subtotal": "0.1",
+        }
+    ]
 
 
 def test_an_order_without_a_journey_or_customer_still_lands():
-    bare = {**ORDER, "customerJourneySummary": None, "customer": None, "email": None, "checkoutToken": None,
-            "refunds": [], "lineItems": []}
+    bare = {
+        **ORDER,
+        "customerJourneySummary": None,
+        "customer": None,
+        "email": None,
+        "checkoutToken": None,
+        "refunds": [],
+        "lineItems": [],
+    }
     order = order_rows(bare, SHOP, "USD", KEY).order
-    assert (order["landing_site"], order["gclid"], order["customer_id"], order["email_hash"]) == (None, None, None, None)
+    assert (order["landing_site"], order["gclid"], order["customer_id"], order["email_hash"]) == (
+        None,
+        None,
+        None,
+        None,
+    )
 
 
 def test_a_malformed_order_is_refused_with_where_it_is():
@@ -143,8 +200,9 @@ def test_a_malformed_order_is_refused_with_where_it_is():
 
 
 def test_frames_carry_money_as_exact_text_for_copy():
-    frames = orders_frames([order_rows(ORDER, SHOP, "USD", KEY)], run_id="r1",
-                           extracted_at=datetime(2026, 11, 1, tzinfo=timezone.utc))
+    frames = orders_frames(
+        [order_rows(ORDER, SHOP, "USD", KEY)], run_id="r1", extracted_at=datetime(2026, 11, 1, tzinfo=UTC)
+    )
     orders = frames["raw_shopify.orders"]
     assert orders.height == 1 and orders["total_price"].to_list() == ["8.27"]
     assert orders["ingestion_run_id"].to_list() == ["r1"]
@@ -155,20 +213,40 @@ def test_frames_carry_money_as_exact_text_for_copy():
 
 
 def test_variants_costs_customers_and_the_shop():
-    node = {"id": "gid://shopify/ProductVariant/45000100001002", "sku": "AO-RS-M", "title": "M", "price": "149.00",
-            "product": {"id": "gid://shopify/Product/8000100001000"},
-            "inventoryItem": {"id": "gid://shopify/InventoryItem/47000100001002",
-                              "unitCost": {"amount": "64.85", "currencyCode": "USD"}}}
-    assert variant_row(node, SHOP) == {"shop_domain": SHOP, "variant_id": 45000100001002,
-                                       "product_id": 8000100001000, "sku": "AO-RS-M", "title": "M",
-                                       "price": "149.00", "inventory_item_id": 47000100001002}
+    node = {
+        "id": "gid://shopify/ProductVariant/45000100001002",
+        "sku": "AO-RS-M",
+        "title": "M",
+        "price": "149.00",
+        "product": {"id": "gid://shopify/Product/8000100001000"},
+        "inventoryItem": {
+            "id": "gid://shopify/InventoryItem/47000100001002",
+            "unitCost": {"amount": "64.85", "currencyCode": "USD"},
+        },
+    }
+    assert variant_row(node, SHOP) == {
+        "shop_domain": SHOP,
+        "variant_id": 45000100001002,
+        "product_id": 8000100001000,
+        "sku": "AO-RS-M",
+        "title": "M",
+        "price": "149.00",
+        "inventory_item_id": 47000100001002,
+    }
     assert unit_cost(node, "USD") == "64.85"
     assert unit_cost({**node, "inventoryItem": {"id": "x", "unitCost": None}}, "USD") is None
     with pytest.raises(ShopifyRowError):
         unit_cost(node, "EUR")
-    customer = customer_row({"id": "gid://shopify/Customer/7", "createdAt": "2026-08-03T13:42:57Z",
-                             "updatedAt": "2026-08-03T13:42:57Z",
-                             "defaultEmailAddress": {"emailAddress": "Someone@Example.org"}}, SHOP, KEY)
+    customer = customer_row(
+        {
+            "id": "gid://shopify/Customer/7",
+            "createdAt": "2026-08-03T13:42:57Z",
+            "updatedAt": "2026-08-03T13:42:57Z",
+            "defaultEmailAddress": {"emailAddress": "Someone@Example.org"},
+        },
+        SHOP,
+        KEY,
+    )
     assert customer["email_hash"] == hash_email("someone@example.org", KEY)
     assert "someone" not in repr(customer).lower()
     info = shop_info({"name": "Acme", "currencyCode": "USD", "ianaTimezone": "America/New_York"}, SHOP)

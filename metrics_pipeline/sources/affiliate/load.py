@@ -24,8 +24,8 @@ from pathlib import Path
 import polars as pl
 import psycopg
 
-from metrics_pipeline.landing.exports import ExportObject, ExportsStore, objects_by_day
 from metrics_pipeline.config import PipelineConfig
+from metrics_pipeline.landing.exports import ExportObject, ExportsStore, objects_by_day
 from metrics_pipeline.landing.file_days import (
     WHOLE_SOURCE,
     FileDayLanding,
@@ -94,7 +94,11 @@ def _landing(store: ExportsStore, run_id: str) -> FileDayLanding[AffiliateFile]:
             rejections = sorted(rejections + repeated, key=lambda r: r.row_number)
             loaded = copy_frame(conn, CATALOGUE_TABLE, rows)
         replace_rejections(
-            conn, source=SOURCE, partition_key=file.partition_key, source_file=obj.uri, log_id=file.log_id,
+            conn,
+            source=SOURCE,
+            partition_key=file.partition_key,
+            source_file=obj.uri,
+            log_id=file.log_id,
             rejections=rejections,
         )
         catalogue_rows.update(new_products)
@@ -109,7 +113,9 @@ def _landing(store: ExportsStore, run_id: str) -> FileDayLanding[AffiliateFile]:
             message=_message(affiliate_file.kind, loaded, duplicates, rejections),
         )
 
-    return FileDayLanding(what="affiliate", source=SOURCE, table_of=_table_of, write=write, begin=begin, lock_key=lambda _: WHOLE_SOURCE)
+    return FileDayLanding(
+        what="affiliate", source=SOURCE, table_of=_table_of, write=write, begin=begin, lock_key=lambda _: WHOLE_SOURCE
+    )
 
 
 def land_day(

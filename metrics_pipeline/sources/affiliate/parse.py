@@ -163,8 +163,11 @@ def resolve_header(
         if name in meaning:
             resolved[written] = meaning[name]
             by_canonical.setdefault(meaning[name], []).append(written)
-    clashes = [f"{' and '.join(repr(w) for w in written)} both mean {canonical}"
-               for canonical, written in by_canonical.items() if len(written) > 1]
+    clashes = [
+        f"{' and '.join(repr(w) for w in written)} both mean {canonical}"
+        for canonical, written in by_canonical.items()
+        if len(written) > 1
+    ]
     if clashes:
         raise AffiliateFileError(file, f"header is ambiguous: {'; '.join(clashes)}")
     missing = [c for c in required if c not in by_canonical]
@@ -255,9 +258,7 @@ def _extra_columns(frame: pl.DataFrame, extras: list[str]) -> pl.Series:
     return pl.Series("extra_columns", [json.dumps(r, ensure_ascii=False) for r in records], dtype=pl.String)
 
 
-def _split(
-    frame: pl.DataFrame, problems: list[pl.Expr], header: list[str]
-) -> tuple[pl.DataFrame, list[Rejection]]:
+def _split(frame: pl.DataFrame, problems: list[pl.Expr], header: list[str]) -> tuple[pl.DataFrame, list[Rejection]]:
     extra_fields = pl.when(pl.col("_has_extra_fields")).then(
         pl.struct(field=pl.lit("*"), reason=pl.lit(f"row has more fields than the header's {len(header)}"))
     )
@@ -299,14 +300,10 @@ def _prepare(
     return frame, header, extras
 
 
-def parse_events(
-    data: bytes, affiliate_file: AffiliateFile, *, source_file: str, run_id: str
-) -> ParsedFile:
+def parse_events(data: bytes, affiliate_file: AffiliateFile, *, source_file: str, run_id: str) -> ParsedFile:
     """An events file's valid rows (EVENTS_SCHEMA) and rejections with reasons."""
     frame, header, extras = _prepare(data, source_file, EVENT_COLUMN_ALIASES, REQUIRED_EVENT_COLUMNS)
-    has_flag_column = any(
-        normalise_header(c) in EVENT_COLUMN_ALIASES["refund_flag"] for c in header
-    )
+    has_flag_column = any(normalise_header(c) in EVENT_COLUMN_ALIASES["refund_flag"] for c in header)
     exported_type = pl.col("event_type")
     typed = frame.with_columns(
         exported_type.str.to_lowercase().alias("_type"),
@@ -323,8 +320,9 @@ def parse_events(
         pl.coalesce([text.str.to_datetime(f, strict=False, time_unit="us") for f in _TIMESTAMP_WITH_ZONE])
         .dt.convert_time_zone("UTC")
         .alias("_occurred_utc"),
-        pl.coalesce([text.str.to_datetime(f, strict=False, time_unit="us") for f in _TIMESTAMP_WITHOUT_ZONE])
-        .alias("_occurred_naive"),
+        pl.coalesce([text.str.to_datetime(f, strict=False, time_unit="us") for f in _TIMESTAMP_WITHOUT_ZONE]).alias(
+            "_occurred_naive"
+        ),
     )
     flagged = pl.col("_flag").is_in(list(_REFUND_FLAG_TRUE))
     typed = typed.with_columns(
@@ -405,9 +403,7 @@ def parse_events(
         signed.alias("revenue"),
         pl.col("revenue").alias("revenue_as_exported"),
         pl.col("event_type").alias("event_type_as_exported"),
-        (pl.col("refund_flag") if has_flag_column else pl.lit(None, dtype=pl.String)).alias(
-            "refund_flag_as_exported"
-        ),
+        (pl.col("refund_flag") if has_flag_column else pl.lit(None, dtype=pl.String)).alias("refund_flag_as_exported"),
         pl.col("source"),
         _extra_columns(good, extras),
         pl.lit(source_file).alias("source_file"),
@@ -417,9 +413,7 @@ def parse_events(
     return ParsedFile(rows, rejections, frame.height)
 
 
-def parse_catalogue(
-    data: bytes, affiliate_file: AffiliateFile, *, source_file: str, run_id: str
-) -> ParsedFile:
+def parse_catalogue(data: bytes, affiliate_file: AffiliateFile, *, source_file: str, run_id: str) -> ParsedFile:
     """A catalogue snapshot's valid rows (CATALOGUE_SCHEMA) and rejections with reasons.
 
     A product id repeated in the file keeps its first row; the later ones are rejected.
@@ -474,8 +468,10 @@ def parse_catalogue(
         pl.col("_commission_amount").alias("commission_amount"),
         pl.col("_gravity").alias("gravity"),
         pl.col("_refund_rate").alias("refund_rate"),
-        pl.when(pl.col("_rebill").is_in(list(_TRUE))).then(True)
-        .when(pl.col("_rebill").is_in(list(_FALSE))).then(False)
+        pl.when(pl.col("_rebill").is_in(list(_TRUE)))
+        .then(True)
+        .when(pl.col("_rebill").is_in(list(_FALSE)))
+        .then(False)
         .alias("is_rebill"),
         _extra_columns(good, extras),
         pl.lit(source_file).alias("source_file"),

@@ -68,15 +68,28 @@ FIELD_KINDS: dict[str, str] = {
 }
 
 KEYWORD_FIELDS_REQUIRED = (
-    "campaign_name", "ad_group_name", "keyword_text", "match_type",
-    "impressions", "clicks", "spend", "orders", "sales",
+    "campaign_name",
+    "ad_group_name",
+    "keyword_text",
+    "match_type",
+    "impressions",
+    "clicks",
+    "spend",
+    "orders",
+    "sales",
 )
 SALES_FIELDS_REQUIRED = ("asin", "total_sales", "total_units", "ad_sales", "ad_units")
 
 # Match types as the tools write them (lower-cased) -> the four we keep.
 MATCH_TYPES = {
-    "exact": "exact", "phrase": "phrase", "broad": "broad", "auto": "auto", "automatic": "auto",
-    "exact match": "exact", "phrase match": "phrase", "broad match": "broad",
+    "exact": "exact",
+    "phrase": "phrase",
+    "broad": "broad",
+    "auto": "auto",
+    "automatic": "auto",
+    "exact match": "exact",
+    "phrase match": "phrase",
+    "broad match": "broad",
 }
 # Amazon writes "-" as the match type of an automatic campaign's rows and one of these
 # targeting groups (or "*") as the targeting; such a row is 'auto'.

@@ -74,7 +74,10 @@ def _landing(store: ExportsStore, config: PipelineConfig, run_id: str) -> FileDa
                 f"an `amazon:` section with brand_slug {report_file.brand_slug}",
             )
         parsed = parse_report(
-            store.read_bytes(obj.key), report_file, brand_currency=client.amazon.currency, source_file=obj.uri,
+            store.read_bytes(obj.key),
+            report_file,
+            brand_currency=client.amazon.currency,
+            source_file=obj.uri,
             run_id=run_id,
         )
         if report_file.is_sales:
@@ -93,7 +96,11 @@ def _landing(store: ExportsStore, config: PipelineConfig, run_id: str) -> FileDa
             )
         copy_frame(conn, f"raw_amazon_ads.{_table_of(report_file)}", parsed.rows)
         replace_rejections(
-            conn, source=SOURCE, partition_key=file.partition_key, source_file=obj.uri, log_id=file.log_id,
+            conn,
+            source=SOURCE,
+            partition_key=file.partition_key,
+            source_file=obj.uri,
+            log_id=file.log_id,
             rejections=parsed.rejections,
         )
         return FileOutcome(

@@ -189,7 +189,9 @@ def count_problem(column: str) -> pl.Expr:
     return (
         pl.when(_is_none_marker(text))
         .then(pl.lit(None, pl.String))
-        .when(text.str.contains(rf"^{_INTEGER}$") & (text.str.replace_all(",", "").str.len_chars() <= _MAX_COUNT_DIGITS))
+        .when(
+            text.str.contains(rf"^{_INTEGER}$") & (text.str.replace_all(",", "").str.len_chars() <= _MAX_COUNT_DIGITS)
+        )
         .then(pl.lit(None, pl.String))
         .when(text.str.contains(rf"^-\s*{_INTEGER}$"))
         .then(pl.lit("must be zero or more"))
@@ -206,9 +208,9 @@ def count_value(column: str) -> pl.Expr:
 
 
 def _scalar(expression_of_column, cell: str | None):
-    return pl.DataFrame({"cell": [cell]}, schema={"cell": pl.String}).select(
-        expression_of_column("cell").alias("out")
-    )["out"][0]
+    return pl.DataFrame({"cell": [cell]}, schema={"cell": pl.String}).select(expression_of_column("cell").alias("out"))[
+        "out"
+    ][0]
 
 
 def parse_money_cell(cell: str | None) -> tuple[str | None, str | None, str | None]:
@@ -271,9 +273,7 @@ def read_report_text(data: bytes, file: str, report_format: ReportFormat) -> _Co
     for position, header in enumerate(headers):
         field = report_format.field_of_header(header)
         if field is not None and field in fields_seen:
-            raise ExportFileError(
-                file, f"columns {fields_seen[field]!r} and {header!r} both carry {field}"
-            )
+            raise ExportFileError(file, f"columns {fields_seen[field]!r} and {header!r} both carry {field}")
         if field is None:
             if not header:
                 header = f"column {position + 1}"
@@ -325,9 +325,7 @@ def parse_report(
     data: bytes, report_file: ReportFile, *, brand_currency: str, source_file: str, run_id: str
 ) -> ParsedReport:
     columns = read_report_text(data, source_file, report_file.format)
-    return validate_report(
-        columns, report_file, brand_currency=brand_currency, source_file=source_file, run_id=run_id
-    )
+    return validate_report(columns, report_file, brand_currency=brand_currency, source_file=source_file, run_id=run_id)
 
 
 def validate_report(
@@ -351,47 +349,67 @@ def validate_report(
     def flag(condition: pl.Expr, text: str) -> pl.Expr:
         return pl.when(condition).then(pl.lit(text))
 
-    allowed_symbols = pl.Series([s for s, codes in CURRENCY_SYMBOLS.items() if brand_currency in codes], dtype=pl.String)
+    allowed_symbols = pl.Series(
+        [s for s, codes in CURRENCY_SYMBOLS.items() if brand_currency in codes], dtype=pl.String
+    )
     expected_day = report_file.report_date
     for field in [c for c in frame.columns if c in FIELD_KINDS]:
         kind = FIELD_KINDS[field]
         if kind == NAME:
             problem(field, flag(pl.col(field).is_null(), "required"), show_value=False)
             if field == "asin":
-                problem(field, flag(pl.col(field).is_not_null() & ~pl.col(field).str.contains(_ASIN),
-                                    "must be 10 upper-case letters or digits"))
+                problem(
+                    field,
+                    flag(
+                        pl.col(field).is_not_null() & ~pl.col(field).str.contains(_ASIN),
+                        "must be 10 upper-case letters or digits",
+                    ),
+                )
         elif kind == COUNT:
             problem(field, count_problem(field))
         elif kind == MONEY:
             problem(field, money_problem(field))
             problem(
                 field,
-                flag(money_symbol(field).is_not_null() & ~money_symbol(field).is_in(allowed_symbols),
-                     f"currency symbol contradicts the brand's currency {brand_currency}"),
+                flag(
+                    money_symbol(field).is_not_null() & ~money_symbol(field).is_in(allowed_symbols),
+                    f"currency symbol contradicts the brand's currency {brand_currency}",
+                ),
             )
         elif kind == CURRENCY:
             problem(
                 field,
-                flag(pl.col(field).is_not_null() & (pl.col(field).str.to_uppercase() != brand_currency),
-                     f"must be the brand's currency {brand_currency}"),
+                flag(
+                    pl.col(field).is_not_null() & (pl.col(field).str.to_uppercase() != brand_currency),
+                    f"must be the brand's currency {brand_currency}",
+                ),
             )
         elif kind == DATE:
             values = frame[field].drop_nulls().unique().to_list()
             on_the_day = [v for v in values if parse_report_date(v) == expected_day]
             on_the_day = pl.Series(on_the_day, dtype=pl.String)
-            problem(field, flag(~pl.col(field).is_in(on_the_day) | pl.col(field).is_null(),
-                                f"must be the file's date {expected_day.isoformat()}"))
+            problem(
+                field,
+                flag(
+                    ~pl.col(field).is_in(on_the_day) | pl.col(field).is_null(),
+                    f"must be the file's date {expected_day.isoformat()}",
+                ),
+            )
         elif kind == MATCH_TYPE:
             pairs = frame.select(field, "keyword_text").unique().rows()
             normalised = {(m, k): normalise_match_type(m, k) for m, k in pairs}
-            frame = frame.with_columns(
-                pl.struct(field, "keyword_text")
-                .map_elements(
-                    lambda s, lookup=normalised, column=field: lookup[(s[column], s["keyword_text"])],
-                    return_dtype=pl.String,
+            frame = (
+                frame.with_columns(
+                    pl.struct(field, "keyword_text")
+                    .map_elements(
+                        lambda s, lookup=normalised, column=field: lookup[(s[column], s["keyword_text"])],
+                        return_dtype=pl.String,
+                    )
+                    .alias("_match_type")
                 )
-                .alias("_match_type")
-            ) if pairs else frame.with_columns(pl.lit(None, pl.String).alias("_match_type"))
+                if pairs
+                else frame.with_columns(pl.lit(None, pl.String).alias("_match_type"))
+            )
             problem(field, flag(pl.col("_match_type").is_null(), "must be exact, phrase, broad or auto"))
 
     checked = frame.with_columns(pl.concat_list(problems).list.drop_nulls().alias("_problems"))
@@ -442,8 +460,10 @@ def validate_report(
             money_value("spend").alias("spend"),
             count_value("orders").alias("orders"),
             money_value("sales").alias("sales"),
-            *[text_or_null(f).alias(f) for f in
-              ("reported_ctr", "reported_cpc", "reported_acos", "reported_roas", "reported_conversion_rate")],
+            *[
+                text_or_null(f).alias(f)
+                for f in ("reported_ctr", "reported_cpc", "reported_acos", "reported_roas", "reported_conversion_rate")
+            ],
             *common_tail,
         )
         rows = rows.select(list(KEYWORD_LANDING_SCHEMA)).cast(KEYWORD_LANDING_SCHEMA)

@@ -237,4 +237,3 @@ def _oauth_error(exc: RefreshError) -> str:
     if isinstance(response, Mapping) and response.get("error"):
         return str(response["error"])
     return "refresh refused"
-

@@ -410,7 +410,9 @@ def fetch_click_views(
     for day in sorted(set(days)):
         try:
             records += session.search(
-                customer_id, queries.click_views(day), click_view_record,
+                customer_id,
+                queries.click_views(day),
+                click_view_record,
                 what=f"customers/{customer_id} click views {day.isoformat()}",
             )
         except Exception as exc:

@@ -20,7 +20,7 @@ import os
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -98,7 +98,7 @@ def rows_per_day(frame: pl.DataFrame, column: str) -> Counter[date]:
 
 def _aware(moment: datetime | None, name: str) -> datetime:
     if moment is None:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
     if moment.tzinfo is None:
         raise ValueError(f"{name} must be timezone-aware (got {moment.isoformat()})")
     return moment
@@ -137,8 +137,14 @@ def _sync_connection(
     url: str, connection: Connection, days: list[date], *, run_id: str, log: Log, now: datetime
 ) -> list[TargetOutcome]:
     return _for_each_reachable_account(
-        url, connection, source=SOURCE, partition_keys=[day.isoformat() for day in days], run_id=run_id, log=log,
-        now=now, land_manager=True,
+        url,
+        connection,
+        source=SOURCE,
+        partition_keys=[day.isoformat() for day in days],
+        run_id=run_id,
+        log=log,
+        now=now,
+        land_manager=True,
         per_account=lambda session, account, fail: [
             _sync_account(url, session, account, days, run_id=run_id, log=log, now=now)
         ],
@@ -165,8 +171,9 @@ def _for_each_reachable_account(
 
     def fail(customer_ids: Sequence[str], exc: BaseException) -> list[TargetOutcome]:
         return [
-            _record_failure(url, connection, cid, exc, source=source, partition_keys=partition_keys, run_id=run_id,
-                            log=log)
+            _record_failure(
+                url, connection, cid, exc, source=source, partition_keys=partition_keys, run_id=run_id, log=log
+            )
             for cid in customer_ids
         ]
 
@@ -196,8 +203,17 @@ def _sync_account(
     }
 
     def fail(exc: BaseException) -> TargetOutcome:
-        return _record_failure(url, connection, cid, exc, source=SOURCE, partition_keys=[d.isoformat() for d in days],
-                               run_id=run_id, log=log, log_ids=list(log_ids.values()))
+        return _record_failure(
+            url,
+            connection,
+            cid,
+            exc,
+            source=SOURCE,
+            partition_keys=[d.isoformat() for d in days],
+            run_id=run_id,
+            log=log,
+            log_ids=list(log_ids.values()),
+        )
 
     try:
         profile = fetch_profile(session, cid)
@@ -305,10 +321,16 @@ def _snapshot_connection(
         return [_snapshot_account(url, session, profile, captured_at=captured_at, run_id=run_id, log=log)]
 
     return _for_each_reachable_account(
-        url, connection, source=INTRADAY_SOURCE,
+        url,
+        connection,
+        source=INTRADAY_SOURCE,
         # Before a customer's time zone is known, a failure is logged under the UTC day.
-        partition_keys=[captured_at.astimezone(timezone.utc).date().isoformat()],
-        run_id=run_id, log=log, now=captured_at, land_manager=False, per_account=snapshot,
+        partition_keys=[captured_at.astimezone(UTC).date().isoformat()],
+        run_id=run_id,
+        log=log,
+        now=captured_at,
+        land_manager=False,
+        per_account=snapshot,
     )
 
 
@@ -318,12 +340,22 @@ def _snapshot_account(
     connection = session.connection
     cid = str(profile.customer_id)
     today = local_today(profile.time_zone, captured_at)
-    log_id = start_attempt(url, source=INTRADAY_SOURCE, partition_key=today.isoformat(), target=f"customers/{cid}",
-                           run_id=run_id)
+    log_id = start_attempt(
+        url, source=INTRADAY_SOURCE, partition_key=today.isoformat(), target=f"customers/{cid}", run_id=run_id
+    )
 
     def fail(exc: BaseException) -> TargetOutcome:
-        return _record_failure(url, connection, cid, exc, source=INTRADAY_SOURCE, partition_keys=[today.isoformat()],
-                               run_id=run_id, log=log, log_ids=[log_id])
+        return _record_failure(
+            url,
+            connection,
+            cid,
+            exc,
+            source=INTRADAY_SOURCE,
+            partition_keys=[today.isoformat()],
+            run_id=run_id,
+            log=log,
+            log_ids=[log_id],
+        )
 
     try:
         records = fetch_ad_metrics(session, cid, [today])
@@ -339,7 +371,11 @@ def _snapshot_account(
             )
             copy_frame(conn, f"{SCHEMA}.ad_intraday_snapshots", frame)
             finish_attempt(
-                conn, log_id, status="completed", processed=frame.height, loaded=frame.height,
+                conn,
+                log_id,
+                status="completed",
+                processed=frame.height,
+                loaded=frame.height,
                 message=f"{frame.height} ad rows captured at {captured_at.isoformat()}",
             )
             record_account_state(conn, connection_id=connection.id, account_id=cid, status="ok")
@@ -348,7 +384,12 @@ def _snapshot_account(
         raise
     log(f"google_ads {connection.id} customers/{cid}: {frame.height} ad rows for {today.isoformat()} captured")
     return TargetOutcome(
-        connection.id, cid, "completed", "ok", (today.isoformat(),), rows_loaded=frame.height,
+        connection.id,
+        cid,
+        "completed",
+        "ok",
+        (today.isoformat(),),
+        rows_loaded=frame.height,
         target=f"customers/{cid}",
     )
 
@@ -435,7 +476,12 @@ def _record_failure(
         record_account_state(conn, connection_id=connection.id, account_id=customer_id, status=state, error=message)
     log(f"google_ads {connection.id}: FAILED ({state}) {message}")
     return TargetOutcome(
-        connection.id, customer_id, "failed", state, tuple(partition_keys), message=message, cause=cause,
+        connection.id,
+        customer_id,
+        "failed",
+        state,
+        tuple(partition_keys),
+        message=message,
+        cause=cause,
         target=f"customers/{customer_id}",
     )
-

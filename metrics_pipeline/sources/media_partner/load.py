@@ -28,6 +28,7 @@ from metrics_pipeline.landing.ingestion import (
     read_sql,
 )
 from metrics_pipeline.landing.outcomes import COMPLETED, PARTIAL, DayOutcome, FileOutcome
+from metrics_pipeline.landing.streaming import prefetched
 from metrics_pipeline.sources.media_partner.parse import (
     DEFAULT_BLOCK_BYTES,
     SOURCE,
@@ -36,7 +37,6 @@ from metrics_pipeline.sources.media_partner.parse import (
     parse_export_blocks,
     parse_export_key,
 )
-from metrics_pipeline.landing.streaming import prefetched
 
 SQL_DIR = Path(__file__).parent / "sql"
 TABLE = "daily_exports"
@@ -53,9 +53,7 @@ def list_exports(store: ExportsStore) -> dict[date, list[tuple[ExportObject, Exp
     return exports_by_day(store.list(EXPORTS_PREFIX))
 
 
-def _landing(
-    store: ExportsStore, config: PipelineConfig, run_id: str, block_bytes: int
-) -> FileDayLanding[ExportFile]:
+def _landing(store: ExportsStore, config: PipelineConfig, run_id: str, block_bytes: int) -> FileDayLanding[ExportFile]:
     def begin(conn: psycopg.Connection, day: date, files, outcome: DayOutcome) -> None:
         outcome.vanished_rows = conn.execute(
             read_sql(SQL_DIR, "delete_days_of_vanished_files"),
@@ -65,7 +63,9 @@ def _landing(
     def write(conn: psycopg.Connection, file: FileToLand[ExportFile]) -> FileOutcome:
         obj, export_file = file.obj, file.info
         if config.client(export_file.client_slug) is None:
-            raise ExportFileError(obj.uri, f"unknown client {export_file.client_slug!r}: add it to {config.source_path}")
+            raise ExportFileError(
+                obj.uri, f"unknown client {export_file.client_slug!r}: add it to {config.source_path}"
+            )
         conn.execute(
             read_sql(SQL_DIR, "delete_client_day"),
             {"client_slug": export_file.client_slug, "report_date": export_file.report_date},
@@ -73,9 +73,12 @@ def _landing(
         delete_rejections(conn, source=SOURCE, partition_key=file.partition_key, source_file=obj.uri)
         processed = loaded = rejected = 0
         first_rejections: list[Rejection] = []
-        with closing(store.open(obj.key)) as stream, prefetched(
-            parse_export_blocks(stream, export_file, source_file=obj.uri, run_id=run_id, block_bytes=block_bytes)
-        ) as blocks:
+        with (
+            closing(store.open(obj.key)) as stream,
+            prefetched(
+                parse_export_blocks(stream, export_file, source_file=obj.uri, run_id=run_id, block_bytes=block_bytes)
+            ) as blocks,
+        ):
             for block in blocks:
                 loaded += copy_frame(conn, LANDING_TABLE, block.rows)
                 append_rejections(

@@ -115,9 +115,7 @@ def read_export_text(data: bytes, file: str) -> pl.DataFrame:
     return frame
 
 
-def iter_export_text(
-    stream: BinaryIO, file: str, *, block_bytes: int = DEFAULT_BLOCK_BYTES
-) -> Iterator[pl.DataFrame]:
+def iter_export_text(stream: BinaryIO, file: str, *, block_bytes: int = DEFAULT_BLOCK_BYTES) -> Iterator[pl.DataFrame]:
     """`read_export_text` block by block: whole records of about `block_bytes` each.
 
     Memory is set by the block size, not the file's; row numbers run on across blocks as
@@ -235,14 +233,10 @@ def _refuse_truncated(body: str, header_fields: int, file: str) -> None:
         )
 
 
-def validate_export(
-    frame: pl.DataFrame, export_file: ExportFile, *, source_file: str, run_id: str
-) -> ParsedExport:
+def validate_export(frame: pl.DataFrame, export_file: ExportFile, *, source_file: str, run_id: str) -> ParsedExport:
     """Split a text frame into typed landing rows and rejections with reasons."""
     expected_date = export_file.report_date.isoformat()
-    clean = frame.with_columns(
-        [pl.col(c).str.strip_chars().alias(c) for c in EXPECTED_COLUMNS]
-    )
+    clean = frame.with_columns([pl.col(c).str.strip_chars().alias(c) for c in EXPECTED_COLUMNS])
     problems: list[pl.Expr] = [
         pl.when(pl.col("_has_extra_fields")).then(
             pl.struct(
@@ -280,9 +274,7 @@ def validate_export(
             "must be an amount of zero or more with at most 6 decimals",
         )
 
-    checked = clean.with_columns(
-        pl.concat_list(problems).list.drop_nulls().alias("_problems")
-    )
+    checked = clean.with_columns(pl.concat_list(problems).list.drop_nulls().alias("_problems"))
     is_bad = pl.col("_problems").list.len() > 0
     bad = checked.filter(is_bad)
     good = checked.filter(~is_bad)
@@ -326,9 +318,7 @@ def _rejection(row_number: int, found: list[dict[str, str]], raw_record: dict) -
 
 
 def parse_export(data: bytes, export_file: ExportFile, *, source_file: str, run_id: str) -> ParsedExport:
-    return validate_export(
-        read_export_text(data, source_file), export_file, source_file=source_file, run_id=run_id
-    )
+    return validate_export(read_export_text(data, source_file), export_file, source_file=source_file, run_id=run_id)
 
 
 def parse_export_blocks(

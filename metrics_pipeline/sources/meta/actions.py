@@ -62,9 +62,7 @@ def total_for(
 ) -> Decimal:
     """The sum over the entries whose action_type is one of `action_types`."""
     wanted = set(action_types)
-    return sum(
-        (entry_total(entry, windows) for entry in entries or () if entry.get("action_type") in wanted), ZERO
-    )
+    return sum((entry_total(entry, windows) for entry in entries or () if entry.get("action_type") in wanted), ZERO)
 
 
 def map_conversions(

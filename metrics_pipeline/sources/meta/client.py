@@ -57,8 +57,9 @@ MAX_RATE_LIMIT_WAIT = 300.0
 class MetaSettings:
     """How patient the connector is: backoff, async report polling."""
 
-    retry_policy: BackoffPolicy = field(default_factory=lambda: BackoffPolicy(max_attempts=6, base_delay=1.0,
-                                                                               max_delay=MAX_RATE_LIMIT_WAIT))
+    retry_policy: BackoffPolicy = field(
+        default_factory=lambda: BackoffPolicy(max_attempts=6, base_delay=1.0, max_delay=MAX_RATE_LIMIT_WAIT)
+    )
     report_poll_interval: float = 5.0
     report_timeout: float = 3600.0
     # Seconds one HTTP request may take (connect, then each read): a hung answer becomes a
@@ -85,7 +86,9 @@ def graph_url(environ: Mapping[str, str] | None = None) -> str:
     return (environ.get(GRAPH_URL_VARIABLE) or DEFAULT_GRAPH_URL).rstrip("/")
 
 
-def meta_api(connection: Connection, environ: Mapping[str, str] | None = None, *, timeout: float = 300.0) -> FacebookAdsApi:
+def meta_api(
+    connection: Connection, environ: Mapping[str, str] | None = None, *, timeout: float = 300.0
+) -> FacebookAdsApi:
     """An API instance of its own for `connection` (never the SDK's process-wide default)."""
     token = connection_secrets(connection, os.environ if environ is None else environ)["access_token"]
     session = FacebookSession(access_token=token, timeout=timeout)

@@ -147,15 +147,18 @@ def fetch_entities(api: FacebookAdsApi, account_id: str, call: GraphCaller) -> A
     return AccountEntities(
         campaigns=all_pages(
             listing(account.get_campaigns, CAMPAIGN_FIELDS, every_effective_status(Campaign.EffectiveStatus)),
-            call, f"{what}: campaigns",
+            call,
+            f"{what}: campaigns",
         ),
         adsets=all_pages(
             listing(account.get_ad_sets, ADSET_FIELDS, every_effective_status(AdSet.EffectiveStatus)),
-            call, f"{what}: ad sets",
+            call,
+            f"{what}: ad sets",
         ),
         ads=all_pages(
             listing(account.get_ads, AD_FIELDS, every_effective_status(Ad.EffectiveStatus)),
-            call, f"{what}: ads",
+            call,
+            f"{what}: ads",
         ),
     )
 

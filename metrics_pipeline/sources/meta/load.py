@@ -25,7 +25,7 @@ raw_meta.ad_intraday_snapshots for one capture instant.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -117,8 +117,9 @@ def sync_meta(
         return outcomes
     for connection in config.connections_for(PROVIDER):
         for account_id in connection.account_ids:
-            outcome = _sync_account(url, connection, account_id, days, run_id=run_id, log=log, now=now,
-                                    settings=settings)
+            outcome = _sync_account(
+                url, connection, account_id, days, run_id=run_id, log=log, now=now, settings=settings
+            )
             outcomes.append(outcome)
             log(_describe(outcome))
     return outcomes
@@ -138,13 +139,14 @@ def snapshot_meta_today(
     The partition key of the log rows is the capture instant (ISO 8601, UTC): landing the
     same instant again replaces exactly that snapshot.
     """
-    captured_at = _aware(captured_at).astimezone(timezone.utc)
+    captured_at = _aware(captured_at).astimezone(UTC)
     settings = settings or MetaSettings.from_environ()
     outcomes = []
     for connection in config.connections_for(PROVIDER):
         for account_id in connection.account_ids:
-            outcome = _snapshot_account(url, connection, account_id, captured_at, run_id=run_id, log=log,
-                                        settings=settings)
+            outcome = _snapshot_account(
+                url, connection, account_id, captured_at, run_id=run_id, log=log, settings=settings
+            )
             outcomes.append(outcome)
             log(_describe(outcome))
     return outcomes
@@ -183,12 +185,19 @@ def _sync_account(
         for since, until in contiguous_ranges(days):
             raw_rows.extend(
                 fetch_daily_insights(
-                    api, account_id, since, until,
-                    attribution_windows=connection.attribution_windows, call=call, settings=settings,
+                    api,
+                    account_id,
+                    since,
+                    until,
+                    attribution_windows=connection.attribution_windows,
+                    call=call,
+                    settings=settings,
                 )
             )
         wanted = set(days)
-        rows = [row for row in (insight_row(raw, account_id, connection) for raw in raw_rows) if row.date_start in wanted]
+        rows = [
+            row for row in (insight_row(raw, account_id, connection) for raw in raw_rows) if row.date_start in wanted
+        ]
     except _ACCOUNT_FAILURES as exc:
         return _fail_account(url, connection, account_id, list(log_ids.values()), keys, exc, secrets)
     except Exception as exc:
@@ -204,15 +213,20 @@ def _sync_account(
                     sql.SQL(read_sql(SQL_DIR, "delete_account_rows")).format(table=sql.Identifier(*table.split("."))),
                     {"account_id": account_id},
                 )
-            copy_frame(conn, "raw_meta.ad_accounts",
-                       account_frame(info, connection_id=connection.id, run_id=run_id, extracted_at=now))
+            copy_frame(
+                conn,
+                "raw_meta.ad_accounts",
+                account_frame(info, connection_id=connection.id, run_id=run_id, extracted_at=now),
+            )
             for table, frame in entity_frames(entities, account_id, run_id=run_id, extracted_at=now).items():
                 copy_frame(conn, table, frame)
             conn.execute(read_sql(SQL_DIR, "delete_account_days"), {"account_id": account_id, "days": days})
             loaded = copy_frame(
-                conn, INSIGHTS_TABLE,
-                insights_frame(rows, attribution_windows=connection.attribution_windows, run_id=run_id,
-                               extracted_at=now),
+                conn,
+                INSIGHTS_TABLE,
+                insights_frame(
+                    rows, attribution_windows=connection.attribution_windows, run_id=run_id, extracted_at=now
+                ),
             )
             conn.execute(
                 read_sql(SQL_DIR, "record_first_reported"),
@@ -222,8 +236,7 @@ def _sync_account(
             for row in rows:
                 rows_per_day[row.date_start] += 1
             for day, log_id in log_ids.items():
-                finish_attempt(conn, log_id, status="completed", processed=rows_per_day[day],
-                               loaded=rows_per_day[day])
+                finish_attempt(conn, log_id, status="completed", processed=rows_per_day[day], loaded=rows_per_day[day])
             record_account_state(conn, connection_id=connection.id, account_id=account_id, status="ok")
     except Exception as exc:
         # The data transaction rolled back: nothing of this account changed. Say so in its log rows.
@@ -243,8 +256,7 @@ def _snapshot_account(
     settings: MetaSettings,
 ) -> TargetOutcome:
     key = captured_at.isoformat()
-    log_id = start_attempt(url, source=INTRADAY_SOURCE, partition_key=key, target=f"act_{account_id}",
-                           run_id=run_id)
+    log_id = start_attempt(url, source=INTRADAY_SOURCE, partition_key=key, target=f"act_{account_id}", run_id=run_id)
     secrets: tuple[str, ...] = ()
     try:
         api = meta_api(connection, timeout=settings.http_timeout)
@@ -253,10 +265,17 @@ def _snapshot_account(
         info = fetch_account_info(api, account_id, call)
         today = _local_today(captured_at, info.timezone_name)
         raw_rows = fetch_daily_insights(
-            api, account_id, today, today,
-            attribution_windows=connection.attribution_windows, call=call, settings=settings,
+            api,
+            account_id,
+            today,
+            today,
+            attribution_windows=connection.attribution_windows,
+            call=call,
+            settings=settings,
         )
-        rows = [row for row in (insight_row(raw, account_id, connection) for raw in raw_rows) if row.date_start == today]
+        rows = [
+            row for row in (insight_row(raw, account_id, connection) for raw in raw_rows) if row.date_start == today
+        ]
     except _ACCOUNT_FAILURES as exc:
         return _fail_account(url, connection, account_id, [log_id], (key,), exc, secrets)
     except Exception as exc:
@@ -267,8 +286,14 @@ def _snapshot_account(
             conn.execute(read_sql(SQL_DIR, "lock_account"), {"account_id": account_id})
             conn.execute(read_sql(SQL_DIR, "delete_snapshot"), {"account_id": account_id, "captured_at": captured_at})
             loaded = copy_frame(conn, SNAPSHOTS_TABLE, snapshot_frame(rows, captured_at=captured_at, run_id=run_id))
-            finish_attempt(conn, log_id, status="completed", processed=len(rows), loaded=loaded,
-                           message=f"{today.isoformat()} as of {key}")
+            finish_attempt(
+                conn,
+                log_id,
+                status="completed",
+                processed=len(rows),
+                loaded=loaded,
+                message=f"{today.isoformat()} as of {key}",
+            )
             record_account_state(conn, connection_id=connection.id, account_id=account_id, status="ok")
     except Exception as exc:
         _fail_account(url, connection, account_id, [log_id], (key,), exc, secrets, prefix="not landed: ")
@@ -293,8 +318,9 @@ def _fail_account(
         for log_id in log_ids:
             finish_attempt(conn, log_id, status="failed", message=message, failure_kind=cause.kind)
         record_account_state(conn, connection_id=connection.id, account_id=account_id, status=state, error=message)
-    return TargetOutcome(connection.id, account_id, "failed", state, keys, message=message, cause=cause,
-                         target=f"act_{account_id}")
+    return TargetOutcome(
+        connection.id, account_id, "failed", state, keys, message=message, cause=cause, target=f"act_{account_id}"
+    )
 
 
 # --------------------------------------------------------------------------- #
@@ -304,7 +330,7 @@ def _fail_account(
 
 def _aware(moment: datetime | None) -> datetime:
     if moment is None:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
     if moment.tzinfo is None:
         raise ValueError(f"a time-zone-aware datetime is required (got {moment!r})")
     return moment
@@ -315,8 +341,10 @@ def _local_today(moment: datetime, timezone_name: str) -> date:
 
 
 def _describe(outcome: TargetOutcome) -> str:
-    span = outcome.partition_keys[0] if len(outcome.partition_keys) == 1 else (
-        f"{outcome.partition_keys[0]}..{outcome.partition_keys[-1]} ({len(outcome.partition_keys)} days)"
+    span = (
+        outcome.partition_keys[0]
+        if len(outcome.partition_keys) == 1
+        else (f"{outcome.partition_keys[0]}..{outcome.partition_keys[-1]} ({len(outcome.partition_keys)} days)")
     )
     if outcome.status == "failed":
         return f"meta {outcome.target} {span}: FAILED ({outcome.state}): {outcome.message}"

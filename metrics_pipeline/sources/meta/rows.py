@@ -124,8 +124,13 @@ def snapshot_frame(rows: Sequence[InsightRow], *, captured_at: datetime, run_id:
             "leads": [str(r.leads) for r in rows],
             "ingestion_run_id": [run_id] * len(rows),
         },
-        schema={**_IDS_SCHEMA, "date_start": pl.Date, "captured_at": pl.Utf8, **_FIGURES_SCHEMA,
-                "ingestion_run_id": pl.Utf8},
+        schema={
+            **_IDS_SCHEMA,
+            "date_start": pl.Date,
+            "captured_at": pl.Utf8,
+            **_FIGURES_SCHEMA,
+            "ingestion_run_id": pl.Utf8,
+        },
     )
 
 
@@ -142,8 +147,13 @@ def account_frame(info: AccountInfo, *, connection_id: str, run_id: str, extract
             "extracted_at": [extracted_at.isoformat()],
         },
         schema={
-            "account_id": pl.Utf8, "connection_id": pl.Utf8, "name": pl.Utf8, "currency": pl.Utf8,
-            "timezone_name": pl.Utf8, "account_status": pl.Int64, "ingestion_run_id": pl.Utf8,
+            "account_id": pl.Utf8,
+            "connection_id": pl.Utf8,
+            "name": pl.Utf8,
+            "currency": pl.Utf8,
+            "timezone_name": pl.Utf8,
+            "account_status": pl.Int64,
+            "ingestion_run_id": pl.Utf8,
             "extracted_at": pl.Utf8,
         },
     )
@@ -228,23 +238,54 @@ def _text_frame(records: Iterable[dict], columns: Sequence[str]) -> pl.DataFrame
 
 _IDS_SCHEMA = {"account_id": pl.Utf8, "campaign_id": pl.Utf8, "adset_id": pl.Utf8, "ad_id": pl.Utf8}
 _FIGURES_SCHEMA = {
-    "spend": pl.Utf8, "impressions": pl.Int64, "clicks": pl.Int64,
-    "purchases": pl.Utf8, "purchase_value": pl.Utf8, "leads": pl.Utf8,
+    "spend": pl.Utf8,
+    "impressions": pl.Int64,
+    "clicks": pl.Int64,
+    "purchases": pl.Utf8,
+    "purchase_value": pl.Utf8,
+    "leads": pl.Utf8,
 }
 _INSIGHTS_SCHEMA = {
-    **_IDS_SCHEMA, "date_start": pl.Date, **_FIGURES_SCHEMA,
-    "actions": pl.Utf8, "action_values": pl.Utf8, "attribution_windows": pl.Utf8,
-    "ingestion_run_id": pl.Utf8, "extracted_at": pl.Utf8,
+    **_IDS_SCHEMA,
+    "date_start": pl.Date,
+    **_FIGURES_SCHEMA,
+    "actions": pl.Utf8,
+    "action_values": pl.Utf8,
+    "attribution_windows": pl.Utf8,
+    "ingestion_run_id": pl.Utf8,
+    "extracted_at": pl.Utf8,
 }
 _CAMPAIGN_COLUMNS = (
-    "account_id", "campaign_id", "name", "status", "effective_status", "objective", "created_time",
-    "updated_time", "ingestion_run_id", "extracted_at",
+    "account_id",
+    "campaign_id",
+    "name",
+    "status",
+    "effective_status",
+    "objective",
+    "created_time",
+    "updated_time",
+    "ingestion_run_id",
+    "extracted_at",
 )
 _ADSET_COLUMNS = (
-    "account_id", "adset_id", "campaign_id", "name", "status", "effective_status", "optimization_goal",
-    "ingestion_run_id", "extracted_at",
+    "account_id",
+    "adset_id",
+    "campaign_id",
+    "name",
+    "status",
+    "effective_status",
+    "optimization_goal",
+    "ingestion_run_id",
+    "extracted_at",
 )
 _AD_COLUMNS = (
-    "account_id", "ad_id", "adset_id", "campaign_id", "name", "status", "effective_status",
-    "ingestion_run_id", "extracted_at",
+    "account_id",
+    "ad_id",
+    "adset_id",
+    "campaign_id",
+    "name",
+    "status",
+    "effective_status",
+    "ingestion_run_id",
+    "extracted_at",
 )

@@ -24,7 +24,6 @@ from pathlib import Path
 import polars as pl
 import psycopg
 
-from metrics_pipeline.security import pii
 from metrics_pipeline.config import PipelineConfig
 from metrics_pipeline.landing.exports import ExportObject, ExportsStore, objects_by_day
 from metrics_pipeline.landing.file_days import (
@@ -42,6 +41,8 @@ from metrics_pipeline.landing.ingestion import (
     replace_rejections,
 )
 from metrics_pipeline.landing.outcomes import COMPLETED, PARTIAL, DayOutcome, FileOutcome
+from metrics_pipeline.landing.streaming import prefetched
+from metrics_pipeline.security import pii
 from metrics_pipeline.sources.pixel.parse import (
     DEFAULT_CHUNK_BYTES,
     SOURCE,
@@ -49,7 +50,6 @@ from metrics_pipeline.sources.pixel.parse import (
     iter_event_chunks,
     parse_pixel_key,
 )
-from metrics_pipeline.landing.streaming import prefetched
 
 SQL_DIR = Path(__file__).parent / "sql"
 TABLE = "events"
@@ -88,12 +88,19 @@ def _landing(
         processed = loaded = duplicates = 0
         rejections: list[Rejection] = []
         # The next block is read and parsed on a worker thread while this one is COPYed.
-        with closing(store.open(obj.key)) as stream, prefetched(
-            iter_event_chunks(
-                stream, file=obj.uri, event_date=file.info.event_date, known_sites=sites, pii_key=pii_key,
-                chunk_bytes=chunk_bytes,
-            )
-        ) as chunks:
+        with (
+            closing(store.open(obj.key)) as stream,
+            prefetched(
+                iter_event_chunks(
+                    stream,
+                    file=obj.uri,
+                    event_date=file.info.event_date,
+                    known_sites=sites,
+                    pii_key=pii_key,
+                    chunk_bytes=chunk_bytes,
+                )
+            ) as chunks,
+        ):
             for chunk in chunks:
                 processed += chunk.processed
                 duplicates += chunk.duplicates
@@ -107,7 +114,11 @@ def _landing(
                     loaded += inserted
                     duplicates += chunk.events.height - inserted
         replace_rejections(
-            conn, source=SOURCE, partition_key=file.partition_key, source_file=obj.uri, log_id=file.log_id,
+            conn,
+            source=SOURCE,
+            partition_key=file.partition_key,
+            source_file=obj.uri,
+            log_id=file.log_id,
             rejections=rejections,
         )
         return FileOutcome(
@@ -124,8 +135,7 @@ def _landing(
     # Every pixel landing at once, not one day's: an event id belongs to the first day that
     # landed it, so two days landing together would race for the same ids.
     return FileDayLanding(
-        what="pixel",
-        source=SOURCE, table_of=lambda _: TABLE, write=write, begin=begin, lock_key=lambda _: WHOLE_SOURCE
+        what="pixel", source=SOURCE, table_of=lambda _: TABLE, write=write, begin=begin, lock_key=lambda _: WHOLE_SOURCE
     )
 
 

@@ -110,7 +110,7 @@ _TEXT_SCHEMA = {field: pl.String() for field in FIELDS}
 # The key-anchored patterns are safe on any line that is valid JSON: a `"` directly after
 # `{` or `,` (and JSON whitespace) cannot be inside a string, where it would be escaped.
 _WS = r"[ \t\r]*"
-_KNOWN_KEY = r'[{,]' + _WS + r'"(?:' + "|".join(FIELDS) + r')"' + _WS + ":" + _WS
+_KNOWN_KEY = r"[{,]" + _WS + r'"(?:' + "|".join(FIELDS) + r')"' + _WS + ":" + _WS
 _JSON_NUMBER = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"
 # A line with some value that is not a string or null (cheap, and a superset of the rest).
 _NON_STRING_VALUE = r'"' + _WS + ":" + _WS + r"[-0-9tf\[{]"
@@ -238,7 +238,7 @@ def iter_blocks(
         if at_start:
             at_start = False
             if block.startswith(UTF8_BOM):
-                block = block[len(UTF8_BOM):]
+                block = block[len(UTF8_BOM) :]
         cut = block.rfind(b"\n") + 1
         if cut == 0:  # a line longer than a block: keep reading
             pending = block
@@ -426,9 +426,7 @@ def _parsed(formats: tuple[str, ...]) -> pl.Expr:
     return pl.coalesce([text.str.to_datetime(f, strict=False, time_unit="us") for f in formats])
 
 
-def _validate(
-    decoded: pl.DataFrame, *, event_date: date, known_sites: pl.Series
-) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _validate(decoded: pl.DataFrame, *, event_date: date, known_sites: pl.Series) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(typed valid events incl. `ip`, bad rows as line_number + `_problems`)."""
     clean = decoded.with_columns(
         [
@@ -437,9 +435,7 @@ def _validate(
         ]
     )
     clean = clean.with_columns(_normalized_time_stamp.alias("_occurred_text"))
-    clean = clean.with_columns(
-        _parsed(_TIMESTAMP_WITH_ZONE[:1]).dt.convert_time_zone("UTC").alias("_occurred_utc")
-    )
+    clean = clean.with_columns(_parsed(_TIMESTAMP_WITH_ZONE[:1]).dt.convert_time_zone("UTC").alias("_occurred_utc"))
     # The rarer forms (no seconds; no zone, to say so) are tried only when some value needs them.
     if (clean["occurred_at"].is_not_null() & clean["_occurred_utc"].is_null()).any():
         clean = clean.with_columns(

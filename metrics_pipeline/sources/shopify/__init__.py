@@ -15,7 +15,11 @@ SOURCE = ApiSource(
     name="shopify",
     title="Shopify",
     tables=(
-        LandingTable("orders", day_column="processed_at", money_columns=("subtotal_price", "total_discounts", "total_shipping", "total_tax", "total_price")),
+        LandingTable(
+            "orders",
+            day_column="processed_at",
+            money_columns=("subtotal_price", "total_discounts", "total_shipping", "total_tax", "total_price"),
+        ),
         LandingTable("order_line_items"),
         LandingTable("refunds"),
         LandingTable("refund_line_items"),

@@ -108,8 +108,9 @@ class ThrottleStatus:
         if not isinstance(status, Mapping):
             return None
         try:
-            return cls(float(status["maximumAvailable"]), float(status["currentlyAvailable"]),
-                       float(status["restoreRate"]))
+            return cls(
+                float(status["maximumAvailable"]), float(status["currentlyAvailable"]), float(status["restoreRate"])
+            )
         except (KeyError, TypeError, ValueError):
             return None
 
@@ -300,8 +301,12 @@ class ShopifyClient:
         self._note_cost(operation, cost)
         errors = body.get("errors") if isinstance(body, dict) else None
         if errors:
-            codes = {((e or {}).get("extensions") or {}).get("code") for e in errors} if isinstance(errors, list) else set()
-            messages = "; ".join(str((e or {}).get("message")) for e in errors) if isinstance(errors, list) else str(errors)
+            codes = (
+                {((e or {}).get("extensions") or {}).get("code") for e in errors} if isinstance(errors, list) else set()
+            )
+            messages = (
+                "; ".join(str((e or {}).get("message")) for e in errors) if isinstance(errors, list) else str(errors)
+            )
             if "THROTTLED" in codes:
                 raise ShopifyThrottled((cost or {}).get("requestedQueryCost"), ThrottleStatus.from_cost(cost))
             if "ACCESS_DENIED" in codes:

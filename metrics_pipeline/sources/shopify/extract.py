@@ -33,13 +33,19 @@ def fetch_shop(client: ShopifyClient) -> dict:
 
 
 def fetch_products(client: ShopifyClient, settings: ShopifySettings) -> list[dict]:
-    return [node for node, _ in _paginate(client, "Products", queries.PRODUCTS, ("products",),
-                                         {"first": settings.products_page})]
+    return [
+        node
+        for node, _ in _paginate(client, "Products", queries.PRODUCTS, ("products",), {"first": settings.products_page})
+    ]
 
 
 def fetch_variants(client: ShopifyClient, settings: ShopifySettings) -> list[dict]:
-    return [node for node, _ in _paginate(client, "ProductVariants", queries.PRODUCT_VARIANTS, ("productVariants",),
-                                         {"first": settings.variants_page})]
+    return [
+        node
+        for node, _ in _paginate(
+            client, "ProductVariants", queries.PRODUCT_VARIANTS, ("productVariants",), {"first": settings.variants_page}
+        )
+    ]
 
 
 def fetch_orders(client: ShopifyClient, settings: ShopifySettings, updated_since: datetime | None) -> OrdersRead:
@@ -71,7 +77,7 @@ def fetch_customers(client: ShopifyClient, settings: ShopifySettings, customer_i
     ids = sorted(set(customer_ids))
     batch = settings.customers_page
     for start in range(0, len(ids), batch):
-        chunk = ids[start:start + batch]
+        chunk = ids[start : start + batch]
         variables = {"first": len(chunk), "query": queries.customer_ids_filter(chunk)}
         found.extend(node for node, _ in _paginate(client, "Customers", queries.CUSTOMERS, ("customers",), variables))
     return found
@@ -110,8 +116,11 @@ def _complete_order(client: ShopifyClient, settings: ShopifySettings, order: dic
     info = (order.get("lineItems") or {}).get("pageInfo") or {}
     after = info.get("endCursor")
     while info.get("hasNextPage"):
-        data = client.execute("OrderLineItems", queries.ORDER_LINE_ITEMS,
-                              {"id": order["id"], "first": settings.more_line_items_page, "after": after})
+        data = client.execute(
+            "OrderLineItems",
+            queries.ORDER_LINE_ITEMS,
+            {"id": order["id"], "first": settings.more_line_items_page, "after": after},
+        )
         follow_ups += 1
         connection = _at(data, ("order", "lineItems"), "OrderLineItems")
         line_items.extend(_nodes(connection))
@@ -120,9 +129,11 @@ def _complete_order(client: ShopifyClient, settings: ShopifySettings, order: dic
 
     refunds = list(order.get("refunds") or [])
     if len(refunds) >= settings.refunds_page:
-        data = client.execute("OrderRefunds", queries.ORDER_REFUNDS,
-                              {"id": order["id"], "refunds": settings.more_refunds,
-                               "refundLineItems": settings.refund_line_items_page})
+        data = client.execute(
+            "OrderRefunds",
+            queries.ORDER_REFUNDS,
+            {"id": order["id"], "refunds": settings.more_refunds, "refundLineItems": settings.refund_line_items_page},
+        )
         follow_ups += 1
         refunds = list(_at(data, ("order",), "OrderRefunds").get("refunds") or [])
         if len(refunds) >= settings.more_refunds:
@@ -133,8 +144,11 @@ def _complete_order(client: ShopifyClient, settings: ShopifySettings, order: dic
         info = (refund.get("refundLineItems") or {}).get("pageInfo") or {}
         after = info.get("endCursor")
         while info.get("hasNextPage"):
-            data = client.execute("RefundLineItems", queries.REFUND_LINE_ITEMS,
-                                  {"id": refund["id"], "first": settings.more_line_items_page, "after": after})
+            data = client.execute(
+                "RefundLineItems",
+                queries.REFUND_LINE_ITEMS,
+                {"id": refund["id"], "first": settings.more_line_items_page, "after": after},
+            )
             follow_ups += 1
             connection = _at(data, ("refund", "refundLineItems"), "RefundLineItems")
             refund_lines.extend(_nodes(connection))

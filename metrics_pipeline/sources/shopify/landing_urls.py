@@ -16,7 +16,15 @@ from dataclasses import dataclass, fields
 from urllib.parse import parse_qsl, urlsplit
 
 PARAMETERS = (
-    "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "utm_id", "gclid", "fbclid", "ttclid",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_term",
+    "utm_content",
+    "utm_id",
+    "gclid",
+    "fbclid",
+    "ttclid",
 )
 
 

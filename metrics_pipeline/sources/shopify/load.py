@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -159,15 +159,26 @@ def _sync_shop(
         with psycopg.connect(url) as conn, conn.transaction():
             counts = _land(conn, connection, fetched, run_id=run_id, now=now)
             message = _message(fetched, counts)
-            finish_attempt(conn, log_id, status="completed", processed=len(fetched.orders),
-                           loaded=len(fetched.orders), message=message)
+            finish_attempt(
+                conn,
+                log_id,
+                status="completed",
+                processed=len(fetched.orders),
+                loaded=len(fetched.orders),
+                message=message,
+            )
             record_account_state(conn, connection_id=connection.id, account_id=shop_domain, status="ok")
     except Exception as exc:
         # The data transaction rolled back: nothing of this shop changed. Say so in its log row.
         _fail_shop(url, connection, log_id, partition_key, exc, secrets, prefix="not landed: ")
         raise
     return TargetOutcome(
-        connection.id, shop_domain, "completed", "ok", (partition_key,), len(fetched.orders),
+        connection.id,
+        shop_domain,
+        "completed",
+        "ok",
+        (partition_key,),
+        len(fetched.orders),
         counts=(
             ("line_items", sum(len(o.line_items) for o in fetched.orders)),
             ("refunds", sum(len(o.refunds) for o in fetched.orders)),
@@ -181,14 +192,18 @@ def _sync_shop(
     )
 
 
-def _fetch(client: ShopifyClient, settings: ShopifySettings, shop_domain: str, key: bytes,
-           since: datetime | None) -> _Fetched:
+def _fetch(
+    client: ShopifyClient, settings: ShopifySettings, shop_domain: str, key: bytes, since: datetime | None
+) -> _Fetched:
     info = shop_info(fetch_shop(client), shop_domain)
     products = [product_row(node, shop_domain) for node in fetch_products(client, settings)]
     variant_nodes = fetch_variants(client, settings)
     variants = [variant_row(node, shop_domain) for node in variant_nodes]
-    costs = [(row["variant_id"], cost) for row, node in zip(variants, variant_nodes, strict=True)
-             if (cost := unit_cost(node, info.currency)) is not None]
+    costs = [
+        (row["variant_id"], cost)
+        for row, node in zip(variants, variant_nodes, strict=True)
+        if (cost := unit_cost(node, info.currency)) is not None
+    ]
     read = fetch_orders(client, settings, since)
     orders = [order_rows(node, shop_domain, info.currency, key) for node in read.orders]
     customer_ids = sorted({o.order["customer_id"] for o in orders if o.order["customer_id"] is not None})
@@ -196,30 +211,37 @@ def _fetch(client: ShopifyClient, settings: ShopifySettings, shop_domain: str, k
     return _Fetched(info, products, variants, costs, orders, customers, since, read.pages, read.follow_ups)
 
 
-def _land(conn: psycopg.Connection, connection: Connection, fetched: _Fetched, *, run_id: str,
-          now: datetime) -> dict[str, int]:
+def _land(
+    conn: psycopg.Connection, connection: Connection, fetched: _Fetched, *, run_id: str, now: datetime
+) -> dict[str, int]:
     shop_domain = connection.shop_domain or ""
     params = {"shop_domain": shop_domain}
     conn.execute(read_sql(SQL_DIR, "lock_shop"), params)
     for table in CATALOGUE_TABLES:
-        conn.execute(sql.SQL(read_sql(SQL_DIR, "delete_shop_rows")).format(table=sql.Identifier(*table.split("."))),
-                     params)
-    copy_frame(conn, "raw_shopify.shops",
-               shop_frame(fetched.info, connection_id=connection.id, run_id=run_id, extracted_at=now))
+        conn.execute(
+            sql.SQL(read_sql(SQL_DIR, "delete_shop_rows")).format(table=sql.Identifier(*table.split("."))), params
+        )
+    copy_frame(
+        conn,
+        "raw_shopify.shops",
+        shop_frame(fetched.info, connection_id=connection.id, run_id=run_id, extracted_at=now),
+    )
     copy_frame(conn, "raw_shopify.products", products_frame(fetched.products, run_id=run_id, extracted_at=now))
-    copy_frame(conn, "raw_shopify.product_variants", variants_frame(fetched.variants, run_id=run_id,
-                                                                    extracted_at=now))
+    copy_frame(conn, "raw_shopify.product_variants", variants_frame(fetched.variants, run_id=run_id, extracted_at=now))
     conn.execute(read_sql(SQL_DIR, "create_seen_costs"))
     copy_frame(conn, "pg_temp.shopify_seen_costs", costs_frame(fetched.costs))
-    observed = conn.execute(read_sql(SQL_DIR, "record_cost_observations"),
-                            {**params, "observed_at": now, "run_id": run_id}).rowcount
+    observed = conn.execute(
+        read_sql(SQL_DIR, "record_cost_observations"), {**params, "observed_at": now, "run_id": run_id}
+    ).rowcount
 
     order_ids = [o.order["order_id"] for o in fetched.orders]
     if order_ids:
         conn.execute(read_sql(SQL_DIR, "delete_refund_line_items_of_orders"), {**params, "order_ids": order_ids})
         for table in ORDER_TABLES:
-            conn.execute(sql.SQL(read_sql(SQL_DIR, "delete_order_rows")).format(table=sql.Identifier(*table.split("."))),
-                         {**params, "order_ids": order_ids})
+            conn.execute(
+                sql.SQL(read_sql(SQL_DIR, "delete_order_rows")).format(table=sql.Identifier(*table.split("."))),
+                {**params, "order_ids": order_ids},
+            )
         for table, frame in orders_frames(fetched.orders, run_id=run_id, extracted_at=now).items():
             copy_frame(conn, table, frame)
         newest = max(o.order["updated_at"] for o in fetched.orders)
@@ -257,8 +279,11 @@ def _fail_shop(
 
 
 def _message(fetched: _Fetched, counts: dict[str, int]) -> str:
-    window = "full history" if fetched.since is None else (
-        f"updated since {fetched.since.astimezone(timezone.utc).strftime('%Y-%m-%d %H:%M')} UTC")
+    window = (
+        "full history"
+        if fetched.since is None
+        else (f"updated since {fetched.since.astimezone(UTC).strftime('%Y-%m-%d %H:%M')} UTC")
+    )
     return (
         f"{len(fetched.orders)} orders ({window}; {fetched.pages} pages, {fetched.follow_ups} follow-ups), "
         f"{sum(len(o.refunds) for o in fetched.orders)} refunds, {len(fetched.customers)} customers; "
@@ -269,7 +294,7 @@ def _message(fetched: _Fetched, counts: dict[str, int]) -> str:
 
 def _aware(moment: datetime | None) -> datetime:
     if moment is None:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
     if moment.tzinfo is None:
         raise ValueError(f"a time-zone-aware datetime is required (got {moment!r})")
     return moment

@@ -16,7 +16,7 @@ Field choices for API version 2026-07 (see client.API_VERSION):
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 _MONEY = "shopMoney { amount currencyCode }"
 
@@ -143,7 +143,7 @@ def updated_since_filter(since: datetime | None) -> str | None:
         return None
     if since.tzinfo is None:
         raise ValueError(f"a time-zone-aware datetime is required (got {since!r})")
-    return f"updated_at:>='{since.astimezone(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')}'"
+    return f"updated_at:>='{since.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}'"
 
 
 def customer_ids_filter(customer_ids: list[int]) -> str:

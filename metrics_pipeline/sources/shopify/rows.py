@@ -162,8 +162,9 @@ def order_rows(node: Mapping[str, Any], shop_domain: str, currency: str, key: by
                 "shop_domain": shop_domain,
                 "order_id": order_id,
                 "refund_id": refund_id,
-                "created_at": timestamp(_required(refund.get("createdAt"), f"refund {refund_id} createdAt"),
-                                        f"refund {refund_id} createdAt"),
+                "created_at": timestamp(
+                    _required(refund.get("createdAt"), f"refund {refund_id} createdAt"), f"refund {refund_id} createdAt"
+                ),
                 "total_refunded": money(refund.get("totalRefundedSet"), f"refund {refund_id} total", currency),
             }
         )
@@ -172,8 +173,9 @@ def order_rows(node: Mapping[str, Any], shop_domain: str, currency: str, key: by
                 {
                     "shop_domain": shop_domain,
                     "refund_id": refund_id,
-                    "line_item_id": gid_number(_required((line.get("lineItem") or {}).get("id"),
-                                                         f"refund {refund_id} line item"), "LineItem"),
+                    "line_item_id": gid_number(
+                        _required((line.get("lineItem") or {}).get("id"), f"refund {refund_id} line item"), "LineItem"
+                    ),
                     "quantity": _quantity(line.get("quantity"), f"refund {refund_id} quantity"),
                     "subtotal": money(line.get("subtotalSet"), f"refund {refund_id} subtotal", currency),
                 }
@@ -203,8 +205,9 @@ def variant_row(node: Mapping[str, Any], shop_domain: str) -> dict[str, Any]:
     return {
         "shop_domain": shop_domain,
         "variant_id": variant_id,
-        "product_id": gid_number(_required((node.get("product") or {}).get("id"), f"variant {variant_id} product"),
-                                 "Product"),
+        "product_id": gid_number(
+            _required((node.get("product") or {}).get("id"), f"variant {variant_id} product"), "Product"
+        ),
         "sku": _text(node.get("sku")),
         "title": _text(node.get("title")),
         "price": decimal_text(price, f"variant {variant_id} price") if price is not None else None,
@@ -255,43 +258,105 @@ def shop_info(node: Mapping[str, Any], shop_domain: str) -> ShopInfo:
 # --------------------------------------------------------------------------- #
 
 _ORDER_SCHEMA = {
-    "shop_domain": pl.Utf8, "order_id": pl.Int64, "order_name": pl.Utf8, "created_at": pl.Utf8,
-    "processed_at": pl.Utf8, "updated_at": pl.Utf8, "cancelled_at": pl.Utf8, "financial_status": pl.Utf8,
-    "currency": pl.Utf8, "subtotal_price": pl.Utf8, "total_discounts": pl.Utf8, "total_shipping": pl.Utf8,
-    "total_tax": pl.Utf8, "total_price": pl.Utf8, "customer_id": pl.Int64, "email_hash": pl.Utf8,
-    "landing_site": pl.Utf8, "referring_site": pl.Utf8, "source_name": pl.Utf8, "checkout_token": pl.Utf8,
-    "utm_source": pl.Utf8, "utm_medium": pl.Utf8, "utm_campaign": pl.Utf8, "utm_term": pl.Utf8,
-    "utm_content": pl.Utf8, "utm_id": pl.Utf8, "gclid": pl.Utf8, "fbclid": pl.Utf8, "ttclid": pl.Utf8,
-    "ingestion_run_id": pl.Utf8, "extracted_at": pl.Utf8,
+    "shop_domain": pl.Utf8,
+    "order_id": pl.Int64,
+    "order_name": pl.Utf8,
+    "created_at": pl.Utf8,
+    "processed_at": pl.Utf8,
+    "updated_at": pl.Utf8,
+    "cancelled_at": pl.Utf8,
+    "financial_status": pl.Utf8,
+    "currency": pl.Utf8,
+    "subtotal_price": pl.Utf8,
+    "total_discounts": pl.Utf8,
+    "total_shipping": pl.Utf8,
+    "total_tax": pl.Utf8,
+    "total_price": pl.Utf8,
+    "customer_id": pl.Int64,
+    "email_hash": pl.Utf8,
+    "landing_site": pl.Utf8,
+    "referring_site": pl.Utf8,
+    "source_name": pl.Utf8,
+    "checkout_token": pl.Utf8,
+    "utm_source": pl.Utf8,
+    "utm_medium": pl.Utf8,
+    "utm_campaign": pl.Utf8,
+    "utm_term": pl.Utf8,
+    "utm_content": pl.Utf8,
+    "utm_id": pl.Utf8,
+    "gclid": pl.Utf8,
+    "fbclid": pl.Utf8,
+    "ttclid": pl.Utf8,
+    "ingestion_run_id": pl.Utf8,
+    "extracted_at": pl.Utf8,
 }
 _LINE_ITEM_SCHEMA = {
-    "shop_domain": pl.Utf8, "order_id": pl.Int64, "line_item_id": pl.Int64, "product_id": pl.Int64,
-    "variant_id": pl.Int64, "sku": pl.Utf8, "title": pl.Utf8, "quantity": pl.Int64, "original_unit_price": pl.Utf8,
-    "total_discount": pl.Utf8, "ingestion_run_id": pl.Utf8,
+    "shop_domain": pl.Utf8,
+    "order_id": pl.Int64,
+    "line_item_id": pl.Int64,
+    "product_id": pl.Int64,
+    "variant_id": pl.Int64,
+    "sku": pl.Utf8,
+    "title": pl.Utf8,
+    "quantity": pl.Int64,
+    "original_unit_price": pl.Utf8,
+    "total_discount": pl.Utf8,
+    "ingestion_run_id": pl.Utf8,
 }
 _REFUND_SCHEMA = {
-    "shop_domain": pl.Utf8, "order_id": pl.Int64, "refund_id": pl.Int64, "created_at": pl.Utf8,
-    "total_refunded": pl.Utf8, "ingestion_run_id": pl.Utf8,
+    "shop_domain": pl.Utf8,
+    "order_id": pl.Int64,
+    "refund_id": pl.Int64,
+    "created_at": pl.Utf8,
+    "total_refunded": pl.Utf8,
+    "ingestion_run_id": pl.Utf8,
 }
 _REFUND_LINE_SCHEMA = {
-    "shop_domain": pl.Utf8, "refund_id": pl.Int64, "line_item_id": pl.Int64, "quantity": pl.Int64,
-    "subtotal": pl.Utf8, "ingestion_run_id": pl.Utf8,
+    "shop_domain": pl.Utf8,
+    "refund_id": pl.Int64,
+    "line_item_id": pl.Int64,
+    "quantity": pl.Int64,
+    "subtotal": pl.Utf8,
+    "ingestion_run_id": pl.Utf8,
 }
 _CUSTOMER_SCHEMA = {
-    "shop_domain": pl.Utf8, "customer_id": pl.Int64, "email_hash": pl.Utf8, "created_at": pl.Utf8,
-    "updated_at": pl.Utf8, "ingestion_run_id": pl.Utf8, "extracted_at": pl.Utf8,
+    "shop_domain": pl.Utf8,
+    "customer_id": pl.Int64,
+    "email_hash": pl.Utf8,
+    "created_at": pl.Utf8,
+    "updated_at": pl.Utf8,
+    "ingestion_run_id": pl.Utf8,
+    "extracted_at": pl.Utf8,
 }
 _PRODUCT_SCHEMA = {
-    "shop_domain": pl.Utf8, "product_id": pl.Int64, "title": pl.Utf8, "product_type": pl.Utf8, "vendor": pl.Utf8,
-    "status": pl.Utf8, "ingestion_run_id": pl.Utf8, "extracted_at": pl.Utf8,
+    "shop_domain": pl.Utf8,
+    "product_id": pl.Int64,
+    "title": pl.Utf8,
+    "product_type": pl.Utf8,
+    "vendor": pl.Utf8,
+    "status": pl.Utf8,
+    "ingestion_run_id": pl.Utf8,
+    "extracted_at": pl.Utf8,
 }
 _VARIANT_SCHEMA = {
-    "shop_domain": pl.Utf8, "variant_id": pl.Int64, "product_id": pl.Int64, "sku": pl.Utf8, "title": pl.Utf8,
-    "price": pl.Utf8, "inventory_item_id": pl.Int64, "ingestion_run_id": pl.Utf8, "extracted_at": pl.Utf8,
+    "shop_domain": pl.Utf8,
+    "variant_id": pl.Int64,
+    "product_id": pl.Int64,
+    "sku": pl.Utf8,
+    "title": pl.Utf8,
+    "price": pl.Utf8,
+    "inventory_item_id": pl.Int64,
+    "ingestion_run_id": pl.Utf8,
+    "extracted_at": pl.Utf8,
 }
 _SHOP_SCHEMA = {
-    "shop_domain": pl.Utf8, "connection_id": pl.Utf8, "name": pl.Utf8, "currency": pl.Utf8, "timezone": pl.Utf8,
-    "ingestion_run_id": pl.Utf8, "extracted_at": pl.Utf8,
+    "shop_domain": pl.Utf8,
+    "connection_id": pl.Utf8,
+    "name": pl.Utf8,
+    "currency": pl.Utf8,
+    "timezone": pl.Utf8,
+    "ingestion_run_id": pl.Utf8,
+    "extracted_at": pl.Utf8,
 }
 COST_SCHEMA = {"variant_id": pl.Int64, "unit_cost": pl.Utf8}
 
@@ -299,8 +364,7 @@ COST_SCHEMA = {"variant_id": pl.Int64, "unit_cost": pl.Utf8}
 def frame(rows: Sequence[Mapping[str, Any]], schema: Mapping[str, Any], **constants: Any) -> pl.DataFrame:
     """Rows (plus columns that are the same for every row) as a frame with `schema`'s columns."""
     columns = {
-        name: [_cell(constants[name] if name in constants else row.get(name)) for row in rows]
-        for name in schema
+        name: [_cell(constants[name] if name in constants else row.get(name)) for row in rows] for name in schema
     }
     return pl.DataFrame(columns, schema=dict(schema))
 
@@ -312,13 +376,16 @@ def _cell(value: Any) -> Any:
 def orders_frames(rows: Sequence[OrderRows], *, run_id: str, extracted_at: datetime) -> dict[str, pl.DataFrame]:
     """raw_shopify.orders / order_line_items / refunds / refund_line_items, keyed by table."""
     return {
-        "raw_shopify.orders": frame([r.order for r in rows], _ORDER_SCHEMA, ingestion_run_id=run_id,
-                                    extracted_at=extracted_at),
-        "raw_shopify.order_line_items": frame([i for r in rows for i in r.line_items], _LINE_ITEM_SCHEMA,
-                                              ingestion_run_id=run_id),
+        "raw_shopify.orders": frame(
+            [r.order for r in rows], _ORDER_SCHEMA, ingestion_run_id=run_id, extracted_at=extracted_at
+        ),
+        "raw_shopify.order_line_items": frame(
+            [i for r in rows for i in r.line_items], _LINE_ITEM_SCHEMA, ingestion_run_id=run_id
+        ),
         "raw_shopify.refunds": frame([x for r in rows for x in r.refunds], _REFUND_SCHEMA, ingestion_run_id=run_id),
-        "raw_shopify.refund_line_items": frame([x for r in rows for x in r.refund_line_items], _REFUND_LINE_SCHEMA,
-                                               ingestion_run_id=run_id),
+        "raw_shopify.refund_line_items": frame(
+            [x for r in rows for x in r.refund_line_items], _REFUND_LINE_SCHEMA, ingestion_run_id=run_id
+        ),
     }
 
 
@@ -335,11 +402,15 @@ def variants_frame(rows: Sequence[Mapping[str, Any]], *, run_id: str, extracted_
 
 
 def shop_frame(info: ShopInfo, *, connection_id: str, run_id: str, extracted_at: datetime) -> pl.DataFrame:
-    row = {"shop_domain": info.shop_domain, "connection_id": connection_id, "name": info.name,
-           "currency": info.currency, "timezone": info.timezone}
+    row = {
+        "shop_domain": info.shop_domain,
+        "connection_id": connection_id,
+        "name": info.name,
+        "currency": info.currency,
+        "timezone": info.timezone,
+    }
     return frame([row], _SHOP_SCHEMA, ingestion_run_id=run_id, extracted_at=extracted_at)
 
 
 def costs_frame(costs: Sequence[tuple[int, str]]) -> pl.DataFrame:
-    return pl.DataFrame({"variant_id": [v for v, _ in costs], "unit_cost": [c for _, c in costs]},
-                        schema=COST_SCHEMA)
+    return pl.DataFrame({"variant_id": [v for v, _ in costs], "unit_cost": [c for _, c in costs]}, schema=COST_SCHEMA)
