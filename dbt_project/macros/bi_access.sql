@@ -34,7 +34,9 @@
         {%- do filters.append('client_slug = any ((select bi_access.visible_client_slugs(current_user))::text[])') -%}
     {%- endif -%}
     {%- if 'workspace_slug' in columns -%}
-        {%- do filters.append('workspace_slug = any ((select bi_access.visible_workspace_slugs(current_user))::text[])') -%}
+        {%- do filters.append(
+            'workspace_slug = any ((select bi_access.visible_workspace_slugs(current_user))::text[])'
+        ) -%}
     {%- endif -%}
 
     {#- USAGE on the schema comes from the migration: granting it here from dbt's parallel threads

@@ -79,7 +79,9 @@
     {%- set key = arg_dict['unique_key'] -%}
     {%- set window_column = config.get('window_column') -%}
     {%- if key is not string or not window_column -%}
-        {{ exceptions.raise_compiler_error("replace_days / replace_keys need unique_key (one column) and window_column (the row's day column), got " ~ key ~ ", " ~ window_column) }}
+        {{ exceptions.raise_compiler_error(
+            "replace_days / replace_keys need unique_key (one column) and window_column"
+            ~ " (the row's day column), got " ~ key ~ ", " ~ window_column) }}
     {%- endif -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
     {%- set window = build_window() -%}

@@ -22,8 +22,10 @@
     Every value is listed in the accepted_values tests of fct_touchpoints.channel and
     fct_order_attribution.channel.
 -#}
-{% macro marketing_channel(entity_platform, gclid, fbclid, ttclid, utm_source, utm_medium, has_utm, referrer_is_external) -%}
-    {%- set paid_media = "('cpc', 'ppc', 'paid', 'paid_social', 'paid-social', 'paidsocial', 'social_paid', 'paid_search', 'paidsearch', 'cpm', 'cpv', 'display')" -%}
+{% macro marketing_channel(entity_platform, gclid, fbclid, ttclid, utm_source, utm_medium, has_utm,
+                           referrer_is_external) -%}
+    {%- set paid_media = "('cpc', 'ppc', 'paid', 'paid_social', 'paid-social', 'paidsocial', 'social_paid', "
+                         ~ "'paid_search', 'paidsearch', 'cpm', 'cpv', 'display')" -%}
     (case
         when {{ entity_platform }} is not null then {{ entity_platform }}
         when {{ gclid }} is not null then 'google_ads'

@@ -25,7 +25,8 @@
 {%- elif period == 'month' -%}
     {%- set period_end_sql = "((period_start + interval '1 month')::date - 1)" -%}
 {%- else -%}
-    {{ exceptions.raise_compiler_error("media_partner_period_summary: period must be 'week' or 'month', got " ~ period) }}
+    {{ exceptions.raise_compiler_error(
+        "media_partner_period_summary: period must be 'week' or 'month', got " ~ period) }}
 {%- endif -%}
 
 with
@@ -116,7 +117,7 @@ top_campaigns as (
                 'clicks',               clicks,
                 'conversions',          conversions,
                 'revenue',              revenue,
-                'roas',                 {{ safe_divide('revenue', 'spend') }}
+                'roas',                 {{ ad_ratio('roas', revenue='revenue') }}
             )
             order by spend_rank
         ) as top_campaigns
@@ -178,7 +179,7 @@ top_creatives as (
                 'clicks',               clicks,
                 'conversions',          conversions,
                 'revenue',              revenue,
-                'roas',                 {{ safe_divide('revenue', 'spend') }}
+                'roas',                 {{ ad_ratio('roas', revenue='revenue') }}
             )
             order by spend_rank
         ) as top_creatives
@@ -204,11 +205,7 @@ final as (
         totals.conversions,
         totals.revenue,
         totals.spend,
-        {{ safe_divide('totals.clicks', 'totals.impressions') }}         as ctr,
-        {{ safe_divide('totals.spend', 'totals.clicks') }}               as cpc,
-        {{ safe_divide('totals.spend * 1000', 'totals.impressions') }}   as cpm,
-        {{ safe_divide('totals.spend', 'totals.conversions') }}          as cpa,
-        {{ safe_divide('totals.revenue', 'totals.spend') }}              as roas,
+        {{ ad_ratios(['ctr', 'cpc', 'cpm', 'cpa', 'roas'], relation='totals', revenue='revenue') }},
         coalesce(top_campaigns.top_campaigns, '[]'::jsonb)      as top_campaigns,
         coalesce(top_creatives.top_creatives, '[]'::jsonb)      as top_creatives
 

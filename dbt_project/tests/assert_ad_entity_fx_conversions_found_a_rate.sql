@@ -69,12 +69,12 @@ select
     case
         when currency is null then 'currency unknown (account missing?)'
         when expected_reporting_currency is null then 'reporting currency unknown'
-        when reporting_currency is distinct from expected_reporting_currency then 'wrong reporting_currency'
+        when (reporting_currency is distinct from expected_reporting_currency) then 'wrong reporting_currency'
         when expected_fx_rate is null
             then 'no fx rate ' || currency || ' -> ' || expected_reporting_currency || ' in force on ' || metric_date
-        when fx_rate is distinct from expected_fx_rate then 'fx_rate is not the rate in force'
-        when spend_reporting is distinct from spend * expected_fx_rate then 'spend_reporting <> spend x rate'
-        when platform_revenue_reporting is distinct from platform_revenue * expected_fx_rate
+        when (fx_rate is distinct from expected_fx_rate) then 'fx_rate is not the rate in force'
+        when (spend_reporting is distinct from spend * expected_fx_rate) then 'spend_reporting <> spend x rate'
+        when (platform_revenue_reporting is distinct from platform_revenue * expected_fx_rate)
             then 'platform_revenue_reporting <> platform_revenue x rate'
     end                                                             as problem
 

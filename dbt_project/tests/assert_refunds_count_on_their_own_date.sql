@@ -136,7 +136,7 @@ net_revenue as (
         group by shop_domain
     ) as daily
 
-    full outer join (
+    full outer join (  -- noqa: ST05
         select shop_domain, sum(net_revenue) as net_revenue
         from {{ ref('fct_orders') }}
         where not is_cancelled

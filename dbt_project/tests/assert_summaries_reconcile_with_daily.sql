@@ -141,7 +141,7 @@ weeks_vs_months as (
 
     from (select * from client_totals where period = 'week') as w
 
-    full outer join (select * from client_totals where period = 'month') as m
+    full outer join (select * from client_totals where period = 'month') as m  -- noqa: ST05
         on m.client_slug = w.client_slug
 
     where w.client_slug is null

@@ -177,21 +177,21 @@ bad_entries as (
         e.list_name,
         e.position,
         case
-            when e.rank is distinct from e.position then 'rank is not its 1-based position'
+            when (e.rank is distinct from e.position) then 'rank is not its 1-based position'
             when e.spend is null then 'spend missing'
             when e.previous_spend < e.spend then 'spend increases with rank'
             when e.previous_spend = e.spend and e.previous_name collate "C" > e.name collate "C"
                 then 'equal spend not ordered by name'
             when (e.spend = 0) <> (e.roas is null) then 'roas must be null exactly when spend = 0'
             when x.entity_id is null
-              or x.entity_id   is distinct from e.entity_id
-              or x.name        is distinct from e.name
-              or x.campaign_name is distinct from e.campaign_name
-              or x.spend       is distinct from e.spend
-              or x.impressions is distinct from e.impressions
-              or x.clicks      is distinct from e.clicks
-              or x.conversions is distinct from e.conversions
-              or x.revenue     is distinct from e.revenue
+              or (x.entity_id   is distinct from e.entity_id)
+              or (x.name        is distinct from e.name)
+              or (x.campaign_name is distinct from e.campaign_name)
+              or (x.spend       is distinct from e.spend)
+              or (x.impressions is distinct from e.impressions)
+              or (x.clicks      is distinct from e.clicks)
+              or (x.conversions is distinct from e.conversions)
+              or (x.revenue     is distinct from e.revenue)
                 then 'entry is not the entity ranked here in fct_media_partner_daily, or its numbers differ'
         end as problem
 

@@ -63,7 +63,8 @@ gclid_candidates as (
     join entities
         on entities.entity_id = case
             when click_views.ad_id is not null then
-                {{ stable_id('google_ads', 'click_views.customer_id', "'ad'", 'click_views.ad_group_id', 'click_views.ad_id') }}
+                {{ stable_id('google_ads', 'click_views.customer_id', "'ad'",
+                             'click_views.ad_group_id', 'click_views.ad_id') }}
             else
                 {{ stable_id('google_ads', 'click_views.customer_id', "'ad_group'", 'click_views.ad_group_id') }}
         end

@@ -1,6 +1,5 @@
--- Media-partner entities in the unified shape of dim_ad_entities:
--- client > campaign > strategy > placement > creative (moved here unchanged from
--- dim_ad_entities, which now unions every platform).
+-- Media-partner entities in the entities contract (macros/union_ad_platforms.sql), which
+-- dim_ad_entities unions: client > campaign > strategy > placement > creative.
 -- Ids come from stable_id('media_partner', client_slug, names down to the entity), so the same
 -- campaign name under two clients is two entities. first/last_seen_date span every landed
 -- day of the entity or of any of its descendants.

@@ -131,7 +131,7 @@ sessionised as (
         )                                                               as session_key,
         (gclid is not null or fbclid is not null or ttclid is not null or has_utm)
                                                                         as has_signal,
-        referrer_host is not null and referrer_host is distinct from page_host
+        referrer_host is not null and (referrer_host is distinct from page_host)
                                                                         as referrer_is_external
 
     from gaps

@@ -4,7 +4,8 @@
 --   ctr = clicks / impressions          cpc  = spend / clicks
 --   roas = sales / spend                acos = spend / sales
 --   conversion_rate = orders / clicks
--- via safe_divide (6 decimals, null when the denominator is 0). Money in the brand's currency.
+-- via ad_ratios (macros/ad_reporting.sql: 6 decimals, null when the denominator is 0). Money in
+-- the brand's currency.
 
 {{ day_keyed_mart('report_date', indexes=[
     {'columns': ['brand_slug', 'report_date']}
@@ -46,11 +47,7 @@ final as (
         sales,
         search_terms,
 
-        {{ safe_divide('clicks', 'impressions') }}      as ctr,
-        {{ safe_divide('spend', 'clicks') }}            as cpc,
-        {{ safe_divide('sales', 'spend') }}             as roas,
-        {{ safe_divide('spend', 'sales') }}             as acos,
-        {{ safe_divide('orders', 'clicks') }}           as conversion_rate
+        {{ ad_ratios(['ctr', 'cpc', 'roas', 'acos', 'conversion_rate'], conversions='orders', revenue='sales') }}
 
     from keyword_daily
 

@@ -1,6 +1,6 @@
 -- Media-partner metrics, one row per creative and report_date (the client's local day).
--- spend = impressions / 1000 x the CPM in force that day (exact numeric); ratios via
--- safe_divide (numeric, 6 decimals, null when the denominator is 0).
+-- spend = impressions / 1000 x the CPM in force that day (exact numeric); ratios via ad_ratios
+-- (macros/ad_reporting.sql: numeric, 6 decimals, null when the denominator is 0).
 
 {{ day_keyed_mart('report_date', indexes=[
     {'columns': ['creative_entity_id', 'report_date']}
@@ -39,11 +39,7 @@ final as (
         cpm_rate,
         spend,
 
-        {{ safe_divide('clicks', 'impressions') }}          as ctr,
-        {{ safe_divide('spend', 'clicks') }}                as cpc,
-        {{ safe_divide('spend * 1000', 'impressions') }}    as cpm,
-        {{ safe_divide('spend', 'conversions') }}           as cpa,
-        {{ safe_divide('conversion_revenue', 'spend') }}    as roas
+        {{ ad_ratios(['ctr', 'cpc', 'cpm', 'cpa', 'roas'], revenue='conversion_revenue') }}
 
     from creative_daily
 

@@ -35,9 +35,9 @@ final as (
         closure.ancestor_entity_id::text    as ancestor_entity_id,
         closure.depth::integer              as depth,
         -- whose row it is: the BI row-level security policies filter on these
-        descendant.workspace_slug           as workspace_slug,
-        descendant.client_slug              as client_slug,
-        descendant.platform                 as platform,
+        descendant.workspace_slug,
+        descendant.client_slug,
+        descendant.platform,
         descendant.level                    as entity_level,
         ancestor.level                      as ancestor_level
 

@@ -100,20 +100,16 @@ attribution_settings as (
 
 ),
 
+-- the first reports and intraday snapshots of every enabled platform (the ad_daily contract;
+-- only Google Ads and Meta land them)
 ad_metrics as (
 
     select
         metric_kind, metric_date, entity_id, account_entity_id, captured_at,
         spend, impressions, clicks, conversions, platform_revenue
-    from {{ ref('int_google_ads__ad_metrics') }}
-    where metric_kind in ('first_reported', 'snapshot') and {{ in_build_window('metric_date') }}
-
-    union all
-
-    select
-        metric_kind, metric_date, entity_id, account_entity_id, captured_at,
-        spend, impressions, clicks, conversions, platform_revenue
-    from {{ ref('int_meta__ad_metrics') }}
+    from (
+        {{ union_ad_platforms('ad_daily') }}
+    ) as ad_daily
     where metric_kind in ('first_reported', 'snapshot') and {{ in_build_window('metric_date') }}
 
 ),
@@ -342,12 +338,6 @@ unioned as (
 
 -- attributes, reporting currency ------------------------------------------------------------
 
-workspaces as (
-
-    select * from {{ ref('stg_metrics_config__workspaces') }}
-
-),
-
 with_currency as (
 
     select
@@ -360,32 +350,19 @@ with_currency as (
         entities.account_entity_id,
         entities.campaign_entity_id,
         entities.currency,
-        entities.timezone,
-        coalesce(workspaces.reporting_currency, entities.currency)     as reporting_currency
+        entities.timezone
 
     from unioned
 
     join entities
         on entities.entity_id = unioned.entity_id
 
-    left join workspaces
-        on workspaces.workspace_slug = entities.workspace_slug
-
 ),
 
+-- reporting_currency and fx_rate (macros/ad_reporting.sql)
 with_fx as (
 
-    select
-        with_currency.*,
-        (case
-            when with_currency.currency = with_currency.reporting_currency then 1
-            else fx_rate_periods.rate
-        end)::numeric(20, 10)                                           as fx_rate
-
-    from with_currency
-
-    left join fx_rate_periods
-        on {{ fx_rate_in_force('fx_rate_periods', 'with_currency.currency', 'with_currency.reporting_currency', 'with_currency.metric_date') }}
+    {{ with_reporting_fx('with_currency') }}
 
 ),
 
@@ -411,16 +388,12 @@ final as (
         conversions,
         platform_revenue,
 
-        {{ safe_divide('spend', 'clicks') }}                        as cpc,
-        {{ safe_divide('spend * 1000', 'impressions') }}            as cpm,
-        {{ safe_divide('clicks', 'impressions') }}                  as ctr,
-        {{ safe_divide('spend', 'conversions') }}                   as cpa,
-        {{ safe_divide('platform_revenue', 'spend') }}              as roas,
+        {{ ad_ratios(['cpc', 'cpm', 'ctr', 'cpa', 'roas']) }},
 
         reporting_currency,
         fx_rate,
-        spend * fx_rate                                             as spend_reporting,
-        platform_revenue * fx_rate                                  as platform_revenue_reporting,
+        {{ in_reporting_currency('spend') }}                        as spend_reporting,
+        {{ in_reporting_currency('platform_revenue') }}             as platform_revenue_reporting,
 
         first_reported_spend,
         first_reported_conversions,
@@ -435,10 +408,10 @@ final as (
         attributed_revenue,
         attributed_cogs                                             as cogs,
         attributed_revenue - attributed_cogs                        as gross_profit,
-        {{ safe_divide('attributed_revenue', 'spend') }}            as attributed_roas,
-        {{ safe_divide('attributed_revenue - attributed_cogs', 'spend') }} as poas,
-        attributed_revenue * fx_rate                                as attributed_revenue_reporting,
-        (attributed_revenue - attributed_cogs) * fx_rate            as gross_profit_reporting,
+        {{ ad_ratio('roas', revenue='attributed_revenue') }}        as attributed_roas,
+        {{ ad_ratio('roas', revenue='attributed_revenue - attributed_cogs') }} as poas,
+        {{ in_reporting_currency('attributed_revenue') }}           as attributed_revenue_reporting,
+        {{ in_reporting_currency('attributed_revenue - attributed_cogs') }} as gross_profit_reporting,
         has_platform_metrics
 
     from with_fx

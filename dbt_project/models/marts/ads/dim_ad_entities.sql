@@ -1,4 +1,5 @@
--- One row per ad entity of every platform, each normalised in its own int_ model:
+-- One row per ad entity of every enabled platform (var enabled_ad_platforms), each normalised
+-- in its own int_<platform>__entities model to one contract (macros/union_ad_platforms.sql):
 --   google_ads     account > campaign > ad_group > ad              (int_google_ads__entities)
 --   meta           account > campaign > ad_set > ad                (int_meta__entities)
 --   media_partner  client > campaign > strategy > placement > creative (int_media_partner__entities)
@@ -8,47 +9,9 @@
 
 with
 
-google_ads as (
-
-    select * from {{ ref('int_google_ads__entities') }}
-
-),
-
-meta as (
-
-    select * from {{ ref('int_meta__entities') }}
-
-),
-
-media_partner as (
-
-    select * from {{ ref('int_media_partner__entities') }}
-
-),
-
-amazon_ads as (
-
-    select * from {{ ref('int_amazon_ads__entities') }}
-
-),
-
-affiliate as (
-
-    select * from {{ ref('int_affiliate__entities') }}
-
-),
-
 unioned as (
 
-    select * from google_ads
-    union all
-    select * from meta
-    union all
-    select * from media_partner
-    union all
-    select * from amazon_ads
-    union all
-    select * from affiliate
+    {{ union_ad_platforms('entities') }}
 
 ),
 

@@ -1,0 +1,32 @@
+-- Meta in the ad_daily contract (macros/union_ad_platforms.sql): one row per metric_kind,
+-- ad and metric_date, the three kinds int_meta__ad_metrics holds ('daily',
+-- 'first_reported', 'snapshot'). conversions = purchases + leads; platform_revenue = purchase_value.
+
+with
+
+ad_metrics as (
+
+    select * from {{ ref('int_meta__ad_metrics') }}
+
+),
+
+final as (
+
+    select
+        'meta'::text                  as platform,
+        metric_kind::text                   as metric_kind,
+        metric_date::date                   as metric_date,
+        entity_id::text                     as entity_id,
+        account_entity_id::text             as account_entity_id,
+        captured_at::timestamptz            as captured_at,
+        spend::numeric                      as spend,
+        impressions::bigint                 as impressions,
+        clicks::bigint                      as clicks,
+        conversions::numeric                as conversions,
+        platform_revenue::numeric           as platform_revenue
+
+    from ad_metrics
+
+)
+
+select * from final
