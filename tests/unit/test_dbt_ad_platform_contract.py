@@ -54,7 +54,9 @@ def test_every_platform_has_the_model_with_one_enforced_contract(manifest, platf
         assert node["fqn"][1:3] == ["intermediate", platform]
         shapes[platform] = [(name, column["data_type"]) for name, column in node["columns"].items()]
         assert [name for name, _ in shapes[platform]] == expected, f"int_{platform}__{suffix}: columns"
-        assert all(data_type for _, data_type in shapes[platform]), f"int_{platform}__{suffix}: a column has no data_type"
+        assert all(data_type for _, data_type in shapes[platform]), (
+            f"int_{platform}__{suffix}: a column has no data_type"
+        )
     first = platforms[0]
     for platform in platforms[1:]:
         assert shapes[platform] == shapes[first], f"int_{platform}__{suffix} differs from int_{first}__{suffix}"
