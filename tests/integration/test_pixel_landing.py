@@ -12,7 +12,7 @@ import pytest
 
 from metrics_pipeline.config import load_config
 from metrics_pipeline.landing.exports import open_exports_store
-from metrics_pipeline.security.pii import hash_ip
+from metrics_pipeline.security.pii import PiiKeyMissing, hash_ip
 from metrics_pipeline.sources.pixel.load import land_days
 from tests.conftest import fetch_all, write_file
 
@@ -380,3 +380,19 @@ def test_storage_failing_mid_day_changes_nothing_of_the_day_and_says_so(database
     assert fetch_all(database_url, "select distinct failure_kind from ops.ingestion_logs where run_id = 'flaky'") == [
         ("transient",)
     ]
+
+
+def test_without_pixel_files_no_pii_key_is_needed_and_nothing_changes(root, config, database_url, monkeypatch):
+    """A user who lands only other sources runs without METRICS_PII_KEY: the key is asked for
+    only when a day has pixel files to hash. With files, a missing key stops before anything."""
+    monkeypatch.delenv("METRICS_PII_KEY")
+    root.mkdir(parents=True, exist_ok=True)
+    said: list[str] = []
+    outcomes = land(database_url, root, config, log=said.append)
+    assert [(o.partition_key, o.files) for o in outcomes] == [(DAY.isoformat(), [])]
+    assert any("no pixel files" in line for line in said)
+    assert fetch_all(database_url, "select count(*) from ops.ingestion_logs") == [(0,)]
+    write_file(root / f"pixel/{DAY.isoformat()}/a.jsonl", jsonl(event("e1")))
+    with pytest.raises(PiiKeyMissing):
+        land(database_url, root, config)
+    assert events_table(database_url) == []
