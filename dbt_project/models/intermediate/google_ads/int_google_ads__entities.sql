@@ -215,156 +215,41 @@ accounts as (
 
 campaign_rows as (
 
-    select
-        {{ stable_id('google_ads', 'c.customer_id', "'campaign'", 'c.campaign_id') }} as entity_id,
-        'campaign'                                                      as level,
-        accounts.entity_id                                              as parent_entity_id,
-        accounts.workspace_slug,
-        accounts.client_slug,
-        accounts.entity_id                                              as account_entity_id,
-        {{ stable_id('google_ads', 'c.customer_id', "'campaign'", 'c.campaign_id') }} as campaign_entity_id,
-        coalesce(c.campaign_name, c.campaign_id::text)                  as entity_name,
-        concat_ws(' > ', accounts.entity_name, coalesce(c.campaign_name, c.campaign_id::text))
-                                                                        as entity_path,
-        case when c.is_inferred then 'active'
-             else {{ google_ads_status('c.campaign_status') }} end      as status,
-        c.goal,
-        accounts.currency,
-        accounts.timezone,
-        c.first_seen_date,
-        c.last_seen_date,
-        c.customer_id::text                                             as platform_account_id,
-        c.campaign_id::text                                             as platform_entity_id,
-        c.is_inferred,
-        c.customer_id,
-        c.campaign_id
-    from campaign_nodes as c
-    join accounts
-        on accounts.customer_id = c.customer_id
+    {{ ad_entity_level_rows(
+        'google_ads', 'campaign', 'campaign_nodes', 'accounts', 'customer_id', 'campaign_id',
+        'campaign_name', status=google_ads_status('n.campaign_status'), goal='n.goal'
+    ) }}
 
 ),
 
 ad_group_rows as (
 
-    select
-        {{ stable_id('google_ads', 'g.customer_id', "'ad_group'", 'g.ad_group_id') }} as entity_id,
-        'ad_group'                                                      as level,
-        campaign_rows.entity_id                                         as parent_entity_id,
-        campaign_rows.workspace_slug,
-        campaign_rows.client_slug,
-        campaign_rows.account_entity_id,
-        campaign_rows.entity_id                                         as campaign_entity_id,
-        coalesce(g.ad_group_name, g.ad_group_id::text)                  as entity_name,
-        concat_ws(' > ', campaign_rows.entity_path, coalesce(g.ad_group_name, g.ad_group_id::text))
-                                                                        as entity_path,
-        case when g.is_inferred then 'active'
-             else {{ google_ads_status('g.ad_group_status') }} end      as status,
-        campaign_rows.goal,
-        campaign_rows.currency,
-        campaign_rows.timezone,
-        g.first_seen_date,
-        g.last_seen_date,
-        g.customer_id::text                                             as platform_account_id,
-        g.ad_group_id::text                                             as platform_entity_id,
-        g.is_inferred,
-        g.customer_id,
-        g.ad_group_id
-    from ad_group_nodes as g
-    join campaign_rows
-        on  campaign_rows.customer_id = g.customer_id
-        and campaign_rows.campaign_id = g.campaign_id
+    {{ ad_entity_level_rows(
+        'google_ads', 'ad_group', 'ad_group_nodes', 'campaign_rows', 'customer_id', 'ad_group_id',
+        'ad_group_name', status=google_ads_status('n.ad_group_status'), parent_key='campaign_id'
+    ) }}
 
 ),
 
 ad_rows as (
 
-    select
-        {{ stable_id('google_ads', 'a.customer_id', "'ad'", 'a.ad_group_id', 'a.ad_id') }} as entity_id,
-        'ad'                                                            as level,
-        ad_group_rows.entity_id                                         as parent_entity_id,
-        ad_group_rows.workspace_slug,
-        ad_group_rows.client_slug,
-        ad_group_rows.account_entity_id,
-        ad_group_rows.campaign_entity_id,
-        coalesce(a.ad_name, a.ad_id::text)                              as entity_name,
-        concat_ws(' > ', ad_group_rows.entity_path, coalesce(a.ad_name, a.ad_id::text))
-                                                                        as entity_path,
-        case when a.is_inferred then 'active'
-             else {{ google_ads_status('a.ad_status') }} end            as status,
-        ad_group_rows.goal,
-        ad_group_rows.currency,
-        ad_group_rows.timezone,
-        a.first_seen_date,
-        a.last_seen_date,
-        a.customer_id::text                                             as platform_account_id,
-        a.ad_id::text                                                   as platform_entity_id,
-        a.is_inferred
-    from ad_nodes as a
-    join ad_group_rows
-        on  ad_group_rows.customer_id = a.customer_id
-        and ad_group_rows.ad_group_id = a.ad_group_id
+    {{ ad_entity_level_rows(
+        'google_ads', 'ad', 'ad_nodes', 'ad_group_rows', 'customer_id', 'ad_id', 'ad_name',
+        status=google_ads_status('n.ad_status'), id_parts=['n.ad_group_id', 'n.ad_id'],
+        parent_key='ad_group_id'
+    ) }}
 
 ),
 
 unioned as (
 
-    select
-        entity_id, level, parent_entity_id, workspace_slug, client_slug, account_entity_id,
-        campaign_entity_id, entity_name, entity_path, status, goal, currency, timezone,
-        first_seen_date, last_seen_date, platform_account_id, platform_entity_id, is_inferred
-    from accounts
-
-    union all
-
-    select
-        entity_id, level, parent_entity_id, workspace_slug, client_slug, account_entity_id,
-        campaign_entity_id, entity_name, entity_path, status, goal, currency, timezone,
-        first_seen_date, last_seen_date, platform_account_id, platform_entity_id, is_inferred
-    from campaign_rows
-
-    union all
-
-    select
-        entity_id, level, parent_entity_id, workspace_slug, client_slug, account_entity_id,
-        campaign_entity_id, entity_name, entity_path, status, goal, currency, timezone,
-        first_seen_date, last_seen_date, platform_account_id, platform_entity_id, is_inferred
-    from ad_group_rows
-
-    union all
-
-    select
-        entity_id, level, parent_entity_id, workspace_slug, client_slug, account_entity_id,
-        campaign_entity_id, entity_name, entity_path, status, goal, currency, timezone,
-        first_seen_date, last_seen_date, platform_account_id, platform_entity_id, is_inferred
-    from ad_rows
+    {{ ad_entity_union(['accounts', 'campaign_rows', 'ad_group_rows', 'ad_rows']) }}
 
 ),
 
 final as (
 
-    select
-        entity_id::text                     as entity_id,
-        'google_ads'::text                  as platform,
-        level::text                         as level,
-        parent_entity_id::text              as parent_entity_id,
-        workspace_slug::text                as workspace_slug,
-        client_slug::text                   as client_slug,
-        account_entity_id::text             as account_entity_id,
-        campaign_entity_id::text            as campaign_entity_id,
-        entity_name::text                   as entity_name,
-        entity_path::text                   as entity_path,
-        status::text                        as status,
-        goal::text                          as goal,
-        currency::text                      as currency,
-        timezone::text                      as timezone,
-        status = 'removed'                  as is_deleted,
-        first_seen_date::date               as first_seen_date,
-        last_seen_date::date                as last_seen_date,
-        platform_account_id::text           as platform_account_id,
-        platform_entity_id::text            as platform_entity_id,
-        is_inferred::boolean                as is_inferred
-
-    from unioned
+    {{ ad_entity_final('google_ads', 'unioned') }}
 
 )
 

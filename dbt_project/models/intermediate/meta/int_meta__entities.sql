@@ -216,156 +216,42 @@ accounts as (
 
 campaign_rows as (
 
-    select
-        {{ stable_id('meta', 'c.account_id', "'campaign'", 'c.campaign_id') }} as entity_id,
-        'campaign'                                                      as level,
-        accounts.entity_id                                              as parent_entity_id,
-        accounts.workspace_slug,
-        accounts.client_slug,
-        accounts.entity_id                                              as account_entity_id,
-        {{ stable_id('meta', 'c.account_id', "'campaign'", 'c.campaign_id') }} as campaign_entity_id,
-        coalesce(c.campaign_name, c.campaign_id)                        as entity_name,
-        concat_ws(' > ', accounts.entity_name, coalesce(c.campaign_name, c.campaign_id))
-                                                                        as entity_path,
-        case when c.is_inferred then 'active'
-             else {{ meta_status('c.campaign_status', 'c.effective_status') }} end as status,
-        c.goal,
-        accounts.currency,
-        accounts.timezone,
-        c.first_seen_date,
-        c.last_seen_date,
-        c.account_id                                                    as platform_account_id,
-        c.campaign_id                                                   as platform_entity_id,
-        c.is_inferred,
-        c.account_id,
-        c.campaign_id
-    from campaign_nodes as c
-    join accounts
-        on accounts.account_id = c.account_id
+    {{ ad_entity_level_rows(
+        'meta', 'campaign', 'campaign_nodes', 'accounts', 'account_id', 'campaign_id',
+        'campaign_name', status=meta_status('n.campaign_status', 'n.effective_status'),
+        goal='n.goal'
+    ) }}
 
 ),
 
 adset_rows as (
 
-    select
-        {{ stable_id('meta', 's.account_id', "'ad_set'", 's.adset_id') }} as entity_id,
-        'ad_set'                                                        as level,
-        campaign_rows.entity_id                                         as parent_entity_id,
-        campaign_rows.workspace_slug,
-        campaign_rows.client_slug,
-        campaign_rows.account_entity_id,
-        campaign_rows.entity_id                                         as campaign_entity_id,
-        coalesce(s.adset_name, s.adset_id)                              as entity_name,
-        concat_ws(' > ', campaign_rows.entity_path, coalesce(s.adset_name, s.adset_id))
-                                                                        as entity_path,
-        case when s.is_inferred then 'active'
-             else {{ meta_status('s.adset_status', 's.effective_status') }} end as status,
-        {{ meta_adset_goal('s.optimization_goal', 'campaign_rows.goal') }} as goal,
-        campaign_rows.currency,
-        campaign_rows.timezone,
-        s.first_seen_date,
-        s.last_seen_date,
-        s.account_id                                                    as platform_account_id,
-        s.adset_id                                                      as platform_entity_id,
-        s.is_inferred,
-        s.account_id,
-        s.adset_id
-    from adset_nodes as s
-    join campaign_rows
-        on  campaign_rows.account_id = s.account_id
-        and campaign_rows.campaign_id = s.campaign_id
+    {{ ad_entity_level_rows(
+        'meta', 'ad_set', 'adset_nodes', 'campaign_rows', 'account_id', 'adset_id', 'adset_name',
+        status=meta_status('n.adset_status', 'n.effective_status'),
+        goal=meta_adset_goal('n.optimization_goal', 'parent.goal'), parent_key='campaign_id'
+    ) }}
 
 ),
 
 ad_rows as (
 
-    select
-        {{ stable_id('meta', 'a.account_id', "'ad'", 'a.ad_id') }}      as entity_id,
-        'ad'                                                            as level,
-        adset_rows.entity_id                                            as parent_entity_id,
-        adset_rows.workspace_slug,
-        adset_rows.client_slug,
-        adset_rows.account_entity_id,
-        adset_rows.campaign_entity_id,
-        coalesce(a.ad_name, a.ad_id)                                    as entity_name,
-        concat_ws(' > ', adset_rows.entity_path, coalesce(a.ad_name, a.ad_id))
-                                                                        as entity_path,
-        case when a.is_inferred then 'active'
-             else {{ meta_status('a.ad_status', 'a.effective_status') }} end as status,
-        adset_rows.goal,
-        adset_rows.currency,
-        adset_rows.timezone,
-        a.first_seen_date,
-        a.last_seen_date,
-        a.account_id                                                    as platform_account_id,
-        a.ad_id                                                         as platform_entity_id,
-        a.is_inferred
-    from ad_nodes as a
-    join adset_rows
-        on  adset_rows.account_id = a.account_id
-        and adset_rows.adset_id = a.adset_id
+    {{ ad_entity_level_rows(
+        'meta', 'ad', 'ad_nodes', 'adset_rows', 'account_id', 'ad_id', 'ad_name',
+        status=meta_status('n.ad_status', 'n.effective_status'), parent_key='adset_id'
+    ) }}
 
 ),
 
 unioned as (
 
-    select
-        entity_id, level, parent_entity_id, workspace_slug, client_slug, account_entity_id,
-        campaign_entity_id, entity_name, entity_path, status, goal, currency, timezone,
-        first_seen_date, last_seen_date, platform_account_id, platform_entity_id, is_inferred
-    from accounts
-
-    union all
-
-    select
-        entity_id, level, parent_entity_id, workspace_slug, client_slug, account_entity_id,
-        campaign_entity_id, entity_name, entity_path, status, goal, currency, timezone,
-        first_seen_date, last_seen_date, platform_account_id, platform_entity_id, is_inferred
-    from campaign_rows
-
-    union all
-
-    select
-        entity_id, level, parent_entity_id, workspace_slug, client_slug, account_entity_id,
-        campaign_entity_id, entity_name, entity_path, status, goal, currency, timezone,
-        first_seen_date, last_seen_date, platform_account_id, platform_entity_id, is_inferred
-    from adset_rows
-
-    union all
-
-    select
-        entity_id, level, parent_entity_id, workspace_slug, client_slug, account_entity_id,
-        campaign_entity_id, entity_name, entity_path, status, goal, currency, timezone,
-        first_seen_date, last_seen_date, platform_account_id, platform_entity_id, is_inferred
-    from ad_rows
+    {{ ad_entity_union(['accounts', 'campaign_rows', 'adset_rows', 'ad_rows']) }}
 
 ),
 
 final as (
 
-    select
-        entity_id::text                     as entity_id,
-        'meta'::text                        as platform,
-        level::text                         as level,
-        parent_entity_id::text              as parent_entity_id,
-        workspace_slug::text                as workspace_slug,
-        client_slug::text                   as client_slug,
-        account_entity_id::text             as account_entity_id,
-        campaign_entity_id::text            as campaign_entity_id,
-        entity_name::text                   as entity_name,
-        entity_path::text                   as entity_path,
-        status::text                        as status,
-        goal::text                          as goal,
-        currency::text                      as currency,
-        timezone::text                      as timezone,
-        status = 'removed'                  as is_deleted,
-        first_seen_date::date               as first_seen_date,
-        last_seen_date::date                as last_seen_date,
-        platform_account_id::text           as platform_account_id,
-        platform_entity_id::text            as platform_entity_id,
-        is_inferred::boolean                as is_inferred
-
-    from unioned
+    {{ ad_entity_final('meta', 'unioned') }}
 
 )
 
