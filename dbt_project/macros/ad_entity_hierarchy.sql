@@ -31,6 +31,53 @@
 
 
 {#-
+    The entities of one level seen in the level below (or, for the lowest level, in the
+    metrics: first='metric_date', last='metric_date'), one row per keys with the parents'
+    ids (parents) taken from the rows, so an entity missing from the state tables still
+    has its ancestors.
+-#}
+{% macro ad_entity_seen(children, keys, parents=[], first='first_seen_date', last='last_seen_date') -%}
+    select
+        {%- for key in keys %}
+        {{ key }},
+        {%- endfor %}
+        {%- for parent in parents %}
+        max({{ parent }})                   as {{ parent }},
+        {%- endfor %}
+        min({{ first }})                    as first_seen_date,
+        max({{ last }})                     as last_seen_date
+    from {{ children }}
+    group by {{ keys | join(', ') }}
+{%- endmacro %}
+
+
+{#-
+    The nodes of one level: the state table (aliased state) full outer joined to what
+    ad_entity_seen saw of it (aliased seen) on keys. An entity only seen is_inferred.
+    keys end with the entity's own id; parents are the ancestors' ids (from the state row,
+    else the seen one); state_columns are select items over state (names, statuses, goal).
+-#}
+{% macro ad_entity_nodes(state, seen, keys, parents=[], state_columns=[]) -%}
+    select
+        {%- for column in keys + parents %}
+        coalesce(state.{{ column }}, seen.{{ column }})     as {{ column }},
+        {%- endfor %}
+        {%- for column in state_columns %}
+        {{ column }},
+        {%- endfor %}
+        seen.first_seen_date,
+        seen.last_seen_date,
+        state.{{ keys[-1] }} is null                        as is_inferred
+    from {{ state }} as state
+    full outer join {{ seen }} as seen
+        on  seen.{{ keys[0] }} = state.{{ keys[0] }}
+        {%- for key in keys[1:] %}
+        and seen.{{ key }} = state.{{ key }}
+        {%- endfor %}
+{%- endmacro %}
+
+
+{#-
     Rows of one level below the account (Google Ads and Meta), from the node CTE `nodes`
     (aliased n) joined to the rows of the level above (`parent`, aliased parent).
 

@@ -55,35 +55,19 @@ metrics as (
 
 seen_ads as (
 
-    select
-        customer_id,
-        ad_group_id,
-        ad_id,
-        max(campaign_id)                    as campaign_id,
-        min(metric_date)                    as first_seen_date,
-        max(metric_date)                    as last_seen_date
-    from metrics
-    group by customer_id, ad_group_id, ad_id
+    {{ ad_entity_seen(
+        'metrics', ['customer_id', 'ad_group_id', 'ad_id'], parents=['campaign_id'],
+        first='metric_date', last='metric_date'
+    ) }}
 
 ),
 
 ad_nodes as (
 
-    select
-        coalesce(ads.customer_id, seen_ads.customer_id)     as customer_id,
-        coalesce(ads.ad_group_id, seen_ads.ad_group_id)     as ad_group_id,
-        coalesce(ads.ad_id, seen_ads.ad_id)                 as ad_id,
-        coalesce(ads.campaign_id, seen_ads.campaign_id)     as campaign_id,
-        ads.ad_name,
-        ads.ad_status,
-        seen_ads.first_seen_date,
-        seen_ads.last_seen_date,
-        ads.ad_id is null                                   as is_inferred
-    from ads
-    full outer join seen_ads
-        on  seen_ads.customer_id = ads.customer_id
-        and seen_ads.ad_group_id = ads.ad_group_id
-        and seen_ads.ad_id = ads.ad_id
+    {{ ad_entity_nodes(
+        'ads', 'seen_ads', ['customer_id', 'ad_group_id', 'ad_id'], parents=['campaign_id'],
+        state_columns=['state.ad_name', 'state.ad_status']
+    ) }}
 
 ),
 
@@ -91,32 +75,16 @@ ad_nodes as (
 
 seen_ad_groups as (
 
-    select
-        customer_id,
-        ad_group_id,
-        max(campaign_id)                    as campaign_id,
-        min(first_seen_date)                as first_seen_date,
-        max(last_seen_date)                 as last_seen_date
-    from ad_nodes
-    group by customer_id, ad_group_id
+    {{ ad_entity_seen('ad_nodes', ['customer_id', 'ad_group_id'], parents=['campaign_id']) }}
 
 ),
 
 ad_group_nodes as (
 
-    select
-        coalesce(ad_groups.customer_id, seen.customer_id)   as customer_id,
-        coalesce(ad_groups.ad_group_id, seen.ad_group_id)   as ad_group_id,
-        coalesce(ad_groups.campaign_id, seen.campaign_id)   as campaign_id,
-        ad_groups.ad_group_name,
-        ad_groups.ad_group_status,
-        seen.first_seen_date,
-        seen.last_seen_date,
-        ad_groups.ad_group_id is null                       as is_inferred
-    from ad_groups
-    full outer join seen_ad_groups as seen
-        on  seen.customer_id = ad_groups.customer_id
-        and seen.ad_group_id = ad_groups.ad_group_id
+    {{ ad_entity_nodes(
+        'ad_groups', 'seen_ad_groups', ['customer_id', 'ad_group_id'], parents=['campaign_id'],
+        state_columns=['state.ad_group_name', 'state.ad_group_status']
+    ) }}
 
 ),
 
@@ -124,32 +92,19 @@ ad_group_nodes as (
 
 seen_campaigns as (
 
-    select
-        customer_id,
-        campaign_id,
-        min(first_seen_date)                as first_seen_date,
-        max(last_seen_date)                 as last_seen_date
-    from ad_group_nodes
-    group by customer_id, campaign_id
+    {{ ad_entity_seen('ad_group_nodes', ['customer_id', 'campaign_id']) }}
 
 ),
 
 campaign_nodes as (
 
-    select
-        coalesce(campaigns.customer_id, seen.customer_id)   as customer_id,
-        coalesce(campaigns.campaign_id, seen.campaign_id)   as campaign_id,
-        campaigns.campaign_name,
-        campaigns.campaign_status,
-        {{ google_ads_goal('campaigns.advertising_channel_type', 'campaigns.bidding_strategy_type') }}
-                                                            as goal,
-        seen.first_seen_date,
-        seen.last_seen_date,
-        campaigns.campaign_id is null                       as is_inferred
-    from campaigns
-    full outer join seen_campaigns as seen
-        on  seen.customer_id = campaigns.customer_id
-        and seen.campaign_id = campaigns.campaign_id
+    {{ ad_entity_nodes(
+        'campaigns', 'seen_campaigns', ['customer_id', 'campaign_id'],
+        state_columns=[
+            'state.campaign_name', 'state.campaign_status',
+            google_ads_goal('state.advertising_channel_type', 'state.bidding_strategy_type') ~ ' as goal'
+        ]
+    ) }}
 
 ),
 
@@ -157,31 +112,19 @@ campaign_nodes as (
 
 seen_accounts as (
 
-    select
-        customer_id,
-        min(first_seen_date)                as first_seen_date,
-        max(last_seen_date)                 as last_seen_date
-    from campaign_nodes
-    group by customer_id
+    {{ ad_entity_seen('campaign_nodes', ['customer_id']) }}
 
 ),
 
 account_nodes as (
 
-    select
-        coalesce(customers.customer_id, seen.customer_id)   as customer_id,
-        customers.account_name,
-        customers.workspace_slug,
-        customers.client_slug,
-        customers.currency,
-        customers.timezone,
-        customers.status,
-        seen.first_seen_date,
-        seen.last_seen_date,
-        customers.customer_id is null                       as is_inferred
-    from customers
-    full outer join seen_accounts as seen
-        on seen.customer_id = customers.customer_id
+    {{ ad_entity_nodes(
+        'customers', 'seen_accounts', ['customer_id'],
+        state_columns=[
+            'state.account_name', 'state.workspace_slug', 'state.client_slug', 'state.currency',
+            'state.timezone', 'state.status'
+        ]
+    ) }}
 
 ),
 

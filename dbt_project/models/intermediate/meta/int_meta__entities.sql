@@ -54,35 +54,19 @@ metrics as (
 
 seen_ads as (
 
-    select
-        account_id,
-        ad_id,
-        max(adset_id)                       as adset_id,
-        max(campaign_id)                    as campaign_id,
-        min(metric_date)                    as first_seen_date,
-        max(metric_date)                    as last_seen_date
-    from metrics
-    group by account_id, ad_id
+    {{ ad_entity_seen(
+        'metrics', ['account_id', 'ad_id'], parents=['adset_id', 'campaign_id'],
+        first='metric_date', last='metric_date'
+    ) }}
 
 ),
 
 ad_nodes as (
 
-    select
-        coalesce(ads.account_id, seen.account_id)       as account_id,
-        coalesce(ads.ad_id, seen.ad_id)                 as ad_id,
-        coalesce(ads.adset_id, seen.adset_id)           as adset_id,
-        coalesce(ads.campaign_id, seen.campaign_id)     as campaign_id,
-        ads.ad_name,
-        ads.ad_status,
-        ads.effective_status,
-        seen.first_seen_date,
-        seen.last_seen_date,
-        ads.ad_id is null                               as is_inferred
-    from ads
-    full outer join seen_ads as seen
-        on  seen.account_id = ads.account_id
-        and seen.ad_id = ads.ad_id
+    {{ ad_entity_nodes(
+        'ads', 'seen_ads', ['account_id', 'ad_id'], parents=['adset_id', 'campaign_id'],
+        state_columns=['state.ad_name', 'state.ad_status', 'state.effective_status']
+    ) }}
 
 ),
 
@@ -90,34 +74,19 @@ ad_nodes as (
 
 seen_adsets as (
 
-    select
-        account_id,
-        adset_id,
-        max(campaign_id)                    as campaign_id,
-        min(first_seen_date)                as first_seen_date,
-        max(last_seen_date)                 as last_seen_date
-    from ad_nodes
-    group by account_id, adset_id
+    {{ ad_entity_seen('ad_nodes', ['account_id', 'adset_id'], parents=['campaign_id']) }}
 
 ),
 
 adset_nodes as (
 
-    select
-        coalesce(adsets.account_id, seen.account_id)    as account_id,
-        coalesce(adsets.adset_id, seen.adset_id)        as adset_id,
-        coalesce(adsets.campaign_id, seen.campaign_id)  as campaign_id,
-        adsets.adset_name,
-        adsets.adset_status,
-        adsets.effective_status,
-        adsets.optimization_goal,
-        seen.first_seen_date,
-        seen.last_seen_date,
-        adsets.adset_id is null                         as is_inferred
-    from adsets
-    full outer join seen_adsets as seen
-        on  seen.account_id = adsets.account_id
-        and seen.adset_id = adsets.adset_id
+    {{ ad_entity_nodes(
+        'adsets', 'seen_adsets', ['account_id', 'adset_id'], parents=['campaign_id'],
+        state_columns=[
+            'state.adset_name', 'state.adset_status', 'state.effective_status',
+            'state.optimization_goal'
+        ]
+    ) }}
 
 ),
 
@@ -125,32 +94,19 @@ adset_nodes as (
 
 seen_campaigns as (
 
-    select
-        account_id,
-        campaign_id,
-        min(first_seen_date)                as first_seen_date,
-        max(last_seen_date)                 as last_seen_date
-    from adset_nodes
-    group by account_id, campaign_id
+    {{ ad_entity_seen('adset_nodes', ['account_id', 'campaign_id']) }}
 
 ),
 
 campaign_nodes as (
 
-    select
-        coalesce(campaigns.account_id, seen.account_id)     as account_id,
-        coalesce(campaigns.campaign_id, seen.campaign_id)   as campaign_id,
-        campaigns.campaign_name,
-        campaigns.campaign_status,
-        campaigns.effective_status,
-        {{ meta_objective_goal('campaigns.objective') }}    as goal,
-        seen.first_seen_date,
-        seen.last_seen_date,
-        campaigns.campaign_id is null                       as is_inferred
-    from campaigns
-    full outer join seen_campaigns as seen
-        on  seen.account_id = campaigns.account_id
-        and seen.campaign_id = campaigns.campaign_id
+    {{ ad_entity_nodes(
+        'campaigns', 'seen_campaigns', ['account_id', 'campaign_id'],
+        state_columns=[
+            'state.campaign_name', 'state.campaign_status', 'state.effective_status',
+            meta_objective_goal('state.objective') ~ ' as goal'
+        ]
+    ) }}
 
 ),
 
@@ -158,31 +114,19 @@ campaign_nodes as (
 
 seen_accounts as (
 
-    select
-        account_id,
-        min(first_seen_date)                as first_seen_date,
-        max(last_seen_date)                 as last_seen_date
-    from campaign_nodes
-    group by account_id
+    {{ ad_entity_seen('campaign_nodes', ['account_id']) }}
 
 ),
 
 account_nodes as (
 
-    select
-        coalesce(accounts_state.account_id, seen.account_id) as account_id,
-        accounts_state.account_name,
-        accounts_state.workspace_slug,
-        accounts_state.client_slug,
-        accounts_state.currency,
-        accounts_state.timezone,
-        accounts_state.status,
-        seen.first_seen_date,
-        seen.last_seen_date,
-        accounts_state.account_id is null                   as is_inferred
-    from accounts_state
-    full outer join seen_accounts as seen
-        on seen.account_id = accounts_state.account_id
+    {{ ad_entity_nodes(
+        'accounts_state', 'seen_accounts', ['account_id'],
+        state_columns=[
+            'state.account_name', 'state.workspace_slug', 'state.client_slug', 'state.currency',
+            'state.timezone', 'state.status'
+        ]
+    ) }}
 
 ),
 
