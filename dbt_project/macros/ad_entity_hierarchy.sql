@@ -78,6 +78,36 @@
 
 
 {#-
+    The account rows (Google Ads, Meta) from the account nodes: the top of the hierarchy, its
+    own account and no campaign; status as the nodes carry it (else 'active'), goal 'other'.
+    name_fallback: the entity name when the account has none (the id as the platform shows it).
+-#}
+{% macro ad_entity_account_rows(platform, nodes, account_id, name_fallback) -%}
+    select
+        {{ stable_id(platform, account_id) }} as entity_id,
+        'account'                                                       as level,
+        null::text                                                      as parent_entity_id,
+        workspace_slug,
+        client_slug,
+        {{ stable_id(platform, account_id) }} as account_entity_id,
+        null::text                                                      as campaign_entity_id,
+        coalesce(account_name, {{ name_fallback }})                     as entity_name,
+        coalesce(account_name, {{ name_fallback }})                     as entity_path,
+        coalesce(status, 'active')                                      as status,
+        'other'                                                         as goal,
+        currency,
+        timezone,
+        first_seen_date,
+        last_seen_date,
+        {{ account_id }}::text                                          as platform_account_id,
+        {{ account_id }}::text                                          as platform_entity_id,
+        is_inferred,
+        {{ account_id }}
+    from {{ nodes }}
+{%- endmacro %}
+
+
+{#-
     Rows of one level below the account (Google Ads and Meta), from the node CTE `nodes`
     (aliased n) joined to the rows of the level above (`parent`, aliased parent).
 

@@ -132,27 +132,7 @@ account_nodes as (
 
 accounts as (
 
-    select
-        {{ stable_id('google_ads', 'customer_id') }}                    as entity_id,
-        'account'                                                       as level,
-        null::text                                                      as parent_entity_id,
-        workspace_slug,
-        client_slug,
-        {{ stable_id('google_ads', 'customer_id') }}                    as account_entity_id,
-        null::text                                                      as campaign_entity_id,
-        coalesce(account_name, customer_id::text)                       as entity_name,
-        coalesce(account_name, customer_id::text)                       as entity_path,
-        coalesce(status, 'active')                                      as status,
-        'other'                                                         as goal,
-        currency,
-        timezone,
-        first_seen_date,
-        last_seen_date,
-        customer_id::text                                               as platform_account_id,
-        customer_id::text                                               as platform_entity_id,
-        is_inferred,
-        customer_id
-    from account_nodes
+    {{ ad_entity_account_rows('google_ads', 'account_nodes', 'customer_id', 'customer_id::text') }}
 
 ),
 

@@ -134,27 +134,7 @@ account_nodes as (
 
 accounts as (
 
-    select
-        {{ stable_id('meta', 'account_id') }}                           as entity_id,
-        'account'                                                       as level,
-        null::text                                                      as parent_entity_id,
-        workspace_slug,
-        client_slug,
-        {{ stable_id('meta', 'account_id') }}                           as account_entity_id,
-        null::text                                                      as campaign_entity_id,
-        coalesce(account_name, 'act_' || account_id)                    as entity_name,
-        coalesce(account_name, 'act_' || account_id)                    as entity_path,
-        coalesce(status, 'active')                                      as status,
-        'other'                                                         as goal,
-        currency,
-        timezone,
-        first_seen_date,
-        last_seen_date,
-        account_id                                                      as platform_account_id,
-        account_id                                                      as platform_entity_id,
-        is_inferred,
-        account_id
-    from account_nodes
+    {{ ad_entity_account_rows('meta', 'account_nodes', 'account_id', "'act_' || account_id") }}
 
 ),
 
