@@ -1,8 +1,9 @@
 {#-
     Shared pieces of the int_<platform>__entities models, which all end in the unified shape of
-    dim_ad_entities. Each platform keeps its own node CTEs (state table + entities seen in
-    metrics); these macros only build the rows from them, so the unified columns are written
-    once.
+    dim_ad_entities. Google Ads and Meta build the same hierarchy (nodes from the state tables
+    plus the entities seen in metrics, then account > campaign > ... rows); each model keeps
+    its CTEs and passes its ids, statuses and goals as arguments, so the shape is written once.
+    Affiliate, Amazon Ads and the media partner share only ad_entity_final.
 -#}
 
 
