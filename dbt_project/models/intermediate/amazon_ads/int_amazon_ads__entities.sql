@@ -149,29 +149,11 @@ amazon_entities as (
 
 final as (
 
-    select
-        entity_id::text                         as entity_id,
-        'amazon_ads'::text                      as platform,
-        level::text                             as level,
-        parent_entity_id::text                  as parent_entity_id,
-        workspace_slug::text                    as workspace_slug,
-        client_slug::text                       as client_slug,
-        account_entity_id::text                 as account_entity_id,
-        campaign_entity_id::text                as campaign_entity_id,
-        entity_name::text                       as entity_name,
-        entity_path::text                       as entity_path,
-        'active'::text                          as status,
-        'purchases'::text                       as goal,
-        currency::text                          as currency,
-        timezone::text                          as timezone,
-        false                                   as is_deleted,
-        first_seen_date::date                   as first_seen_date,
-        last_seen_date::date                    as last_seen_date,
-        null::text                              as platform_account_id,
-        null::text                              as platform_entity_id,
-        false                                   as is_inferred
-
-    from amazon_entities
+    {{ ad_entity_final(
+        'amazon_ads', 'amazon_entities', status="'active'", goal="'purchases'",
+        is_deleted='false', platform_account_id='null', platform_entity_id='null',
+        is_inferred='false'
+    ) }}
 
 )
 

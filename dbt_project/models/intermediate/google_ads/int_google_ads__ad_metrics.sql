@@ -38,27 +38,10 @@ latest_snapshots as (
 
 unioned as (
 
-    select
-        'daily'::text as metric_kind, customer_id, campaign_id, ad_group_id, ad_id, metric_date,
-        extracted_at as observed_at, null::timestamptz as captured_at,
-        cost_micros, spend, impressions, clicks, conversions, conversions_value
-    from daily
-
-    union all
-
-    select
-        'first_reported', customer_id, campaign_id, ad_group_id, ad_id, metric_date,
-        first_reported_at, null::timestamptz,
-        cost_micros, spend, impressions, clicks, conversions, conversions_value
-    from first_reported
-
-    union all
-
-    select
-        'snapshot', customer_id, campaign_id, ad_group_id, ad_id, metric_date,
-        captured_at, captured_at,
-        cost_micros, spend, impressions, clicks, conversions, conversions_value
-    from latest_snapshots
+    {{ ad_metric_kinds([
+        'customer_id', 'campaign_id', 'ad_group_id', 'ad_id', 'metric_date',
+        'cost_micros', 'spend', 'impressions', 'clicks', 'conversions', 'conversions_value'
+    ]) }}
 
 ),
 

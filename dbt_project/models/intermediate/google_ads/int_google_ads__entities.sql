@@ -55,35 +55,19 @@ metrics as (
 
 seen_ads as (
 
-    select
-        customer_id,
-        ad_group_id,
-        ad_id,
-        max(campaign_id)                    as campaign_id,
-        min(metric_date)                    as first_seen_date,
-        max(metric_date)                    as last_seen_date
-    from metrics
-    group by customer_id, ad_group_id, ad_id
+    {{ ad_entity_seen(
+        'metrics', ['customer_id', 'ad_group_id', 'ad_id'], parents=['campaign_id'],
+        first='metric_date', last='metric_date'
+    ) }}
 
 ),
 
 ad_nodes as (
 
-    select
-        coalesce(ads.customer_id, seen_ads.customer_id)     as customer_id,
-        coalesce(ads.ad_group_id, seen_ads.ad_group_id)     as ad_group_id,
-        coalesce(ads.ad_id, seen_ads.ad_id)                 as ad_id,
-        coalesce(ads.campaign_id, seen_ads.campaign_id)     as campaign_id,
-        ads.ad_name,
-        ads.ad_status,
-        seen_ads.first_seen_date,
-        seen_ads.last_seen_date,
-        ads.ad_id is null                                   as is_inferred
-    from ads
-    full outer join seen_ads
-        on  seen_ads.customer_id = ads.customer_id
-        and seen_ads.ad_group_id = ads.ad_group_id
-        and seen_ads.ad_id = ads.ad_id
+    {{ ad_entity_nodes(
+        'ads', 'seen_ads', ['customer_id', 'ad_group_id', 'ad_id'], parents=['campaign_id'],
+        state_columns=['state.ad_name', 'state.ad_status']
+    ) }}
 
 ),
 
@@ -91,32 +75,16 @@ ad_nodes as (
 
 seen_ad_groups as (
 
-    select
-        customer_id,
-        ad_group_id,
-        max(campaign_id)                    as campaign_id,
-        min(first_seen_date)                as first_seen_date,
-        max(last_seen_date)                 as last_seen_date
-    from ad_nodes
-    group by customer_id, ad_group_id
+    {{ ad_entity_seen('ad_nodes', ['customer_id', 'ad_group_id'], parents=['campaign_id']) }}
 
 ),
 
 ad_group_nodes as (
 
-    select
-        coalesce(ad_groups.customer_id, seen.customer_id)   as customer_id,
-        coalesce(ad_groups.ad_group_id, seen.ad_group_id)   as ad_group_id,
-        coalesce(ad_groups.campaign_id, seen.campaign_id)   as campaign_id,
-        ad_groups.ad_group_name,
-        ad_groups.ad_group_status,
-        seen.first_seen_date,
-        seen.last_seen_date,
-        ad_groups.ad_group_id is null                       as is_inferred
-    from ad_groups
-    full outer join seen_ad_groups as seen
-        on  seen.customer_id = ad_groups.customer_id
-        and seen.ad_group_id = ad_groups.ad_group_id
+    {{ ad_entity_nodes(
+        'ad_groups', 'seen_ad_groups', ['customer_id', 'ad_group_id'], parents=['campaign_id'],
+        state_columns=['state.ad_group_name', 'state.ad_group_status']
+    ) }}
 
 ),
 
@@ -124,32 +92,19 @@ ad_group_nodes as (
 
 seen_campaigns as (
 
-    select
-        customer_id,
-        campaign_id,
-        min(first_seen_date)                as first_seen_date,
-        max(last_seen_date)                 as last_seen_date
-    from ad_group_nodes
-    group by customer_id, campaign_id
+    {{ ad_entity_seen('ad_group_nodes', ['customer_id', 'campaign_id']) }}
 
 ),
 
 campaign_nodes as (
 
-    select
-        coalesce(campaigns.customer_id, seen.customer_id)   as customer_id,
-        coalesce(campaigns.campaign_id, seen.campaign_id)   as campaign_id,
-        campaigns.campaign_name,
-        campaigns.campaign_status,
-        {{ google_ads_goal('campaigns.advertising_channel_type', 'campaigns.bidding_strategy_type') }}
-                                                            as goal,
-        seen.first_seen_date,
-        seen.last_seen_date,
-        campaigns.campaign_id is null                       as is_inferred
-    from campaigns
-    full outer join seen_campaigns as seen
-        on  seen.customer_id = campaigns.customer_id
-        and seen.campaign_id = campaigns.campaign_id
+    {{ ad_entity_nodes(
+        'campaigns', 'seen_campaigns', ['customer_id', 'campaign_id'],
+        state_columns=[
+            'state.campaign_name', 'state.campaign_status',
+            google_ads_goal('state.advertising_channel_type', 'state.bidding_strategy_type') ~ ' as goal'
+        ]
+    ) }}
 
 ),
 
@@ -157,31 +112,19 @@ campaign_nodes as (
 
 seen_accounts as (
 
-    select
-        customer_id,
-        min(first_seen_date)                as first_seen_date,
-        max(last_seen_date)                 as last_seen_date
-    from campaign_nodes
-    group by customer_id
+    {{ ad_entity_seen('campaign_nodes', ['customer_id']) }}
 
 ),
 
 account_nodes as (
 
-    select
-        coalesce(customers.customer_id, seen.customer_id)   as customer_id,
-        customers.account_name,
-        customers.workspace_slug,
-        customers.client_slug,
-        customers.currency,
-        customers.timezone,
-        customers.status,
-        seen.first_seen_date,
-        seen.last_seen_date,
-        customers.customer_id is null                       as is_inferred
-    from customers
-    full outer join seen_accounts as seen
-        on seen.customer_id = customers.customer_id
+    {{ ad_entity_nodes(
+        'customers', 'seen_accounts', ['customer_id'],
+        state_columns=[
+            'state.account_name', 'state.workspace_slug', 'state.client_slug', 'state.currency',
+            'state.timezone', 'state.status'
+        ]
+    ) }}
 
 ),
 
@@ -189,182 +132,47 @@ account_nodes as (
 
 accounts as (
 
-    select
-        {{ stable_id('google_ads', 'customer_id') }}                    as entity_id,
-        'account'                                                       as level,
-        null::text                                                      as parent_entity_id,
-        workspace_slug,
-        client_slug,
-        {{ stable_id('google_ads', 'customer_id') }}                    as account_entity_id,
-        null::text                                                      as campaign_entity_id,
-        coalesce(account_name, customer_id::text)                       as entity_name,
-        coalesce(account_name, customer_id::text)                       as entity_path,
-        coalesce(status, 'active')                                      as status,
-        'other'                                                         as goal,
-        currency,
-        timezone,
-        first_seen_date,
-        last_seen_date,
-        customer_id::text                                               as platform_account_id,
-        customer_id::text                                               as platform_entity_id,
-        is_inferred,
-        customer_id
-    from account_nodes
+    {{ ad_entity_account_rows('google_ads', 'account_nodes', 'customer_id', 'customer_id::text') }}
 
 ),
 
 campaign_rows as (
 
-    select
-        {{ stable_id('google_ads', 'c.customer_id', "'campaign'", 'c.campaign_id') }} as entity_id,
-        'campaign'                                                      as level,
-        accounts.entity_id                                              as parent_entity_id,
-        accounts.workspace_slug,
-        accounts.client_slug,
-        accounts.entity_id                                              as account_entity_id,
-        {{ stable_id('google_ads', 'c.customer_id', "'campaign'", 'c.campaign_id') }} as campaign_entity_id,
-        coalesce(c.campaign_name, c.campaign_id::text)                  as entity_name,
-        concat_ws(' > ', accounts.entity_name, coalesce(c.campaign_name, c.campaign_id::text))
-                                                                        as entity_path,
-        case when c.is_inferred then 'active'
-             else {{ google_ads_status('c.campaign_status') }} end      as status,
-        c.goal,
-        accounts.currency,
-        accounts.timezone,
-        c.first_seen_date,
-        c.last_seen_date,
-        c.customer_id::text                                             as platform_account_id,
-        c.campaign_id::text                                             as platform_entity_id,
-        c.is_inferred,
-        c.customer_id,
-        c.campaign_id
-    from campaign_nodes as c
-    join accounts
-        on accounts.customer_id = c.customer_id
+    {{ ad_entity_level_rows(
+        'google_ads', 'campaign', 'campaign_nodes', 'accounts', 'customer_id', 'campaign_id',
+        'campaign_name', status=google_ads_status('n.campaign_status'), goal='n.goal'
+    ) }}
 
 ),
 
 ad_group_rows as (
 
-    select
-        {{ stable_id('google_ads', 'g.customer_id', "'ad_group'", 'g.ad_group_id') }} as entity_id,
-        'ad_group'                                                      as level,
-        campaign_rows.entity_id                                         as parent_entity_id,
-        campaign_rows.workspace_slug,
-        campaign_rows.client_slug,
-        campaign_rows.account_entity_id,
-        campaign_rows.entity_id                                         as campaign_entity_id,
-        coalesce(g.ad_group_name, g.ad_group_id::text)                  as entity_name,
-        concat_ws(' > ', campaign_rows.entity_path, coalesce(g.ad_group_name, g.ad_group_id::text))
-                                                                        as entity_path,
-        case when g.is_inferred then 'active'
-             else {{ google_ads_status('g.ad_group_status') }} end      as status,
-        campaign_rows.goal,
-        campaign_rows.currency,
-        campaign_rows.timezone,
-        g.first_seen_date,
-        g.last_seen_date,
-        g.customer_id::text                                             as platform_account_id,
-        g.ad_group_id::text                                             as platform_entity_id,
-        g.is_inferred,
-        g.customer_id,
-        g.ad_group_id
-    from ad_group_nodes as g
-    join campaign_rows
-        on  campaign_rows.customer_id = g.customer_id
-        and campaign_rows.campaign_id = g.campaign_id
+    {{ ad_entity_level_rows(
+        'google_ads', 'ad_group', 'ad_group_nodes', 'campaign_rows', 'customer_id', 'ad_group_id',
+        'ad_group_name', status=google_ads_status('n.ad_group_status'), parent_key='campaign_id'
+    ) }}
 
 ),
 
 ad_rows as (
 
-    select
-        {{ stable_id('google_ads', 'a.customer_id', "'ad'", 'a.ad_group_id', 'a.ad_id') }} as entity_id,
-        'ad'                                                            as level,
-        ad_group_rows.entity_id                                         as parent_entity_id,
-        ad_group_rows.workspace_slug,
-        ad_group_rows.client_slug,
-        ad_group_rows.account_entity_id,
-        ad_group_rows.campaign_entity_id,
-        coalesce(a.ad_name, a.ad_id::text)                              as entity_name,
-        concat_ws(' > ', ad_group_rows.entity_path, coalesce(a.ad_name, a.ad_id::text))
-                                                                        as entity_path,
-        case when a.is_inferred then 'active'
-             else {{ google_ads_status('a.ad_status') }} end            as status,
-        ad_group_rows.goal,
-        ad_group_rows.currency,
-        ad_group_rows.timezone,
-        a.first_seen_date,
-        a.last_seen_date,
-        a.customer_id::text                                             as platform_account_id,
-        a.ad_id::text                                                   as platform_entity_id,
-        a.is_inferred
-    from ad_nodes as a
-    join ad_group_rows
-        on  ad_group_rows.customer_id = a.customer_id
-        and ad_group_rows.ad_group_id = a.ad_group_id
+    {{ ad_entity_level_rows(
+        'google_ads', 'ad', 'ad_nodes', 'ad_group_rows', 'customer_id', 'ad_id', 'ad_name',
+        status=google_ads_status('n.ad_status'), id_parts=['n.ad_group_id', 'n.ad_id'],
+        parent_key='ad_group_id'
+    ) }}
 
 ),
 
 unioned as (
 
-    select
-        entity_id, level, parent_entity_id, workspace_slug, client_slug, account_entity_id,
-        campaign_entity_id, entity_name, entity_path, status, goal, currency, timezone,
-        first_seen_date, last_seen_date, platform_account_id, platform_entity_id, is_inferred
-    from accounts
-
-    union all
-
-    select
-        entity_id, level, parent_entity_id, workspace_slug, client_slug, account_entity_id,
-        campaign_entity_id, entity_name, entity_path, status, goal, currency, timezone,
-        first_seen_date, last_seen_date, platform_account_id, platform_entity_id, is_inferred
-    from campaign_rows
-
-    union all
-
-    select
-        entity_id, level, parent_entity_id, workspace_slug, client_slug, account_entity_id,
-        campaign_entity_id, entity_name, entity_path, status, goal, currency, timezone,
-        first_seen_date, last_seen_date, platform_account_id, platform_entity_id, is_inferred
-    from ad_group_rows
-
-    union all
-
-    select
-        entity_id, level, parent_entity_id, workspace_slug, client_slug, account_entity_id,
-        campaign_entity_id, entity_name, entity_path, status, goal, currency, timezone,
-        first_seen_date, last_seen_date, platform_account_id, platform_entity_id, is_inferred
-    from ad_rows
+    {{ ad_entity_union(['accounts', 'campaign_rows', 'ad_group_rows', 'ad_rows']) }}
 
 ),
 
 final as (
 
-    select
-        entity_id::text                     as entity_id,
-        'google_ads'::text                  as platform,
-        level::text                         as level,
-        parent_entity_id::text              as parent_entity_id,
-        workspace_slug::text                as workspace_slug,
-        client_slug::text                   as client_slug,
-        account_entity_id::text             as account_entity_id,
-        campaign_entity_id::text            as campaign_entity_id,
-        entity_name::text                   as entity_name,
-        entity_path::text                   as entity_path,
-        status::text                        as status,
-        goal::text                          as goal,
-        currency::text                      as currency,
-        timezone::text                      as timezone,
-        status = 'removed'                  as is_deleted,
-        first_seen_date::date               as first_seen_date,
-        last_seen_date::date                as last_seen_date,
-        platform_account_id::text           as platform_account_id,
-        platform_entity_id::text            as platform_entity_id,
-        is_inferred::boolean                as is_inferred
-
-    from unioned
+    {{ ad_entity_final('google_ads', 'unioned') }}
 
 )
 

@@ -146,32 +146,13 @@ media_partner_entities as (
 
 final as (
 
-    select
-        entity_id::text                         as entity_id,
-        'media_partner'::text                   as platform,
-        level::text                             as level,
-        parent_entity_id::text                  as parent_entity_id,
-        workspace_slug::text                    as workspace_slug,
-        client_slug::text                       as client_slug,
-        account_entity_id::text                 as account_entity_id,
-        campaign_entity_id::text                as campaign_entity_id,
-        entity_name::text                       as entity_name,
-        entity_path::text                       as entity_path,
-        -- the export carries no status, goal or deletion: every entity it shows is active,
-        -- and the partner is bought for conversions.
-        'active'::text                          as status,
-        'conversions'::text                     as goal,
-        currency::text                          as currency,
-        timezone::text                          as timezone,
-        false                                   as is_deleted,
-        first_seen_date::date                   as first_seen_date,
-        last_seen_date::date                    as last_seen_date,
-        -- the export carries no platform ids: names are the identity
-        null::text                              as platform_account_id,
-        null::text                              as platform_entity_id,
-        false                                   as is_inferred
-
-    from media_partner_entities
+    -- the export carries no status, goal or deletion: every entity it shows is active, and
+    -- the partner is bought for conversions; nor platform ids: names are the identity.
+    {{ ad_entity_final(
+        'media_partner', 'media_partner_entities', status="'active'", goal="'conversions'",
+        is_deleted='false', platform_account_id='null', platform_entity_id='null',
+        is_inferred='false'
+    ) }}
 
 )
 

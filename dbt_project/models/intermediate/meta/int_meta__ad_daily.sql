@@ -12,20 +12,7 @@ ad_metrics as (
 
 final as (
 
-    select
-        'meta'::text                  as platform,
-        metric_kind::text                   as metric_kind,
-        metric_date::date                   as metric_date,
-        entity_id::text                     as entity_id,
-        account_entity_id::text             as account_entity_id,
-        captured_at::timestamptz            as captured_at,
-        spend::numeric                      as spend,
-        impressions::bigint                 as impressions,
-        clicks::bigint                      as clicks,
-        conversions::numeric                as conversions,
-        platform_revenue::numeric           as platform_revenue
-
-    from ad_metrics
+    {{ ad_daily_from_ad_metrics('meta') }}
 
 )
 

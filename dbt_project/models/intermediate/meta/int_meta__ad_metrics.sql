@@ -40,27 +40,10 @@ latest_snapshots as (
 
 unioned as (
 
-    select
-        'daily'::text as metric_kind, account_id, campaign_id, adset_id, ad_id, metric_date,
-        extracted_at as observed_at, null::timestamptz as captured_at,
-        spend, impressions, clicks, purchases, purchase_value, leads
-    from daily
-
-    union all
-
-    select
-        'first_reported', account_id, campaign_id, adset_id, ad_id, metric_date,
-        first_reported_at, null::timestamptz,
-        spend, impressions, clicks, purchases, purchase_value, leads
-    from first_reported
-
-    union all
-
-    select
-        'snapshot', account_id, campaign_id, adset_id, ad_id, metric_date,
-        captured_at, captured_at,
-        spend, impressions, clicks, purchases, purchase_value, leads
-    from latest_snapshots
+    {{ ad_metric_kinds([
+        'account_id', 'campaign_id', 'adset_id', 'ad_id', 'metric_date',
+        'spend', 'impressions', 'clicks', 'purchases', 'purchase_value', 'leads'
+    ]) }}
 
 ),
 

@@ -1,5 +1,5 @@
--- spend = cost_micros / 10^6, computed as cost_micros x 0.000001: a numeric product is exact
--- (scale 6), where numeric division could round large quotients.
+-- What the latest sync says for each (ad, day); the columns and the spend computation are in
+-- the google_ads_metric_columns macro, shared with _first_reported and _intraday_snapshots.
 
 with
 
@@ -12,20 +12,7 @@ source as (
 renamed as (
 
     select
-        -- keys
-        customer_id::bigint                                 as customer_id,
-        campaign_id::bigint                                 as campaign_id,
-        ad_group_id::bigint                                 as ad_group_id,
-        ad_id::bigint                                       as ad_id,
-        metric_date::date                                   as metric_date,
-
-        -- money and counts
-        cost_micros::bigint                                 as cost_micros,
-        (cost_micros::numeric * 0.000001)::numeric(20, 6)   as spend,
-        impressions::bigint                                 as impressions,
-        clicks::bigint                                      as clicks,
-        conversions::numeric(20, 6)                         as conversions,
-        conversions_value::numeric(20, 6)                   as conversions_value,
+        {{ google_ads_metric_columns() }},
 
         -- lineage
         ingestion_run_id::text                              as ingestion_run_id,

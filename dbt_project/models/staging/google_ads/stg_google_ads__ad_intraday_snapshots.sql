@@ -1,5 +1,5 @@
 -- Today's cumulative metrics per ad, one row per capture. spend as in
--- stg_google_ads__ad_daily_metrics.
+-- google_ads_metric_columns.
 
 with
 
@@ -12,21 +12,7 @@ source as (
 renamed as (
 
     select
-        -- keys
-        customer_id::bigint                                 as customer_id,
-        campaign_id::bigint                                 as campaign_id,
-        ad_group_id::bigint                                 as ad_group_id,
-        ad_id::bigint                                       as ad_id,
-        metric_date::date                                   as metric_date,
-        captured_at::timestamptz                            as captured_at,
-
-        -- money and counts (cumulative since the start of metric_date)
-        cost_micros::bigint                                 as cost_micros,
-        (cost_micros::numeric * 0.000001)::numeric(20, 6)   as spend,
-        impressions::bigint                                 as impressions,
-        clicks::bigint                                      as clicks,
-        conversions::numeric(20, 6)                         as conversions,
-        conversions_value::numeric(20, 6)                   as conversions_value,
+        {{ google_ads_metric_columns(extra_keys=['captured_at::timestamptz as captured_at']) }},
 
         -- lineage
         ingestion_run_id::text                              as ingestion_run_id

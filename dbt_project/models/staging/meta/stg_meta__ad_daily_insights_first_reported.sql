@@ -9,20 +9,7 @@ source as (
 renamed as (
 
     select
-        -- keys
-        account_id::text                    as account_id,
-        campaign_id::text                   as campaign_id,
-        adset_id::text                      as adset_id,
-        ad_id::text                         as ad_id,
-        date_start::date                    as metric_date,
-
-        -- money and counts (account currency)
-        spend::numeric(20, 6)               as spend,
-        impressions::bigint                 as impressions,
-        clicks::bigint                      as clicks,
-        purchases::numeric(20, 6)           as purchases,
-        purchase_value::numeric(20, 6)      as purchase_value,
-        leads::numeric(20, 6)               as leads,
+        {{ meta_insight_columns() }},
 
         -- lineage
         first_reported_at::timestamptz      as first_reported_at

@@ -1,3 +1,5 @@
+-- Metrics are cumulative since the start of metric_date.
+
 with
 
 source as (
@@ -9,21 +11,7 @@ source as (
 renamed as (
 
     select
-        -- keys
-        account_id::text                    as account_id,
-        campaign_id::text                   as campaign_id,
-        adset_id::text                      as adset_id,
-        ad_id::text                         as ad_id,
-        date_start::date                    as metric_date,
-        captured_at::timestamptz            as captured_at,
-
-        -- money and counts (cumulative since the start of metric_date, account currency)
-        spend::numeric(20, 6)               as spend,
-        impressions::bigint                 as impressions,
-        clicks::bigint                      as clicks,
-        purchases::numeric(20, 6)           as purchases,
-        purchase_value::numeric(20, 6)      as purchase_value,
-        leads::numeric(20, 6)               as leads,
+        {{ meta_insight_columns(extra_keys=['captured_at::timestamptz as captured_at']) }},
 
         -- lineage
         ingestion_run_id::text              as ingestion_run_id
