@@ -7,7 +7,7 @@ retry decisions read only these types, so a new source needs no new reporting co
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from metrics_pipeline.operations.failures import FailureCause
@@ -109,7 +109,3 @@ def progress_line(position: int, total: int, outcome: DayOutcome, what: str) -> 
     if outcome.duplicates:
         line += f", {outcome.duplicates} duplicate id(s) dropped"
     return line + f", {len(outcome.failed_files)} file(s) failed"
-
-
-def failed_targets(outcomes: Sequence[TargetOutcome]) -> list[TargetOutcome]:
-    return [o for o in outcomes if o.status == FAILED]

@@ -84,9 +84,6 @@ class FailureCause:
         return self.kind == TRANSIENT
 
 
-FAILURE_KINDS = (TRANSIENT, PERMANENT, UNKNOWN)
-
-
 def cause_of(error: BaseException) -> FailureCause:
     """The cause of an exception caught by a loader: its own `failure_cause`, else by type,
     else (an SDK's exception) by its text. See the module docstring."""

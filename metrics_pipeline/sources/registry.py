@@ -23,10 +23,3 @@ SOURCE_NAMES: tuple[str, ...] = tuple(s.name for s in SOURCES)
 def main_tables() -> list[tuple[str, str]]:
     """(source, table) of each source's main landing table: what the status asset waits for."""
     return [(s.name, s.tables[0].name) for s in SOURCES]
-
-
-def source(name: str) -> Source:
-    for candidate in SOURCES:
-        if candidate.name == name:
-            return candidate
-    raise KeyError(f"no source named {name!r}; known: {', '.join(SOURCE_NAMES)}")
