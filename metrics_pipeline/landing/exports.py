@@ -8,15 +8,16 @@ Keys are always relative to the root and use `/`, e.g.
 from __future__ import annotations
 
 import os
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol, TypeVar
+from typing import Any, BinaryIO, Generic, Protocol, TypeVar
 from urllib.parse import urlparse
 
-from metrics_pipeline.operations.failures import PERMANENT, FailureCause
+from metrics_pipeline.operations.failures import PERMANENT, TRANSIENT, FailureCause
 
 
 class ExportsError(RuntimeError):
@@ -102,8 +103,8 @@ class S3ExportsStore:
         return response["Body"].read()
 
     def open(self, key: str) -> BinaryIO:
-        # botocore's StreamingBody reads the HTTP response as asked and raises when the
-        # connection ends before Content-Length: a cut-off download is an error, not a short file.
+        # botocore's StreamingBody raises when the connection ends before Content-Length, but
+        # only on the read that reaches the end; `open_checked` counts the bytes whoever reads.
         return self.client.get_object(Bucket=self.bucket, Key=self._full_key(key))["Body"]
 
 
@@ -134,20 +135,84 @@ def open_exports_store(uri: str | None = None, s3_client: Any = None) -> Exports
 
 KeyInfo = TypeVar("KeyInfo")
 
+# A date in a key however it is written (2026-9-1 as well as 2026-09-01), to tell which day a
+# key outside the layout was probably meant for.
+_LOOSE_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
+
+
+@dataclass(frozen=True)
+class IgnoredObject:
+    """An object under a source's prefix whose key is outside the source's layout."""
+
+    obj: ExportObject
+    day: date | None  # the day its key seems to mean, if a date can be read from it at all
+    reason: str
+
+
+@dataclass(frozen=True)
+class FileListing(Generic[KeyInfo]):
+    """One listing of a source's prefix: the objects in its layout by day (each day's in key
+    order), and the ones outside it, which are logged as ignored, never silently dropped."""
+
+    by_day: dict[date, list[tuple[ExportObject, KeyInfo]]]
+    ignored: list[IgnoredObject] = field(default_factory=list)
+
+    def files_of(self, day: date) -> list[tuple[ExportObject, KeyInfo]]:
+        return list(self.by_day.get(day, []))
+
+    def ignored_of(self, day: date) -> list[IgnoredObject]:
+        return [i for i in self.ignored if i.day == day]
+
+    @property
+    def ignored_without_day(self) -> list[IgnoredObject]:
+        return [i for i in self.ignored if i.day is None]
+
+
+def loose_day_of_key(key: str) -> date | None:
+    """The first real date written YYYY-M-D (padded or not) in a key, or None."""
+    for match in _LOOSE_DATE.finditer(key):
+        try:
+            return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        except ValueError:
+            continue
+    return None
+
+
+def why_outside_layout(key: str, layout: str) -> str:
+    """What an operator needs to rename a key the source does not recognise."""
+    day = loose_day_of_key(key)
+    if day is not None and day.isoformat() not in key:
+        return f"not {layout}: its date must be written YYYY-MM-DD, zero-padded ({day.isoformat()})"
+    return f"not {layout}"
+
+
+def list_by_day(
+    objects: Iterable[ExportObject],
+    parse_key: Callable[[str], KeyInfo | None],
+    day_of: Callable[[KeyInfo], date],
+    layout: str,
+) -> FileListing[KeyInfo]:
+    """A source's objects grouped by the day their key names; keys `parse_key` does not
+    recognise become `IgnoredObject`s with the reason and the day they seem to mean."""
+    grouped: dict[date, list[tuple[ExportObject, KeyInfo]]] = defaultdict(list)
+    ignored: list[IgnoredObject] = []
+    for obj in objects:
+        info = parse_key(obj.key)
+        if info is None:
+            ignored.append(IgnoredObject(obj, loose_day_of_key(obj.key), why_outside_layout(obj.key, layout)))
+        else:
+            grouped[day_of(info)].append((obj, info))
+    by_day = {day: sorted(files, key=lambda pair: pair[0].key) for day, files in grouped.items()}
+    return FileListing(by_day, sorted(ignored, key=lambda i: i.obj.key))
+
 
 def objects_by_day(
     objects: Iterable[ExportObject],
     parse_key: Callable[[str], KeyInfo | None],
     day_of: Callable[[KeyInfo], date],
 ) -> dict[date, list[tuple[ExportObject, KeyInfo]]]:
-    """A source's objects grouped by the day their key names, each day's in key order;
-    keys `parse_key` does not recognise (outside the source's layout) are skipped."""
-    grouped: dict[date, list[tuple[ExportObject, KeyInfo]]] = defaultdict(list)
-    for obj in objects:
-        info = parse_key(obj.key)
-        if info is not None:
-            grouped[day_of(info)].append((obj, info))
-    return {day: sorted(files, key=lambda pair: pair[0].key) for day, files in grouped.items()}
+    """`list_by_day` without the ignored keys."""
+    return list_by_day(objects, parse_key, day_of, layout="").by_day
 
 
 class LandingFileError(ValueError):
@@ -160,3 +225,56 @@ class LandingFileError(ValueError):
         self.file = file
         self.problem = problem
         super().__init__(f"{file}: {problem}")
+
+
+class FileChangedError(LandingFileError):
+    """Fewer or more bytes came than the listing said the object holds: a download cut short,
+    or a file replaced or still being written while it was read. Reading it again later may
+    well succeed, so it is transient."""
+
+    failure_cause = FailureCause(TRANSIENT, "file cut short or changed while read")
+
+
+class _SizeCheckedStream:
+    """An object's stream that counts what it gives and, at its end, compares the count with
+    the size the listing gave: a short read fails the file instead of landing part of it.
+    Errors of the storage itself (a dropped connection) pass through untouched: they roll the
+    whole day back, as storage that went away affects every file."""
+
+    def __init__(self, raw: BinaryIO, obj: ExportObject):
+        self._raw = raw
+        self._obj = obj
+        self.bytes_read = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        whole = size is None or size < 0
+        data = self._raw.read() if whole else self._raw.read(size)
+        self.bytes_read += len(data)
+        if whole or (not data and size) or self.bytes_read > self._obj.size:
+            check_size(self._obj, self.bytes_read)
+        return data
+
+    def close(self) -> None:
+        self._raw.close()
+
+
+def check_size(obj: ExportObject, bytes_read: int) -> None:
+    """A read that ended at another size than the listing's fails its file (`FileChangedError`)."""
+    if bytes_read != obj.size:
+        raise FileChangedError(
+            obj.uri,
+            f"read {bytes_read} bytes where the exports root listed {obj.size}: cut short or changed while it was "
+            "read; nothing of it was landed",
+        )
+
+
+def open_checked(store: ExportsStore, obj: ExportObject) -> BinaryIO:
+    """`store.open(obj.key)` whose end is checked against the listed size."""
+    return _SizeCheckedStream(store.open(obj.key), obj)  # type: ignore[return-value]
+
+
+def read_checked(store: ExportsStore, obj: ExportObject) -> bytes:
+    """`store.read_bytes(obj.key)`, checked against the listed size like `open_checked`."""
+    data = store.read_bytes(obj.key)
+    check_size(obj, len(data))
+    return data

@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from metrics_pipeline.operations.failures import FailureCause
 
 COMPLETED, PARTIAL, FAILED = "completed", "partial", "failed"
+IGNORED = "ignored"  # a key outside the source's layout: logged with its reason, never landed
 
 
 @dataclass(frozen=True)
 class FileOutcome:
     file: str  # the object's URI, as in ops.ingestion_logs.target
     table: str  # the landing table it writes, without schema: "daily_exports", "sales_reports"
-    status: str  # completed | partial | failed
+    status: str  # completed | partial | failed | ignored
     processed: int = 0
     loaded: int = 0
     rejected: int = 0
@@ -34,8 +35,8 @@ class FileOutcome:
 class DayOutcome:
     partition_key: str
     files: list[FileOutcome] = field(default_factory=list)
-    replaced_rows: int = 0  # the day's rows before it was landed again (whole-day sources)
     vanished_rows: int = 0  # rows of files no longer in the exports root, deleted
+    ignored: list[FileOutcome] = field(default_factory=list)  # keys outside the layout, status IGNORED
 
     @property
     def loaded(self) -> int:
@@ -85,6 +86,8 @@ def describe_file(partition_key: str, outcome: FileOutcome) -> str:
     """A file's log line; a failed file's message names the file already."""
     if outcome.status == FAILED:
         return f"{partition_key}: FAILED {outcome.message}"
+    if outcome.status == IGNORED:
+        return f"{partition_key}: IGNORED {outcome.file}: {outcome.message}"
     text = f"{partition_key}: {outcome.file}: {outcome.loaded} rows landed"
     if outcome.duplicates:
         text += f", {outcome.duplicates} duplicate id(s) dropped"
@@ -95,7 +98,7 @@ def describe_file(partition_key: str, outcome: FileOutcome) -> str:
 
 def report_day(outcome: DayOutcome, *, log: Callable[[str], None], detail: Callable[[str], None]) -> None:
     """Problems at info level, clean files at debug, then what vanished."""
-    for file_outcome in outcome.files:
+    for file_outcome in [*outcome.files, *outcome.ignored]:
         (log if file_outcome.status != COMPLETED else detail)(describe_file(outcome.partition_key, file_outcome))
     if outcome.vanished_rows:
         log(f"{outcome.partition_key}: removed {outcome.vanished_rows} rows of files no longer in the exports root")
@@ -108,4 +111,7 @@ def progress_line(position: int, total: int, outcome: DayOutcome, what: str) -> 
     )
     if outcome.duplicates:
         line += f", {outcome.duplicates} duplicate id(s) dropped"
-    return line + f", {len(outcome.failed_files)} file(s) failed"
+    line += f", {len(outcome.failed_files)} file(s) failed"
+    if outcome.ignored:
+        line += f", {len(outcome.ignored)} file(s) ignored (outside the layout)"
+    return line

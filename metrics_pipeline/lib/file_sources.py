@@ -7,6 +7,7 @@ from datetime import date
 
 import dagster as dg
 
+from metrics_pipeline.landing.exports import loose_day_of_key
 from metrics_pipeline.landing.new_files import FileCursor, contiguous_ranges, new_objects_since
 from metrics_pipeline.lib.partitions import daily_partitions, range_tags
 from metrics_pipeline.lib.resources import ExportsResource
@@ -20,7 +21,9 @@ def new_files_sensor(
     """Requests exactly the days of new or re-uploaded files under `prefix`, each once.
 
     Consecutive days go in one run; a file for a day that is still open is left to the
-    nightly run, so the cursor never has to wait for it.
+    nightly run, so the cursor never has to wait for it. A file outside the layout whose key
+    names a day anyway (`2026-9-1.csv`) requests that day too: its run logs the file as
+    ignored in ops.ingestion_logs, where a person sees it, and keeps the day's rows.
     """
 
     @dg.sensor(
@@ -38,7 +41,13 @@ def new_files_sensor(
         for obj in new:
             day = day_of_key(obj.key)
             if day is None:
-                context.log.info(f"ignoring {obj.uri}: not {layout}")
+                day = loose_day_of_key(obj.key)
+                context.log.warning(
+                    f"{obj.uri} is not {layout}: it will not be landed"
+                    + (f"; requesting {day} to log it as ignored" if day else "")
+                )
+            if day is None:
+                continue
             elif day.isoformat() not in valid_keys:
                 context.log.info(f"not requesting {obj.uri}: {day} is still open; the nightly run lands it")
             else:

@@ -48,14 +48,20 @@ def file_metadata(days: int, files: Sequence[FileOutcome]) -> dict[str, int]:
     return metadata
 
 
-def files_check_result(key: dg.AssetKey, failed: Sequence[FileOutcome]) -> dg.AssetCheckResult:
-    """Failed: the files that could not be landed, each by its message (which names the file)."""
+def files_check_result(
+    key: dg.AssetKey, failed: Sequence[FileOutcome], ignored: Sequence[FileOutcome] = ()
+) -> dg.AssetCheckResult:
+    """Failed: the files that could not be landed, each by its message (which names the file);
+    a warning when the only ones are files outside the layout (ignored, to be renamed)."""
     return dg.AssetCheckResult(
         asset_key=key,
         check_name=FILES_CHECK,
-        passed=not failed,
-        severity=dg.AssetCheckSeverity.ERROR,
-        metadata={"failed_files": dg.MetadataValue.md("\n".join(f"- {f.message}" for f in failed) or "none")},
+        passed=not failed and not ignored,
+        severity=dg.AssetCheckSeverity.ERROR if failed else dg.AssetCheckSeverity.WARN,
+        metadata={
+            "failed_files": dg.MetadataValue.md("\n".join(f"- {f.message}" for f in failed) or "none"),
+            "ignored_files": dg.MetadataValue.md("\n".join(f"- {f.file}: {f.message}" for f in ignored) or "none"),
+        },
     )
 
 
@@ -103,15 +109,20 @@ def file_source_asset(source: FileSource) -> dg.AssetsDefinition:
             detail=context.log.debug,
         )
         files = [f for outcome in outcomes for f in outcome.files]
+        ignored = [f for outcome in outcomes for f in outcome.ignored]
         for failure in (f for f in files if f.status == FAILED):
             context.log.error(failure.message or failure.file)
+        for outside in ignored:
+            context.log.warning(f"{outside.file}: {outside.message}")
         for table in source.tables:
             mine = [f for f in files if f.table == table.name]
             yield dg.MaterializeResult(asset_key=[source.name, table.name], metadata=file_metadata(len(days), mine))
         for name in checked:
             # one checked table answers for every file; several answer for their own files
             mine = files if len(checked) == 1 else [f for f in files if f.table == name]
-            yield files_check_result(dg.AssetKey([source.name, name]), [f for f in mine if f.status == FAILED])
+            # an ignored file has no table: the first checked table answers for it
+            outside = ignored if name == checked[0] else []
+            yield files_check_result(dg.AssetKey([source.name, name]), [f for f in mine if f.status == FAILED], outside)
 
     return land
 

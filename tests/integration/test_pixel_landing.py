@@ -137,11 +137,13 @@ def test_a_day_with_two_files_one_gzipped_lands(database_url, root, config):
     assert rows["c1"][6] == "site-bloom"
     attempts = logs(database_url)
     assert [(t.rsplit("/", 1)[-1], s, p, landed, r) for t, s, p, landed, r, _ in attempts] == [
+        ("notes.txt", "ignored", 0, 0, 0),  # outside the layout: said so, not silently skipped
         ("a.jsonl", "completed", 2, 2, 0),
         ("b.jsonl.gz", "completed", 2, 2, 0),
         ("c.jsonl", "completed", 1, 1, 0),
     ]
-    assert all("0 duplicate event ids dropped" in m for *_, m in attempts)
+    assert "not pixel/<YYYY-MM-DD>/<name>.jsonl[.gz]" in attempts[0][-1]
+    assert all("0 duplicate event ids dropped" in m for *_, m in attempts[1:])
 
 
 def test_a_duplicate_across_files_and_days_lands_once(database_url, root, config):
@@ -241,23 +243,28 @@ def test_relanding_a_day_leaves_every_table_identical_row_for_row(database_url, 
     assert len(logs(database_url)) == 3 + 3 * (2 + 3)  # one attempt row per file, every time
 
 
-def test_a_truncated_gzip_fails_that_file_only_and_keeps_nothing_of_it(database_url, root, config):
+def test_a_truncated_gzip_re_upload_fails_that_file_only_and_keeps_its_previous_rows(database_url, root, config):
     good = root / f"pixel/{DAY}/a.jsonl"
     broken = root / f"pixel/{DAY}/b.jsonl.gz"
     write_file(good, jsonl(event("a1")))
     payload = jsonl("not json", *[event(f"b{i}") for i in range(200)])  # quarantined in the first block
     write_file(broken, gzip.compress(payload.encode()))
     land(database_url, root, config)
-    assert len(events_table(database_url)) == 201 and len(rejected_table(database_url)) == 1
+    events, rejected = events_table(database_url), rejected_table(database_url)
+    assert len(events) == 201 and len(rejected) == 1
 
+    # b is re-uploaded cut in half, a with one more event: a lands again, b keeps what it had.
+    write_file(good, jsonl(event("a1"), event("a2")))
     data = gzip.compress(payload.encode())
     write_file(broken, data[: len(data) // 2])
     [outcome] = land(database_url, root, config, run_id="run-2", chunk_bytes=4_096)
 
     [failed] = outcome.failed_files
     assert failed.file == str(broken) and str(broken) in failed.message and "gzip" in failed.message
-    assert [r[0] for r in events_table(database_url)] == ["a1"]
-    assert rejected_table(database_url) == []
+    after = events_table(database_url)
+    assert [r[0] for r in after] == sorted(["a1", "a2", *[f"b{i}" for i in range(200)]])
+    assert [r for r in after if r[0].startswith("b")] == [r for r in events if r[0].startswith("b")]
+    assert rejected_table(database_url) == rejected  # b's quarantined line stays with its rows
     statuses = [(t.rsplit("/", 1)[-1], s) for t, s, *_ in logs(database_url)][-2:]
     assert statuses == [("a.jsonl", "completed"), ("b.jsonl.gz", "failed")]
 
@@ -300,7 +307,7 @@ def test_a_vanished_file_takes_its_events_and_quarantine_along(database_url, roo
     land(database_url, root, config)
     (root / f"pixel/{DAY}/b.jsonl").unlink()
     [outcome] = land(database_url, root, config)
-    assert outcome.replaced_rows == 2
+    assert outcome.vanished_rows == 1  # b1; its quarantined line goes too
     assert [r[0] for r in events_table(database_url)] == ["a1"]
     assert rejected_table(database_url) == []
 

@@ -156,5 +156,9 @@ def test_a_file_cut_mid_row_fails_whole_not_half():
     assert "7 of 10 fields" in str(raised.value)
     # A complete last row without a trailing line break is not a truncation.
     assert parse(complete.rstrip("\n")).rows.height == 2
-    # Nor is a complete last row whose last field is empty.
-    assert parse(HEADER + "\n2026-09-01,C,S,P,Cr,100,5,,1,").rejections[0].fields == ("conversion_revenue",)
+    # A last row whose last field is empty and has no line break after it is indistinguishable
+    # from one cut right after its last comma: it does not validate, so the file fails whole...
+    with pytest.raises(ExportFileError, match="row 2, which does not validate .*truncated inside its last field"):
+        parse(HEADER + "\n2026-09-01,C,S,P,Cr,100,5,,1,")
+    # ...while with its line break it is a complete row, quarantined with its reason.
+    assert parse(HEADER + "\n2026-09-01,C,S,P,Cr,100,5,,1,\n").rejections[0].fields == ("conversion_revenue",)

@@ -1,18 +1,21 @@
 """Land days of affiliate files: every file under affiliate/<YYYY-MM-DD>/, one transaction per day.
 
-A day is replaced as a whole: its events (raw_affiliate.events, by event_date) and its
-catalogue snapshot (raw_affiliate.catalogue_snapshots, by snapshot_date) are deleted, then
-each file, in key order, is landed inside a savepoint, so a file that fails (a wrong header)
-keeps nothing of itself and the rest of the day still lands.
+The unit of replacement is the file: first the day's rows of files that vanished from the
+exports root are deleted (events by event_date, catalogue rows by snapshot_date), then each
+file, in key order and inside its own savepoint, deletes its own rows and lands its new ones.
+A file that fails (a wrong header, a file cut short) rolls back to its savepoint: the rows it
+landed before stay, and the rest of the day still lands.
 
-Events are COPYed into a temporary table and inserted with `on conflict (event_id) do
-nothing`: an event id lands once. An id repeated in a file, in a later file of the day (a
-re-sent file under another name) or already landed by another day is dropped and counted
-as a duplicate, never double-counted. The id belongs to the day that landed it first;
+Events are COPYed into a temporary table and merged into raw_affiliate.events: an event id
+lands once. An id repeated in a file, in another file of the day (a re-sent file under
+another name) or already landed by another day is dropped and counted as a duplicate, never
+double-counted. Within a day the file first in key order holds the id, as if the day had been
+landed from nothing: the merge takes an id over from a later file of the same day, which is
+re-landed after it and then drops it. The id belongs to the day that landed it first;
 re-landing that day keeps it there, and the other day keeps dropping it.
 
-A product id repeated in the day's catalogue files keeps its first row (key order); the
-later rows are quarantined.
+A product id repeated in the day's catalogue files keeps its row of the first file (key
+order); the later files' rows are quarantined, naming the row that is kept.
 """
 
 from __future__ import annotations
@@ -25,7 +28,14 @@ import polars as pl
 import psycopg
 
 from metrics_pipeline.config import PipelineConfig
-from metrics_pipeline.landing.exports import ExportObject, ExportsStore, objects_by_day
+from metrics_pipeline.landing.exports import (
+    ExportObject,
+    ExportsStore,
+    FileListing,
+    IgnoredObject,
+    list_by_day,
+    read_checked,
+)
 from metrics_pipeline.landing.file_days import (
     WHOLE_SOURCE,
     FileDayLanding,
@@ -36,11 +46,11 @@ from metrics_pipeline.landing.file_days import (
 from metrics_pipeline.landing.ingestion import (
     Rejection,
     copy_frame,
-    delete_partition_rejections,
     read_sql,
     replace_rejections,
 )
 from metrics_pipeline.landing.outcomes import COMPLETED, PARTIAL, DayOutcome, FileOutcome
+from metrics_pipeline.sources.affiliate import SOURCE as DECLARATION
 from metrics_pipeline.sources.affiliate.parse import (
     SOURCE,
     AffiliateFile,
@@ -50,18 +60,18 @@ from metrics_pipeline.sources.affiliate.parse import (
 
 SQL_DIR = Path(__file__).parent / "sql"
 EVENTS, CATALOGUE = "events", "catalogue_snapshots"
-CATALOGUE_TABLE = f"raw_affiliate.{CATALOGUE}"
 BATCH_TABLE = "pg_temp.affiliate_events_batch"
+CATALOGUE_BATCH_TABLE = "pg_temp.affiliate_catalogue_batch"
 EXPORTS_PREFIX = "affiliate/"
 _MESSAGE_REJECTIONS = 5
 
 
-def files_by_day(objects: Iterable[ExportObject]) -> dict[date, list[tuple[ExportObject, AffiliateFile]]]:
-    """Group affiliate objects by their folder's day; keys outside the layout are skipped."""
-    return objects_by_day(objects, parse_affiliate_key, lambda info: info.day)
+def files_by_day(objects: Iterable[ExportObject]) -> FileListing[AffiliateFile]:
+    """Affiliate objects by their folder's day, and the keys outside the layout."""
+    return list_by_day(objects, parse_affiliate_key, lambda info: info.day, DECLARATION.layout)
 
 
-def list_affiliate_files(store: ExportsStore) -> dict[date, list[tuple[ExportObject, AffiliateFile]]]:
+def list_affiliate_files(store: ExportsStore) -> FileListing[AffiliateFile]:
     return files_by_day(store.list(EXPORTS_PREFIX))
 
 
@@ -70,29 +80,31 @@ def _table_of(affiliate_file: AffiliateFile) -> str:
 
 
 def _landing(store: ExportsStore, run_id: str) -> FileDayLanding[AffiliateFile]:
-    catalogue_rows: dict[str, tuple[str, int]] = {}  # product id -> (file, row) that landed it, this day
+    def remove_vanished(conn: psycopg.Connection, day: date, files, outcome: DayOutcome) -> None:
+        [(removed,)] = conn.execute(
+            read_sql(SQL_DIR, "delete_rows_of_vanished_files"),
+            {"day": day, "present_files": [obj.uri for obj, _ in files]},
+        ).fetchall()
+        outcome.vanished_rows = int(removed)
 
-    def begin(conn: psycopg.Connection, day: date, files, outcome: DayOutcome) -> None:
-        catalogue_rows.clear()
-        outcome.replaced_rows = (
-            conn.execute(read_sql(SQL_DIR, "delete_day_events"), {"day": day}).rowcount
-            + conn.execute(read_sql(SQL_DIR, "delete_day_catalogue"), {"day": day}).rowcount
-        )
-        delete_partition_rejections(conn, source=SOURCE, partition_key=day.isoformat())
+    def begin(conn: psycopg.Connection, day: date, outcome: DayOutcome) -> None:
         conn.execute(read_sql(SQL_DIR, "create_batch_table"))
+        conn.execute(read_sql(SQL_DIR, "create_catalogue_batch_table"))
 
     def write(conn: psycopg.Connection, file: FileToLand[AffiliateFile]) -> FileOutcome:
         obj, affiliate_file = file.obj, file.info
-        result = parse_file(store.read_bytes(obj.key), affiliate_file, source_file=obj.uri, run_id=run_id)
+        result = parse_file(read_checked(store, obj), affiliate_file, source_file=obj.uri, run_id=run_id)
         rows, rejections, duplicates = result.rows, list(result.rejections), 0
-        new_products: dict[str, tuple[str, int]] = {}
+        conn.execute(
+            read_sql(SQL_DIR, "delete_rows_of_file"),
+            {"day": affiliate_file.day, "source_file": obj.uri, "kind": affiliate_file.kind},
+        )
         if affiliate_file.kind == "events":
             loaded = _insert_events(conn, rows)
             duplicates = rows.height - loaded
         else:
-            rows, repeated, new_products = _first_catalogue_rows(rows, obj.uri, catalogue_rows)
+            loaded, repeated = _insert_catalogue(conn, rows)
             rejections = sorted(rejections + repeated, key=lambda r: r.row_number)
-            loaded = copy_frame(conn, CATALOGUE_TABLE, rows)
         replace_rejections(
             conn,
             source=SOURCE,
@@ -101,7 +113,6 @@ def _landing(store: ExportsStore, run_id: str) -> FileDayLanding[AffiliateFile]:
             log_id=file.log_id,
             rejections=rejections,
         )
-        catalogue_rows.update(new_products)
         return FileOutcome(
             obj.uri,
             _table_of(affiliate_file),
@@ -114,7 +125,13 @@ def _landing(store: ExportsStore, run_id: str) -> FileDayLanding[AffiliateFile]:
         )
 
     return FileDayLanding(
-        what="affiliate", source=SOURCE, table_of=_table_of, write=write, begin=begin, lock_key=lambda _: WHOLE_SOURCE
+        what="affiliate",
+        source=SOURCE,
+        table_of=_table_of,
+        write=write,
+        remove_vanished=remove_vanished,
+        begin=begin,
+        lock_key=lambda _: WHOLE_SOURCE,
     )
 
 
@@ -125,10 +142,12 @@ def land_day(
     files: list[tuple[ExportObject, AffiliateFile]],
     *,
     run_id: str,
+    ignored: list[IgnoredObject] | None = None,
     log: Callable[[str], None] = lambda message: None,
     detail: Callable[[str], None] = lambda message: None,
 ) -> DayOutcome:
-    return land_file_day(url, _landing(store, run_id), day, files, run_id=run_id, log=log, detail=detail)
+    landing = _landing(store, run_id)
+    return land_file_day(url, landing, day, files, ignored=ignored or (), run_id=run_id, log=log, detail=detail)
 
 
 def _insert_events(conn: psycopg.Connection, events: pl.DataFrame) -> int:
@@ -139,31 +158,27 @@ def _insert_events(conn: psycopg.Connection, events: pl.DataFrame) -> int:
     return conn.execute(read_sql(SQL_DIR, "insert_batch")).rowcount
 
 
-def _first_catalogue_rows(
-    rows: pl.DataFrame, source_file: str, landed: dict[str, tuple[str, int]]
-) -> tuple[pl.DataFrame, list[Rejection], dict[str, tuple[str, int]]]:
-    """(the rows whose product id no earlier catalogue file of the day had, the others as
-    rejections, where the kept rows are)."""
-    repeated = []
-    keep = []
-    kept: dict[str, tuple[str, int]] = {}
-    for product_id, row_number in rows.select("product_id", "source_row_number").iter_rows():
-        if product_id in landed:
-            first_file, first_row = landed[product_id]
-            keep.append(False)
-            repeated.append(
-                Rejection(
-                    row_number,
-                    ("product_id",),
-                    f"product_id: already in the day's catalogue ({first_file} line {first_row}), "
-                    f"which is kept (got '{product_id}')",
-                    {"product_id": product_id},
-                )
-            )
-        else:
-            keep.append(True)
-            kept[product_id] = (source_file, row_number)
-    return rows.filter(pl.Series(keep, dtype=pl.Boolean)), repeated, kept
+def _insert_catalogue(conn: psycopg.Connection, rows: pl.DataFrame) -> tuple[int, list[Rejection]]:
+    """Land a catalogue file's rows; (how many landed, the rows whose product an earlier file
+    of the day already has, as rejections naming the row that is kept)."""
+    if rows.height == 0:
+        return 0, []
+    conn.execute(read_sql(SQL_DIR, "truncate_catalogue_batch_table"))
+    copy_frame(conn, CATALOGUE_BATCH_TABLE, rows)
+    repeated = [
+        Rejection(
+            row_number,
+            ("product_id",),
+            f"product_id: already in the day's catalogue ({first_file} line {first_row}), "
+            f"which is kept (got '{product_id}')",
+            {"product_id": product_id},
+        )
+        for row_number, product_id, first_file, first_row in conn.execute(
+            read_sql(SQL_DIR, "catalogue_products_of_earlier_files")
+        ).fetchall()
+    ]
+    loaded = conn.execute(read_sql(SQL_DIR, "insert_catalogue_batch")).rowcount
+    return loaded, repeated
 
 
 def _message(kind: str, loaded: int, duplicates: int, rejections: list[Rejection]) -> str:

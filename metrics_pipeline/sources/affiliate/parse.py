@@ -25,9 +25,11 @@ from datetime import date
 from decimal import Decimal
 
 import polars as pl
+from polars.exceptions import PolarsError
 
 from metrics_pipeline.landing.exports import LandingFileError
 from metrics_pipeline.landing.ingestion import Rejection
+from metrics_pipeline.landing.truncation import csv_cut_short, ends_without_line_break, last_row_cut_short
 
 SOURCE = "affiliate"
 EVENT_TYPES = ("click", "conversion", "refund", "rebill")
@@ -92,7 +94,8 @@ CATALOGUE_SCHEMA: dict[str, pl.DataType] = {
     "ingestion_run_id": pl.String(),
 }
 
-_KEY_PATTERN = re.compile(r"^affiliate/(\d{4}-\d{2}-\d{2})/([^/]+\.csv)$", re.IGNORECASE)
+# The extension in any case (`.CSV` means the same); the folder's day as the layout says.
+_KEY_PATTERN = re.compile(r"^affiliate/(\d{4}-\d{2}-\d{2})/([^/]+\.(?i:csv))$")
 _CATALOGUE_NAME = re.compile(r"^(catalog|products)", re.IGNORECASE)
 _INTEGER = r"(?:\d{1,3}(?:,\d{3})+|\d+)"
 # An optional minus (before or after a dollar sign), digits grouped by commas or not, up to 6 decimals.
@@ -188,18 +191,25 @@ def read_text_frame(data: bytes, file: str) -> tuple[pl.DataFrame, list[str]]:
     if not header_line.strip():
         raise AffiliateFileError(file, "is empty or has no header line")
     header = [column.strip() for column in pl.read_csv(io.StringIO(header_line + "\n")).columns]
+    cut = csv_cut_short(text, len(header))
+    if cut:
+        raise AffiliateFileError(file, f"{cut}; nothing of it was landed")
     # Spare columns catch rows with more fields than the header (an unquoted comma in an
     # amount, say): such a row is rejected, not silently shifted into the wrong columns.
     spare = [f"{_SPARE_COLUMN_PREFIX}{i}" for i in range(_SPARE_COLUMNS)]
     positional = [f"_c{i}" for i in range(len(header))]
-    frame = pl.read_csv(
-        io.StringIO(text),
-        has_header=False,
-        skip_rows=1,
-        schema={column: pl.String for column in [*positional, *spare]},
-        truncate_ragged_lines=True,
-        missing_columns="insert",
-    ).with_row_index("source_row_number", offset=2)
+    try:
+        frame = pl.read_csv(
+            io.StringIO(text),
+            has_header=False,
+            skip_rows=1,
+            schema={column: pl.String for column in [*positional, *spare]},
+            truncate_ragged_lines=True,
+            missing_columns="insert",
+        ).with_row_index("source_row_number", offset=2)
+    except PolarsError as exc:  # a quote in the middle of a field, say: not CSV we can split into rows
+        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise AffiliateFileError(file, f"is not readable CSV ({first_line}); nothing of it was landed") from None
     frame = frame.with_columns(
         pl.any_horizontal(pl.col(c).is_not_null() for c in spare).alias("_has_extra_fields")
     ).drop(spare)
@@ -482,8 +492,18 @@ def parse_catalogue(data: bytes, affiliate_file: AffiliateFile, *, source_file: 
 
 
 def parse_file(data: bytes, affiliate_file: AffiliateFile, *, source_file: str, run_id: str) -> ParsedFile:
+    """A file's valid rows and rejections; a file whose last row has no line break after it and
+    does not validate was most likely cut inside its last field, and fails whole."""
     parse = parse_catalogue if affiliate_file.kind == "catalogue" else parse_events
-    return parse(data, affiliate_file, source_file=source_file, run_id=run_id)
+    parsed = parse(data, affiliate_file, source_file=source_file, run_id=run_id)
+    if parsed.rejections and ends_without_line_break(data.decode("utf-8", errors="replace")):
+        last = max(parsed.rejections, key=lambda r: r.row_number)
+        landed_rows = parsed.rows["source_row_number"]
+        if landed_rows.is_empty() or last.row_number > landed_rows.max():
+            raise AffiliateFileError(
+                source_file, f"{last_row_cut_short(last.row_number, last.reason)}; nothing of it was landed"
+            )
+    return parsed
 
 
 def day_of_key(key: str) -> date | None:

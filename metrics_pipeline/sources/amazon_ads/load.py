@@ -21,10 +21,18 @@ from pathlib import Path
 import psycopg
 
 from metrics_pipeline.config import PipelineConfig
-from metrics_pipeline.landing.exports import ExportObject, ExportsStore, objects_by_day
+from metrics_pipeline.landing.exports import (
+    ExportObject,
+    ExportsStore,
+    FileListing,
+    IgnoredObject,
+    list_by_day,
+    read_checked,
+)
 from metrics_pipeline.landing.file_days import FileDayLanding, FileToLand, land_file_day, land_file_days
 from metrics_pipeline.landing.ingestion import copy_frame, describe_rejections, read_sql, replace_rejections
 from metrics_pipeline.landing.outcomes import FAILED, DayOutcome, FileOutcome
+from metrics_pipeline.sources.amazon_ads import SOURCE as DECLARATION
 from metrics_pipeline.sources.amazon_ads.formats import FORMAT_PRECEDENCE
 from metrics_pipeline.sources.amazon_ads.parse import (
     EXPORTS_PREFIX,
@@ -40,12 +48,12 @@ KEYWORDS, SALES = "keyword_reports", "sales_reports"
 __all__ = ["EXPORTS_PREFIX", "land_days", "land_day", "list_reports"]
 
 
-def reports_by_day(objects: Iterable[ExportObject]) -> dict[date, list[tuple[ExportObject, ReportFile]]]:
-    """Group Amazon export objects by report day; keys outside the layout are skipped."""
-    return objects_by_day(objects, parse_report_key, lambda info: info.report_date)
+def reports_by_day(objects: Iterable[ExportObject]) -> FileListing[ReportFile]:
+    """Amazon export objects by report day, and the keys outside the layout."""
+    return list_by_day(objects, parse_report_key, lambda info: info.report_date, DECLARATION.layout)
 
 
-def list_reports(store: ExportsStore) -> dict[date, list[tuple[ExportObject, ReportFile]]]:
+def list_reports(store: ExportsStore) -> FileListing[ReportFile]:
     return reports_by_day(store.list(EXPORTS_PREFIX))
 
 
@@ -54,7 +62,7 @@ def _table_of(report_file: ReportFile) -> str:
 
 
 def _landing(store: ExportsStore, config: PipelineConfig, run_id: str) -> FileDayLanding[ReportFile]:
-    def begin(conn: psycopg.Connection, day: date, files, outcome: DayOutcome) -> None:
+    def remove_vanished(conn: psycopg.Connection, day: date, files, outcome: DayOutcome) -> None:
         [(removed,)] = conn.execute(
             read_sql(SQL_DIR, "delete_days_of_vanished_files"),
             {
@@ -74,7 +82,7 @@ def _landing(store: ExportsStore, config: PipelineConfig, run_id: str) -> FileDa
                 f"an `amazon:` section with brand_slug {report_file.brand_slug}",
             )
         parsed = parse_report(
-            store.read_bytes(obj.key),
+            read_checked(store, obj),
             report_file,
             brand_currency=client.amazon.currency,
             source_file=obj.uri,
@@ -125,7 +133,15 @@ def _landing(store: ExportsStore, config: PipelineConfig, run_id: str) -> FileDa
                     file_outcome, superseded=sum(count for _, count in beaten), message=message
                 )
 
-    return FileDayLanding(source=SOURCE, table_of=_table_of, write=write, begin=begin, end=end, what="Amazon")
+    return FileDayLanding(
+        source=SOURCE,
+        table_of=_table_of,
+        write=write,
+        remove_vanished=remove_vanished,
+        end=end,
+        unit_of=lambda info: f"brand, folder and day ({info.brand_slug}, {info.folder}, {info.report_date})",
+        what="Amazon",
+    )
 
 
 def land_day(
@@ -136,10 +152,12 @@ def land_day(
     files: list[tuple[ExportObject, ReportFile]],
     *,
     run_id: str,
+    ignored: list[IgnoredObject] | None = None,
     log: Callable[[str], None] = lambda message: None,
     detail: Callable[[str], None] = lambda message: None,
 ) -> DayOutcome:
-    return land_file_day(url, _landing(store, config, run_id), day, files, run_id=run_id, log=log, detail=detail)
+    landing = _landing(store, config, run_id)
+    return land_file_day(url, landing, day, files, ignored=ignored or (), run_id=run_id, log=log, detail=detail)
 
 
 def _superseded_by_file(conn: psycopg.Connection, day: date) -> dict[str, list[tuple[str, int]]]:

@@ -20,9 +20,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import polars as pl
+from polars.exceptions import PolarsError
 
 from metrics_pipeline.landing.exports import LandingFileError
 from metrics_pipeline.landing.ingestion import Rejection
+from metrics_pipeline.landing.truncation import csv_cut_short, ends_without_line_break, last_row_cut_short
 from metrics_pipeline.sources.amazon_ads.formats import (
     AUTO_TARGETING_GROUPS,
     COUNT,
@@ -85,7 +87,8 @@ SALES_LANDING_SCHEMA: dict[str, pl.DataType] = {
     "ingestion_run_id": pl.String(),
 }
 
-_KEY_PATTERN = re.compile(r"^amazon_ads/([^/]+)/([^/]+)/(\d{4}-\d{2}-\d{2})\.csv$")
+# The extension in any case: `.CSV` is what some Windows export tools write, and means the same.
+_KEY_PATTERN = re.compile(r"^amazon_ads/([^/]+)/([^/]+)/(\d{4}-\d{2}-\d{2})\.(?i:csv)$")
 _INTEGER = r"(?:\d{1,3}(?:,\d{3})+|\d+)"
 _AMOUNT = rf"{_INTEGER}(?:\.\d{{1,6}})?"
 _MAX_COUNT_DIGITS = 15  # far above any real daily count, well inside bigint
@@ -256,6 +259,7 @@ class _Columns:
     frame: pl.DataFrame  # mapped fields by field name, other columns as _extra_<i>; all text
     extra_headers: dict[str, str]  # _extra_<i> -> the header as written
     original_headers: dict[str, str]  # frame column -> the header as written
+    ends_open: bool = False  # the text ends without a line break (its last row may be cut)
 
 
 def read_report_text(data: bytes, file: str, report_format: ReportFormat) -> _Columns:
@@ -293,17 +297,24 @@ def read_report_text(data: bytes, file: str, report_format: ReportFormat) -> _Co
             f"header is missing column(s) {', '.join(missing)} of the {report_format.name} format"
             + (f"; unexpected: {', '.join(extra_headers.values())}" if extra_headers else ""),
         )
+    cut = csv_cut_short(text, len(names))
+    if cut:
+        raise ExportFileError(file, f"{cut}; nothing of it was landed")
     # Spare columns catch rows with more fields than the header (an unquoted comma in a search
     # term, say): such a row is rejected, not silently shifted into the wrong columns.
     spare = [f"{_SPARE_PREFIX}{i}" for i in range(_SPARE_COLUMNS)]
-    frame = pl.read_csv(
-        io.StringIO(text),
-        has_header=False,
-        skip_rows=1,
-        schema={column: pl.String for column in [*names, *spare]},
-        truncate_ragged_lines=True,
-        missing_columns="insert",
-    ).with_row_index("source_row_number", offset=2)
+    try:
+        frame = pl.read_csv(
+            io.StringIO(text),
+            has_header=False,
+            skip_rows=1,
+            schema={column: pl.String for column in [*names, *spare]},
+            truncate_ragged_lines=True,
+            missing_columns="insert",
+        ).with_row_index("source_row_number", offset=2)
+    except PolarsError as exc:  # a quote in the middle of a field, say: not CSV we can split into rows
+        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise ExportFileError(file, f"is not readable CSV ({first_line}); nothing of it was landed") from None
     frame = frame.with_columns(
         pl.any_horizontal(pl.col(c).is_not_null() for c in spare).alias("_has_extra_fields")
     ).drop(spare)
@@ -313,7 +324,8 @@ def read_report_text(data: bytes, file: str, report_format: ReportFormat) -> _Co
     )
     # An empty cell is null from here on: "" and a missing cell mean the same.
     non_blank = non_blank.with_columns([pl.when(pl.col(c) != "").then(pl.col(c)).alias(c) for c in names])
-    return _Columns(non_blank, extra_headers, original_headers)
+    ends_open = ends_without_line_break(text) and "\n" in text.rstrip("\r\n")
+    return _Columns(non_blank, extra_headers, original_headers, ends_open)
 
 
 # --------------------------------------------------------------------------- #
@@ -325,7 +337,16 @@ def parse_report(
     data: bytes, report_file: ReportFile, *, brand_currency: str, source_file: str, run_id: str
 ) -> ParsedReport:
     columns = read_report_text(data, source_file, report_file.format)
-    return validate_report(columns, report_file, brand_currency=brand_currency, source_file=source_file, run_id=run_id)
+    parsed = validate_report(
+        columns, report_file, brand_currency=brand_currency, source_file=source_file, run_id=run_id
+    )
+    if columns.ends_open and parsed.rejections and columns.frame.height:
+        last = parsed.rejections[-1]
+        if last.row_number == columns.frame["source_row_number"].max():
+            raise ExportFileError(
+                source_file, f"{last_row_cut_short(last.row_number, last.reason)}; nothing of it was landed"
+            )
+    return parsed
 
 
 def validate_report(

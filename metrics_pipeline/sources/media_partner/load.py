@@ -17,7 +17,14 @@ from pathlib import Path
 import psycopg
 
 from metrics_pipeline.config import PipelineConfig
-from metrics_pipeline.landing.exports import ExportObject, ExportsStore, objects_by_day
+from metrics_pipeline.landing.exports import (
+    ExportObject,
+    ExportsStore,
+    FileListing,
+    IgnoredObject,
+    list_by_day,
+    open_checked,
+)
 from metrics_pipeline.landing.file_days import FileDayLanding, FileToLand, land_file_day, land_file_days
 from metrics_pipeline.landing.ingestion import (
     Rejection,
@@ -29,6 +36,7 @@ from metrics_pipeline.landing.ingestion import (
 )
 from metrics_pipeline.landing.outcomes import COMPLETED, PARTIAL, DayOutcome, FileOutcome
 from metrics_pipeline.landing.streaming import prefetched
+from metrics_pipeline.sources.media_partner import SOURCE as DECLARATION
 from metrics_pipeline.sources.media_partner.parse import (
     DEFAULT_BLOCK_BYTES,
     SOURCE,
@@ -44,17 +52,17 @@ LANDING_TABLE = f"raw_media_partner.{TABLE}"
 EXPORTS_PREFIX = "media_partner/"
 
 
-def exports_by_day(objects: Iterable[ExportObject]) -> dict[date, list[tuple[ExportObject, ExportFile]]]:
-    """Group media-partner export objects by report day; keys outside the layout are skipped."""
-    return objects_by_day(objects, parse_export_key, lambda info: info.report_date)
+def exports_by_day(objects: Iterable[ExportObject]) -> FileListing[ExportFile]:
+    """Media-partner export objects by report day, and the keys outside the layout."""
+    return list_by_day(objects, parse_export_key, lambda info: info.report_date, DECLARATION.layout)
 
 
-def list_exports(store: ExportsStore) -> dict[date, list[tuple[ExportObject, ExportFile]]]:
+def list_exports(store: ExportsStore) -> FileListing[ExportFile]:
     return exports_by_day(store.list(EXPORTS_PREFIX))
 
 
 def _landing(store: ExportsStore, config: PipelineConfig, run_id: str, block_bytes: int) -> FileDayLanding[ExportFile]:
-    def begin(conn: psycopg.Connection, day: date, files, outcome: DayOutcome) -> None:
+    def remove_vanished(conn: psycopg.Connection, day: date, files, outcome: DayOutcome) -> None:
         outcome.vanished_rows = conn.execute(
             read_sql(SQL_DIR, "delete_days_of_vanished_files"),
             {"report_date": day, "clients_with_files": sorted({export_file.client_slug for _, export_file in files})},
@@ -74,7 +82,7 @@ def _landing(store: ExportsStore, config: PipelineConfig, run_id: str, block_byt
         processed = loaded = rejected = 0
         first_rejections: list[Rejection] = []
         with (
-            closing(store.open(obj.key)) as stream,
+            closing(open_checked(store, obj)) as stream,
             prefetched(
                 parse_export_blocks(stream, export_file, source_file=obj.uri, run_id=run_id, block_bytes=block_bytes)
             ) as blocks,
@@ -102,7 +110,14 @@ def _landing(store: ExportsStore, config: PipelineConfig, run_id: str, block_byt
             message=describe_rejections(first_rejections, rejected),
         )
 
-    return FileDayLanding(what="media-partner", source=SOURCE, table_of=lambda _: TABLE, write=write, begin=begin)
+    return FileDayLanding(
+        what="media-partner",
+        source=SOURCE,
+        table_of=lambda _: TABLE,
+        write=write,
+        remove_vanished=remove_vanished,
+        unit_of=lambda export_file: f"client and day ({export_file.client_slug}, {export_file.report_date})",
+    )
 
 
 def land_day(
@@ -113,13 +128,14 @@ def land_day(
     files: list[tuple[ExportObject, ExportFile]],
     *,
     run_id: str,
+    ignored: list[IgnoredObject] | None = None,
     log: Callable[[str], None] = lambda message: None,
     detail: Callable[[str], None] = lambda message: None,
     block_bytes: int = DEFAULT_BLOCK_BYTES,
 ) -> DayOutcome:
     """Land the day's files in one transaction, each file read block by block in its own savepoint."""
     landing = _landing(store, config, run_id, block_bytes)
-    return land_file_day(url, landing, day, files, run_id=run_id, log=log, detail=detail)
+    return land_file_day(url, landing, day, files, ignored=ignored or (), run_id=run_id, log=log, detail=detail)
 
 
 def land_days(

@@ -8,7 +8,6 @@ casts (`LANDING_SCHEMA`). Money stays a decimal string until Postgres parses it 
 
 from __future__ import annotations
 
-import csv
 import io
 import itertools
 import re
@@ -18,9 +17,11 @@ from datetime import date
 from typing import BinaryIO
 
 import polars as pl
+from polars.exceptions import PolarsError
 
 from metrics_pipeline.landing.exports import LandingFileError
 from metrics_pipeline.landing.ingestion import Rejection
+from metrics_pipeline.landing.truncation import csv_cut_short, ends_without_line_break, last_row_cut_short
 
 SOURCE = "media_partner"
 EXPECTED_COLUMNS = (
@@ -57,7 +58,8 @@ LANDING_SCHEMA: dict[str, pl.DataType] = {
     "ingestion_run_id": pl.String(),
 }
 
-_KEY_PATTERN = re.compile(r"^media_partner/([^/]+)/(\d{4}-\d{2}-\d{2})\.csv$")
+# The extension in any case: `.CSV` is what some Windows export tools write, and means the same.
+_KEY_PATTERN = re.compile(r"^media_partner/([^/]+)/(\d{4}-\d{2}-\d{2})\.(?i:csv)$")
 # Plain digits, or digits grouped in threes by commas: "1234", "1,234"; never "1,2".
 _INTEGER = r"(?:\d{1,3}(?:,\d{3})+|\d+)"
 _COUNT_PATTERN = rf"^{_INTEGER}$"
@@ -111,7 +113,7 @@ def read_export_text(data: bytes, file: str) -> pl.DataFrame:
     header_line, _, body = text.partition("\n")
     header = header_columns(header_line, file)
     _refuse_truncated(body, len(header), file)
-    frame, _ = _text_frame(body, header, first_row_number=2)
+    frame, _ = _text_frame(body, header, 2, file)
     return frame
 
 
@@ -122,6 +124,12 @@ def iter_export_text(stream: BinaryIO, file: str, *, block_bytes: int = DEFAULT_
     if the file had been read in one go. A block never ends inside a quoted field, so a
     name with a line break in it stays one record.
     """
+    for frame, _ in _iter_text_blocks(stream, file, block_bytes=block_bytes):
+        yield frame
+
+
+def _iter_text_blocks(stream: BinaryIO, file: str, *, block_bytes: int) -> Iterator[tuple[pl.DataFrame, bool]]:
+    """(frame, whether its text ends without a line break: only the file's last block can)."""
     blocks = iter_record_blocks(stream, block_bytes)
     first = next(blocks, None)
     if first is None:
@@ -135,9 +143,9 @@ def iter_export_text(stream: BinaryIO, file: str, *, block_bytes: int = DEFAULT_
     for offset, data in itertools.chain(pending, blocks):
         text = _decode(data, file, offset=offset)
         _refuse_truncated(text, len(header), file)
-        frame, records = _text_frame(text, header, next_row_number)
+        frame, records = _text_frame(text, header, next_row_number, file)
         next_row_number += records
-        yield frame
+        yield frame, ends_without_line_break(text)
 
 
 def iter_record_blocks(stream: BinaryIO, block_bytes: int) -> Iterator[tuple[int, bytes]]:
@@ -192,18 +200,21 @@ def header_columns(header_line: str, file: str) -> list[str]:
     return header
 
 
-def _text_frame(body: str, header: list[str], first_row_number: int) -> tuple[pl.DataFrame, int]:
+def _text_frame(body: str, header: list[str], first_row_number: int, file: str) -> tuple[pl.DataFrame, int]:
     """The records of `body` as text columns, blank lines dropped, and how many records it held."""
     # Spare columns catch rows with more fields than the header (an unquoted comma in a
     # name, say): such a row is rejected, not silently shifted into the wrong columns.
     spare = [f"{_SPARE_COLUMN_PREFIX}{i}" for i in range(_SPARE_COLUMNS)]
-    frame = pl.read_csv(
-        io.StringIO(body),
-        has_header=False,
-        schema={column: pl.String for column in [*header, *spare]},
-        truncate_ragged_lines=True,
-        missing_columns="insert",
-    ).with_row_index("source_row_number", offset=first_row_number)
+    try:
+        frame = pl.read_csv(
+            io.StringIO(body),
+            has_header=False,
+            schema={column: pl.String for column in [*header, *spare]},
+            truncate_ragged_lines=True,
+            missing_columns="insert",
+        ).with_row_index("source_row_number", offset=first_row_number)
+    except PolarsError as exc:  # a quote in the middle of a field, say: not CSV we can split into rows
+        raise ExportFileError(file, f"is not readable CSV ({_first_line(exc)}); nothing of it was landed") from None
     records = frame.height
     frame = frame.with_columns(
         pl.any_horizontal(pl.col(c).is_not_null() for c in spare).alias("_has_extra_fields")
@@ -214,23 +225,32 @@ def _text_frame(body: str, header: list[str], first_row_number: int) -> tuple[pl
     )
 
 
-def _refuse_truncated(body: str, header_fields: int, file: str) -> None:
-    """A file cut short (an upload or a copy that stopped) ends without a line break in the
-    middle of a row. Its other rows may be fine, but landing them would half-land a day the
-    partner will send again in full: the whole file fails instead, and what landed before stays.
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
-    `body` is the text after the header, or the last block of it: only the final block of a
-    file can end without a line break."""
-    if not body or body.endswith(("\n", "\r")):
+
+def _refuse_truncated(body: str, header_fields: int, file: str) -> None:
+    """A file cut short (an upload or a copy that stopped) ends inside a quoted field or in the
+    middle of a row (see landing/truncation.py). Its other rows may be fine, but landing them
+    would half-land a day the partner will send again in full: the whole file fails instead,
+    and what landed before stays.
+
+    `body` is the text after the header, or one block of it: blocks are cut after whole
+    records, so only the file's final block can end without a line break or inside quotes."""
+    problem = csv_cut_short(body, header_fields)
+    if problem:
+        raise ExportFileError(file, f"{problem}; nothing of the file was landed")
+
+
+def _refuse_cut_last_row(parsed: ParsedExport, frame: pl.DataFrame, ends_open: bool, file: str) -> None:
+    """A last row with no line break after it that does not validate was most likely cut
+    inside its last field: the file fails whole instead of landing `partial`."""
+    if not ends_open or not parsed.rejections or frame.height == 0:
         return
-    last_line = body.rsplit("\n", 1)[-1]
-    fields = next(csv.reader(io.StringIO(last_line)), [])
-    if len(fields) < header_fields:
-        raise ExportFileError(
-            file,
-            f"ends mid-row (truncated?): the last line has {len(fields)} of {header_fields} fields and no line "
-            "break; nothing of the file was landed",
-        )
+    last = parsed.rejections[-1]
+    if last.row_number == frame["source_row_number"].max():
+        raise ExportFileError(file, f"{last_row_cut_short(last.row_number, last.reason)}; nothing of it was landed")
 
 
 def validate_export(frame: pl.DataFrame, export_file: ExportFile, *, source_file: str, run_id: str) -> ParsedExport:
@@ -318,7 +338,11 @@ def _rejection(row_number: int, found: list[dict[str, str]], raw_record: dict) -
 
 
 def parse_export(data: bytes, export_file: ExportFile, *, source_file: str, run_id: str) -> ParsedExport:
-    return validate_export(read_export_text(data, source_file), export_file, source_file=source_file, run_id=run_id)
+    frame = read_export_text(data, source_file)
+    parsed = validate_export(frame, export_file, source_file=source_file, run_id=run_id)
+    text = data.decode("utf-8", errors="replace")
+    _refuse_cut_last_row(parsed, frame, ends_without_line_break(text.partition("\n")[2]), source_file)
+    return parsed
 
 
 def parse_export_blocks(
@@ -331,8 +355,10 @@ def parse_export_blocks(
 ) -> Iterator[ParsedExport]:
     """`parse_export` block by block (see `iter_export_text`); an unreadable header or a
     byte that is not UTF-8 raises ExportFileError, possibly after some blocks were yielded."""
-    for frame in iter_export_text(stream, source_file, block_bytes=block_bytes):
-        yield validate_export(frame, export_file, source_file=source_file, run_id=run_id)
+    for frame, ends_open in _iter_text_blocks(stream, source_file, block_bytes=block_bytes):
+        parsed = validate_export(frame, export_file, source_file=source_file, run_id=run_id)
+        _refuse_cut_last_row(parsed, frame, ends_open, source_file)
+        yield parsed
 
 
 def day_of_key(key: str) -> date | None:

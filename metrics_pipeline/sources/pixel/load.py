@@ -1,17 +1,21 @@
 """Land days of pixel events: every file under pixel/<YYYY-MM-DD>/, one transaction per day.
 
-A day is replaced as a whole: its rows in raw_pixel.events are deleted, then each file (in
-key order) is parsed block by block; every block is COPYed into a temporary table and
-inserted with `on conflict (event_id) do nothing`, so an event id lands once: a duplicate
-later in the file, in a later file of the day, or already landed by another day is dropped
+The unit of replacement is the file: first the day's rows of files that vanished from the
+exports root are deleted, then each file (in key order), inside its own savepoint, deletes
+its own rows and is parsed block by block; every block is COPYed into a temporary table and
+merged into raw_pixel.events (`insert_batch.sql`), so an event id lands once: a duplicate
+later in the file, in another file of the day, or already landed by another day is dropped
 and counted (a block with no such id is COPYed straight in, see `_BlockWriter`: same rows,
-bare-COPY speed). Each file runs in a savepoint: a file that fails (a truncated gzip, say)
-keeps nothing of itself, neither events nor quarantined rows, and the rest of the day lands.
-The next block is read and parsed in a worker thread while the current one is COPYed.
+bare-COPY speed). A file that fails (a truncated gzip, a line cut short) rolls back to its
+savepoint: the rows it landed before stay, as do its quarantined rows, and the rest of the
+day lands. The next block is read and parsed in a worker thread while the current one is COPYed.
 
-Re-landing a day is idempotent: the same files give the same rows, row for row. An event id
-belongs to the day that landed it first; re-landing that day keeps it there, and the other
-day keeps dropping it.
+Within a day the file first in key order wins an id both files have, as if the day had been
+landed from nothing: the merge takes over an id from a later file of the same day (that file
+is re-landed after it in the same run and then drops the id). So re-landing a day is
+idempotent and gives the same rows, row for row, whichever files were landed before. An
+event id belongs to the day that landed it first; re-landing that day keeps it there, and
+the other day keeps dropping it.
 """
 
 from __future__ import annotations
@@ -25,7 +29,14 @@ import polars as pl
 import psycopg
 
 from metrics_pipeline.config import PipelineConfig
-from metrics_pipeline.landing.exports import ExportObject, ExportsStore, objects_by_day
+from metrics_pipeline.landing.exports import (
+    ExportObject,
+    ExportsStore,
+    FileListing,
+    IgnoredObject,
+    list_by_day,
+    open_checked,
+)
 from metrics_pipeline.landing.file_days import (
     WHOLE_SOURCE,
     FileDayLanding,
@@ -36,13 +47,13 @@ from metrics_pipeline.landing.file_days import (
 from metrics_pipeline.landing.ingestion import (
     Rejection,
     copy_frame,
-    delete_partition_rejections,
     read_sql,
     replace_rejections,
 )
 from metrics_pipeline.landing.outcomes import COMPLETED, PARTIAL, DayOutcome, FileOutcome
 from metrics_pipeline.landing.streaming import prefetched
 from metrics_pipeline.security import pii
+from metrics_pipeline.sources.pixel import SOURCE as DECLARATION
 from metrics_pipeline.sources.pixel.parse import (
     DEFAULT_CHUNK_BYTES,
     SOURCE,
@@ -64,12 +75,12 @@ def known_sites(config: PipelineConfig) -> dict[str, str]:
     return {c.pixel_site_id: c.slug for c in config.clients if c.pixel_site_id}
 
 
-def files_by_day(objects: Iterable[ExportObject]) -> dict[date, list[tuple[ExportObject, PixelFile]]]:
-    """Group pixel export objects by their folder's day; keys outside the layout are skipped."""
-    return objects_by_day(objects, parse_pixel_key, lambda info: info.event_date)
+def files_by_day(objects: Iterable[ExportObject]) -> FileListing[PixelFile]:
+    """Pixel export objects by their folder's day, and the keys outside the layout."""
+    return list_by_day(objects, parse_pixel_key, lambda info: info.event_date, DECLARATION.layout)
 
 
-def list_pixel_files(store: ExportsStore) -> dict[date, list[tuple[ExportObject, PixelFile]]]:
+def list_pixel_files(store: ExportsStore) -> FileListing[PixelFile]:
     return files_by_day(store.list(EXPORTS_PREFIX))
 
 
@@ -78,18 +89,26 @@ def _landing(
 ) -> FileDayLanding[PixelFile]:
     writers: list[_BlockWriter] = []  # the day's writer, made once the day's transaction is open
 
-    def begin(conn: psycopg.Connection, day: date, files, outcome: DayOutcome) -> None:
-        outcome.replaced_rows = conn.execute(read_sql(SQL_DIR, "delete_day"), {"event_date": day}).rowcount
-        delete_partition_rejections(conn, source=SOURCE, partition_key=day.isoformat())
+    def remove_vanished(conn: psycopg.Connection, day: date, files, outcome: DayOutcome) -> None:
+        outcome.vanished_rows = conn.execute(
+            read_sql(SQL_DIR, "delete_rows_of_vanished_files"),
+            {"event_date": day, "present_files": [obj.uri for obj, _ in files]},
+        ).rowcount
+
+    def begin(conn: psycopg.Connection, day: date, outcome: DayOutcome) -> None:
         writers[:] = [_BlockWriter(conn)]
 
     def write(conn: psycopg.Connection, file: FileToLand[PixelFile]) -> FileOutcome:
         obj, writer = file.obj, writers[0]
+        conn.execute(
+            read_sql(SQL_DIR, "delete_rows_of_file"), {"event_date": file.info.event_date, "source_file": obj.uri}
+        )
+        writer.merge_next = False
         processed = loaded = duplicates = 0
         rejections: list[Rejection] = []
         # The next block is read and parsed on a worker thread while this one is COPYed.
         with (
-            closing(store.open(obj.key)) as stream,
+            closing(open_checked(store, obj)) as stream,
             prefetched(
                 iter_event_chunks(
                     stream,
@@ -135,7 +154,13 @@ def _landing(
     # Every pixel landing at once, not one day's: an event id belongs to the first day that
     # landed it, so two days landing together would race for the same ids.
     return FileDayLanding(
-        what="pixel", source=SOURCE, table_of=lambda _: TABLE, write=write, begin=begin, lock_key=lambda _: WHOLE_SOURCE
+        what="pixel",
+        source=SOURCE,
+        table_of=lambda _: TABLE,
+        write=write,
+        remove_vanished=remove_vanished,
+        begin=begin,
+        lock_key=lambda _: WHOLE_SOURCE,
     )
 
 
@@ -148,19 +173,20 @@ def land_day(
     sites: Mapping[str, str],
     pii_key: bytes,
     run_id: str,
+    ignored: list[IgnoredObject] | None = None,
     log: Callable[[str], None] = lambda message: None,
     detail: Callable[[str], None] = lambda message: None,
     chunk_bytes: int | None = DEFAULT_CHUNK_BYTES,
 ) -> DayOutcome:
     landing = _landing(store, sites=sites, pii_key=pii_key, run_id=run_id, chunk_bytes=chunk_bytes)
-    return land_file_day(url, landing, day, files, run_id=run_id, log=log, detail=detail)
+    return land_file_day(url, landing, day, files, ignored=ignored or (), run_id=run_id, log=log, detail=detail)
 
 
 class _BlockWriter:
     """Adds blocks of events to raw_pixel.events, each event id once; says how many landed.
 
     The rule is the merge: COPY the block into a temporary table, then `insert ... on
-    conflict (event_id) do nothing`. As most blocks hold no id that has landed already, a
+    conflict (event_id)` (`insert_batch.sql`). As most blocks hold no id that has landed already, a
     block is first COPYed straight into raw_pixel.events inside a savepoint (bare-COPY
     speed); a unique violation rolls that back and the block is merged instead. After a block
     that did drop duplicates, the next one is merged right away. Either way the same rows land.
@@ -213,13 +239,15 @@ def land_days(
     only when one of the days has files, before anything is touched: without it no IP address
     could be hashed, and a user without pixel data needs no key.
     """
-    available = list_pixel_files(store)
-    if not any(available.get(day) for day in days):
+    listing = list_pixel_files(store)
+    if not any(listing.files_of(day) or listing.ignored_of(day) for day in days) and not listing.ignored:
         log(f"no pixel files under {EXPORTS_PREFIX} for these {len(days)} day(s): nothing to land")
         return [DayOutcome(day.isoformat()) for day in days]
-    key = pii.pii_key() if pii_key is None else pii_key
+    has_files = any(listing.files_of(day) for day in days)
+    # Keys outside the layout are only logged: without files there is nothing to hash.
+    key = (pii.pii_key() if pii_key is None else pii_key) if has_files else b""
     sites = known_sites(config)
-    if not sites:
+    if not sites and has_files:
         log(f"no client in {config.source_path} has a pixel_site_id: every pixel event will be quarantined")
     landing = _landing(store, sites=sites, pii_key=key, run_id=run_id, chunk_bytes=chunk_bytes)
-    return land_file_days(url, landing, available, days, run_id=run_id, log=log, detail=detail)
+    return land_file_days(url, landing, listing, days, run_id=run_id, log=log, detail=detail)

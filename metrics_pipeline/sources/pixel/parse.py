@@ -104,7 +104,8 @@ GZIP_MAGIC = b"\x1f\x8b"
 UTF8_BOM = b"\xef\xbb\xbf"
 DEFAULT_CHUNK_BYTES = 32 * 1024 * 1024  # of decompressed text per block
 
-_KEY_PATTERN = re.compile(r"^pixel/(\d{4}-\d{2}-\d{2})/(.+\.jsonl(?:\.gz)?)$")
+# The extension in any case: `.JSONL` or `.jsonl.GZ` means the same.
+_KEY_PATTERN = re.compile(r"^pixel/(\d{4}-\d{2}-\d{2})/(.+\.(?i:jsonl(?:\.gz)?))$")
 _TEXT_SCHEMA = {field: pl.String() for field in FIELDS}
 
 # The key-anchored patterns are safe on any line that is valid JSON: a `"` directly after
@@ -263,7 +264,22 @@ def iter_event_chunks(
     sites = pl.Series("site_id", sorted(known_sites), dtype=pl.String)
     ip_hasher = IpHasher(pii_key)  # a file's later blocks mostly repeat addresses already hashed
     for first_line, block in iter_blocks(data, file, chunk_bytes):
-        yield parse_block(block, first_line, event_date=event_date, known_sites=sites, ip_hasher=ip_hasher)
+        chunk = parse_block(block, first_line, event_date=event_date, known_sites=sites, ip_hasher=ip_hasher)
+        if block.strip() and not block.endswith(b"\n"):
+            _refuse_cut_last_line(chunk, first_line + block.count(b"\n"), file)
+        yield chunk
+
+
+def _refuse_cut_last_line(chunk: EventChunk, last_line: int, file: str) -> None:
+    """A last line with no line break after it that is not JSON was cut short (a complete
+    JSON object ends with `}`): the file fails whole rather than land `partial`."""
+    for rejection in chunk.rejections:
+        if rejection.row_number == last_line and rejection.fields == (LINE_FIELD,):
+            raise PixelFileError(
+                file,
+                f"ends mid-line (truncated?): line {last_line} has no line break and is not JSON "
+                f"({rejection.reason}); nothing of it was landed",
+            )
 
 
 def parse_events(

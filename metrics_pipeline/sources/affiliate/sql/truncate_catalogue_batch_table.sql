@@ -1,0 +1,1 @@
+truncate pg_temp.affiliate_catalogue_batch
