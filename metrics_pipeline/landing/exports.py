@@ -99,13 +99,42 @@ class S3ExportsStore:
                 )
 
     def read_bytes(self, key: str) -> bytes:
-        response = self.client.get_object(Bucket=self.bucket, Key=self._full_key(key))
-        return response["Body"].read()
+        stream = self.open(key)
+        try:
+            return stream.read()
+        finally:
+            stream.close()
 
     def open(self, key: str) -> BinaryIO:
-        # botocore's StreamingBody raises when the connection ends before Content-Length, but
-        # only on the read that reaches the end; `open_checked` counts the bytes whoever reads.
-        return self.client.get_object(Bucket=self.bucket, Key=self._full_key(key))["Body"]
+        body = self.client.get_object(Bucket=self.bucket, Key=self._full_key(key))["Body"]
+        return _NamedS3Body(body, f"s3://{self.bucket}/{self._full_key(key)}")  # type: ignore[return-value]
+
+
+class ExportReadError(ConnectionError):
+    """The storage broke off while an object was read (a download shorter than its
+    Content-Length, a connection reset). Like any storage failure it rolls the day back and is
+    transient, so the retry sensor runs the day again; the message names the file."""
+
+
+class _NamedS3Body:
+    """botocore's StreamingBody, whose errors name the object. botocore already refuses a body
+    shorter than its Content-Length (IncompleteReadError / ResponseStreamingError on the read
+    that reaches the end), so a cut-off download never looks like a short file."""
+
+    def __init__(self, body: Any, uri: str):
+        self._body = body
+        self._uri = uri
+
+    def read(self, size: int | None = -1) -> bytes:
+        from botocore.exceptions import BotoCoreError
+
+        try:
+            return self._body.read() if size is None or size < 0 else self._body.read(size)
+        except BotoCoreError as exc:
+            raise ExportReadError(f"{self._uri}: the download broke off ({type(exc).__name__}: {exc})") from exc
+
+    def close(self) -> None:
+        self._body.close()
 
 
 def open_exports_store(uri: str | None = None, s3_client: Any = None) -> ExportsStore:

@@ -39,6 +39,7 @@ def test_sensor_requests_exactly_the_new_partitions_once(tmp_path):
         write_file(tmp_path / f"pixel/{day}/part-0.jsonl", "{}\n")
     write_file(tmp_path / "pixel/2026-09-02/part-1.jsonl.gz", b"\x1f\x8b")
     write_file(tmp_path / "pixel/2026-09-04/readme.txt", "not an export")
+    write_file(tmp_path / "pixel/README.txt", "no day in its key")
     write_file(tmp_path / "media_partner/acme/2026-09-05.csv", "not pixel")
     tomorrow = (date.today() + timedelta(days=1)).isoformat()
     write_file(tmp_path / f"pixel/{tomorrow}/part-0.jsonl", "{}\n")
@@ -54,7 +55,9 @@ def test_sensor_requests_exactly_the_new_partitions_once(tmp_path):
         else (r.tags["dagster/asset_partition_range_start"], r.tags["dagster/asset_partition_range_end"])
         for r in requests
     )
-    assert ranges == [("2026-09-01", "2026-09-03"), ("2026-09-07", "2026-09-07")]
+    # readme.txt is outside the layout, but its key names a day: that day is requested so the run
+    # logs it as ignored (ops.ingestion_logs); README.txt names no day and requests nothing.
+    assert ranges == [("2026-09-01", "2026-09-04"), ("2026-09-07", "2026-09-07")]
     assert len({r.run_key for r in requests}) == 2
 
     with dg.build_sensor_context(instance=instance, resources=resources, cursor=cursor) as context:

@@ -233,18 +233,16 @@ def land_days(
     detail: Callable[[str], None] = lambda message: None,
     chunk_bytes: int | None = DEFAULT_CHUNK_BYTES,
 ) -> list[DayOutcome]:
-    """Land each day in turn (one transaction per day), listing the exports root once.
+    """Land each day in turn (one transaction per day), listing the exports root once; a day
+    whose files are all gone loses its rows, like any file vanished from the exports root.
 
     `pii_key` defaults to `metrics_pipeline.security.pii.pii_key()` (METRICS_PII_KEY), read
     only when one of the days has files, before anything is touched: without it no IP address
     could be hashed, and a user without pixel data needs no key.
     """
     listing = list_pixel_files(store)
-    if not any(listing.files_of(day) or listing.ignored_of(day) for day in days) and not listing.ignored:
-        log(f"no pixel files under {EXPORTS_PREFIX} for these {len(days)} day(s): nothing to land")
-        return [DayOutcome(day.isoformat()) for day in days]
     has_files = any(listing.files_of(day) for day in days)
-    # Keys outside the layout are only logged: without files there is nothing to hash.
+    # Without files there is nothing to hash: vanished rows are deleted, misnamed keys logged.
     key = (pii.pii_key() if pii_key is None else pii_key) if has_files else b""
     sites = known_sites(config)
     if not sites and has_files:
