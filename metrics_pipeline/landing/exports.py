@@ -235,15 +235,6 @@ def list_by_day(
     return FileListing(by_day, sorted(ignored, key=lambda i: i.obj.key))
 
 
-def objects_by_day(
-    objects: Iterable[ExportObject],
-    parse_key: Callable[[str], KeyInfo | None],
-    day_of: Callable[[KeyInfo], date],
-) -> dict[date, list[tuple[ExportObject, KeyInfo]]]:
-    """`list_by_day` without the ignored keys."""
-    return list_by_day(objects, parse_key, day_of, layout="").by_day
-
-
 class LandingFileError(ValueError):
     """The whole file cannot be landed as it is (wrong header, undecodable bytes, unknown
     client); its message names the file. Retrying cannot help until the file is replaced."""

@@ -154,11 +154,3 @@ def copy_frame(conn: psycopg.Connection, table: str, frame: pl.DataFrame) -> int
     with conn.cursor().copy(statement) as copy:
         copy.write(frame.write_csv(include_header=False, null_value=""))
     return frame.height
-
-
-def delete_partition_rejections(conn: psycopg.Connection, *, source: str, partition_key: str) -> None:
-    """For a source that replaces a day as a whole: the day's quarantined rows go with its rows."""
-    conn.execute(
-        read_sql(SQL_DIR, "delete_rejections_of_vanished_files"),
-        {"source": source, "partition_key": partition_key, "present_files": []},
-    )

@@ -2,8 +2,9 @@
 
 - parse.py: the key layout (events, or catalog*/products* for the catalogue) and the CSV into
   typed rows, refunds signed negative;
-- load.py: `land_days` through the file-day template, the day replaced as a whole, each event
-  id landed once, a product's first catalogue row kept; sql/ holds its statements.
+- load.py: `land_days` through the file-day template, each file replacing its own rows in its
+  savepoint, each event id landed once, a product's first catalogue row kept; sql/ holds its
+  statements.
 """
 
 from metrics_pipeline.sources.contract import FileSource, LandingTable

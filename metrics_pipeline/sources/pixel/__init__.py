@@ -1,8 +1,9 @@
 """Pixel: first-party pixel events (pixel/<YYYY-MM-DD>/<name>.jsonl[.gz]).
 
 - parse.py: the key layout and the JSON lines, block by block, IP addresses as keyed hashes;
-- load.py: `land_days` through the file-day template, the day replaced as a whole, each event
-  id landed once; sql/ holds its statements. METRICS_PII_KEY is needed only when files exist.
+- load.py: `land_days` through the file-day template, each file replacing its own rows in its
+  savepoint, each event id landed once; sql/ holds its statements. METRICS_PII_KEY is needed
+  only when files exist.
 """
 
 from metrics_pipeline.sources.contract import FileSource, LandingTable
