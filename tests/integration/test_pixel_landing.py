@@ -269,6 +269,31 @@ def test_a_truncated_gzip_re_upload_fails_that_file_only_and_keeps_its_previous_
     assert statuses == [("a.jsonl", "completed"), ("b.jsonl.gz", "failed")]
 
 
+def test_the_first_file_in_key_order_keeps_a_shared_event_however_the_day_was_landed_before(database_url, root, config):
+    """b.jsonl lands alone; then a.jsonl (earlier in key order) arrives with one of b's ids.
+    Each file replaces only its own rows, yet the re-landed day is the day landed from nothing:
+    the shared id moves to a, and b drops it."""
+    write_file(root / f"pixel/{DAY}/b.jsonl", jsonl(event("shared", visitor_id="from-b"), event("b1")))
+    land(database_url, root, config)
+    write_file(root / f"pixel/{DAY}/a.jsonl", jsonl(event("a1"), event("shared", visitor_id="from-a")))
+    [outcome] = land(database_url, root, config, run_id="run-2")
+
+    assert [(f.file.rsplit("/", 1)[-1], f.loaded, f.duplicates) for f in outcome.files] == [
+        ("a.jsonl", 2, 0),
+        ("b.jsonl", 1, 1),
+    ]
+    relanded = events_table(database_url)
+    landed = {
+        r[0]: r for r in fetch_all(database_url, "select event_id, visitor_id, source_file from raw_pixel.events")
+    }
+    assert landed["shared"][1] == "from-a" and landed["shared"][2].endswith("a.jsonl")
+
+    with psycopg.connect(database_url) as conn:
+        conn.execute("truncate raw_pixel.events, ops.rejected_rows")
+    land(database_url, root, config, run_id="run-2")
+    assert events_table(database_url) == relanded
+
+
 def test_a_file_the_warehouse_refuses_fails_alone_and_the_next_file_still_lands(
     database_url, root, config, monkeypatch
 ):
