@@ -185,3 +185,21 @@ def _read_in_blocks(stream) -> bytes:
     while block := stream.read(4):
         data += block
     return data
+
+
+def test_the_files_check_fails_on_failed_files_and_warns_on_ignored_ones():
+    import dagster as dg
+
+    from metrics_pipeline.landing.outcomes import FAILED, IGNORED, DayOutcome, FileOutcome, progress_line
+    from metrics_pipeline.lib.source_assets import files_check_result
+
+    key = dg.AssetKey(["media_partner", "daily_exports"])
+    ignored = FileOutcome("s3://b/media_partner/acme/2026-9-1.csv", "", IGNORED, message="not the layout")
+    failed = FileOutcome("s3://b/media_partner/acme/2026-09-02.csv", "daily_exports", FAILED, message="cut")
+    assert files_check_result(key, [], []).passed
+    warned = files_check_result(key, [], [ignored])
+    assert not warned.passed and warned.severity == dg.AssetCheckSeverity.WARN
+    assert "2026-9-1.csv: not the layout" in warned.metadata["ignored_files"].value
+    assert files_check_result(key, [failed], [ignored]).severity == dg.AssetCheckSeverity.ERROR
+    line = progress_line(1, 1, DayOutcome("2026-09-01", files=[failed], ignored=[ignored]), "media-partner")
+    assert line.endswith("1 file(s) failed, 1 file(s) ignored (outside the layout)")
