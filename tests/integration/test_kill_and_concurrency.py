@@ -346,3 +346,57 @@ def test_a_landing_killed_inside_its_copy_leaves_the_old_rows_and_a_rerun_equals
     rerun = table_rows(database_url, scenario.schema, without=with_run_ids)
     assert rerun == table_rows(reference_url, scenario.schema, without=with_run_ids)
     assert table_rows(database_url, scenario.schema, without=RUN_STAMPS) != before, "nothing changed: no test"
+
+
+# --------------------------------------------------------------------------- #
+# 2. Two landings of the same partition at once
+# --------------------------------------------------------------------------- #
+
+
+def waiting_for_landing_lock(url: str, app: str) -> bool:
+    """The backend of process `app` waits for an advisory lock its landing asked for."""
+    return bool(
+        fetch_all(
+            url,
+            "select 1 from pg_stat_activity a join pg_locks l on l.pid = a.pid"
+            " where a.datname = current_database() and a.application_name = %s and l.locktype = 'advisory'"
+            " and not l.granted and a.query ilike '%%pg_advisory_xact_lock(hashtext(%%'",
+            (app,),
+        )
+    )
+
+
+@pytest.mark.parametrize("source", ["media_partner", "google_ads"])
+def test_two_landings_of_the_same_partition_at_once_end_as_one(sandbox, database_url, reference_url, source):
+    scenario = SCENARIOS[source]
+    for url in (database_url, reference_url):
+        truncate(url, scenario.schema)
+    run_landing(scenario.job(sandbox, reference_url, "once"))
+
+    first_app, second_app = (f"{name}-{source}-{secrets.token_hex(3)}" for name in ("first", "second"))
+    with copy_gate(database_url, scenario.gated_table) as gate:
+        first = start_landing(scenario.job(sandbox, database_url, "first"), first_app)
+        wait_for("the first landing to hold its lock inside its COPY", lambda: gate.blocked_copy(first_app), (first,))
+        second = start_landing(scenario.job(sandbox, database_url, "second"), second_app)
+        wait_for(
+            "the second landing to wait for the partition lock",
+            lambda: waiting_for_landing_lock(database_url, second_app),
+            (first, second),
+        )
+        gate.open()
+        for process in (first, second):
+            out, err = process.communicate(timeout=WAIT_SECONDS)
+            assert process.returncode == 0, err[-3000:]
+
+    assert table_rows(database_url, scenario.schema, without=RUN_STAMPS) == table_rows(
+        reference_url, scenario.schema, without=RUN_STAMPS
+    )
+    # Both completed; the second started while the first held the lock and finished after it.
+    logs = fetch_all(
+        database_url,
+        "select f.target, f.partition_key, f.status, s.status, s.started_at < f.finished_at,"
+        " s.finished_at > f.finished_at, f.records_loaded = s.records_loaded"
+        " from ops.ingestion_logs f join ops.ingestion_logs s using (source, partition_key, target)"
+        " where f.run_id = 'first' and s.run_id = 'second' order by 1, 2",
+    )
+    assert logs and {row[2:] for row in logs} == {("completed", "completed", True, True, True)}
