@@ -2,19 +2,25 @@
 
 An attempt's `started` row is committed on its own at once, so a killed run leaves a
 visible trace; its final status is written inside the loader's data transaction, so
-the log and the landed rows can never disagree.
+the log and the landed rows can never disagree. A landing that fails before its first
+attempt (the exports root cannot be listed, the config is invalid, a key is missing) is
+logged by `failure_logged_before_any_attempt` around it.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 import psycopg
 from psycopg import sql
+
+from metrics_pipeline.operations.failures import cause_of
+from metrics_pipeline.security.log_redaction import scrub
 
 SQL_DIR = Path(__file__).parent / "sql"
 
@@ -73,6 +79,38 @@ def fail_attempts(url: str, log_ids: Sequence[int], message: str, failure_kind: 
     with psycopg.connect(url) as conn, conn.transaction():
         for log_id in log_ids:
             finish_attempt(conn, log_id, status="failed", message=f"not landed: {message}", failure_kind=failure_kind)
+
+
+@contextmanager
+def failure_logged_before_any_attempt(
+    url: str, *, source: str, partition_keys: Sequence[str], target: str, run_id: str
+) -> Iterator[None]:
+    """Around a whole landing: if it raises before it logged any attempt of `source` in this
+    run, leave one failed row per partition, for `target` (what it was reaching for: the
+    exports folder, the connections), with the error and its failure_kind; then re-raise.
+
+    Without it a run that could not list the bucket or load the config left no row at all:
+    `ops.ingestion_logs` said nothing, and the retry sensor had no recorded cause to go by.
+    """
+    try:
+        yield
+    except Exception as exc:
+        try:
+            with psycopg.connect(url) as conn:
+                conn.execute(
+                    read_sql(SQL_DIR, "log_failure_before_any_attempt"),
+                    {
+                        "source": source,
+                        "partition_keys": list(partition_keys),
+                        "target": target,
+                        "run_id": run_id,
+                        "message": scrub(f"not landed: {type(exc).__name__}: {exc}")[:4000],
+                        "failure_kind": cause_of(exc).kind,
+                    },
+                )
+        except psycopg.Error as log_error:  # the warehouse itself is down: the run's error still wins
+            exc.add_note(f"(and no ops.ingestion_logs row could be written: {log_error})")
+        raise
 
 
 def replace_rejections(

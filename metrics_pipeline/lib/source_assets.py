@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 
 import dagster as dg
 
+from metrics_pipeline.landing.ingestion import failure_logged_before_any_attempt
 from metrics_pipeline.landing.outcomes import FAILED, FileOutcome, TargetOutcome
 from metrics_pipeline.lib.dbt_project import BOUNDED_EXECUTION, DBT_RUN_TAGS, with_dbt_inputs
 from metrics_pipeline.lib.file_sources import FILES_CHECK, new_files_sensor
@@ -99,15 +100,23 @@ def file_source_asset(source: FileSource) -> dg.AssetsDefinition:
         exports: ExportsResource,
     ):
         days = [date.fromisoformat(key) for key in context.partition_keys]
-        outcomes = resolve(source.land_days)(
-            warehouse.url(),
-            exports.store(),
-            pipeline_config.load(),
-            days,
+        url = warehouse.url()
+        with failure_logged_before_any_attempt(
+            url,
+            source=source.name,
+            partition_keys=context.partition_keys,
+            target=f"{exports.uri.rstrip('/')}/{source.prefix}",
             run_id=context.run_id,
-            log=context.log.info,
-            detail=context.log.debug,
-        )
+        ):
+            outcomes = resolve(source.land_days)(
+                url,
+                exports.store(),
+                pipeline_config.load(),
+                days,
+                run_id=context.run_id,
+                log=context.log.info,
+                detail=context.log.debug,
+            )
         files = [f for outcome in outcomes for f in outcome.files]
         ignored = [f for outcome in outcomes for f in outcome.ignored]
         for failure in (f for f in files if f.status == FAILED):
@@ -193,13 +202,23 @@ def api_source_asset(source: ApiSource) -> dg.AssetsDefinition:
         pool=f"landing_{source.name}",
     )
     def land(context: dg.AssetExecutionContext, warehouse: WarehouseResource, pipeline_config: PipelineConfigResource):
-        sync = resolve(source.sync)
-        config = pipeline_config.load()
-        if source.partitioned:
-            days = [date.fromisoformat(key) for key in context.partition_keys]
-            outcomes = sync(warehouse.url(), config, days, run_id=context.run_id, log=context.log.info)
-        else:
-            outcomes = sync(warehouse.url(), config, run_id=context.run_id, log=context.log.info)
+        url = warehouse.url()
+        # An unpartitioned source (Shopify) logs its attempts under the run's UTC date.
+        keys = context.partition_keys if source.partitioned else [datetime.now(UTC).date().isoformat()]
+        with failure_logged_before_any_attempt(
+            url,
+            source=source.name,
+            partition_keys=keys,
+            target=f"(before any {source.target_noun})",
+            run_id=context.run_id,
+        ):
+            sync = resolve(source.sync)
+            config = pipeline_config.load()
+            if source.partitioned:
+                days = [date.fromisoformat(key) for key in keys]
+                outcomes = sync(url, config, days, run_id=context.run_id, log=context.log.info)
+            else:
+                outcomes = sync(url, config, run_id=context.run_id, log=context.log.info)
         failed = [o for o in outcomes if o.status == FAILED]
         for outcome in failed:
             context.log.error(f"{source.title}: {outcome.target}: {outcome.message}")
