@@ -32,7 +32,7 @@ _LOGIN_NAME = re.compile(r"^[a-z][a-z0-9_]{2,62}$")
 _RESERVED_PREFIXES = ("pg_", "metrics_bi_reader", "metrics_analytics_reader")
 SCRAM_ITERATIONS = 4096  # PostgreSQL's own default (scram_iterations)
 MIN_PASSWORD_LENGTH = 12
-_DURATION = re.compile(r"^(0|[1-9][0-9]*)(ms|s|min|h)$")
+_DURATION = re.compile(r"^(0|[1-9][0-9]*)(ms|s|min|h)?$")
 
 
 class BiAccessError(RuntimeError):
