@@ -623,13 +623,9 @@ def test_a_bi_session_holding_a_lock_does_not_block_an_incremental_build(built, 
     try:
         # lock_timeout makes the old post-hook (DROP / CREATE POLICY, ACCESS EXCLUSIVE) fail
         # instead of waiting forever; the build itself only deletes and inserts rows.
-        completed = _dbt_run(
-            built,
-            tmp_path,
-            "fct_media_partner_daily",
-            window=("2026-09-01", "2026-09-02"),
-            METRICS_DBT_LOCK_TIMEOUT="5s",
-        )
+        # (set through PGOPTIONS, which dbt's sessions have always honoured).
+        monkeypatch.setenv("PGOPTIONS", "-c lock_timeout=5s")
+        completed = _dbt_run(built, tmp_path, "fct_media_partner_daily", window=("2026-09-01", "2026-09-02"))
         assert completed.returncode == 0, completed.stdout[-3000:]
         # The BI session was never interrupted: same transaction, still reading.
         assert session.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
