@@ -16,7 +16,6 @@ import pytest
 
 from metrics_pipeline import warehouse
 from metrics_pipeline.cli.main import main
-from metrics_pipeline.cli.sandbox_database import ensure_sandbox_database
 from metrics_pipeline.warehouse.migrations import apply_migrations
 from tests.conftest import _create_database, _drop_database, fetch_all
 
@@ -45,6 +44,7 @@ def without_exports(restore_environ, database_url):
 
 def test_dev_refuses_a_warehouse_that_is_not_a_sandbox_database(without_exports, dagster_dev_commands, capsys):
     code = main(["dev"])
+    assert fetch_all(without_exports, "select count(*) from credentials.connection_credentials") == [(0,)]
     assert code == 2
     message = capsys.readouterr().err
     assert "is not a sandbox database" in message and "--sandbox-database" in message
@@ -99,4 +99,6 @@ def test_an_empty_database_named_with_sandbox_database_becomes_one(
     ]
     assert len(dagster_dev_commands) == 1 and dagster_dev_commands[0][1] == "dev"
     # From now on it is a sandbox database, without the flag.
+    from metrics_pipeline.cli.sandbox_database import ensure_sandbox_database
+
     assert ensure_sandbox_database(empty_database, command="demo", embedded=False, claim=False) == "--sandbox-database"
