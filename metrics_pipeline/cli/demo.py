@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from metrics_pipeline import warehouse
 from metrics_pipeline.cli.reports import print_marts_report
 from metrics_pipeline.cli.runner import SANDBOX_DIR, prepare_environment, run_intraday, run_range
+from metrics_pipeline.cli.sandbox_database import ensure_sandbox_database, uses_embedded_server
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -16,7 +17,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from metrics_pipeline.sandbox.meta_world import RESTATED_DAY, RESTATED_FROM
     from metrics_pipeline.sandbox.session import sandbox_session
 
+    embedded = uses_embedded_server()
     url = prepare_environment()
+    ensure_sandbox_database(url, command="demo", embedded=embedded, claim=args.sandbox_database)
     with sandbox_session(SANDBOX_DIR / "world") as sandbox:
         world = sandbox.world
         print(sandbox.describe())

@@ -57,10 +57,20 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_dev(args: argparse.Namespace) -> int:
     from contextlib import nullcontext
 
+    from metrics_pipeline.cli.sandbox_database import ensure_sandbox_database, uses_embedded_server
     from metrics_pipeline.sandbox.session import sandbox_session
 
+    embedded = uses_embedded_server()
     url = prepare_environment()
     use_sandbox = not os.environ.get("METRICS_EXPORTS_URI")
+    if use_sandbox:
+        ensure_sandbox_database(
+            url,
+            command="dev",
+            embedded=embedded,
+            claim=args.sandbox_database,
+            alternative="or set METRICS_EXPORTS_URI and METRICS_CONFIG to open the UI on your own data",
+        )
     with sandbox_session(SANDBOX_DIR / "world") if use_sandbox else nullcontext() as sandbox:
         if sandbox is not None:
             print(sandbox.describe())
@@ -82,6 +92,12 @@ def cmd_dev(args: argparse.Namespace) -> int:
             return 0
 
 
+SANDBOX_DATABASE_HELP = (
+    "make the empty database of METRICS_DATABASE_URL a sandbox one (the sandbox's fake credentials and "
+    "config go into it); without it only the embedded server or a database already marked is used"
+)
+
+
 def _day(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -92,9 +108,9 @@ def _day(text: str) -> date:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="metrics-pipeline", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("demo", help="build the sandbox and run the whole pipeline over it").set_defaults(
-        handler=cmd_demo
-    )
+    demo = commands.add_parser("demo", help="build the sandbox and run the whole pipeline over it")
+    demo.add_argument("--sandbox-database", action="store_true", help=SANDBOX_DATABASE_HELP)
+    demo.set_defaults(handler=cmd_demo)
     commands.add_parser("migrate", help="apply staging_sql migrations, sync config tables").set_defaults(
         handler=cmd_migrate
     )
@@ -118,6 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     dev = commands.add_parser("dev", help="the Dagster UI on the project's instance (sandbox unless configured)")
     dev.add_argument("--host", default="127.0.0.1")
     dev.add_argument("--port", type=int, default=3000)
+    dev.add_argument("--sandbox-database", action="store_true", help=SANDBOX_DATABASE_HELP)
     dev.set_defaults(handler=cmd_dev)
     security_commands.register(commands)  # credentials ..., bi ...
     return parser

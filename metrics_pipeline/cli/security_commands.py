@@ -17,7 +17,14 @@ from metrics_pipeline import warehouse
 from metrics_pipeline.cli.reports import print_table
 from metrics_pipeline.cli.runner import prepare_environment
 from metrics_pipeline.config import ConfigError, load_config
-from metrics_pipeline.security.bi_access import BiAccessError, LoginScope, add_login, list_logins, remove_login
+from metrics_pipeline.security.bi_access import (
+    BiAccessError,
+    LoginScope,
+    SessionLimits,
+    add_login,
+    list_logins,
+    remove_login,
+)
 from metrics_pipeline.security.credentials import (
     allowed_names,
     delete_credential,
@@ -133,10 +140,15 @@ def cmd_credentials_generate_key(args: argparse.Namespace) -> int:
 
 def cmd_bi_add_login(args: argparse.Namespace) -> int:
     scope = LoginScope(client_slug=args.client, workspace_slug=args.workspace, all_rows=args.all_rows)
+    limits = SessionLimits(
+        statement_timeout=args.statement_timeout,
+        idle_in_transaction_session_timeout=args.idle_in_transaction_timeout,
+        connection_limit=args.connection_limit,
+    )
     url = prepare_environment()
     password = read_secret(f"password for {args.login} (not echoed): ")
     with warehouse.connect(url) as conn:
-        print(add_login(conn, args.login, password, scope))
+        print(add_login(conn, args.login, password, scope, limits))
     return 0
 
 
@@ -144,14 +156,14 @@ def cmd_bi_remove_login(args: argparse.Namespace) -> int:
     url = prepare_environment()
     with warehouse.connect(url) as conn:
         removed = remove_login(conn, args.login)
-    print(f"{'dropped' if removed else 'no'} login {args.login}")
+    print(removed.describe(args.login))
     return 0
 
 
 def cmd_bi_list_logins(args: argparse.Namespace) -> int:
     url = prepare_environment()
     with warehouse.connect(url) as conn:
-        print_table(["login", "role", "sees"], list_logins(conn))
+        print_table(["login", "role", "sees here", "session limits here"], list_logins(conn))
     return 0
 
 
@@ -211,8 +223,28 @@ def register(commands: argparse._SubParsersAction) -> None:
     which.add_argument("--client", help="sees only this client's rows")
     which.add_argument("--workspace", help="sees every client of this workspace (agency staff)")
     which.add_argument("--all-rows", action="store_true", help="analytics: every row of every mart")
+    defaults = SessionLimits()
+    add.add_argument(
+        "--statement-timeout",
+        default=defaults.statement_timeout,
+        help=f"cancel a query of this login after this long (default {defaults.statement_timeout}; 0: never)",
+    )
+    add.add_argument(
+        "--idle-in-transaction-timeout",
+        default=defaults.idle_in_transaction_session_timeout,
+        help="close a session left idle inside a transaction, and its locks, after this long "
+        f"(default {defaults.idle_in_transaction_session_timeout}; 0: never)",
+    )
+    add.add_argument(
+        "--connection-limit",
+        type=int,
+        default=defaults.connection_limit,
+        help=f"sessions the login may open at once (default {defaults.connection_limit})",
+    )
     add.set_defaults(handler=_guarded(cmd_bi_add_login))
-    remove = bi_sub.add_parser("remove-login", help="drop a BI login")
+    remove = bi_sub.add_parser(
+        "remove-login", help="take a BI login's access to this database away (the role goes with its last database)"
+    )
     remove.add_argument("login")
     remove.set_defaults(handler=_guarded(cmd_bi_remove_login))
     bi_sub.add_parser("list-logins", help="BI logins and what they see in this database").set_defaults(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -78,16 +79,29 @@ def dbt_environment(url: str) -> dict[str, str]:
         # libpq passes these to every dbt session (see DECISIONLOG, 2026-11-22 incremental marts):
         # JIT compiled the marts' wide queries for seconds each (9 s of a 10 s fct_orders build on
         # PostgreSQL 15).
-        "PGOPTIONS": _with_planner_settings(os.environ.get("PGOPTIONS", "")),
+        "PGOPTIONS": _with_dbt_session_settings(os.environ.get("PGOPTIONS", "")),
     }
 
 
 DBT_PLANNER_SETTINGS = {"jit": "off"}
+# A table mart rebuilt whole swaps the new table in, which needs an ACCESS EXCLUSIVE lock that
+# waits for every BI query on the old one (and holds up every BI query after it). Waiting
+# longer than this fails the model with "canceling statement due to lock timeout", a transient
+# failure the retry sensor retries, instead of stalling the night behind a dashboard.
+# BI sessions are bounded too (bi add-login: statement and idle-in-transaction timeouts).
+DBT_LOCK_TIMEOUT_DEFAULT = "1min"
 
 
-def _with_planner_settings(options: str) -> str:
+def dbt_session_settings() -> dict[str, str]:
+    lock_timeout = os.environ.get("METRICS_DBT_LOCK_TIMEOUT", "").strip() or DBT_LOCK_TIMEOUT_DEFAULT
+    if not re.fullmatch(r"(0|[1-9][0-9]*)(ms|s|min|h)?", lock_timeout):
+        raise ValueError(f"METRICS_DBT_LOCK_TIMEOUT: a duration such as 30s or 2min, got {lock_timeout!r}")
+    return {**DBT_PLANNER_SETTINGS, "lock_timeout": lock_timeout}
+
+
+def _with_dbt_session_settings(options: str) -> str:
     """The user's PGOPTIONS plus ours, theirs winning for any setting they name."""
-    ours = [f"-c {name}={value}" for name, value in DBT_PLANNER_SETTINGS.items() if f"{name}=" not in options]
+    ours = [f"-c {name}={value}" for name, value in dbt_session_settings().items() if f"{name}=" not in options]
     return " ".join([options, *ours]).strip()
 
 

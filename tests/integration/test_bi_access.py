@@ -26,6 +26,7 @@ from psycopg import errors, sql
 
 from metrics_pipeline import warehouse
 from metrics_pipeline.cli.main import main
+from metrics_pipeline.security.bi_access import LoginScope
 from metrics_pipeline.sources.media_partner.parse import EXPECTED_COLUMNS
 from tests.conftest import fetch_all, write_file
 from tests.integration.conftest import run_pipeline
@@ -398,3 +399,260 @@ def test_a_new_mart_gets_the_policy_a_view_reads_as_its_reader_and_a_mart_withou
             "table if exists marts.unscoped",
         ):
             conn.execute(f"drop {relation}")
+
+
+# --- One server, several warehouses: access is per database -------------------------------------
+
+
+@pytest.fixture(scope="module")
+def second_warehouse(built, server_url):
+    """Another migrated warehouse database on the same server (another agency, or staging)."""
+    from tests.conftest import _create_database, _drop_database
+
+    _, name = _create_database("metrics_test_b")
+    url = warehouse.with_database(server_url, name)
+    with psycopg.connect(url) as conn:
+        from metrics_pipeline.warehouse.migrations import apply_migrations
+
+        apply_migrations(conn)
+    try:
+        yield url
+    finally:
+        _drop_database(server_url, name)
+
+
+def _can_connect(url: str, login: str) -> bool:
+    try:
+        with psycopg.connect(login_url(url, login)) as conn:
+            conn.execute("select 1")
+    except psycopg.OperationalError as exc:
+        assert "permission denied for database" in str(exc), exc
+        return False
+    return True
+
+
+def test_an_all_rows_login_of_another_warehouse_cannot_read_this_one(built, second_warehouse):
+    from metrics_pipeline.security.bi_access import add_login, remove_login
+
+    analyst = f"bi_other_analyst_{secrets.token_hex(3)}"
+    with psycopg.connect(second_warehouse, autocommit=True) as conn:
+        add_login(conn, analyst, PASSWORD, LoginScope(all_rows=True))
+    try:
+        assert _can_connect(second_warehouse, analyst)
+        assert not _can_connect(built, analyst)
+        # Made a client login here too, it is a client login here: not all rows.
+        with psycopg.connect(built, autocommit=True) as conn:
+            add_login(conn, analyst, PASSWORD, LoginScope(client_slug="charlie"))
+        query = "select distinct client_slug from marts.fct_media_partner_daily"
+        assert as_login(built, analyst, query) == [("charlie",)]
+        assert as_login(
+            built, analyst, "select count(*) from marts.dim_ad_entities where client_slug <> 'charlie'"
+        ) == [(0,)]
+    finally:
+        with psycopg.connect(second_warehouse, autocommit=True) as conn:
+            remove_login(conn, analyst)
+        with psycopg.connect(built, autocommit=True) as conn:
+            remove_login(conn, analyst)
+
+
+def test_removing_a_login_from_one_warehouse_leaves_its_access_to_the_other(built, second_warehouse):
+    from metrics_pipeline.security.bi_access import add_login, remove_login
+
+    login = f"bi_two_dbs_{secrets.token_hex(3)}"
+    with psycopg.connect(built, autocommit=True) as conn:
+        add_login(conn, login, PASSWORD, LoginScope(client_slug="alpha"))
+    with psycopg.connect(second_warehouse, autocommit=True) as conn:
+        add_login(conn, login, PASSWORD, LoginScope(all_rows=True))
+    try:
+        with psycopg.connect(second_warehouse, autocommit=True) as conn:
+            removed = remove_login(conn, login)
+        assert (removed.existed, removed.dropped, removed.other_databases) == (
+            True,
+            False,
+            (warehouse.connection_params(built)["dbname"],),
+        )
+        assert not _can_connect(second_warehouse, login)
+        assert as_login(built, login, "select sum(spend) from marts.fct_media_partner_daily") == [(Decimal("40.00"),)]
+        [(scopes,)] = fetch_all(
+            second_warehouse, "select count(*) from bi_access.login_scopes where login_name = %s", (login,)
+        )
+        assert scopes == 0
+    finally:
+        with psycopg.connect(built, autocommit=True) as conn:
+            last = remove_login(conn, login)
+    assert last.dropped
+    assert fetch_all(built, "select 1 from pg_roles where rolname = %s", (login,)) == []
+
+
+def test_the_warehouse_is_closed_to_public_and_open_to_its_logins(built, logins):
+    [(acl,)] = fetch_all(built, "select datacl::text[] from pg_database where datname = current_database()")
+    assert not [entry for entry in acl if entry.startswith("=") and "c" in entry.split("/")[0]], acl
+    for login in logins.values():
+        assert _can_connect(built, login)
+
+
+# --- A BI session cannot stall the nightly build ------------------------------------------------
+
+
+def test_a_login_has_session_limits_in_this_database(built, logins):
+    settings = fetch_all(
+        built,
+        "select r.rolname, s.setconfig, r.rolconnlimit from pg_db_role_setting s "
+        "join pg_roles r on r.oid = s.setrole join pg_database d on d.oid = s.setdatabase "
+        "where d.datname = current_database() and r.rolname = any(%s) order by 1",
+        (list(logins.values()),),
+    )
+    assert [(name, sorted(config), limit) for name, config, limit in settings] == [
+        (login, ["idle_in_transaction_session_timeout=1min", "statement_timeout=5min"], 10)
+        for login in sorted(logins.values())
+    ]
+    with psycopg.connect(login_url(built, logins["alpha"])) as conn:
+        assert conn.execute("show statement_timeout").fetchone() == ("5min",)
+        assert conn.execute("show idle_in_transaction_session_timeout").fetchone() == ("1min",)
+
+
+def test_session_limits_are_configurable_and_checked(built):
+    login = f"bi_limits_{secrets.token_hex(3)}"
+    code, output = _cli_add_login(
+        login,
+        [
+            "--client",
+            "alpha",
+            "--statement-timeout",
+            "90s",
+            "--idle-in-transaction-timeout",
+            "0",
+            "--connection-limit",
+            "3",
+        ],
+    )
+    try:
+        assert code == 0, output
+        with psycopg.connect(login_url(built, login)) as conn:
+            assert conn.execute("show statement_timeout").fetchone() == ("90s",)
+            assert conn.execute("show idle_in_transaction_session_timeout").fetchone() == ("0",)
+        assert fetch_all(built, "select rolconnlimit from pg_roles where rolname = %s", (login,)) == [(3,)]
+        code, output = _cli_add_login(login, ["--client", "alpha", "--statement-timeout", "forever"])
+        assert code == 2 and "statement_timeout" in output
+    finally:
+        with psycopg.connect(built, autocommit=True) as conn:
+            from metrics_pipeline.security.bi_access import remove_login
+
+            remove_login(conn, login)
+
+
+def _dbt_run(database_url: str, tmp_path, *select: str, window: tuple[str, str] | None, **extra_env: str):
+    """`dbt run` of the project's own models, as the Dagster job runs them (a window: incremental)."""
+    import os
+    import subprocess
+
+    from metrics_pipeline.lib.dbt_project import DBT_PROJECT_DIR, WINDOW_ENV_END, WINDOW_ENV_START, dbt_executable
+
+    env = {**os.environ, **extra_env}
+    env = {**env, **warehouse.dbt_environment(database_url), "DBT_LOG_PATH": str(tmp_path)}
+    env.pop(WINDOW_ENV_START, None), env.pop(WINDOW_ENV_END, None)
+    if window:
+        env[WINDOW_ENV_START], env[WINDOW_ENV_END] = window
+    return subprocess.run(
+        [
+            dbt_executable(),
+            "run",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(tmp_path / "target"),
+            "--select",
+            *select,
+        ],
+        cwd=DBT_PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        # only a guard against hanging forever (what the old post-hook did behind a BI lock)
+        timeout=900,
+    )
+
+
+POLICY_STATE = (
+    "select c.oid, p.oid, c.relrowsecurity, c.relacl::text from pg_class c "
+    "join pg_policy p on p.polrelid = c.oid and p.polname = 'bi_row_scope' where c.oid = %s::regclass"
+)
+
+
+def test_an_incremental_build_keeps_the_policy_and_grants_as_they_are(built, logins, tmp_path):
+    before = fetch_all(built, POLICY_STATE, ("marts.fct_media_partner_daily",))
+    completed = _dbt_run(built, tmp_path, "fct_media_partner_daily", window=("2026-09-01", "2026-09-02"))
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    assert fetch_all(built, POLICY_STATE, ("marts.fct_media_partner_daily",)) == before
+    assert as_login(built, logins["alpha"], "select sum(spend) from marts.fct_media_partner_daily") == [
+        (Decimal("40.00"),)
+    ]
+
+
+def _login_holding_a_read_lock(url: str, table: str):
+    """A BI session that read `table` inside a transaction and went idle, keeping its lock
+    (a SQL client's BEGIN left open), with a long idle timeout so it outlives the build."""
+    from metrics_pipeline.security.bi_access import SessionLimits, add_login
+
+    login = f"bi_holder_{secrets.token_hex(3)}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        add_login(
+            conn,
+            login,
+            PASSWORD,
+            LoginScope(client_slug="alpha"),
+            SessionLimits(idle_in_transaction_session_timeout="30min"),
+        )
+    session = psycopg.connect(login_url(url, login))
+    session.execute(f"select count(*) from {table}")
+    [(lock,)] = fetch_all(
+        url,
+        "select mode from pg_locks where pid = %s and relation = %s::regclass",
+        (session.info.backend_pid, table),
+    )
+    assert lock == "AccessShareLock"
+    return login, session
+
+
+def test_a_bi_session_holding_a_lock_does_not_block_an_incremental_build(built, tmp_path, monkeypatch):
+    from metrics_pipeline.security.bi_access import remove_login
+
+    login, session = _login_holding_a_read_lock(built, "marts.fct_media_partner_daily")
+    try:
+        # lock_timeout makes the old post-hook (DROP / CREATE POLICY, ACCESS EXCLUSIVE) fail
+        # instead of waiting forever; the build itself only deletes and inserts rows.
+        # (set through PGOPTIONS, which dbt's sessions have always honoured).
+        monkeypatch.setenv("PGOPTIONS", "-c lock_timeout=5s")
+        completed = _dbt_run(built, tmp_path, "fct_media_partner_daily", window=("2026-09-01", "2026-09-02"))
+        assert completed.returncode == 0, completed.stdout[-3000:]
+        # The BI session was never interrupted: same transaction, still reading.
+        assert session.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
+        assert session.execute("select sum(spend) from marts.fct_media_partner_daily").fetchone() == (Decimal("40.00"),)
+    finally:
+        session.close()
+        with psycopg.connect(built, autocommit=True) as conn:
+            remove_login(conn, login)
+
+
+def test_a_whole_rebuild_behind_a_bi_lock_fails_fast_instead_of_waiting(built, tmp_path):
+    from metrics_pipeline.operations.failures import TRANSIENT, classify_failure
+    from metrics_pipeline.security.bi_access import remove_login
+
+    summary = "select client_slug, sum(spend), count(*) from marts.monthly_summaries group by 1 order by 1"
+    before = fetch_all(built, summary)
+    login, session = _login_holding_a_read_lock(built, "marts.monthly_summaries")
+    try:
+        completed = _dbt_run(built, tmp_path, "monthly_summaries", window=None, METRICS_DBT_LOCK_TIMEOUT="2s")
+        assert completed.returncode != 0
+        assert "canceling statement due to lock timeout" in completed.stdout
+        # which the retry sensor retries
+        assert classify_failure("canceling statement due to lock timeout").kind == TRANSIENT
+        assert session.execute(summary).fetchall() == [row for row in before if row[0] == "alpha"]
+    finally:
+        session.close()
+        with psycopg.connect(built, autocommit=True) as conn:
+            remove_login(conn, login)
+    # the failed build changed nothing
+    assert fetch_all(built, summary) == before

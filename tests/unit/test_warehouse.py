@@ -1,5 +1,7 @@
 from urllib.parse import parse_qs, urlparse
 
+import pytest
+
 from metrics_pipeline.warehouse import dagster_storage_url, dbt_environment, redact, with_database
 
 
@@ -29,17 +31,32 @@ def test_dbt_environment_from_url_and_from_keyword_string():
         "METRICS_PG_USER": "etl",
         "METRICS_PG_PASSWORD": "pw",
         "METRICS_PG_DBNAME": "warehouse",
-        "PGOPTIONS": "-c jit=off",
+        "PGOPTIONS": "-c jit=off -c lock_timeout=1min",
     }
     other = dbt_environment(with_database("postgresql://postgres:@/metrics?host=/x/.pgdata", "metrics_test"))
     assert (other["METRICS_PG_HOST"], other["METRICS_PG_DBNAME"]) == ("/x/.pgdata", "metrics_test")
 
 
 def test_dbt_sessions_keep_the_users_pgoptions(monkeypatch):
-    monkeypatch.setenv("PGOPTIONS", "-c jit=on -c statement_timeout=0")
-    assert dbt_environment("postgresql://etl:pw@db/w")["PGOPTIONS"] == "-c jit=on -c statement_timeout=0"
+    monkeypatch.setenv("PGOPTIONS", "-c jit=on -c statement_timeout=0 -c lock_timeout=5s")
+    assert (
+        dbt_environment("postgresql://etl:pw@db/w")["PGOPTIONS"]
+        == "-c jit=on -c statement_timeout=0 -c lock_timeout=5s"
+    )
     monkeypatch.setenv("PGOPTIONS", "-c statement_timeout=0")
-    assert dbt_environment("postgresql://etl:pw@db/w")["PGOPTIONS"] == "-c statement_timeout=0 -c jit=off"
+    assert (
+        dbt_environment("postgresql://etl:pw@db/w")["PGOPTIONS"]
+        == "-c statement_timeout=0 -c jit=off -c lock_timeout=1min"
+    )
+
+
+def test_dbt_lock_timeout_is_configurable_and_checked(monkeypatch):
+    monkeypatch.delenv("PGOPTIONS", raising=False)
+    monkeypatch.setenv("METRICS_DBT_LOCK_TIMEOUT", "30s")
+    assert dbt_environment("postgresql://etl:pw@db/w")["PGOPTIONS"] == "-c jit=off -c lock_timeout=30s"
+    monkeypatch.setenv("METRICS_DBT_LOCK_TIMEOUT", "30 seconds; drop table x")
+    with pytest.raises(ValueError, match="METRICS_DBT_LOCK_TIMEOUT"):
+        dbt_environment("postgresql://etl:pw@db/w")
 
 
 def test_redact_hides_the_password():
