@@ -23,6 +23,14 @@ through the manager named in ``login-customer-id``) and that the customer is ENA
 with a query error). Errors carry a ``GoogleAdsFailure`` in the
 ``google.ads.googleads.v26.errors.googleadsfailure-bin`` trailing metadata, as Google's do.
 
+What it serves, as Google does: ``customer_client`` lists every client below a manager at
+any depth (``level`` = the distance, sub-managers included), and a client under a
+sub-manager is reachable through the top manager's ``login-customer-id``; ``ad_group`` and
+``ad_group_ad`` know nothing of Performance Max campaigns (they have no ad groups or ads),
+while ``campaign`` with ``segments.date`` reports every campaign's metrics, PMax included;
+``conversion_action`` serves each account's actions with their
+``click_through_lookback_window_days``.
+
 Faults are deterministic: a queue of ``Fault`` answers, each served on the first call
 that matches it (by default one RESOURCE_EXHAUSTED with a retry delay, and one
 UNAVAILABLE in the middle of a metrics stream). ``calls`` counts calls per resource and

@@ -14,6 +14,7 @@ import yaml
 
 from metrics_pipeline.config import PipelineConfig, load_config
 from metrics_pipeline.landing.outcomes import TargetOutcome
+from metrics_pipeline.lib.partitions import longest_lookback_days
 from metrics_pipeline.sandbox.google_ads_server import (
     Fault,
     GoogleAdsSandboxServer,
@@ -23,6 +24,7 @@ from metrics_pipeline.sandbox.google_ads_world import (
     GoogleAdsWorld,
     build_google_ads_world,
 )
+from metrics_pipeline.sources.google_ads.conversion_windows import landed_conversion_windows
 from metrics_pipeline.sources.google_ads.extract import LANDING_SCHEMAS
 from metrics_pipeline.sources.google_ads.load import (
     snapshot_google_ads_today,
@@ -156,6 +158,14 @@ def test_discovery_under_the_manager_skips_the_canceled_client(sandbox, database
         (ACME_CA, MANAGER, "northstar-google", "Acme Outdoor CA", "USD", "America/Toronto", False, "ENABLED", 30),
         (CITRUS, None, "harbor-google", "Citrus Kitchen DE", "EUR", "Europe/Berlin", False, "ENABLED", 60),
     ]
+
+
+def test_the_nightly_window_follows_the_accounts_conversion_windows(sandbox, database_url, first_sync):
+    # Per connection, the longest window of its accounts (Bloom's 45 under the MCC; Citrus' 60).
+    windows = landed_conversion_windows(database_url)
+    assert windows == {"northstar-google": 45, "harbor-google": 60}
+    # Neither connection sets lookback_days, so the nightly run re-lands 60 days, not a fixed 14.
+    assert longest_lookback_days(sandbox.config.connections, windows) == 60
 
 
 def test_a_client_under_a_sub_manager_is_discovered_and_synced_through_the_top_manager(

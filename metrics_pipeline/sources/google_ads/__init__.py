@@ -18,6 +18,7 @@ SOURCE = ApiSource(
         LandingTable(
             "campaign_daily_metrics", day_column="metric_date", money_columns=("cost_micros", "conversions_value")
         ),
+        LandingTable("campaign_daily_metrics_first_reported"),
         LandingTable("customers"),
         LandingTable("campaigns"),
         LandingTable("ad_groups"),
