@@ -8,6 +8,9 @@
 --               clicks, conversions, conversions_value
 --   meta        raw_meta.ad_daily_insights: spend, impressions, clicks, purchases + leads,
 --               purchase_value
+-- The '(unallocated)' ads (platform_entity_id null: what a campaign bills beyond its ads, e.g.
+-- Google's Performance Max) are not landed ad rows and are left out here; Google's account
+-- totals are held to the campaign-level bill by assert_google_ads_spend_equals_campaign_billing.
 -- Returns the (platform, account, day) triples that disagree, including days present on one
 -- side only.
 
@@ -66,6 +69,10 @@ modeled as (
     where level = 'ad'
       and platform in ('google_ads', 'meta')
       and {{ in_test_window('metric_date') }}
+      and entity_id not in (
+          select entity_id from {{ ref('dim_ad_entities') }}
+          where level = 'ad' and platform_entity_id is null
+      )
     group by platform, account_entity_id, metric_date
 
 )

@@ -11,8 +11,11 @@ from typing import Any
 from metrics_pipeline.config.validation import ConfigError, _reject_unknown_keys, _slug
 
 PROVIDERS = ("google_ads", "meta", "shopify")
-# Google's conversion window, Meta's restatement window, Shopify's refund look-back.
-DEFAULT_LOOKBACK_DAYS = {"google_ads": 14, "meta": 28, "shopify": 30}
+# Google's conversion window, Meta's restatement window, Shopify's refund look-back. A Google
+# connection without lookback_days takes its accounts' conversion windows instead (the longest
+# click-through window of their enabled conversion actions, landed with each sync); 30, Google's
+# default window, stands in until one has landed.
+DEFAULT_LOOKBACK_DAYS = {"google_ads": 30, "meta": 28, "shopify": 30}
 CREDENTIAL_VARIABLES = {
     # <credentials_env_prefix>_<NAME>; values never leave the environment except to the SDK.
     "google_ads": ("DEVELOPER_TOKEN", "CLIENT_ID", "CLIENT_SECRET", "REFRESH_TOKEN"),
@@ -37,6 +40,8 @@ class Connection:
     sync_frequency: str  # daily | hourly
     lookback_days: int
     credentials_env_prefix: str
+    # Google only: lookback_days was not set, so the accounts' landed conversion windows decide.
+    lookback_from_conversion_actions: bool = False
     shop_domain: str | None = None  # Shopify only: <shop>.myshopify.com
     # Account id -> client slug, for connections that reach several clients' accounts.
     account_clients: tuple[tuple[str, str], ...] = ()
@@ -167,6 +172,7 @@ def _parse_connection(
         sync_frequency=sync_frequency,
         lookback_days=lookback_days,
         credentials_env_prefix=prefix,
+        lookback_from_conversion_actions=provider == "google_ads" and "lookback_days" not in raw,
         shop_domain=account_ids[0] if provider == "shopify" and account_ids else None,
         account_clients=tuple(sorted(account_clients)),
         attribution_windows=tuple(_string_list(raw, "attribution_windows", key, problems))

@@ -3,6 +3,7 @@
 from datetime import date, datetime, timedelta
 
 import dagster as dg
+import psycopg
 
 from metrics_pipeline.lib.dbt_project import (
     BOUNDED_EXECUTION,
@@ -14,7 +15,9 @@ from metrics_pipeline.lib.dbt_project import (
     with_dbt_inputs,
 )
 from metrics_pipeline.lib.partitions import daily_partitions, nightly_range, range_tags, restatement_window_days
+from metrics_pipeline.lib.resources import WarehouseResource
 from metrics_pipeline.lib.source_assets import INTRADAY_GROUP
+from metrics_pipeline.sources.google_ads.conversion_windows import landed_conversion_windows
 from metrics_pipeline.sources.registry import SOURCE_NAMES
 
 DAILY_SOURCE_GROUPS = ("config", *SOURCE_NAMES)
@@ -53,13 +56,20 @@ intraday_job = dg.define_asset_job(
     cron_schedule="30 2 * * *",
     execution_timezone="UTC",
     default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Every night: re-land the restatement window ending yesterday, then rebuild the marts.",
+    description="Every night: re-land the restatement window ending yesterday (each Google account's "
+    "conversion window as last landed, unless its connection sets lookback_days), then rebuild the marts.",
 )
-def daily_pipeline_nightly(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+def daily_pipeline_nightly(context: dg.ScheduleEvaluationContext, warehouse: WarehouseResource) -> dg.RunRequest:
     scheduled = context.scheduled_execution_time or datetime.now()
+    try:
+        conversion_windows = landed_conversion_windows(warehouse.url())
+    except psycopg.Error as exc:
+        # Without the warehouse, Google connections fall back to their default window (30 days).
+        context.log.warning(f"conversion windows not read ({type(exc).__name__}); Google's default applies")
+        conversion_windows = {}
     first, last = nightly_range(
         scheduled.date() - timedelta(days=1),
-        restatement_window_days(),
+        restatement_window_days(conversion_windows),
         date.fromisoformat(daily_partitions.get_first_partition_key()),
     )
     return dg.RunRequest(run_key=f"nightly-{last.isoformat()}", tags=range_tags(first.isoformat(), last.isoformat()))

@@ -1,11 +1,12 @@
 """The daily partitions every landing asset shares: one partition per account-local day."""
 
 import os
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 
 import dagster as dg
 
-from metrics_pipeline.config import DEFAULT_LOOKBACK_DAYS, ConfigError, load_config
+from metrics_pipeline.config import DEFAULT_LOOKBACK_DAYS, ConfigError, Connection, load_config
 
 daily_partitions = dg.DailyPartitionsDefinition(start_date=os.environ.get("METRICS_PARTITIONS_START", "2025-01-01"))
 
@@ -30,13 +31,28 @@ def run_day_range(tags: dict[str, str]) -> tuple[str, str] | None:
     return None
 
 
-def restatement_window_days() -> int:
-    """The longest look-back any active connection asks for (conversion or restatement window)."""
+def restatement_window_days(conversion_windows: Mapping[str, int] | None = None) -> int:
+    """The longest look-back any active connection asks for (conversion or restatement window).
+
+    `conversion_windows`: per Google connection id, the longest conversion window of its
+    accounts as last landed (`google_ads.conversion_windows.landed_conversion_windows`)."""
     try:
         connections = load_config().connections
     except ConfigError:
         return max(DEFAULT_LOOKBACK_DAYS.values())
-    return max([c.lookback_days for c in connections if c.status == "active"] or [1])
+    return longest_lookback_days(connections, conversion_windows or {})
+
+
+def longest_lookback_days(connections: Sequence[Connection], conversion_windows: Mapping[str, int]) -> int:
+    """A Google connection without its own lookback_days re-reads its accounts' conversion window
+    (its configured default until one has landed); every other connection its lookback_days."""
+
+    def lookback(connection: Connection) -> int:
+        if connection.lookback_from_conversion_actions:
+            return conversion_windows.get(connection.id, connection.lookback_days)
+        return connection.lookback_days
+
+    return max([lookback(c) for c in connections if c.status == "active"] or [1])
 
 
 def nightly_range(yesterday: date, window_days: int, first_partition: date) -> tuple[date, date]:

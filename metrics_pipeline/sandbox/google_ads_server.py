@@ -23,6 +23,14 @@ through the manager named in ``login-customer-id``) and that the customer is ENA
 with a query error). Errors carry a ``GoogleAdsFailure`` in the
 ``google.ads.googleads.v26.errors.googleadsfailure-bin`` trailing metadata, as Google's do.
 
+What it serves, as Google does: ``customer_client`` lists every client below a manager at
+any depth (``level`` = the distance, sub-managers included), and a client under a
+sub-manager is reachable through the top manager's ``login-customer-id``; ``ad_group`` and
+``ad_group_ad`` know nothing of Performance Max campaigns (they have no ad groups or ads),
+while ``campaign`` with ``segments.date`` reports every campaign's metrics, PMax included;
+``conversion_action`` serves each account's actions with their
+``click_through_lookback_window_days``.
+
 Faults are deterministic: a queue of ``Fault`` answers, each served on the first call
 that matches it (by default one RESOURCE_EXHAUSTED with a retry delay, and one
 UNAVAILABLE in the middle of a metrics stream). ``calls`` counts calls per resource and
@@ -77,7 +85,9 @@ from metrics_pipeline.sandbox.google_ads_world import (
     AdDayMetrics,
     AdGroup,
     Campaign,
+    CampaignDayMetrics,
     ClickView,
+    ConversionAction,
     Customer,
     GoogleAdsWorld,
     Keyword,
@@ -495,7 +505,19 @@ def _keyword_fields(keyword: Keyword) -> dict[str, Any]:
     }
 
 
-def _metric_fields(metrics: AdDayMetrics) -> dict[str, Any]:
+def _conversion_action_fields(action: ConversionAction) -> dict[str, Any]:
+    return {
+        "conversion_action.resource_name": (
+            f"customers/{action.customer_id}/conversionActions/{action.conversion_action_id}"
+        ),
+        "conversion_action.id": action.conversion_action_id,
+        "conversion_action.name": action.name,
+        "conversion_action.status": action.status,
+        "conversion_action.click_through_lookback_window_days": action.click_through_lookback_window_days,
+    }
+
+
+def _metric_fields(metrics: AdDayMetrics | CampaignDayMetrics) -> dict[str, Any]:
     # The API sends conversions as doubles; Decimal -> float is the nearest double, whose
     # shortest repr is the decimal again, as with Google's own numbers.
     return {
@@ -538,12 +560,25 @@ class _WorldRows:
     def rows(self, customer: Customer, query: GaqlQuery) -> list[dict[str, Any]]:
         world, resource = self._world, query.resource
         if resource == "customer_client":
-            clients = [(c, 1) for c in world.clients_of(customer.customer_id)]
+            # Every client at any depth below the manager (sub-managers and their clients), and itself.
+            clients = world.hierarchy_of(customer.customer_id)
             return [_customer_client_fields(customer, c, level) for c, level in [(customer, 0), *clients]]
         if resource == "customer":
             return [_customer_fields(customer)]
-        if resource == "campaign":
+        if resource == "conversion_action":
+            return [
+                _customer_fields(customer) | _conversion_action_fields(a)
+                for a in world.conversion_actions_of(customer.customer_id)
+            ]
+        if resource == "campaign" and not query.is_segmented:
             return [self._campaign_row(c) for c in world.campaigns_of(customer.customer_id)]
+        if resource == "campaign":
+            cid = customer.customer_id
+            return [
+                self._campaign_row(world.campaign(m.campaign_id)) | _metric_fields(m)
+                for day in self._days(query)
+                for m in world.campaign_metrics_for_day(cid, day, self._revisions.get((cid, day), 0))
+            ]
         if resource == "ad_group":
             return [self._ad_group_row(g) for g in world.ad_groups_of(customer.customer_id)]
         if resource == "ad_group_criterion":
@@ -615,10 +650,12 @@ class _WorldRows:
         manager = next(c for c in world.customers if c.is_manager)
         zero = AdDayMetrics(ad.customer_id, ad.campaign_id, ad.ad_group_id, ad.ad_id, world.start, 0, 0, 0, 0, 0)
         ad_row = self._ad_row(ad)
+        action = world.conversion_actions[0]
         return {
             "customer_client": frozenset(_customer_client_fields(manager, manager, 0)),
             "customer": frozenset(_customer_fields(manager)),
-            "campaign": frozenset(self._campaign_row(world.campaigns[0])),
+            "conversion_action": frozenset(_customer_fields(manager) | _conversion_action_fields(action)),
+            "campaign": frozenset(self._campaign_row(world.campaigns[0]) | _metric_fields(zero)),
             "ad_group": frozenset(self._ad_group_row(world.ad_groups[0])),
             "ad_group_criterion": frozenset(self._ad_group_row(world.ad_groups[0]) | _keyword_fields(keyword)),
             "ad_group_ad": frozenset(ad_row | _metric_fields(zero)),
@@ -1040,7 +1077,9 @@ class GoogleAdsSandboxServer(ServesWhileOpen, FaultQueue):
                 raise _authorization_error(
                     "USER_PERMISSION_DENIED", "The credentials have no access to the login-customer-id."
                 )
-            if customer is None or (customer.customer_id != login and customer.manager_customer_id != login):
+            if customer is None or (
+                customer.customer_id != login and not self.world.is_managed_by(customer.customer_id, login)
+            ):
                 raise _authorization_error(
                     "INVALID_LOGIN_CUSTOMER_ID_SERVING_CUSTOMER_ID_COMBINATION",
                     "The customer is not managed by the login-customer-id.",

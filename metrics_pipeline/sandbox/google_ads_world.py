@@ -3,8 +3,9 @@
 ``build_google_ads_world(seed)`` describes two workspaces' Google Ads accounts:
 
 - ``northstar``: the manager (MCC) account 111-111-1111 with client customers
-  222-222-2221 (acme-outdoor, USD) and 222-222-2222 (bloom-beauty, GBP), plus a
-  CANCELED client 222-222-2229 that discovery must skip;
+  222-222-2221 (acme-outdoor, USD) and 222-222-2222 (bloom-beauty, GBP), a CANCELED
+  client 222-222-2229 that discovery must skip, and the sub-manager 111-111-1112 whose
+  own client 222-222-2223 (acme-outdoor's Canadian account, USD) sits two levels down;
 - ``harbor``: the direct customer 333-333-3331 (citrus-kitchen, EUR), no manager.
 
 The cast (customers, campaigns, ad groups, ads, keywords and their ids) is fixed, so
@@ -22,6 +23,13 @@ The awkward cases real accounts have are here on purpose and recorded in
 name), a REMOVED campaign that still has metrics in the range, a CANCELED client under
 the MCC, fractional conversions, days without delivery, and ``metrics_for_day(...,
 revision=n)`` restating a day the way late conversions and invalid-click credits do.
+
+Performance Max campaigns have no ad groups or ads in the API (they deliver through asset
+groups): their delivery units are kept apart (``asset_groups``, ``asset_group_ads``), so
+``ad_group`` / ``ad_group_ad`` answers leave them out while ``campaign_metrics_for_day``
+(what the ``campaign`` resource reports, and what Google bills) includes them. Each
+customer also has conversion actions whose click-through lookback windows decide how long
+its conversions can still move.
 """
 
 from __future__ import annotations
@@ -127,6 +135,29 @@ class AdDayMetrics:
 
 
 @dataclass(frozen=True)
+class CampaignDayMetrics:
+    """What FROM campaign reports for a campaign and day: every delivery unit, PMax included."""
+
+    customer_id: int
+    campaign_id: int
+    day: date
+    cost_micros: int
+    impressions: int
+    clicks: int
+    conversions: Decimal
+    conversions_value: Decimal
+
+
+@dataclass(frozen=True)
+class ConversionAction:
+    customer_id: int
+    conversion_action_id: int
+    name: str
+    status: str  # ENABLED | REMOVED | HIDDEN
+    click_through_lookback_window_days: int  # 1..90 in the API
+
+
+@dataclass(frozen=True)
 class ClickView:
     gclid: str
     customer_id: int
@@ -152,6 +183,9 @@ class GoogleAdsAwkwardCases:
     renamed_ad: RenamedAd
     removed_campaign: Campaign  # status REMOVED, yet it has metrics in the range
     canceled_customer: Customer  # under the MCC, status CANCELED: discovery must skip it
+    sub_manager: Customer  # a manager under the MCC: discovery must look through it
+    grandchild_customer: Customer  # the sub-manager's client, level 2 under the MCC
+    pmax_campaigns: tuple[Campaign, ...]  # no ad groups or ads: campaign-level metrics only
 
 
 # --------------------------------------------------------------------------- #
@@ -159,7 +193,9 @@ class GoogleAdsAwkwardCases:
 # --------------------------------------------------------------------------- #
 
 MANAGER_CUSTOMER_ID = 1111111111
+SUB_MANAGER_CUSTOMER_ID = 1111111112
 ACME_CUSTOMER_ID = 2222222221
+ACME_CANADA_CUSTOMER_ID = 2222222223
 BLOOM_CUSTOMER_ID = 2222222222
 CANCELED_CUSTOMER_ID = 2222222229
 CITRUS_CUSTOMER_ID = 3333333331
@@ -198,6 +234,28 @@ _CUSTOMERS = (
         MANAGER_CUSTOMER_ID,
         "northstar",
         None,
+    ),
+    Customer(
+        SUB_MANAGER_CUSTOMER_ID,
+        "Northstar Canada MCC",
+        "USD",
+        "America/Toronto",
+        "ENABLED",
+        True,
+        MANAGER_CUSTOMER_ID,
+        "northstar",
+        None,
+    ),
+    Customer(
+        ACME_CANADA_CUSTOMER_ID,
+        "Acme Outdoor CA",
+        "USD",
+        "America/Toronto",
+        "ENABLED",
+        False,
+        SUB_MANAGER_CUSTOMER_ID,
+        "northstar",
+        "acme-outdoor",
     ),
     Customer(
         CITRUS_CUSTOMER_ID,
@@ -384,6 +442,35 @@ _CAMPAIGNS: dict[int, tuple[_CampaignSpec, ...]] = {
             last_offset=70,
         ),
     ),
+    ACME_CANADA_CUSTOMER_ID: (
+        _CampaignSpec(
+            "Search | Brand CA",
+            "SEARCH",
+            "MANUAL_CPC",
+            (_AdGroupSpec("Brand CA", _rsa(1), (("acme outdoor canada", "EXACT"), ("acme jackets ca", "PHRASE"))),),
+        ),
+        # A PMax campaign is all its account has besides one search campaign.
+        _CampaignSpec(
+            "PMax | Winter CA",
+            "PERFORMANCE_MAX",
+            "MAXIMIZE_CONVERSION_VALUE",
+            (_AdGroupSpec("Winter", _named("", "")),),
+            first_offset=20,
+        ),
+    ),
+}
+
+# Per customer, (name, status, click-through lookback window in days) of its conversion
+# actions. The longest ENABLED window is how far back conversions can still move; REMOVED and
+# HIDDEN actions count no longer. A customer without any (Acme Outdoor CA) gets the default.
+_CONVERSION_ACTIONS: dict[int, tuple[tuple[str, str, int], ...]] = {
+    ACME_CUSTOMER_ID: (
+        ("Purchase", "ENABLED", 30),
+        ("Newsletter sign-up", "ENABLED", 7),
+        ("Purchase (old tag)", "REMOVED", 90),
+    ),
+    BLOOM_CUSTOMER_ID: (("Purchase", "ENABLED", 45), ("Add to basket", "HIDDEN", 90)),
+    CITRUS_CUSTOMER_ID: (("Kauf", "ENABLED", 60), ("Newsletter", "ENABLED", 14)),
 }
 
 # Client k (1-based, in _CAMPAIGNS order) -> the digit its ids carry.
@@ -421,7 +508,12 @@ _ECONOMICS = {
     "VIDEO": _ChannelEconomics((400, 1_500), (0.003, 0.01)),
     "PERFORMANCE_MAX": _ChannelEconomics((600, 2_500), (0.01, 0.03)),
 }
-_AVERAGE_ORDER_VALUE_CENTS = {ACME_CUSTOMER_ID: 8_900, BLOOM_CUSTOMER_ID: 4_200, CITRUS_CUSTOMER_ID: 6_450}
+_AVERAGE_ORDER_VALUE_CENTS = {
+    ACME_CUSTOMER_ID: 8_900,
+    BLOOM_CUSTOMER_ID: 4_200,
+    CITRUS_CUSTOMER_ID: 6_450,
+    ACME_CANADA_CUSTOMER_ID: 9_400,
+}
 _WEEKDAY_FACTORS = (1.0, 1.03, 1.0, 0.97, 0.92, 1.1, 1.15)  # Monday .. Sunday
 # Data-driven attribution hands out fractional credit; 0.33 and 0.67 have no exact binary
 # double, so they test that the connector goes through repr, not float arithmetic.
@@ -446,6 +538,10 @@ def criterion_id_for(client: int, campaign: int, ad_group: int, keyword: int) ->
     return 900_000_000_000 + client * 10_000_000 + campaign * 100_000 + ad_group * 1_000 + keyword
 
 
+def conversion_action_id_for(client: int, action: int) -> int:
+    return 700_000_000 + client * 1_000 + action
+
+
 # --------------------------------------------------------------------------- #
 # The world
 # --------------------------------------------------------------------------- #
@@ -465,12 +561,17 @@ class GoogleAdsWorld:
     seed: int
     start: date
     end: date  # inclusive
-    customers: tuple[Customer, ...]  # the manager, its clients (the CANCELED one too), the direct customer
+    customers: tuple[Customer, ...]  # the managers, their clients (the CANCELED one too), the direct customer
     campaigns: tuple[Campaign, ...]
-    ad_groups: tuple[AdGroup, ...]
-    ads: tuple[Ad, ...]
+    ad_groups: tuple[AdGroup, ...]  # what FROM ad_group serves: no Performance Max
+    ads: tuple[Ad, ...]  # what FROM ad_group_ad serves: no Performance Max
     keywords: tuple[Keyword, ...]
+    conversion_actions: tuple[ConversionAction, ...]
     awkward: GoogleAdsAwkwardCases
+    # Performance Max delivery units: they spend, and FROM campaign reports it, but the API
+    # has no ad group or ad for them.
+    asset_groups: tuple[AdGroup, ...] = ()
+    asset_group_ads: tuple[Ad, ...] = ()
 
     # ---- lookups ---------------------------------------------------------- #
 
@@ -478,7 +579,25 @@ class GoogleAdsWorld:
         return self._customers_by_id[customer_id]
 
     def clients_of(self, manager_customer_id: int) -> tuple[Customer, ...]:
+        """The manager's direct clients (sub-managers included)."""
         return tuple(c for c in self.customers if c.manager_customer_id == manager_customer_id)
+
+    def hierarchy_of(self, manager_customer_id: int) -> tuple[tuple[Customer, int], ...]:
+        """Every customer below the manager, at any depth, with its level (1 = direct client)."""
+        found: list[tuple[Customer, int]] = []
+        frontier = [(manager_customer_id, 0)]
+        while frontier:
+            parent, level = frontier.pop(0)
+            for client in self.clients_of(parent):
+                found.append((client, level + 1))
+                frontier.append((client.customer_id, level + 1))
+        return tuple(found)
+
+    def is_managed_by(self, customer_id: int, manager_customer_id: int) -> bool:
+        return any(c.customer_id == customer_id for c, _ in self.hierarchy_of(manager_customer_id))
+
+    def conversion_actions_of(self, customer_id: int) -> tuple[ConversionAction, ...]:
+        return tuple(a for a in self.conversion_actions if a.customer_id == customer_id)
 
     def campaign(self, campaign_id: int) -> Campaign:
         return self._campaigns_by_id[campaign_id]
@@ -511,7 +630,34 @@ class GoogleAdsWorld:
                 rows.append(self._restated(metrics, revision) if revision else metrics)
         return tuple(rows)
 
+    def campaign_metrics_for_day(
+        self, customer_id: int, day: date, revision: int = 0
+    ) -> tuple[CampaignDayMetrics, ...]:
+        """Per campaign, the day's totals over every delivery unit, Performance Max included:
+        what FROM campaign answers. Campaigns that did not deliver have no row."""
+        totals: dict[int, list] = {}
+        units = [*self.ads_of(customer_id), *(a for a in self.asset_group_ads if a.customer_id == customer_id)]
+        for ad in units:
+            metrics = self._ad_day(ad, day)
+            if metrics is None:
+                continue
+            metrics = self._restated(metrics, revision) if revision else metrics
+            total = totals.setdefault(ad.campaign_id, [0, 0, 0, Decimal(0), Decimal(0)])
+            total[0] += metrics.cost_micros
+            total[1] += metrics.impressions
+            total[2] += metrics.clicks
+            total[3] += metrics.conversions
+            total[4] += metrics.conversions_value
+        return tuple(
+            CampaignDayMetrics(customer_id, campaign_id, day, *totals[campaign_id]) for campaign_id in sorted(totals)
+        )
+
     def cost_micros(self, customer_id: int, day: date, revision: int = 0) -> int:
+        """What Google bills for the customer's day: the campaign-level total, PMax included."""
+        return sum(m.cost_micros for m in self.campaign_metrics_for_day(customer_id, day, revision))
+
+    def ad_level_cost_micros(self, customer_id: int, day: date, revision: int = 0) -> int:
+        """The part of the day's cost that ad_group_ad reports (no Performance Max)."""
         return sum(m.cost_micros for m in self.metrics_for_day(customer_id, day, revision))
 
     def click_views_for_day(self, customer_id: int, day: date) -> tuple[ClickView, ...]:
@@ -546,6 +692,7 @@ class GoogleAdsWorld:
                     "account_clients": {
                         self.customer(ACME_CUSTOMER_ID).dashed_id: "acme-outdoor",
                         self.customer(BLOOM_CUSTOMER_ID).dashed_id: "bloom-beauty",
+                        self.customer(ACME_CANADA_CUSTOMER_ID).dashed_id: "acme-outdoor",
                     },
                     "credentials_env_prefix": "NORTHSTAR_GOOGLE",
                 }
@@ -576,6 +723,8 @@ class GoogleAdsWorld:
                 {
                     "slug": workspace,
                     "name": names[workspace],
+                    # A client with several accounts (Acme Outdoor's US and Canadian ones) is
+                    # listed once, as its first account describes it.
                     "clients": [
                         {
                             "slug": c.client_slug,
@@ -583,8 +732,10 @@ class GoogleAdsWorld:
                             "currency": c.currency_code,
                             "timezone": c.time_zone,
                         }
-                        for c in self.customers
-                        if c.workspace_slug == workspace and c.client_slug
+                        for n, c in enumerate(self.customers)
+                        if c.workspace_slug == workspace
+                        and c.client_slug
+                        and c.client_slug not in {earlier.client_slug for earlier in self.customers[:n]}
                     ],
                     "connections": connections[workspace],
                 }
@@ -604,7 +755,7 @@ class GoogleAdsWorld:
 
     @cached_property
     def _ad_groups_by_id(self) -> dict[int, AdGroup]:
-        return {g.ad_group_id: g for g in self.ad_groups}
+        return {g.ad_group_id: g for g in (*self.ad_groups, *self.asset_groups)}
 
     @cached_property
     def _keywords_by_ad_group(self) -> dict[int, tuple[Keyword, ...]]:
@@ -709,6 +860,8 @@ def build_google_ads_world(seed: int = DEFAULT_SEED) -> GoogleAdsWorld:
     ad_groups: list[AdGroup] = []
     ads: list[Ad] = []
     keywords: list[Keyword] = []
+    asset_groups: list[AdGroup] = []
+    asset_group_ads: list[Ad] = []
     renamed: RenamedAd | None = None
     rename_customer, rename_campaign, rename_group, rename_ad, old_name, renamed_on = _RENAME
     for customer_id, specs in _CAMPAIGNS.items():
@@ -727,9 +880,12 @@ def build_google_ads_world(seed: int = DEFAULT_SEED) -> GoogleAdsWorld:
                     last_day=None if spec.last_offset is None else ADS_START + timedelta(days=spec.last_offset),
                 )
             )
+            # Performance Max delivers through asset groups, which the API keeps out of ad_group / ad_group_ad.
+            pmax = spec.channel == "PERFORMANCE_MAX"
+            group_list, ad_list = (asset_groups, asset_group_ads) if pmax else (ad_groups, ads)
             for g, group_spec in enumerate(spec.ad_groups, start=1):
                 ad_group_id = ad_group_id_for(k, j, g)
-                ad_groups.append(
+                group_list.append(
                     AdGroup(
                         customer_id, campaign_id, ad_group_id, group_spec.name, "ENABLED", _AD_GROUP_TYPES[spec.channel]
                     )
@@ -744,7 +900,7 @@ def build_google_ads_world(seed: int = DEFAULT_SEED) -> GoogleAdsWorld:
                         status=ad_spec.status,
                         type=_AD_TYPES[spec.channel],
                     )
-                    ads.append(ad)
+                    ad_list.append(ad)
                     if (customer_id, j, g, a) == (rename_customer, rename_campaign, rename_group, rename_ad):
                         renamed = RenamedAd(customer_id, ad_group_id, ad.ad_id, old_name, ad.name, renamed_on)
                 for n, (text, match_type) in enumerate(group_spec.keywords, start=1):
@@ -762,6 +918,12 @@ def build_google_ads_world(seed: int = DEFAULT_SEED) -> GoogleAdsWorld:
     assert renamed is not None, "the renamed ad must be part of the cast"
     removed = next(c for c in campaigns if c.status == "REMOVED")
     canceled = next(c for c in _CUSTOMERS if c.status == "CANCELED")
+    customers = {c.customer_id: c for c in _CUSTOMERS}
+    conversion_actions = tuple(
+        ConversionAction(customer_id, conversion_action_id_for(_CLIENT_INDEX[customer_id], n), name, status, window)
+        for customer_id, specs in _CONVERSION_ACTIONS.items()
+        for n, (name, status, window) in enumerate(specs, start=1)
+    )
     return GoogleAdsWorld(
         seed=seed,
         start=ADS_START,
@@ -771,5 +933,15 @@ def build_google_ads_world(seed: int = DEFAULT_SEED) -> GoogleAdsWorld:
         ad_groups=tuple(ad_groups),
         ads=tuple(ads),
         keywords=tuple(keywords),
-        awkward=GoogleAdsAwkwardCases(renamed_ad=renamed, removed_campaign=removed, canceled_customer=canceled),
+        conversion_actions=conversion_actions,
+        awkward=GoogleAdsAwkwardCases(
+            renamed_ad=renamed,
+            removed_campaign=removed,
+            canceled_customer=canceled,
+            sub_manager=customers[SUB_MANAGER_CUSTOMER_ID],
+            grandchild_customer=customers[ACME_CANADA_CUSTOMER_ID],
+            pmax_campaigns=tuple(c for c in campaigns if c.advertising_channel_type == "PERFORMANCE_MAX"),
+        ),
+        asset_groups=tuple(asset_groups),
+        asset_group_ads=tuple(asset_group_ads),
     )

@@ -142,15 +142,28 @@ def test_google_ads_spend_in_the_pnl_is_the_worlds_cost_micros_exactly(cli_env, 
     assert {account: client for account, client, _ in rows} == {
         "2222222221": "acme-outdoor",
         "2222222222": "bloom-beauty",
+        "2222222223": "acme-outdoor",  # under a sub-manager of the MCC
         "3333333331": "citrus-kitchen",
     }
     for account, _, spend in rows:
+        # What Google bills: campaign-level cost, Performance Max (which has no ads) included.
         micros = sum(
-            m.cost_micros
+            world.cost_micros(int(account), ADS_START + timedelta(days=offset))
             for offset in range((ADS_END - ADS_START).days + 1)
-            for m in world.metrics_for_day(int(account), ADS_START + timedelta(days=offset))
         )
         assert spend == Decimal(micros) / 1_000_000, account
+    # The PMax spend sits on each PMax campaign's '(unallocated)' ad, under an '(unallocated)' ad group.
+    unallocated = fetch_all(
+        history,
+        "select e.level, c.platform_entity_id, e.is_inferred, e.platform_entity_id, sum(d.spend) > 0"
+        " from marts.dim_ad_entities e join marts.dim_ad_entities c on c.entity_id = e.campaign_entity_id"
+        " join marts.fct_ad_entity_daily d on d.entity_id = e.entity_id"
+        " where e.platform = 'google_ads' and e.entity_name = '(unallocated)' group by 1, 2, 3, 4",
+    )
+    pmax = {str(c.campaign_id) for c in world.awkward.pmax_campaigns}
+    assert sorted(unallocated) == sorted(
+        (level, campaign, True, None, True) for level in ("ad", "ad_group") for campaign in pmax
+    )
 
 
 def test_deleted_campaigns_keep_their_spend(cli_env, history):

@@ -14,6 +14,7 @@ import yaml
 
 from metrics_pipeline.config import PipelineConfig, load_config
 from metrics_pipeline.landing.outcomes import TargetOutcome
+from metrics_pipeline.lib.partitions import longest_lookback_days
 from metrics_pipeline.sandbox.google_ads_server import (
     Fault,
     GoogleAdsSandboxServer,
@@ -23,6 +24,7 @@ from metrics_pipeline.sandbox.google_ads_world import (
     GoogleAdsWorld,
     build_google_ads_world,
 )
+from metrics_pipeline.sources.google_ads.conversion_windows import landed_conversion_windows
 from metrics_pipeline.sources.google_ads.extract import LANDING_SCHEMAS
 from metrics_pipeline.sources.google_ads.load import (
     snapshot_google_ads_today,
@@ -33,7 +35,8 @@ from tests.conftest import fetch_all
 pytestmark = pytest.mark.integration
 
 MANAGER, ACME, BLOOM, CANCELED, CITRUS = 1111111111, 2222222221, 2222222222, 2222222229, 3333333331
-CLIENTS = (ACME, BLOOM, CITRUS)
+SUB_MANAGER, ACME_CA = 1111111112, 2222222223  # a manager under the MCC, and its client (level 2)
+CLIENTS = (ACME, BLOOM, ACME_CA, CITRUS)  # in the order they are synced
 # Nov 1 in every customer's zone: every day of the range is closed.
 NOW = datetime(2026, 11, 1, 17, 0, tzinfo=UTC)
 # The sandbox's click_view keeps 90 days counted back from this day, so it answers
@@ -48,6 +51,7 @@ TABLES = (
     "keywords",
     "ad_daily_metrics",
     "ad_daily_metrics_first_reported",
+    "campaign_daily_metrics",
     "click_views",
     "ad_intraday_snapshots",
 )
@@ -131,10 +135,11 @@ def test_discovery_under_the_manager_skips_the_canceled_client(sandbox, database
     assert [(o.account_id, o.status) for o in first_sync.outcomes] == [
         (str(ACME), "completed"),
         (str(BLOOM), "completed"),
+        (str(ACME_CA), "completed"),
         (str(CITRUS), "completed"),
     ]
     assert not [call for call in first_sync.served if call.customer_id == str(CANCELED)]
-    # Clients under the MCC are reached through it; the direct customer is not.
+    # Clients under the MCC are reached through it, at any depth; the direct customer is not.
     assert {c.login_customer_id for c in first_sync.served if c.customer_id in (str(ACME), str(BLOOM))} == {
         str(MANAGER)
     }
@@ -142,14 +147,38 @@ def test_discovery_under_the_manager_skips_the_canceled_client(sandbox, database
     customers = fetch_all(
         database_url,
         "select customer_id, manager_customer_id, connection_id, descriptive_name, currency_code, time_zone,"
-        " is_manager, status from raw_google_ads.customers order by customer_id",
+        " is_manager, status, conversion_window_days from raw_google_ads.customers order by customer_id",
     )
+    # conversion_window_days: the longest enabled click-through window (REMOVED / HIDDEN actions
+    # do not count), 30 for an account without conversion actions, none for the manager.
     assert customers == [
-        (MANAGER, None, "northstar-google", "Northstar MCC", "USD", "America/New_York", True, "ENABLED"),
-        (ACME, MANAGER, "northstar-google", "Acme Outdoor", "USD", "America/New_York", False, "ENABLED"),
-        (BLOOM, MANAGER, "northstar-google", "Bloom Beauty UK", "GBP", "Europe/London", False, "ENABLED"),
-        (CITRUS, None, "harbor-google", "Citrus Kitchen DE", "EUR", "Europe/Berlin", False, "ENABLED"),
+        (MANAGER, None, "northstar-google", "Northstar MCC", "USD", "America/New_York", True, "ENABLED", None),
+        (ACME, MANAGER, "northstar-google", "Acme Outdoor", "USD", "America/New_York", False, "ENABLED", 30),
+        (BLOOM, MANAGER, "northstar-google", "Bloom Beauty UK", "GBP", "Europe/London", False, "ENABLED", 45),
+        (ACME_CA, MANAGER, "northstar-google", "Acme Outdoor CA", "USD", "America/Toronto", False, "ENABLED", 30),
+        (CITRUS, None, "harbor-google", "Citrus Kitchen DE", "EUR", "Europe/Berlin", False, "ENABLED", 60),
     ]
+
+
+def test_the_nightly_window_follows_the_accounts_conversion_windows(sandbox, database_url, first_sync):
+    # Per connection, the longest window of its accounts (Bloom's 45 under the MCC; Citrus' 60).
+    windows = landed_conversion_windows(database_url)
+    assert windows == {"northstar-google": 45, "harbor-google": 60}
+    # Neither connection sets lookback_days, so the nightly run re-lands 60 days, not a fixed 14.
+    assert longest_lookback_days(sandbox.config.connections, windows) == 60
+
+
+def test_a_client_under_a_sub_manager_is_discovered_and_synced_through_the_top_manager(
+    sandbox, database_url, first_sync
+):
+    assert sandbox.world.customer(ACME_CA).manager_customer_id == SUB_MANAGER
+    acme_ca_calls = [c for c in first_sync.served if c.customer_id == str(ACME_CA)]
+    assert acme_ca_calls and {c.login_customer_id for c in acme_ca_calls} == {str(MANAGER)}
+    assert {c.status for c in acme_ca_calls if c.resource != "click_view"} == {"OK"}
+    # The sub-manager holds no ads: discovered as a manager, never synced.
+    assert not [c for c in first_sync.served if c.customer_id == str(SUB_MANAGER)]
+    [discovery] = [c for c in first_sync.served if c.resource == "customer_client"]
+    assert "customer_client.level =" not in discovery.query and "customer_client.hidden = FALSE" in discovery.query
 
 
 def test_entities_land_as_the_api_shows_them_removed_campaign_and_renamed_ad_included(
@@ -159,7 +188,7 @@ def test_entities_land_as_the_api_shows_them_removed_campaign_and_renamed_ad_inc
     campaigns = fetch_all(
         database_url,
         "select customer_id, campaign_id, name, status, advertising_channel_type, bidding_strategy_type"
-        " from raw_google_ads.campaigns order by campaign_id",
+        " from raw_google_ads.campaigns order by customer_id, campaign_id",
     )
     assert campaigns == sorted(
         (c.customer_id, c.campaign_id, c.name, c.status, c.advertising_channel_type, c.bidding_strategy_type)
@@ -209,6 +238,11 @@ def test_cost_and_conversions_per_customer_and_day_equal_the_worlds_exactly(sand
                     sum((m.conversions_value for m in rows), Decimal(0)),
                 )
     assert landed == expected
+    # Performance Max has no ad groups or ads: nothing of it at ad level.
+    pmax = [c.campaign_id for c in world.awkward.pmax_campaigns]
+    assert fetch_all(
+        database_url, "select count(*) from raw_google_ads.ad_daily_metrics where campaign_id = any(%s)", (pmax,)
+    ) == [(0,)]
     removed = world.awkward.removed_campaign
     [(removed_spend,)] = fetch_all(
         database_url,
@@ -218,11 +252,56 @@ def test_cost_and_conversions_per_customer_and_day_equal_the_worlds_exactly(sand
     assert removed_spend > 0
 
 
+def test_campaign_level_metrics_land_as_google_bills_them_performance_max_included(sandbox, database_url, first_sync):
+    world = sandbox.world
+    landed = fetch_all(
+        database_url,
+        "select customer_id, campaign_id, metric_date, cost_micros, impressions, clicks, conversions,"
+        " conversions_value from raw_google_ads.campaign_daily_metrics",
+    )
+    expected = [
+        (
+            m.customer_id,
+            m.campaign_id,
+            m.day,
+            m.cost_micros,
+            m.impressions,
+            m.clicks,
+            m.conversions,
+            m.conversions_value,
+        )
+        for customer_id in CLIENTS
+        for day in world.days
+        for m in world.campaign_metrics_for_day(customer_id, day)
+    ]
+    assert sorted(landed) == sorted(expected)
+    pmax = {c.campaign_id for c in world.awkward.pmax_campaigns}
+    assert {row[1] for row in landed} & pmax == pmax
+    # Per customer and day, the campaign rows are the bill; ad level is short by PMax exactly.
+    billed = {
+        (customer_id, day): (cost, ad_cost)
+        for customer_id, day, cost, ad_cost in fetch_all(
+            database_url,
+            "select c.customer_id, c.metric_date, c.cost, coalesce(a.cost, 0) from"
+            " (select customer_id, metric_date, sum(cost_micros) as cost from raw_google_ads.campaign_daily_metrics"
+            "  group by 1, 2) as c"
+            " left join (select customer_id, metric_date, sum(cost_micros) as cost from raw_google_ads.ad_daily_metrics"
+            "  group by 1, 2) as a using (customer_id, metric_date)",
+        )
+    }
+    for (customer_id, day), (cost, ad_cost) in billed.items():
+        assert cost == world.cost_micros(customer_id, day)
+        assert cost - ad_cost == sum(
+            m.cost_micros for m in world.campaign_metrics_for_day(customer_id, day) if m.campaign_id in pmax
+        )
+    assert any(cost > ad_cost for cost, ad_cost in billed.values())
+
+
 def test_the_quota_and_unavailable_answers_were_retried_and_nothing_doubled(sandbox, database_url, first_sync):
     calls, served = first_sync.calls, first_sync.served
     assert (calls["fault/RESOURCE_EXHAUSTED"], calls["fault/UNAVAILABLE"]) == (1, 1)
     campaign_calls = [c.status for c in served if c.resource == "campaign" and c.customer_id == str(ACME)]
-    assert campaign_calls == ["RESOURCE_EXHAUSTED", "OK"]
+    assert campaign_calls == ["RESOURCE_EXHAUSTED", "OK", "OK"]  # the entities (retried), then the metrics
     metric_calls = [
         (c.status, c.rows)
         for c in served
@@ -271,15 +350,20 @@ def test_every_customer_day_is_logged_once_with_its_counts(sandbox, database_url
         for day in world.days:
             status, processed, loaded, message, _ = by_key[(f"customers/{customer_id}", day.isoformat())]
             metrics = len(world.metrics_for_day(customer_id, day))
+            campaigns = len(world.campaign_metrics_for_day(customer_id, day))
             clicks = len(world.click_views_for_day(customer_id, day)) if day >= FIRST_CLICK_DAY else 0
-            assert (status, processed, loaded) == ("completed", metrics + clicks, metrics + clicks)
-            assert message.startswith(f"{metrics} ad metric rows, {clicks} click views")
+            landed = metrics + campaigns + clicks
+            assert (status, processed, loaded) == ("completed", landed, landed)
+            assert message.startswith(
+                f"{metrics} ad metric rows, {campaigns} campaign metric rows, {clicks} click views"
+            )
     assert "click views not read" in by_key[(f"customers/{ACME}", "2026-08-03")][3]
     states = fetch_all(database_url, "select connection_id, account_id, status from ops.connection_states order by 2")
     assert states == [
         ("northstar-google", str(MANAGER), "ok"),
         ("northstar-google", str(ACME), "ok"),
         ("northstar-google", str(BLOOM), "ok"),
+        ("northstar-google", str(ACME_CA), "ok"),
         ("harbor-google", str(CITRUS), "ok"),
     ]
 
@@ -401,7 +485,7 @@ def test_the_intraday_snapshot_captures_each_customers_today(sandbox, database_u
     world = sandbox.world
     # 03:30 UTC on Nov 3 is still Nov 2 in New York, already Nov 3 in London and Berlin.
     captured_at = datetime(2026, 11, 3, 3, 30, tzinfo=UTC)
-    today = {ACME: date(2026, 11, 2), BLOOM: date(2026, 11, 3), CITRUS: date(2026, 11, 3)}
+    today = {ACME: date(2026, 11, 2), BLOOM: date(2026, 11, 3), ACME_CA: date(2026, 11, 2), CITRUS: date(2026, 11, 3)}
 
     def captured(at: datetime) -> dict[int, dict[int, tuple]]:
         rows = fetch_all(
@@ -433,6 +517,6 @@ def test_the_intraday_snapshot_captures_each_customers_today(sandbox, database_u
     logged = fetch_all(
         database_url,
         "select target, partition_key, status from ops.ingestion_logs where source = 'google_ads_intraday'"
-        " and run_id = 'intraday-1' order by ingestion_log_id limit 3",
+        " and run_id = 'intraday-1' order by ingestion_log_id limit 4",
     )
     assert logged == [(f"customers/{c}", today[c].isoformat(), "completed") for c in CLIENTS]

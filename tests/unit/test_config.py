@@ -150,12 +150,20 @@ workspaces:
 def test_connections_and_fx_rates(tmp_path):
     config = load_config(write(tmp_path, CONNECTIONS))
     google, meta = config.connections
-    assert (google.provider, google.manager_customer_id, google.account_ids, google.lookback_days) == (
+    assert (
+        google.provider,
+        google.manager_customer_id,
+        google.account_ids,
+        google.lookback_days,
+        google.lookback_from_conversion_actions,
+    ) == (
         "google_ads",
         "1112223333",
         (),
-        14,
+        30,  # Google's default conversion window, until the accounts' own have landed
+        True,  # no lookback_days: the accounts' conversion actions decide
     )
+    assert not meta.lookback_from_conversion_actions
     assert google.client_slug == "acme" and google.status == "active"
     assert (meta.account_ids, meta.lookback_days, meta.attribution_windows) == (
         ("1001", "1002"),

@@ -11,7 +11,7 @@ from dagster_aws.s3 import S3Resource
 
 from metrics_pipeline.definitions import defs
 from metrics_pipeline.defs.sources import NEW_FILES_SENSORS
-from metrics_pipeline.lib.resources import ExportsResource
+from metrics_pipeline.lib.resources import ExportsResource, WarehouseResource
 from metrics_pipeline.sources.media_partner.parse import EXPECTED_COLUMNS
 from tests.conftest import write_file
 
@@ -70,13 +70,18 @@ def test_nightly_schedule_requests_the_restatement_window_ending_yesterday(repos
         "      - {id: m, provider: meta, ad_account_ids: [act_1], credentials_env_prefix: M, lookback_days: 21}\n"
     )
     monkeypatch.setenv("METRICS_CONFIG", str(config))
+    # No warehouse answers (nothing listens on port 1): no conversion window has landed.
+    monkeypatch.setenv("METRICS_DATABASE_URL", "postgresql://postgres@127.0.0.1:1/none")
     schedule = repository.get_schedule_def("daily_pipeline_nightly")
     assert schedule.cron_schedule == "30 2 * * *"
-    tick = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 10, 22, 2, 30))
+    tick = dg.build_schedule_context(
+        scheduled_execution_time=datetime(2026, 10, 22, 2, 30), resources={"warehouse": WarehouseResource()}
+    )
     [request] = list(schedule.evaluate_tick(tick).run_requests)
-    # Meta's 21-day window is the longest: 2026-10-01 .. 2026-10-21.
+    # Google without lookback_days and no landed conversion window: Google's default 30 days,
+    # longer than Meta's 21: 2026-09-22 .. 2026-10-21.
     assert (request.tags["dagster/asset_partition_range_start"], request.tags["dagster/asset_partition_range_end"]) == (
-        "2026-10-01",
+        "2026-09-22",
         "2026-10-21",
     )
 

@@ -16,8 +16,11 @@ from google.ads.googleads.v26.services.types.google_ads_service import GoogleAds
 from metrics_pipeline.sources.google_ads.extract import (
     LANDING_SCHEMAS,
     ad_record,
+    campaign_metric_record,
     campaign_record,
+    click_through_window_days,
     click_view_record,
+    conversion_window_days,
     customer_profile,
     decimal_text,
     enum_name,
@@ -26,6 +29,7 @@ from metrics_pipeline.sources.google_ads.extract import (
     metric_record,
     profile_record,
     resource_id,
+    unique_in_order,
 )
 from metrics_pipeline.sources.google_ads.load import closed_days, local_today
 
@@ -169,6 +173,7 @@ def test_a_customer_row_says_who_reached_it():
     profile = customer_profile(row)
     record = profile_record(profile, connection_id="northstar-google", manager_customer_id="1111111111")
     assert record == {
+        "conversion_window_days": None,
         "customer_id": 2222222222,
         "manager_customer_id": 1111111111,
         "connection_id": "northstar-google",
@@ -186,3 +191,38 @@ def test_a_day_is_closed_once_it_is_over_in_the_customers_time_zone():
     assert local_today("America/New_York", now) == date(2026, 10, 31)
     assert closed_days(days, "America/New_York", now) == [date(2026, 10, 30)]
     assert closed_days(days, "Europe/Berlin", now) == [date(2026, 10, 30), date(2026, 10, 31)]
+
+
+def test_a_campaign_metrics_row_has_the_campaign_and_day_and_exact_numbers():
+    row = metrics_row(cost_micros=98_760_000, impressions=5000, clicks=120, conversions=3.67, conversions_value=410.2)
+    assert campaign_metric_record(row) == {
+        "campaign_id": 10010100000,
+        "metric_date": date(2026, 9, 15),
+        "cost_micros": 98_760_000,
+        "impressions": 5000,
+        "clicks": 120,
+        "conversions": "3.67",
+        "conversions_value": "410.2",
+    }
+    frame = landing_frame(
+        "campaign_daily_metrics",
+        [campaign_metric_record(row)],
+        customer_id=7,
+        ingestion_run_id="run-1",
+        extracted_at="2026-11-01T12:00:00+00:00",
+    )
+    assert frame.schema == pl.Schema(LANDING_SCHEMAS["campaign_daily_metrics"])
+
+
+def test_the_conversion_window_is_the_longest_enabled_click_through_window_else_30_and_at_most_90():
+    row = GoogleAdsRow()
+    row.conversion_action.click_through_lookback_window_days = 45
+    assert click_through_window_days(row) == 45
+    assert conversion_window_days([30, 7, 45]) == 45
+    assert conversion_window_days([]) == 30  # no enabled conversion action: Google's default
+    assert conversion_window_days([0]) == 30  # unset on the wire
+    assert conversion_window_days([120]) == 90
+
+
+def test_discovered_accounts_are_synced_once_each_in_the_order_found():
+    assert unique_in_order(["2", "1", "2", "3", "1"]) == ["2", "1", "3"]

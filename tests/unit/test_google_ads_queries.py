@@ -23,6 +23,8 @@ ALL_QUERIES = {
     "ads": queries.ADS,
     "keywords": queries.KEYWORDS,
     "metrics": queries.ad_metrics(date(2026, 9, 1), date(2026, 9, 30)),
+    "campaign metrics": queries.campaign_metrics(date(2026, 9, 1), date(2026, 9, 30)),
+    "conversion actions": queries.CONVERSION_ACTIONS,
     "click views": queries.click_views(date(2026, 9, 1)),
 }
 
@@ -71,14 +73,41 @@ def test_click_views_ask_for_exactly_one_day():
     assert {"click_view.gclid", "click_view.ad_group_ad", "click_view.keyword", "segments.date"} <= set(parsed.fields)
 
 
-def test_discovery_asks_for_enabled_direct_clients_that_are_not_managers():
+def test_discovery_asks_for_enabled_visible_non_manager_clients_at_any_level():
     parsed = parse_gaql(queries.CLIENT_CUSTOMERS)
     assert parsed.resource == "customer_client"
+    # No level filter: customer_client lists sub-managers' clients too (level 2 and deeper).
     assert set(parsed.conditions) == {
-        Condition("customer_client.level", "=", ("1",)),
         Condition("customer_client.status", "=", ("ENABLED",)),
         Condition("customer_client.manager", "=", ("FALSE",)),
+        Condition("customer_client.hidden", "=", ("FALSE",)),
     }
+
+
+def test_campaign_metrics_cover_every_campaign_per_day_like_the_ad_metrics():
+    ranged = parse_gaql(queries.campaign_metrics(date(2026, 9, 1), date(2026, 9, 30)))
+    assert ranged.resource == "campaign"
+    assert ranged.conditions == (Condition("segments.date", "BETWEEN", ("2026-09-01", "2026-09-30")),)
+    assert {
+        "campaign.id",
+        "segments.date",
+        "metrics.cost_micros",
+        "metrics.impressions",
+        "metrics.clicks",
+        "metrics.conversions",
+        "metrics.conversions_value",
+    } == set(ranged.fields)
+    single = parse_gaql(queries.campaign_metrics(date(2026, 9, 1), date(2026, 9, 1)))
+    assert single.conditions == (Condition("segments.date", "=", ("2026-09-01",)),)
+    with pytest.raises(ValueError, match="empty day range"):
+        queries.campaign_metrics(date(2026, 9, 2), date(2026, 9, 1))
+
+
+def test_conversion_actions_ask_for_the_click_through_window_of_enabled_actions():
+    parsed = parse_gaql(queries.CONVERSION_ACTIONS)
+    assert parsed.resource == "conversion_action"
+    assert "conversion_action.click_through_lookback_window_days" in parsed.fields
+    assert parsed.conditions == (Condition("conversion_action.status", "=", ("ENABLED",)),)
 
 
 def test_entity_queries_keep_removed_entities_and_skip_negative_keywords():

@@ -44,7 +44,7 @@ def test_accounts_are_the_documented_ones(world):
         "USD",
         "America/New_York",
     )
-    assert {c.customer_id for c in world.clients_of(1111111111)} == {2222222221, 2222222222, 2222222229}
+    assert {c.customer_id for c in world.clients_of(1111111111)} == {2222222221, 2222222222, 2222222229, 1111111112}
     expected = {
         2222222221: ("acme-outdoor", "USD", "America/New_York", 1111111111),
         2222222222: ("bloom-beauty", "GBP", "Europe/London", 1111111111),
@@ -69,6 +69,11 @@ def test_every_client_has_3_to_5_campaigns_1_to_3_ad_groups_and_ads(world):
         assert 3 <= len(campaigns) <= 5
         for campaign in campaigns:
             groups = [g for g in world.ad_groups if g.campaign_id == campaign.campaign_id]
+            if campaign.advertising_channel_type == "PERFORMANCE_MAX":
+                # No ad groups in the API: it delivers through asset groups, which it reports per campaign.
+                assert groups == [] and not [a for a in world.ads if a.campaign_id == campaign.campaign_id]
+                assert [g for g in world.asset_groups if g.campaign_id == campaign.campaign_id]
+                continue
             assert 1 <= len(groups) <= 3
             for group in groups:
                 ads = [a for a in world.ads if a.ad_group_id == group.ad_group_id]
@@ -187,7 +192,11 @@ def test_the_connection_entries_parse_as_pipeline_configuration(world, tmp_path)
             "id": "northstar-google",
             "provider": "google_ads",
             "manager_customer_id": "111-111-1111",
-            "account_clients": {"222-222-2221": "acme-outdoor", "222-222-2222": "bloom-beauty"},
+            "account_clients": {
+                "222-222-2221": "acme-outdoor",
+                "222-222-2222": "bloom-beauty",
+                "222-222-2223": "acme-outdoor",
+            },
             "credentials_env_prefix": "NORTHSTAR_GOOGLE",
         }
     ]
@@ -198,7 +207,11 @@ def test_the_connection_entries_parse_as_pipeline_configuration(world, tmp_path)
     by_id = {c.id: c for c in config.connections_for("google_ads")}
     assert by_id["northstar-google"].manager_customer_id == "1111111111"
     assert by_id["northstar-google"].client_slug is None
-    assert by_id["northstar-google"].account_clients == (("2222222221", "acme-outdoor"), ("2222222222", "bloom-beauty"))
+    assert by_id["northstar-google"].account_clients == (
+        ("2222222221", "acme-outdoor"),
+        ("2222222222", "bloom-beauty"),
+        ("2222222223", "acme-outdoor"),
+    )
     harbor = by_id["harbor-google"]
     assert (harbor.account_ids, harbor.client_slug) == (("3333333331",), "citrus-kitchen")
     assert {c.slug: c.currency for c in config.clients} == {
@@ -206,3 +219,43 @@ def test_the_connection_entries_parse_as_pipeline_configuration(world, tmp_path)
         "bloom-beauty": "GBP",
         "citrus-kitchen": "EUR",
     }
+
+
+def test_a_sub_manager_puts_a_client_two_levels_below_the_mcc(world):
+    levels = {c.customer_id: level for c, level in world.hierarchy_of(1111111111)}
+    assert levels == {2222222221: 1, 2222222222: 1, 2222222229: 1, 1111111112: 1, 2222222223: 2}
+    assert world.awkward.sub_manager.is_manager and world.awkward.grandchild_customer.customer_id == 2222222223
+    assert world.is_managed_by(2222222223, 1111111111) and world.is_managed_by(2222222223, 1111111112)
+    assert not world.is_managed_by(3333333331, 1111111111)
+
+
+def test_campaign_metrics_are_the_bill_the_ads_plus_performance_max(world):
+    pmax = {c.campaign_id for c in world.awkward.pmax_campaigns}
+    assert len(pmax) == 3
+    day = date(2026, 10, 5)
+    for customer_id in (*CLIENTS, 2222222223):
+        campaigns = {m.campaign_id: m for m in world.campaign_metrics_for_day(customer_id, day)}
+        ads: dict[int, int] = {}
+        for m in world.metrics_for_day(customer_id, day):
+            ads[m.campaign_id] = ads.get(m.campaign_id, 0) + m.cost_micros
+        assert not set(ads) & pmax  # ad_group_ad knows nothing of PMax
+        for campaign_id, metrics in campaigns.items():
+            assert metrics.cost_micros == ads.get(campaign_id, 0) or campaign_id in pmax
+        assert world.cost_micros(customer_id, day) == sum(m.cost_micros for m in campaigns.values())
+        assert world.cost_micros(customer_id, day) >= world.ad_level_cost_micros(customer_id, day)
+    assert world.cost_micros(2222222221, day) > world.ad_level_cost_micros(2222222221, day)
+
+
+def test_conversion_actions_give_each_account_its_window(world):
+    def enabled_windows(customer_id):
+        return sorted(
+            a.click_through_lookback_window_days
+            for a in world.conversion_actions_of(customer_id)
+            if a.status == "ENABLED"
+        )
+
+    assert enabled_windows(2222222221) == [7, 30]
+    assert enabled_windows(2222222222) == [45]
+    assert enabled_windows(3333333331) == [14, 60]
+    assert world.conversion_actions_of(2222222223) == ()
+    assert {a.status for a in world.conversion_actions} == {"ENABLED", "REMOVED", "HIDDEN"}

@@ -61,6 +61,7 @@ LANDING_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "is_manager": pl.Boolean(),
         "status": pl.String(),
         **_LINEAGE,
+        "conversion_window_days": pl.Int32(),  # staging_sql/0019: null for managers
     },
     "campaigns": {
         "customer_id": pl.Int64(),
@@ -113,6 +114,17 @@ LANDING_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "conversions_value": pl.String(),
         **_LINEAGE,
     },
+    "campaign_daily_metrics": {
+        "customer_id": pl.Int64(),
+        "campaign_id": pl.Int64(),
+        "metric_date": pl.Date(),
+        "cost_micros": pl.Int64(),
+        "impressions": pl.Int64(),
+        "clicks": pl.Int64(),
+        "conversions": pl.String(),
+        "conversions_value": pl.String(),
+        **_LINEAGE,
+    },
     "click_views": {
         "customer_id": pl.Int64(),
         "click_date": pl.Date(),
@@ -139,6 +151,11 @@ LANDING_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     },
 }
 ENTITY_TABLES = ("customers", "campaigns", "ad_groups", "ads", "keywords")
+
+# Google's default click-through window, for an account without an enabled conversion action;
+# the API allows 1..90 days.
+DEFAULT_CONVERSION_WINDOW_DAYS = 30
+MAX_CONVERSION_WINDOW_DAYS = 90
 
 
 # --------------------------------------------------------------------------- #
@@ -195,6 +212,22 @@ def customer_profile(row: GoogleAdsRow) -> CustomerProfile:
 
 def client_customer_id(row: GoogleAdsRow) -> str:
     return str(row.customer_client.id)
+
+
+def unique_in_order(values: Sequence[str]) -> list[str]:
+    """Each value once, where it first appears (an account linked twice is synced once)."""
+    return list(dict.fromkeys(values))
+
+
+def click_through_window_days(row: GoogleAdsRow) -> int:
+    return row.conversion_action.click_through_lookback_window_days
+
+
+def conversion_window_days(windows: Sequence[int]) -> int:
+    """How many days back an account's conversions can still change: the longest click-through
+    window of its enabled conversion actions, 30 (Google's default) without any, never over 90."""
+    longest = max((w for w in windows if w > 0), default=DEFAULT_CONVERSION_WINDOW_DAYS)
+    return min(longest, MAX_CONVERSION_WINDOW_DAYS)
 
 
 def campaign_record(row: GoogleAdsRow) -> dict[str, Any]:
@@ -258,6 +291,19 @@ def metric_record(row: GoogleAdsRow) -> dict[str, Any]:
     }
 
 
+def campaign_metric_record(row: GoogleAdsRow) -> dict[str, Any]:
+    metrics = row.metrics
+    return {
+        "campaign_id": row.campaign.id,
+        "metric_date": date.fromisoformat(row.segments.date),
+        "cost_micros": metrics.cost_micros,
+        "impressions": metrics.impressions,
+        "clicks": metrics.clicks,
+        "conversions": decimal_text(metrics.conversions),
+        "conversions_value": decimal_text(metrics.conversions_value),
+    }
+
+
 def click_view_record(row: GoogleAdsRow) -> dict[str, Any]:
     click = row.click_view
     return {
@@ -270,8 +316,15 @@ def click_view_record(row: GoogleAdsRow) -> dict[str, Any]:
     }
 
 
-def profile_record(profile: CustomerProfile, *, connection_id: str, manager_customer_id: str | None) -> dict[str, Any]:
+def profile_record(
+    profile: CustomerProfile,
+    *,
+    connection_id: str,
+    manager_customer_id: str | None,
+    conversion_window_days: int | None = None,
+) -> dict[str, Any]:
     return {
+        "conversion_window_days": conversion_window_days,
         "customer_id": profile.customer_id,
         "manager_customer_id": int(manager_customer_id) if manager_customer_id else None,
         "connection_id": connection_id,
@@ -373,11 +426,25 @@ def fetch_profile(session: GoogleAdsSession, customer_id: str) -> CustomerProfil
 
 
 def discover_client_customers(session: GoogleAdsSession, manager_customer_id: str) -> list[str]:
-    return session.search(
-        manager_customer_id,
-        queries.CLIENT_CUSTOMERS,
-        client_customer_id,
-        what=f"customers/{manager_customer_id} client discovery",
+    """Every enabled, visible non-manager account below the manager, at any depth."""
+    return unique_in_order(
+        session.search(
+            manager_customer_id,
+            queries.CLIENT_CUSTOMERS,
+            client_customer_id,
+            what=f"customers/{manager_customer_id} client discovery",
+        )
+    )
+
+
+def fetch_conversion_window_days(session: GoogleAdsSession, customer_id: str) -> int:
+    return conversion_window_days(
+        session.search(
+            customer_id,
+            queries.CONVERSION_ACTIONS,
+            click_through_window_days,
+            what=f"customers/{customer_id} conversion actions",
+        )
     )
 
 
@@ -391,6 +458,20 @@ def fetch_ad_metrics(session: GoogleAdsSession, customer_id: str, days: Sequence
             queries.ad_metrics(first, last),
             metric_record,
             what=f"customers/{customer_id} ad metrics {first.isoformat()}..{last.isoformat()}",
+        )
+    ]
+
+
+def fetch_campaign_metrics(session: GoogleAdsSession, customer_id: str, days: Sequence[date]) -> list[dict[str, Any]]:
+    """Per campaign and day, every campaign type (Performance Max has no ad-level rows)."""
+    return [
+        record
+        for first, last in contiguous_ranges(days)
+        for record in session.search(
+            customer_id,
+            queries.campaign_metrics(first, last),
+            campaign_metric_record,
+            what=f"customers/{customer_id} campaign metrics {first.isoformat()}..{last.isoformat()}",
         )
     ]
 
@@ -441,13 +522,19 @@ def extract_account(
 
     records = {
         "customers": [
-            profile_record(profile, connection_id=session.connection.id, manager_customer_id=manager_customer_id)
+            profile_record(
+                profile,
+                connection_id=session.connection.id,
+                manager_customer_id=manager_customer_id,
+                conversion_window_days=fetch_conversion_window_days(session, customer_id),
+            )
         ],
         "campaigns": entities(queries.CAMPAIGNS, campaign_record, "campaigns"),
         "ad_groups": entities(queries.AD_GROUPS, ad_group_record, "ad groups"),
         "ads": entities(queries.ADS, ad_record, "ads"),
         "keywords": entities(queries.KEYWORDS, keyword_record, "keywords"),
         "ad_daily_metrics": fetch_ad_metrics(session, customer_id, days),
+        "campaign_daily_metrics": fetch_campaign_metrics(session, customer_id, days),
     }
     records["click_views"], click_view_days = fetch_click_views(session, customer_id, days)
     lineage = {"ingestion_run_id": run_id, "extracted_at": extracted_at.isoformat()}

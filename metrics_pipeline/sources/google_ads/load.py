@@ -1,7 +1,9 @@
 """Land Google Ads: every active connection's customers, one transaction per customer.
 
 A connection reaches its customers either through a manager (MCC) account, whose
-ENABLED non-manager clients are discovered on each run, or as the customer ids it lists.
+ENABLED non-manager clients (below sub-managers too) are discovered on each run, or as the
+customer ids it lists. Metrics land per ad (ad_group_ad) and per campaign: Performance Max
+has campaign-level numbers only.
 Per customer, all API reads happen first (each call retried on quota and transient
 errors); then one transaction replaces the customer's entity rows, deletes and COPYs its
 metrics and click views for each synced day, records what each closed day first said,
@@ -239,9 +241,10 @@ def _sync_account(
         fail(exc)  # the transaction rolled back: nothing of the customer changed
         raise
     metrics, clicks = extract.frames["ad_daily_metrics"].height, extract.frames["click_views"].height
+    campaign_metrics = extract.frames["campaign_daily_metrics"].height
     log(
         f"google_ads {connection.id} customers/{cid}: {len(days)} day(s), {metrics} ad metric rows, "
-        f"{clicks} click views, {extract.entity_rows} entity rows landed"
+        f"{campaign_metrics} campaign metric rows, {clicks} click views, {extract.entity_rows} entity rows landed"
     )
     return TargetOutcome(
         connection_id=connection.id,
@@ -250,7 +253,12 @@ def _sync_account(
         state="ok",
         partition_keys=tuple(day.isoformat() for day in days),
         rows_loaded=metrics,
-        counts=(("click_views", clicks), ("entity_rows", extract.entity_rows), ("first_reported_rows", first_reported)),
+        counts=(
+            ("campaign_metric_rows", campaign_metrics),
+            ("click_views", clicks),
+            ("entity_rows", extract.entity_rows),
+            ("first_reported_rows", first_reported),
+        ),
         target=f"customers/{cid}",
     )
 
@@ -269,6 +277,7 @@ def _land_account(
         {**customer, "days": days, "click_view_days": list(extract.click_view_days)},
     )
     copy_frame(conn, f"{SCHEMA}.ad_daily_metrics", extract.frames["ad_daily_metrics"])
+    copy_frame(conn, f"{SCHEMA}.campaign_daily_metrics", extract.frames["campaign_daily_metrics"])
     copy_frame(conn, f"{SCHEMA}.click_views", extract.frames["click_views"])
     inserted = conn.execute(
         read_sql(SQL_DIR, "record_first_reported"), {**customer, "closed_days": closed, "first_reported_at": now}
@@ -278,13 +287,14 @@ def _land_account(
 
 def _finish_days(conn: psycopg.Connection, extract: AccountExtract, log_ids: Mapping[date, int]) -> None:
     metrics = rows_per_day(extract.frames["ad_daily_metrics"], "metric_date")
+    campaigns = rows_per_day(extract.frames["campaign_daily_metrics"], "metric_date")
     clicks = rows_per_day(extract.frames["click_views"], "click_date")
     read_clicks = set(extract.click_view_days)
     for day, log_id in log_ids.items():
-        message = f"{metrics[day]} ad metric rows, {clicks[day]} click views"
+        message = f"{metrics[day]} ad metric rows, {campaigns[day]} campaign metric rows, {clicks[day]} click views"
         if day not in read_clicks:
             message += " (click views not read: click_view answered DATE_TOO_OLD; it keeps 90 days)"
-        landed = metrics[day] + clicks[day]
+        landed = metrics[day] + campaigns[day] + clicks[day]
         finish_attempt(conn, log_id, status="completed", processed=landed, loaded=landed, message=message)
 
 
@@ -417,8 +427,8 @@ def _configured_targets(connection: Connection) -> list[str]:
 def _reachable_accounts(
     url: str, session: GoogleAdsSession, *, run_id: str, now: datetime, land_manager: bool
 ) -> list[_Account]:
-    """The connection's customers; through a manager, its ENABLED non-manager clients
-    (unless customer_ids narrows them), with the manager's own row landed if asked."""
+    """The connection's customers; through a manager, its ENABLED non-manager clients at any
+    depth (unless customer_ids narrows them), with the manager's own row landed if asked."""
     connection = session.connection
     manager = connection.manager_customer_id
     if manager is None:

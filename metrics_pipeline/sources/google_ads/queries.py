@@ -4,23 +4,31 @@ Entity queries take every status (REMOVED included): the warehouse keeps the lat
 of each entity, and a removed campaign's past spend still needs its name. Metrics are
 read from ``ad_group_ad`` segmented by ``segments.date``, one call per contiguous day
 range; the API leaves out ad-days without impressions, so a missing row means zero.
+
+Performance Max campaigns have no ad groups or ads, so ``ad_group_ad`` says nothing of
+their spend; the same days are also read FROM ``campaign`` (every campaign type), which is
+what Google bills. dbt carries the difference as an '(unallocated)' ad per campaign.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
+# customer_client lists every client at any depth below the manager (level = the distance),
+# so sub-managers' clients are here too; managers hold no ads, hidden and cancelled accounts
+# are left out, as Google's account-hierarchy guide does.
 CLIENT_CUSTOMERS = """
 SELECT
   customer_client.id,
   customer_client.descriptive_name,
   customer_client.status,
   customer_client.manager,
+  customer_client.hidden,
   customer_client.level
 FROM customer_client
-WHERE customer_client.level = 1
-  AND customer_client.status = 'ENABLED'
+WHERE customer_client.status = 'ENABLED'
   AND customer_client.manager = FALSE
+  AND customer_client.hidden = FALSE
 """.strip()
 
 CUSTOMER = """
@@ -79,6 +87,30 @@ WHERE ad_group_criterion.type = 'KEYWORD'
   AND ad_group_criterion.negative = FALSE
 """.strip()
 
+# The click-through lookback window of each ENABLED conversion action: how many days after
+# a click a conversion can still be credited to it, so how far back a day's conversions move.
+CONVERSION_ACTIONS = """
+SELECT
+  conversion_action.id,
+  conversion_action.status,
+  conversion_action.click_through_lookback_window_days
+FROM conversion_action
+WHERE conversion_action.status = 'ENABLED'
+""".strip()
+
+_CAMPAIGN_METRICS = """
+SELECT
+  campaign.id,
+  segments.date,
+  metrics.cost_micros,
+  metrics.impressions,
+  metrics.clicks,
+  metrics.conversions,
+  metrics.conversions_value
+FROM campaign
+WHERE {date_filter}
+""".strip()
+
 _AD_METRICS = """
 SELECT
   campaign.id,
@@ -108,13 +140,22 @@ WHERE segments.date = '{day}'
 """.strip()
 
 
-def ad_metrics(first: date, last: date) -> str:
-    """Per ad and day over [first, last] (inclusive)."""
+def _date_filter(first: date, last: date) -> str:
     if last < first:
         raise ValueError(f"empty day range {first.isoformat()}..{last.isoformat()}")
     if first == last:
-        return _AD_METRICS.format(date_filter=f"segments.date = '{first.isoformat()}'")
-    return _AD_METRICS.format(date_filter=f"segments.date BETWEEN '{first.isoformat()}' AND '{last.isoformat()}'")
+        return f"segments.date = '{first.isoformat()}'"
+    return f"segments.date BETWEEN '{first.isoformat()}' AND '{last.isoformat()}'"
+
+
+def ad_metrics(first: date, last: date) -> str:
+    """Per ad and day over [first, last] (inclusive)."""
+    return _AD_METRICS.format(date_filter=_date_filter(first, last))
+
+
+def campaign_metrics(first: date, last: date) -> str:
+    """Per campaign and day over [first, last] (inclusive), Performance Max included."""
+    return _CAMPAIGN_METRICS.format(date_filter=_date_filter(first, last))
 
 
 def click_views(day: date) -> str:

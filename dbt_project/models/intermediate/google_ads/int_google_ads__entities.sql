@@ -17,6 +17,11 @@
 -- status: google_ads_status / google_ads_customer_status (own status, not cascaded);
 -- goal: google_ads_goal(advertising_channel_type, bidding_strategy_type) on campaigns,
 -- inherited by ad groups and ads; accounts 'other'.
+--
+-- Unallocated: a campaign with spend its ads do not report (Performance Max has no ad groups
+-- or ads; int_google_ads__ad_metrics.is_unallocated) gets an ad group '(unallocated)' and under
+-- it an ad '(unallocated)' (macros/ad_entity_unallocated.sql), ids stable_id('google_ads',
+-- customer_id, '<level>', campaign_id, 'unallocated'), is_inferred, platform_entity_id null.
 -- first/last_seen_date: first / last metric_date of the entity or any descendant.
 
 with
@@ -51,12 +56,29 @@ metrics as (
 
 ),
 
+ad_metrics as (
+
+    select * from metrics where not is_unallocated
+
+),
+
+-- campaigns' unallocated numbers: one node per campaign ------------------------------------
+
+unallocated_nodes as (
+
+    {{ ad_entity_seen(
+        '(select * from metrics where is_unallocated) as unallocated',
+        ['customer_id', 'campaign_id'], first='metric_date', last='metric_date'
+    ) }}
+
+),
+
 -- ads: state table + ads seen in metrics ----------------------------------------------------
 
 seen_ads as (
 
     {{ ad_entity_seen(
-        'metrics', ['customer_id', 'ad_group_id', 'ad_id'], parents=['campaign_id'],
+        'ad_metrics', ['customer_id', 'ad_group_id', 'ad_id'], parents=['campaign_id'],
         first='metric_date', last='metric_date'
     ) }}
 
@@ -90,9 +112,17 @@ ad_group_nodes as (
 
 -- campaigns -------------------------------------------------------------------------------
 
+campaign_children as (
+
+    select customer_id, campaign_id, first_seen_date, last_seen_date from ad_group_nodes
+    union all
+    select customer_id, campaign_id, first_seen_date, last_seen_date from unallocated_nodes
+
+),
+
 seen_campaigns as (
 
-    {{ ad_entity_seen('ad_group_nodes', ['customer_id', 'campaign_id']) }}
+    {{ ad_entity_seen('campaign_children', ['customer_id', 'campaign_id']) }}
 
 ),
 
@@ -164,9 +194,28 @@ ad_rows as (
 
 ),
 
+unallocated_ad_group_rows as (
+
+    {{ ad_entity_unallocated_rows(
+        'google_ads', 'ad_group', 'unallocated_nodes', 'campaign_rows', 'customer_id', 'campaign_id'
+    ) }}
+
+),
+
+unallocated_ad_rows as (
+
+    {{ ad_entity_unallocated_rows(
+        'google_ads', 'ad', 'unallocated_nodes', 'unallocated_ad_group_rows', 'customer_id', 'campaign_id'
+    ) }}
+
+),
+
 unioned as (
 
-    {{ ad_entity_union(['accounts', 'campaign_rows', 'ad_group_rows', 'ad_rows']) }}
+    {{ ad_entity_union([
+        'accounts', 'campaign_rows', 'ad_group_rows', 'ad_rows',
+        'unallocated_ad_group_rows', 'unallocated_ad_rows'
+    ]) }}
 
 ),
 

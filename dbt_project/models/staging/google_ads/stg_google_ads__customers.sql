@@ -20,6 +20,7 @@ renamed as (
         btrim(time_zone)::text                      as timezone,
         is_manager::boolean                         as is_manager,
         upper(status)::text                         as customer_status,
+        conversion_window_days::integer             as conversion_window_days,
 
         -- lineage
         ingestion_run_id::text                      as ingestion_run_id,

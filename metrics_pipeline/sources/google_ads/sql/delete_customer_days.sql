@@ -4,6 +4,10 @@ with removed_metrics as (
     delete from raw_google_ads.ad_daily_metrics
     where customer_id = %(customer_id)s
       and metric_date = any(%(days)s::date[])
+), removed_campaign_metrics as (
+    delete from raw_google_ads.campaign_daily_metrics
+    where customer_id = %(customer_id)s
+      and metric_date = any(%(days)s::date[])
 )
 delete from raw_google_ads.click_views
 where customer_id = %(customer_id)s
