@@ -129,7 +129,15 @@ _SCHEMA: dict[str, dict[str, FieldDef]] = {
         "originalUnitPriceSet": _MONEY,
         "totalDiscountSet": _MONEY,
         "discountedTotalSet": _MONEY,
+        "discountAllocations": FieldDef(L, "DiscountAllocation"),
+        "taxLines": FieldDef(L, "TaxLine", ("first",)),  # Shopify default: every tax line
     },
+    "DiscountAllocation": {"allocatedAmountSet": _MONEY, "discountApplication": FieldDef(O, "DiscountApplication")},
+    # The DiscountApplication interface, flattened: `title` stands for the code / title of its kinds.
+    "DiscountApplication": {
+        name: FieldDef(S) for name in ("index", "allocationMethod", "targetSelection", "targetType", "title")
+    },
+    "TaxLine": {"title": FieldDef(S), "rate": FieldDef(S), "ratePercentage": FieldDef(S), "priceSet": _MONEY},
     "Refund": {
         **{name: FieldDef(S) for name in ("id", "legacyResourceId", "createdAt", "note")},
         "totalRefundedSet": _MONEY,
@@ -142,6 +150,7 @@ _SCHEMA: dict[str, dict[str, FieldDef]] = {
         "lineItem": FieldDef(O, "LineItem"),
         "subtotalSet": _MONEY,
         "priceSet": _MONEY,
+        "totalTaxSet": _MONEY,
     },
     "Product": {
         **{
@@ -394,7 +403,7 @@ def _order(context: QueryContext, order: Order) -> dict:
         "email": order.email,
         "discountCodes": order.discount_codes,
         "taxesIncluded": order.taxes_included,
-        "test": False,
+        "test": order.test,
         "checkoutToken": order.checkout_token,
         "subtotalPriceSet": _money_bag(order.subtotal, order.currency),
         "totalDiscountsSet": _money_bag(order.total_discounts, order.currency),
@@ -424,13 +433,45 @@ def _line_item(context: QueryContext, order: Order, item: LineItem) -> dict:
         "name": item.title if item.variant_title == "Default Title" else f"{item.title} - {item.variant_title}",
         "variantTitle": None if item.variant_title == "Default Title" else item.variant_title,
         "quantity": item.quantity,
-        "currentQuantity": item.quantity,
+        # "The number of units ordered, excluding refunded and removed units."
+        "currentQuantity": item.quantity
+        - (item.removed_quantity if order.edited_at is not None and order.edited_at < context.cutoff else 0)
+        - _refunded_units(order, item, context.cutoff),
         "variant": _variant(context, variant),
         "product": _product(context, product),
         "originalUnitPriceSet": _money_bag(item.unit_price, order.currency),
-        "totalDiscountSet": _money_bag(item.total_discount, order.currency),
-        "discountedTotalSet": _money_bag(item.net, order.currency),
+        # Line-level, not code-based discounts only (Shopify's default); every discount, order-level
+        # and code-based included, is in discountAllocations.
+        "totalDiscountSet": _money_bag(item.total_discount_set, order.currency),
+        "discountedTotalSet": _money_bag(item.unit_price * item.quantity - item.total_discount_set, order.currency),
+        "discountAllocations": [
+            {
+                "allocatedAmountSet": _money_bag(allocation.amount, order.currency),
+                "discountApplication": {
+                    "index": index,
+                    "allocationMethod": "ACROSS",
+                    "targetSelection": "ALL" if allocation.level == "ORDER" else "ENTITLED",
+                    "targetType": "LINE_ITEM",
+                    "title": allocation.title,
+                },
+            }
+            for index, allocation in enumerate(item.discount_allocations)
+        ],
+        "taxLines": lambda args, path: [
+            {
+                "title": "MwSt" if order.taxes_included else "Sales tax",
+                "rate": None,
+                "ratePercentage": None,
+                "priceSet": _money_bag(item.tax, order.currency),
+            }
+        ][: args.get("first") or None],
     }
+
+
+def _refunded_units(order: Order, item: LineItem, cutoff: datetime) -> int:
+    return sum(
+        line.quantity for r in order.refunds_as_of(cutoff) for line in r.lines if line.line_item_id == item.line_item_id
+    )
 
 
 def _refund(context: QueryContext, order: Order, refund: Refund) -> dict:
@@ -444,9 +485,10 @@ def _refund(context: QueryContext, order: Order, refund: Refund) -> dict:
             lambda line: {
                 "id": _gid("RefundLineItem", refund.refund_id * 100 + list(refund.lines).index(line) + 1),
                 "quantity": line.quantity,
-                "restockType": "RETURN",
+                "restockType": line.restock_type,
                 "lineItem": _line_item(context, order, lines_by_id[line.line_item_id]),
                 "subtotalSet": _money_bag(line.subtotal, order.currency),
+                "totalTaxSet": _money_bag(line.tax, order.currency),
                 "priceSet": _money_bag(lines_by_id[line.line_item_id].unit_price, order.currency),
             },
             path,
