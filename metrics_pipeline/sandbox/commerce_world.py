@@ -30,7 +30,11 @@ in by staff). Orders carry discounts, shipping and taxes; the awkward cases are 
 ``CommerceAwkwardCases``: a unit cost that changes on 2026-09-20, a partial refund created days
 after its order, a cancelled (fully refunded) order, an order of 12 line items (more than one page
 of them), a variant without a unit cost, an order that came from a gclid, one pixel event sent
-twice (two files, two day folders) and one malformed pixel line.
+twice (two files, two day folders) and one malformed pixel line. And money as Shopify keeps it:
+discount codes and a manual order-level "Goodwill" discount allocated across lines (both in
+LineItem.discountAllocations, neither in LineItem.totalDiscountSet), an order edit that removed a
+unit (currentQuantity below quantity, nothing refunded), per-line tax lines (inside the price in the
+VAT shop), a refund that was not restocked (NO_RESTOCK) and a test order (Order.test).
 
 Time: what the shop's API shows depends on the day it is asked on (``cutoff(shop, as_of)``, the
 end of that day in the shop's time zone): orders created later do not exist yet, a refund exists
@@ -128,6 +132,9 @@ class Shop:
     google_customer_id: int
     meta_account_id: str
     taxes_included: bool  # EU prices include VAT; US tax is added on top
+    # The shop's own app for the client credentials grant (tokens that expire after 24 hours).
+    client_id: str = ""
+    client_secret: str = ""
 
     @property
     def zone(self) -> ZoneInfo:
@@ -399,6 +406,8 @@ SHOPS = (
         google_customer_id=ACME_CUSTOMER_ID,
         meta_account_id=ACME_ACCOUNT_ID,
         taxes_included=False,
+        client_id="sandbox-app-northstar-acme",
+        client_secret="shpss_sandbox_northstar_acme_0001",
     ),
     Shop(
         index=2,
@@ -416,6 +425,8 @@ SHOPS = (
         google_customer_id=CITRUS_CUSTOMER_ID,
         meta_account_id=CITRUS_ACCOUNT_ID,
         taxes_included=True,
+        client_id="sandbox-app-harbor-citrus",
+        client_secret="shpss_sandbox_harbor_citrus_0002",
     ),
 )
 
@@ -680,6 +691,15 @@ class CommerceWorld:
     def access_tokens(self) -> dict[str, str]:
         """<credentials_env_prefix>_ACCESS_TOKEN -> the sandbox token, per shop connection."""
         return {f"{s.credentials_env_prefix}_ACCESS_TOKEN": s.access_token for s in self.shops}
+
+    def client_credentials(self) -> dict[str, str]:
+        """<credentials_env_prefix>_CLIENT_ID / _CLIENT_SECRET per shop connection: the client
+        credentials grant instead of a permanent access token."""
+        return {
+            f"{s.credentials_env_prefix}_{name}": value
+            for s in self.shops
+            for name, value in (("CLIENT_ID", s.client_id), ("CLIENT_SECRET", s.client_secret))
+        }
 
     def connections_config(self) -> dict[str, list[dict]]:
         """Per workspace slug, its Shopify connection entries as the YAML config holds them."""

@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -54,7 +54,10 @@ _SCHEMA: dict[str, dict[str, FieldDef]] = {
         "products": FieldDef(C, "Product", (*_PAGING, "query", "sortKey")),
         "productVariants": FieldDef(C, "ProductVariant", (*_PAGING, "query", "sortKey")),
         "customers": FieldDef(C, "Customer", (*_PAGING, "query", "sortKey")),
+        "currentAppInstallation": FieldDef(O, "AppInstallation"),
     },
+    "AppInstallation": {"id": FieldDef(S), "accessScopes": FieldDef(L, "AccessScope")},
+    "AccessScope": {"handle": FieldDef(S), "description": FieldDef(S)},
     "Shop": {
         name: FieldDef(S)
         for name in ("id", "name", "currencyCode", "ianaTimezone", "myshopifyDomain", "email", "timezoneAbbreviation")
@@ -219,6 +222,13 @@ class QueryContext:
     cutoff: datetime
     version: str
     actual_cost: int = 0
+    access_scopes: tuple[str, ...] = ("read_all_orders", "read_orders")
+
+    def visible(self, order: Order) -> bool:
+        """Created by the cutoff and, without read_all_orders, within the last 60 days (by createdAt)."""
+        if not order.exists(self.cutoff):
+            return False
+        return "read_all_orders" in self.access_scopes or order.created_at >= self.cutoff - timedelta(days=60)
 
 
 def _money_scalar(value: Decimal) -> str:
@@ -239,7 +249,7 @@ def root_value(context: QueryContext) -> dict:
     world, shop, cutoff = context.world, context.shop, context.cutoff
 
     def orders(args: dict, path: tuple) -> dict:
-        found = [o for o in world.orders_of(shop.shop_domain) if o.exists(cutoff)]
+        found = [o for o in world.orders_of(shop.shop_domain) if context.visible(o)]
         terms = _search_terms(args.get("query"))
         found = [
             o
@@ -275,12 +285,12 @@ def root_value(context: QueryContext) -> dict:
             found = world.order(shop.shop_domain, number) if number is not None else None
         except KeyError:
             found = None
-        return _order(context, found) if found is not None and found.exists(cutoff) else None
+        return _order(context, found) if found is not None and context.visible(found) else None
 
     def refund(args: dict, path: tuple) -> dict | None:
         number = _gid_number(args.get("id"), "Refund")
         for o in world.orders_of(shop.shop_domain):
-            for r in o.refunds_as_of(cutoff):
+            for r in o.refunds_as_of(cutoff) if context.visible(o) else ():
                 if r.refund_id == number:
                     return _refund(context, o, r)
         return None
@@ -333,6 +343,10 @@ def root_value(context: QueryContext) -> dict:
         "products": products,
         "productVariants": product_variants,
         "customers": customers,
+        "currentAppInstallation": {
+            "id": f"gid://shopify/AppInstallation/{shop.index}",
+            "accessScopes": [{"handle": scope, "description": None} for scope in context.access_scopes],
+        },
     }
 
 

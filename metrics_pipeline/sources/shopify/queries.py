@@ -33,6 +33,13 @@ query Shop {
 }
 """
 
+# What the app may read: without read_all_orders Shopify shows only the last 60 days of orders.
+ACCESS_SCOPES = """
+query AccessScopes {
+  currentAppInstallation { accessScopes { handle } }
+}
+"""
+
 PRODUCTS = """
 query Products($first: Int!, $after: String) {
   products(first: $first, after: $after, sortKey: ID) {
