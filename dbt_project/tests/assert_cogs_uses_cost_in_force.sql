@@ -4,8 +4,11 @@
 -- COGS uses the unit cost in force when the order was placed, recomputed from the landed rows:
 -- for each line, the variant's raw_shopify.variant_cost_observations row with the latest
 -- observed_at <= the order's processed_at, else its earliest observation (no observation: 0).
---   fct_orders.cogs_ordered  = sum of quantity x that cost
---   fct_orders.refunded_cogs = sum of refunded quantity x that cost
+--   fct_orders.cogs_ordered  = sum of units sold x that cost, units sold being the quantity
+--                              ordered less what an order edit removed (quantity -
+--                              current_quantity - refunded units, where current_quantity landed)
+--   fct_orders.refunded_cogs = sum of refunded units that came back (restock_type not
+--                              NO_RESTOCK) x that cost
 --   fct_orders.cogs          = cogs_ordered - refunded_cogs;  gross_profit = net_revenue - cogs
 -- Returns one row per order that disagrees.
 
@@ -17,6 +20,7 @@ lines as (
         lower(btrim(lines.shop_domain))                         as shop_domain,
         lines.order_id,
         lines.quantity,
+        lines.current_quantity,
         coalesce((
             select sum(refund_lines.quantity)
             from {{ source('shopify', 'refund_line_items') }} as refund_lines
@@ -27,6 +31,17 @@ lines as (
               and refunds.order_id = lines.order_id
               and refund_lines.line_item_id = lines.line_item_id
         ), 0)                                                   as refunded_quantity,
+        coalesce((
+            select sum(refund_lines.quantity)
+            from {{ source('shopify', 'refund_line_items') }} as refund_lines
+            join {{ source('shopify', 'refunds') }} as refunds
+                on  refunds.shop_domain = refund_lines.shop_domain
+                and refunds.refund_id = refund_lines.refund_id
+            where refunds.shop_domain = lines.shop_domain
+              and refunds.order_id = lines.order_id
+              and refund_lines.line_item_id = lines.line_item_id
+              and refund_lines.restock_type is distinct from 'NO_RESTOCK'
+        ), 0)                                                   as restocked_quantity,
         coalesce(
             (select cost.unit_cost
              from {{ source('shopify', 'variant_cost_observations') }} as cost
@@ -57,8 +72,11 @@ expected as (
     select
         shop_domain,
         order_id,
-        sum(quantity * unit_cost)                               as cogs_ordered,
-        sum(refunded_quantity * unit_cost)                      as refunded_cogs
+        sum(
+            (quantity - greatest(quantity - coalesce(current_quantity, quantity) - refunded_quantity, 0))
+            * unit_cost
+        )                                                       as cogs_ordered,
+        sum(restocked_quantity * unit_cost)                     as refunded_cogs
     from lines
     group by shop_domain, order_id
 

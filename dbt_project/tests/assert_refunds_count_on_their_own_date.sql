@@ -3,9 +3,10 @@
 
 -- Refunds lower the sales of the day they were issued, recomputed from the landed rows: per shop
 -- and local day of raw_shopify.refunds.created_at (the shop's time zone, else its client's),
--- for non-cancelled orders,
+-- for non-cancelled, non-test orders,
 --   fct_shop_sales_daily.refunds          = sum of total_refunded
---   fct_shop_sales_daily.product_refunds  = sum of the refund line items' subtotals
+--   fct_shop_sales_daily.product_refunds  = sum of the refund line items' subtotals, without
+--                                           their tax where the order's prices include it
 --   fct_sales_daily.refunds (all SKUs)    = the same sum of subtotals
 -- and a day without refunds shows 0 in both marts. Also, over all days, a shop's
 -- fct_shop_sales_daily.net_revenue adds up to its orders' fct_orders.net_revenue.
@@ -37,7 +38,10 @@ refunds as (
         refunds.refund_id,
         (refunds.created_at at time zone shop_zones.timezone)::date as refund_date,
         refunds.total_refunded,
-        (select coalesce(sum(lines.subtotal), 0)
+        (select coalesce(sum(
+                    lines.subtotal
+                    - case when orders.taxes_included then coalesce(lines.total_tax, 0) else 0 end
+                ), 0)
          from {{ source('shopify', 'refund_line_items') }} as lines
          where lines.shop_domain = refunds.shop_domain
            and lines.refund_id = refunds.refund_id)             as product_refunds
@@ -52,6 +56,7 @@ refunds as (
         on shop_zones.shop_domain = lower(btrim(refunds.shop_domain))
 
     where orders.cancelled_at is null
+      and not orders.is_test
 
 ),
 

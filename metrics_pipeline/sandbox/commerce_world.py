@@ -30,7 +30,11 @@ in by staff). Orders carry discounts, shipping and taxes; the awkward cases are 
 ``CommerceAwkwardCases``: a unit cost that changes on 2026-09-20, a partial refund created days
 after its order, a cancelled (fully refunded) order, an order of 12 line items (more than one page
 of them), a variant without a unit cost, an order that came from a gclid, one pixel event sent
-twice (two files, two day folders) and one malformed pixel line.
+twice (two files, two day folders) and one malformed pixel line. And money as Shopify keeps it:
+discount codes and a manual order-level "Goodwill" discount allocated across lines (both in
+LineItem.discountAllocations, neither in LineItem.totalDiscountSet), an order edit that removed a
+unit (currentQuantity below quantity, nothing refunded), per-line tax lines (inside the price in the
+VAT shop), a refund that was not restocked (NO_RESTOCK) and a test order (Order.test).
 
 Time: what the shop's API shows depends on the day it is asked on (``cutoff(shop, as_of)``, the
 end of that day in the shop's time zone): orders created later do not exist yet, a refund exists
@@ -128,6 +132,9 @@ class Shop:
     google_customer_id: int
     meta_account_id: str
     taxes_included: bool  # EU prices include VAT; US tax is added on top
+    # The shop's own app for the client credentials grant (tokens that expire after 24 hours).
+    client_id: str = ""
+    client_secret: str = ""
 
     @property
     def zone(self) -> ZoneInfo:
@@ -178,6 +185,16 @@ class Customer:
 
 
 @dataclass(frozen=True)
+class DiscountAllocation:
+    """One discount application's share of a line (LineItem.discountAllocations)."""
+
+    amount: Decimal
+    title: str  # the code, or the manual / automatic discount's title
+    code_based: bool  # a discount code (FALL10): left out of LineItem.totalDiscountSet by default
+    level: str  # LINE | ORDER (DiscountApplicationLevel): ORDER ones are never in totalDiscountSet
+
+
+@dataclass(frozen=True)
 class LineItem:
     line_item_id: int
     product_id: int
@@ -185,20 +202,30 @@ class LineItem:
     sku: str | None
     title: str  # the product's title
     variant_title: str
-    quantity: int
+    quantity: int  # as ordered (LineItem.quantity): an order edit does not change it
     unit_price: Decimal  # originalUnitPrice
-    total_discount: Decimal  # the line's share of the order's discounts
+    total_discount: Decimal  # every discount allocated to the line: its discountAllocations summed
+    discount_allocations: tuple[DiscountAllocation, ...] = ()
+    tax: Decimal = ZERO  # the line's taxLines summed (within the price when the shop includes taxes)
+    removed_quantity: int = 0  # units an order edit took off the order (not sold, not refunded)
 
     @property
     def net(self) -> Decimal:
         return self.unit_price * self.quantity - self.total_discount
+
+    @property
+    def total_discount_set(self) -> Decimal:
+        """LineItem.totalDiscountSet: line-level discounts only, code-based ones left out (the default)."""
+        return sum((a.amount for a in self.discount_allocations if a.level == "LINE" and not a.code_based), ZERO)
 
 
 @dataclass(frozen=True)
 class RefundLine:
     line_item_id: int
     quantity: int
-    subtotal: Decimal
+    subtotal: Decimal  # tax included when the shop's prices include it
+    restock_type: str = "RETURN"  # RefundLineItemRestockType: RETURN | CANCEL | NO_RESTOCK
+    tax: Decimal = ZERO  # RefundLineItem.totalTaxSet
 
 
 @dataclass(frozen=True)
@@ -236,6 +263,8 @@ class Order:
     total_price: Decimal
     refunds: tuple[Refund, ...]
     session_id: str | None  # the converting pixel session, if any
+    test: bool = False  # placed through the Bogus Gateway: no money changed hands
+    edited_at: datetime | None = None  # an order edit removed units (LineItem.removed_quantity)
 
     def exists(self, cutoff: datetime) -> bool:
         return self.created_at < cutoff
@@ -245,7 +274,13 @@ class Order:
 
     def updated_at(self, cutoff: datetime) -> datetime:
         """The last change the shop had seen by `cutoff`: creation, fulfilment, cancellation, refunds."""
-        moments = [self.created_at, self.fulfilled_at, self.cancelled_at, *(r.created_at for r in self.refunds)]
+        moments = [
+            self.created_at,
+            self.fulfilled_at,
+            self.cancelled_at,
+            self.edited_at,
+            *(r.created_at for r in self.refunds),
+        ]
         return max(m for m in moments if m is not None and m < cutoff)
 
     def cancelled_as_of(self, cutoff: datetime) -> datetime | None:
@@ -341,6 +376,11 @@ class CommerceAwkwardCases:
     gclid: str
     large_order_id: int  # 12 line items: more than one page of them
     variant_without_cost: int  # variant id whose unit cost was never entered
+    order_discount_order_ids: tuple[int, ...]  # orders with an ORDER-level discount spread over lines
+    edited_order_id: int  # an order edit removed a unit of one line (currentQuantity < quantity)
+    edited_line_item_id: int
+    test_order_id: int  # a test order (Order.test): landed, left out of every figure
+    no_restock_refund: Refund  # refunded without restocking: its units' cost stays spent
     duplicate_event: DuplicateEvent
     malformed_line: MalformedLine
 
@@ -366,6 +406,8 @@ SHOPS = (
         google_customer_id=ACME_CUSTOMER_ID,
         meta_account_id=ACME_ACCOUNT_ID,
         taxes_included=False,
+        client_id="sandbox-app-northstar-acme",
+        client_secret="shpss_sandbox_northstar_acme_0001",
     ),
     Shop(
         index=2,
@@ -383,6 +425,8 @@ SHOPS = (
         google_customer_id=CITRUS_CUSTOMER_ID,
         meta_account_id=CITRUS_ACCOUNT_ID,
         taxes_included=True,
+        client_id="sandbox-app-harbor-citrus",
+        client_secret="shpss_sandbox_harbor_citrus_0002",
     ),
 )
 
@@ -457,6 +501,8 @@ _DISCOUNTS = {  # code -> percentage off line prices
     "acme-outdoor.myshopify.com": (("FALL10", Decimal("0.10")), ("WELCOME15", Decimal("0.15"))),
     "citrus-kitchen.myshopify.com": (("HERBST20", Decimal("0.20")), ("ERSTEBOX", Decimal("0.25"))),
 }
+_ORDER_DISCOUNT = Decimal("10.00")  # a manual discount on the whole order
+_ORDER_DISCOUNT_TITLE = "Goodwill"
 _US_TAX_RATES = (Decimal("0.06625"), Decimal("0.08875"), Decimal("0.0725"), Decimal("0.06"), Decimal("0"))
 _EU_VAT = Decimal("0.07")
 _FIRST_NAMES = (
@@ -646,6 +692,15 @@ class CommerceWorld:
         """<credentials_env_prefix>_ACCESS_TOKEN -> the sandbox token, per shop connection."""
         return {f"{s.credentials_env_prefix}_ACCESS_TOKEN": s.access_token for s in self.shops}
 
+    def client_credentials(self) -> dict[str, str]:
+        """<credentials_env_prefix>_CLIENT_ID / _CLIENT_SECRET per shop connection: the client
+        credentials grant instead of a permanent access token."""
+        return {
+            f"{s.credentials_env_prefix}_{name}": value
+            for s in self.shops
+            for name, value in (("CLIENT_ID", s.client_id), ("CLIENT_SECRET", s.client_secret))
+        }
+
     def connections_config(self) -> dict[str, list[dict]]:
         """Per workspace slug, its Shopify connection entries as the YAML config holds them."""
         return _connections_config(self.shops)
@@ -785,6 +840,11 @@ def build_commerce_world(
         gclid=acme["gclid"],
         large_order_id=acme["large_order_id"],
         variant_without_cost=next(v.variant_id for p in products for v in p.variants if v.unit_cost is None),
+        order_discount_order_ids=acme["order_discount_order_ids"] + citrus["order_discount_order_ids"],
+        edited_order_id=acme["edited_order_id"],
+        edited_line_item_id=acme["edited_line_item_id"],
+        test_order_id=acme["test_order_id"],
+        no_restock_refund=citrus["no_restock_refund"],
         duplicate_event=duplicate,
         malformed_line=malformed,
     )
@@ -866,6 +926,8 @@ class _Intent:
     customer: Customer | None = None
     discount: tuple[str, Decimal] | None = None
     priced: dict = field(default_factory=dict)
+    order_discount: bool = False
+    test: bool = False
 
 
 @dataclass
@@ -910,9 +972,12 @@ class _ShopBuilder:
         intents.append(self._large_order_intent())
         intents.sort(key=lambda i: (i.at, i.checkout_token or ""))
         customers = self._assign_customers(intents)
+        if self.shop.index == 1:
+            intents.append(self._test_order_intent(customers[0]))
         for intent in intents:
             self._price(intent)
         orders, specials = self._orders(intents)
+        orders.sort(key=lambda o: (o.created_at, o.order_id))  # the test order was numbered last
         events = [event for p in planned for event in self._events(p)]
         return _Built(customers, orders, [p.session for p in planned], events, specials)
 
@@ -1095,6 +1160,18 @@ class _ShopBuilder:
         at = datetime.combine(date(2026, 8, 20), time(11, 12, 13), tzinfo=self.shop.zone)
         return _Intent(at=at, lines=[(v, rng.randint(2, 6)) for v in variants], source_name="shopify_draft_order")
 
+    def _test_order_intent(self, customer: Customer) -> _Intent:
+        """The merchant tries the checkout with the Bogus Gateway: a real-looking order, Order.test."""
+        at = datetime.combine(date(2026, 9, 15), time(10, 4, 5), tzinfo=self.shop.zone)
+        return _Intent(
+            at=at,
+            lines=[(self.variants[0], 1)],
+            source_name="web",
+            checkout_token=_hex(_stream(self.seed, "test-order", self.shop.shop_domain), 32),
+            customer=customer,
+            test=True,
+        )
+
     def _assign_customers(self, intents: list[_Intent]) -> list[Customer]:
         rng = _stream(self.seed, "customers", self.shop.shop_domain)
         customers: list[Customer] = []
@@ -1134,19 +1211,39 @@ class _ShopBuilder:
         lines = []
         for variant, quantity in intent.lines:
             gross = variant.price * quantity
-            lines.append((variant, quantity, _cents(gross * pct)))
-        subtotal = sum((v.price * q - d for v, q, d in lines), ZERO)
-        total_discounts = sum((d for _, _, d in lines), ZERO)
+            allocations = []
+            if intent.discount:
+                allocations.append(DiscountAllocation(_cents(gross * pct), intent.discount[0], True, "LINE"))
+            lines.append((variant, quantity, allocations))
+        # A manual discount on the whole order (staff goodwill), allocated across its lines in
+        # proportion to what they cost after the code: Shopify shows it in discountAllocations and
+        # totalDiscountsSet, never in LineItem.totalDiscountSet.
+        order_rng = _stream(self.seed, "order-discount", self.shop.shop_domain, intent.at.isoformat())
+        after_code = [v.price * q - sum((a.amount for a in allocs), ZERO) for v, q, allocs in lines]
+        if len(intent.lines) < 12 and order_rng.random() < 0.08 and sum(after_code, ZERO) >= Decimal("60"):
+            amount, base, given = _ORDER_DISCOUNT, sum(after_code, ZERO), ZERO
+            for n, (share_of, (_, _, allocs)) in enumerate(zip(after_code, lines, strict=True)):
+                share = amount - given if n == len(lines) - 1 else _cents(amount * share_of / base)
+                given += share
+                allocs.append(DiscountAllocation(share, _ORDER_DISCOUNT_TITLE, False, "ORDER"))
+            intent.order_discount = True
+        priced_lines = []
+        for variant, quantity, allocs in lines:
+            net = variant.price * quantity - sum((a.amount for a in allocs), ZERO)
+            rate = _EU_VAT if self.shop.taxes_included else customer.tax_rate
+            tax = _cents(net * rate / (1 + rate)) if self.shop.taxes_included else _cents(net * rate)
+            priced_lines.append((variant, quantity, tuple(allocs), tax))
+        subtotal = sum((v.price * q - sum((a.amount for a in al), ZERO) for v, q, al, _ in priced_lines), ZERO)
+        total_discounts = sum((a.amount for _, _, al, _ in priced_lines for a in al), ZERO)
+        tax = sum((t for *_, t in priced_lines), ZERO)  # the order's tax is its lines' tax lines
         if self.shop.taxes_included:
             shipping = ZERO if subtotal >= Decimal("60") else Decimal("4.90")
-            tax = _cents(subtotal * _EU_VAT / (1 + _EU_VAT))
             total = subtotal + shipping
         else:
             shipping = ZERO if subtotal >= Decimal("99") else Decimal("7.95")
-            tax = _cents(subtotal * customer.tax_rate)
             total = subtotal + shipping + tax
         intent.priced = {
-            "lines": lines,
+            "lines": priced_lines,
             "subtotal": subtotal,
             "total_discounts": total_discounts,
             "shipping": shipping,
@@ -1171,9 +1268,11 @@ class _ShopBuilder:
                     variant_title=variant.title,
                     quantity=quantity,
                     unit_price=variant.price,
-                    total_discount=discount,
+                    total_discount=sum((a.amount for a in allocations), ZERO),
+                    discount_allocations=allocations,
+                    tax=tax,
                 )
-                for i, (variant, quantity, discount) in enumerate(priced["lines"], start=1)
+                for i, (variant, quantity, allocations, tax) in enumerate(priced["lines"], start=1)
             )
             assert intent.customer is not None
             orders.append(
@@ -1202,11 +1301,19 @@ class _ShopBuilder:
                     total_price=priced["total"],
                     refunds=(),
                     session_id=intent.session.session_id if intent.session else None,
+                    test=intent.test,
                 )
             )
-        specials: dict = {"large_order_id": next(o.order_id for o in orders if len(o.lines) >= 12)}
+        specials: dict = {
+            "large_order_id": next(o.order_id for o in orders if len(o.lines) >= 12),
+            "order_discount_order_ids": tuple(
+                o.order_id for o, i in zip(orders, intents, strict=True) if i.order_discount
+            ),
+        }
         if shop.index == 1:
+            specials["test_order_id"] = next(o.order_id for o in orders if o.test)
             specials.update(self._refund(orders))
+            specials.update(self._edit(orders))
             gclid_order = next(
                 o for o in orders if o.landing_site and "gclid=" in o.landing_site and "utm_id=" in o.landing_site
             )
@@ -1214,6 +1321,7 @@ class _ShopBuilder:
             specials["gclid"] = self._session_of(intents, gclid_order).param("gclid")
         else:
             specials.update(self._cancel(orders))
+            specials.update(self._refund_without_restock(orders))
         return orders, specials
 
     def _session_of(self, intents: list[_Intent], order: Order) -> Session:
@@ -1246,7 +1354,7 @@ class _ShopBuilder:
             order_id=order.order_id,
             created_at=created,
             total_refunded=subtotal + tax,
-            lines=(RefundLine(line.line_item_id, 1, subtotal),),
+            lines=(RefundLine(line.line_item_id, 1, subtotal, "RETURN", tax),),
         )
         orders[index] = replace(order, refunds=(refund,))
         return {"refund": orders[index].refunds[0]}
@@ -1265,10 +1373,56 @@ class _ShopBuilder:
             order_id=order.order_id,
             created_at=cancelled,
             total_refunded=order.total_price,
-            lines=tuple(RefundLine(line.line_item_id, line.quantity, line.net) for line in order.lines),
+            lines=tuple(
+                RefundLine(line.line_item_id, line.quantity, line.net, "CANCEL", line.tax) for line in order.lines
+            ),
         )
         orders[index] = replace(order, cancelled_at=cancelled, fulfilled_at=None, refunds=(refund,))
         return {"cancelled_order_id": order.order_id}
+
+    def _refund_without_restock(self, orders: list[Order]) -> dict:
+        """A meal kit that arrived spoilt: one unit of the first web order from 2026-10-12 on with a
+        discount code is refunded (VAT included) four days later and not restocked."""
+        index, order = next(
+            (i, o)
+            for i, o in enumerate(orders)
+            if o.created_at.date() >= date(2026, 10, 12)
+            and o.source_name == "web"
+            and not o.refunds
+            and o.cancelled_at is None
+            and o.discount_codes
+        )
+        line = order.lines[0]
+        subtotal = line.unit_price - _cents(line.total_discount / line.quantity)
+        tax = _cents(subtotal * _EU_VAT / (1 + _EU_VAT))
+        refund = Refund(
+            refund_id=refund_id_for(self.shop.index, index + 1, 1),
+            order_id=order.order_id,
+            created_at=datetime.combine(order.created_at.date() + timedelta(days=4), time(10, 0), self.shop.zone),
+            total_refunded=subtotal,
+            lines=(RefundLine(line.line_item_id, 1, subtotal, "NO_RESTOCK", tax),),
+        )
+        orders[index] = replace(order, refunds=(refund,))
+        return {"no_restock_refund": refund}
+
+    def _edit(self, orders: list[Order]) -> dict:
+        """Staff remove one unit of a line an hour after the order (the first web order from
+        2026-08-10 on with a line of two or more units): the line keeps its quantity, its
+        currentQuantity drops by one, nothing is refunded (the payment was not captured yet)."""
+        index, order, line = next(
+            (i, o, line)
+            for i, o in enumerate(orders)
+            if o.created_at.date() >= date(2026, 8, 10) and o.source_name == "web" and not o.refunds and not o.test
+            for line in o.lines
+            if line.quantity >= 2
+        )
+        edited_line = replace(line, removed_quantity=1)
+        orders[index] = replace(
+            order,
+            edited_at=order.created_at + timedelta(hours=1),
+            lines=tuple(edited_line if item is line else item for item in order.lines),
+        )
+        return {"edited_order_id": order.order_id, "edited_line_item_id": line.line_item_id}
 
     # -- pixel events ------------------------------------------------------- #
 

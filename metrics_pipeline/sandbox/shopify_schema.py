@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -54,7 +54,10 @@ _SCHEMA: dict[str, dict[str, FieldDef]] = {
         "products": FieldDef(C, "Product", (*_PAGING, "query", "sortKey")),
         "productVariants": FieldDef(C, "ProductVariant", (*_PAGING, "query", "sortKey")),
         "customers": FieldDef(C, "Customer", (*_PAGING, "query", "sortKey")),
+        "currentAppInstallation": FieldDef(O, "AppInstallation"),
     },
+    "AppInstallation": {"id": FieldDef(S), "accessScopes": FieldDef(L, "AccessScope")},
+    "AccessScope": {"handle": FieldDef(S), "description": FieldDef(S)},
     "Shop": {
         name: FieldDef(S)
         for name in ("id", "name", "currencyCode", "ianaTimezone", "myshopifyDomain", "email", "timezoneAbbreviation")
@@ -129,7 +132,15 @@ _SCHEMA: dict[str, dict[str, FieldDef]] = {
         "originalUnitPriceSet": _MONEY,
         "totalDiscountSet": _MONEY,
         "discountedTotalSet": _MONEY,
+        "discountAllocations": FieldDef(L, "DiscountAllocation"),
+        "taxLines": FieldDef(L, "TaxLine", ("first",)),  # Shopify default: every tax line
     },
+    "DiscountAllocation": {"allocatedAmountSet": _MONEY, "discountApplication": FieldDef(O, "DiscountApplication")},
+    # The DiscountApplication interface, flattened: `title` stands for the code / title of its kinds.
+    "DiscountApplication": {
+        name: FieldDef(S) for name in ("index", "allocationMethod", "targetSelection", "targetType", "title")
+    },
+    "TaxLine": {"title": FieldDef(S), "rate": FieldDef(S), "ratePercentage": FieldDef(S), "priceSet": _MONEY},
     "Refund": {
         **{name: FieldDef(S) for name in ("id", "legacyResourceId", "createdAt", "note")},
         "totalRefundedSet": _MONEY,
@@ -142,6 +153,7 @@ _SCHEMA: dict[str, dict[str, FieldDef]] = {
         "lineItem": FieldDef(O, "LineItem"),
         "subtotalSet": _MONEY,
         "priceSet": _MONEY,
+        "totalTaxSet": _MONEY,
     },
     "Product": {
         **{
@@ -210,6 +222,13 @@ class QueryContext:
     cutoff: datetime
     version: str
     actual_cost: int = 0
+    access_scopes: tuple[str, ...] = ("read_all_orders", "read_orders")
+
+    def visible(self, order: Order) -> bool:
+        """Created by the cutoff and, without read_all_orders, within the last 60 days (by createdAt)."""
+        if not order.exists(self.cutoff):
+            return False
+        return "read_all_orders" in self.access_scopes or order.created_at >= self.cutoff - timedelta(days=60)
 
 
 def _money_scalar(value: Decimal) -> str:
@@ -230,7 +249,7 @@ def root_value(context: QueryContext) -> dict:
     world, shop, cutoff = context.world, context.shop, context.cutoff
 
     def orders(args: dict, path: tuple) -> dict:
-        found = [o for o in world.orders_of(shop.shop_domain) if o.exists(cutoff)]
+        found = [o for o in world.orders_of(shop.shop_domain) if context.visible(o)]
         terms = _search_terms(args.get("query"))
         found = [
             o
@@ -266,12 +285,12 @@ def root_value(context: QueryContext) -> dict:
             found = world.order(shop.shop_domain, number) if number is not None else None
         except KeyError:
             found = None
-        return _order(context, found) if found is not None and found.exists(cutoff) else None
+        return _order(context, found) if found is not None and context.visible(found) else None
 
     def refund(args: dict, path: tuple) -> dict | None:
         number = _gid_number(args.get("id"), "Refund")
         for o in world.orders_of(shop.shop_domain):
-            for r in o.refunds_as_of(cutoff):
+            for r in o.refunds_as_of(cutoff) if context.visible(o) else ():
                 if r.refund_id == number:
                     return _refund(context, o, r)
         return None
@@ -324,6 +343,10 @@ def root_value(context: QueryContext) -> dict:
         "products": products,
         "productVariants": product_variants,
         "customers": customers,
+        "currentAppInstallation": {
+            "id": f"gid://shopify/AppInstallation/{shop.index}",
+            "accessScopes": [{"handle": scope, "description": None} for scope in context.access_scopes],
+        },
     }
 
 
@@ -394,7 +417,7 @@ def _order(context: QueryContext, order: Order) -> dict:
         "email": order.email,
         "discountCodes": order.discount_codes,
         "taxesIncluded": order.taxes_included,
-        "test": False,
+        "test": order.test,
         "checkoutToken": order.checkout_token,
         "subtotalPriceSet": _money_bag(order.subtotal, order.currency),
         "totalDiscountsSet": _money_bag(order.total_discounts, order.currency),
@@ -424,13 +447,45 @@ def _line_item(context: QueryContext, order: Order, item: LineItem) -> dict:
         "name": item.title if item.variant_title == "Default Title" else f"{item.title} - {item.variant_title}",
         "variantTitle": None if item.variant_title == "Default Title" else item.variant_title,
         "quantity": item.quantity,
-        "currentQuantity": item.quantity,
+        # "The number of units ordered, excluding refunded and removed units."
+        "currentQuantity": item.quantity
+        - (item.removed_quantity if order.edited_at is not None and order.edited_at < context.cutoff else 0)
+        - _refunded_units(order, item, context.cutoff),
         "variant": _variant(context, variant),
         "product": _product(context, product),
         "originalUnitPriceSet": _money_bag(item.unit_price, order.currency),
-        "totalDiscountSet": _money_bag(item.total_discount, order.currency),
-        "discountedTotalSet": _money_bag(item.net, order.currency),
+        # Line-level, not code-based discounts only (Shopify's default); every discount, order-level
+        # and code-based included, is in discountAllocations.
+        "totalDiscountSet": _money_bag(item.total_discount_set, order.currency),
+        "discountedTotalSet": _money_bag(item.unit_price * item.quantity - item.total_discount_set, order.currency),
+        "discountAllocations": [
+            {
+                "allocatedAmountSet": _money_bag(allocation.amount, order.currency),
+                "discountApplication": {
+                    "index": index,
+                    "allocationMethod": "ACROSS",
+                    "targetSelection": "ALL" if allocation.level == "ORDER" else "ENTITLED",
+                    "targetType": "LINE_ITEM",
+                    "title": allocation.title,
+                },
+            }
+            for index, allocation in enumerate(item.discount_allocations)
+        ],
+        "taxLines": lambda args, path: [
+            {
+                "title": "MwSt" if order.taxes_included else "Sales tax",
+                "rate": None,
+                "ratePercentage": None,
+                "priceSet": _money_bag(item.tax, order.currency),
+            }
+        ][: args.get("first") or None],
     }
+
+
+def _refunded_units(order: Order, item: LineItem, cutoff: datetime) -> int:
+    return sum(
+        line.quantity for r in order.refunds_as_of(cutoff) for line in r.lines if line.line_item_id == item.line_item_id
+    )
 
 
 def _refund(context: QueryContext, order: Order, refund: Refund) -> dict:
@@ -444,9 +499,10 @@ def _refund(context: QueryContext, order: Order, refund: Refund) -> dict:
             lambda line: {
                 "id": _gid("RefundLineItem", refund.refund_id * 100 + list(refund.lines).index(line) + 1),
                 "quantity": line.quantity,
-                "restockType": "RETURN",
+                "restockType": line.restock_type,
                 "lineItem": _line_item(context, order, lines_by_id[line.line_item_id]),
                 "subtotalSet": _money_bag(line.subtotal, order.currency),
+                "totalTaxSet": _money_bag(line.tax, order.currency),
                 "priceSet": _money_bag(lines_by_id[line.line_item_id].unit_price, order.currency),
             },
             path,

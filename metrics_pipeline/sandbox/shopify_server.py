@@ -16,7 +16,7 @@ inline and named fragments), validated against the slice of the Admin schema it 
 field or argument is the same ``undefinedField`` / ``argumentNotAccepted`` error Shopify gives, and
 ``Order.checkoutToken`` exists only from API version 2026-07 on, as on Shopify), costed, and
 executed. Root fields: ``shop``, ``orders``, ``order``, ``refund``, ``products``, ``productVariants``,
-``customers``; connections page with ``first`` / ``after`` and opaque cursors; ``orders`` takes
+``customers``, ``currentAppInstallation``; connections page with ``first`` / ``after`` and opaque cursors; ``orders`` takes
 ``query: "updated_at:>='...'"`` (also ``created_at``, ``id``) and ``sortKey: UPDATED_AT | CREATED_AT
 | ID``; ``customers`` takes ``query: "id:1 OR id:2"`` or ``updated_at``.
 
@@ -32,6 +32,14 @@ The world is served as it stood at the end of ``as_of`` (a date, default 2026-10
 shop's time zone): later orders do not exist yet, a refund exists from its creation on (and bumps
 its order's ``updatedAt``), the unit-cost change shows from its day.
 
+Access: each shop's permanent token (``X-Shopify-Access-Token``), or one from the client
+credentials grant: ``POST /shops/<shop>/admin/oauth/access_token`` with ``grant_type=
+client_credentials``, ``client_id`` and ``client_secret`` (form or JSON) answers ``access_token``,
+``scope`` and ``expires_in`` 86399; such a token is refused (401) once that many sandbox seconds
+have passed (``expire_granted_tokens`` ends them all now). ``currentAppInstallation { accessScopes
+{ handle } }`` lists the app's scopes; without ``read_all_orders`` (``withhold_scope``) orders
+created more than 60 days before the as-of clock are invisible, as on Shopify.
+
 Faults: by default one ``THROTTLED`` answer (HTTP 200, ``errors[].extensions.code = "THROTTLED"``,
 the bucket drained low) and one transient HTTP 502, each on a page of ``orders`` carrying a cursor.
 A token that is unknown, revoked (``revoke_token``) or belongs to another shop answers HTTP 401.
@@ -43,12 +51,14 @@ from __future__ import annotations
 import json
 import re
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler
 from typing import Any
+from urllib.parse import parse_qs
 
 from metrics_pipeline.sandbox.commerce_world import (
     END,
@@ -75,6 +85,11 @@ MAX_QUERY_COST = 1000
 MAXIMUM_AVAILABLE = 2000.0
 RESTORE_RATE = 100.0
 THROTTLED_LEFT = 45.0  # what a THROTTLED fault leaves in the bucket
+# The client credentials grant: a token lives 24 hours (Shopify answers expires_in 86399).
+TOKEN_LIFETIME = 86399
+# What the sandbox apps are granted; without read_all_orders only the last 60 days of orders show.
+DEFAULT_SCOPES = ("read_all_orders", "read_customers", "read_inventory", "read_orders", "read_products")
+RECENT_ORDERS_DAYS = 60
 
 # slow: the right answer, `seconds` late (past the client's timeout); dropped: the right
 # status and headers, then half the body and the connection closed.
@@ -114,7 +129,7 @@ class RequestRecord:
     api_version: str
     root: str  # the first root field, or "" when the request never got that far
     status: int  # HTTP status
-    token: str  # ok | revoked | unknown | wrong_shop | missing: never the token itself
+    token: str  # ok | revoked | expired | unknown | wrong_shop | missing | grant: never the token itself
     with_cursor: bool
     fault: str | None = None  # the injected fault this request was answered with
     throttled: bool = False  # answered THROTTLED (injected or because the bucket was short)
@@ -154,6 +169,10 @@ class ShopifySandboxServer(PlatformAPIServer):
         self.clock_scale = clock_scale
         self._clock = clock
         self._buckets: dict[str, tuple[float, float]] = {}  # shop -> (available, at clock)
+        self._apps = {shop.client_id: shop for shop in world.shops if shop.client_id}
+        self._granted: dict[str, tuple[str, float]] = {}  # client credentials token -> (shop, expires at)
+        self._scopes = {shop.shop_domain: set(DEFAULT_SCOPES) for shop in world.shops}
+        self.token_lifetime = TOKEN_LIFETIME  # seconds (sandbox time) a granted token lives
 
     # -- lifecycle (start, stop, base_url: PlatformAPIServer) -------------- #
 
@@ -172,6 +191,20 @@ class ShopifySandboxServer(PlatformAPIServer):
 
     revoke_token = PlatformAPIServer.disable_token
     restore_token = PlatformAPIServer.enable_token
+
+    def withhold_scope(self, shop_domain: str, scope: str) -> None:
+        """The shop's app loses `scope` (read_all_orders: orders older than 60 days vanish)."""
+        with self._lock:
+            self._scopes[shop_domain].discard(scope)
+
+    def grant_scope(self, shop_domain: str, scope: str) -> None:
+        with self._lock:
+            self._scopes[shop_domain].add(scope)
+
+    def expire_granted_tokens(self) -> None:
+        """Every client-credentials token expires now (as if 24 hours had passed)."""
+        with self._lock:
+            self._granted = {token: (shop, self._clock()) for token, (shop, _) in self._granted.items()}
 
     def refill_buckets(self) -> None:
         with self._lock:
@@ -206,12 +239,22 @@ class ShopifySandboxServer(PlatformAPIServer):
 
     def handle(self, path: str, headers: dict[str, str], body: bytes) -> Response:
         """Answer one POST (the HTTP layer only parses and serialises)."""
+        grant = re.fullmatch(r"/shops/([^/]+)/admin/oauth/access_token", path)
+        if grant:
+            return self._grant(grant.group(1), headers, body)
         match = re.fullmatch(r"/shops/([^/]+)/admin/api/([^/]+)/graphql\.json", path)
         shop_domain, version = (match.group(1), match.group(2)) if match else ("", "")
         token = _header(headers, "X-Shopify-Access-Token")
-        token_state = self._token_state(token, disabled="revoked")
-        if token_state == "ok" and self._tokens[token] != shop_domain:
-            token_state = "wrong_shop"
+        with self._lock:
+            granted = self._granted.get(token or "")
+        if granted is not None:
+            token_state = "expired" if self._clock() >= granted[1] else "ok"
+            if token_state == "ok" and granted[0] != shop_domain:
+                token_state = "wrong_shop"
+        else:
+            token_state = self._token_state(token, disabled="revoked")
+            if token_state == "ok" and self._tokens[token] != shop_domain:
+                token_state = "wrong_shop"
         record = dict(
             shop_domain=shop_domain, api_version=version, root="", token=token_state, with_cursor=False, search=None
         )
@@ -312,7 +355,11 @@ class ShopifySandboxServer(PlatformAPIServer):
                     requested=requested,
                 )
             self._buckets[shop_domain] = (available - requested, self._clock())
-        context = QueryContext(self.world, shop, self.world.cutoff(shop.shop_domain, self.as_of), version)
+        with self._lock:
+            scopes = tuple(sorted(self._scopes[shop_domain]))
+        context = QueryContext(
+            self.world, shop, self.world.cutoff(shop.shop_domain, self.as_of), version, access_scopes=scopes
+        )
         try:
             data = execute(fields, "QueryRoot", root_value(context), schema, document.fragments, arguments, context)
         except GraphQLError as error:
@@ -358,6 +405,40 @@ class ShopifySandboxServer(PlatformAPIServer):
             )
         headers = {"X-Shopify-API-Version": record["api_version"] or SUPPORTED_VERSIONS[0], **response.headers}
         return Response(response.status, response.body, headers)
+
+    def _grant(self, shop_domain: str, headers: dict[str, str], body: bytes) -> Response:
+        """POST /admin/oauth/access_token: the client credentials grant (form or JSON body)."""
+        record = dict(shop_domain=shop_domain, api_version="", root="oauth", token="grant", with_cursor=False)
+        try:
+            shop = self.world.shop(shop_domain)
+        except KeyError:
+            return self._answer(record, Response(404, {"errors": "Not Found"}))
+        try:
+            text = body.decode("utf-8")
+            if "application/json" in (_header(headers, "Content-Type") or ""):
+                params = {k: str(v) for k, v in json.loads(text).items()}
+            else:
+                params = {k: v[-1] for k, v in parse_qs(text).items()}
+        except (ValueError, AttributeError, UnicodeDecodeError):
+            params = {}
+        if params.get("grant_type") != "client_credentials":
+            return self._answer(
+                record,
+                Response(400, {"error": "unsupported_grant_type", "error_description": "grant_type is not supported"}),
+            )
+        app = self._apps.get(params.get("client_id", ""))
+        if app is None or app.shop_domain != shop_domain or params.get("client_secret") != app.client_secret:
+            return self._answer(
+                record,
+                Response(400, {"error": "invalid_client", "error_description": "Client authentication failed"}),
+            )
+        token = f"shpat_granted_{uuid.uuid4().hex}"
+        with self._lock:
+            self._granted[token] = (shop.shop_domain, self._clock() + self.token_lifetime * self.clock_scale)
+            scopes = ",".join(sorted(self._scopes[shop_domain]))
+        return self._answer(
+            record, Response(200, {"access_token": token, "scope": scopes, "expires_in": self.token_lifetime})
+        )
 
     def _available(self, shop_domain: str) -> float:
         """The shop's bucket now (call with the lock held)."""

@@ -40,6 +40,10 @@ DATABASE_VARIABLE = "METRICS_DATABASE_URL"
 STATUSES = ("active", "expired", "revoked", "error")
 # Names a connection may store, per provider: its environment variables' names, lower-cased.
 OPTIONAL_NAMES = {"google_ads": ("login_customer_id",)}
+# A required name that a set of other names can stand in for: a Shopify app's client id and
+# secret (the client credentials grant, tokens that expire after 24 hours) instead of a
+# permanent Admin API access token.
+ALTERNATIVE_NAMES = {"shopify": {"access_token": ("client_id", "client_secret")}}
 _KEY_ID = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
 _AAD_PREFIX = b"metrics-pipeline/credential/v1"
 _NONCE_BYTES = 12
@@ -156,7 +160,8 @@ def open_sealed(ring: KeyRing, connection_id: str, credential_name: str, sealed:
 
 
 def allowed_names(provider: str) -> tuple[str, ...]:
-    return tuple(n.lower() for n in CREDENTIAL_VARIABLES[provider]) + OPTIONAL_NAMES.get(provider, ())
+    alternatives = tuple(n for names in ALTERNATIVE_NAMES.get(provider, {}).values() for n in names)
+    return tuple(n.lower() for n in CREDENTIAL_VARIABLES[provider]) + OPTIONAL_NAMES.get(provider, ()) + alternatives
 
 
 # --------------------------------------------------------------------------- #
@@ -320,19 +325,26 @@ def connection_secrets(connection: Connection, environ: Mapping[str, str] | None
     prefix = connection.credentials_env_prefix
     found: dict[str, str] = {}
     missing = []
+
+    def lookup(name: str) -> str | None:
+        return stored.get(name) or environ.get(f"{prefix}_{name.upper()}")
+
     for variable_name in CREDENTIAL_VARIABLES[connection.provider]:
         name = variable_name.lower()
-        value = stored.get(name) or environ.get(f"{prefix}_{variable_name}")
+        value = lookup(name)
+        alternative = ALTERNATIVE_NAMES.get(connection.provider, {}).get(name, ())
         if value:
             found[name] = value
+        elif alternative and all(lookup(n) for n in alternative):
+            found.update({n: lookup(n) or "" for n in alternative})
         else:
-            missing.append(name)
+            missing.append(name + "".join(f" (or {' and '.join(alternative)})" for _ in alternative[:1]))
     if missing:
         raise ConfigError(
             f"connection {connection.id}",
             [
                 f"credentials: store {', '.join(missing)} with `metrics-pipeline credentials set {connection.id} <name>` "
-                f"or set the environment variable(s) {', '.join(f'{prefix}_{n.upper()}' for n in missing)}"
+                f"or set the environment variable(s) {', '.join(f'{prefix}_{n.split()[0].upper()}' for n in missing)}"
             ],
         )
     log_redaction.register_secret(*found.values())
@@ -345,9 +357,10 @@ def connection_secrets(connection: Connection, environ: Mapping[str, str] | None
 def known_secret_values(connection: Connection, environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
     """Every value that must be scrubbed from messages, however the lookup went (best effort)."""
     environ = os.environ if environ is None else environ
+    alternatives = [n.upper() for names in ALTERNATIVE_NAMES.get(connection.provider, {}).values() for n in names]
     values = [
         v
-        for n in CREDENTIAL_VARIABLES[connection.provider]
+        for n in (*CREDENTIAL_VARIABLES[connection.provider], *alternatives)
         if (v := environ.get(f"{connection.credentials_env_prefix}_{n}"))
     ]
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 import requests
@@ -298,3 +299,65 @@ def test_the_client_gives_up_on_a_refused_token_and_a_bad_query(fresh, world):
     with client(fresh) as c:
         with pytest.raises(ShopifyQueryError, match="undefinedField"):
             c.execute("Bad", "query Bad { shop { nonsense } }")
+
+
+def test_discounts_edits_taxes_restocking_and_test_orders_are_served_as_shopify_does(fresh, world):
+    """An order-level discount is in discountAllocations, never in totalDiscountSet (nor is a code);
+    an edited line's currentQuantity drops; refund lines say whether they restocked."""
+    line_fields = (
+        "quantity currentQuantity totalDiscountSet { shopMoney { amount } }"
+        " discountAllocations { allocatedAmountSet { shopMoney { amount } } discountApplication { title } }"
+        " taxLines { priceSet { shopMoney { amount } } }"
+    )
+    query = (
+        "query ($id: ID!) { order(id: $id) { test taxesIncluded totalDiscountsSet { shopMoney { amount } }"
+        f" lineItems(first: 20) {{ nodes {{ id {line_fields} }} }}"
+        " refunds { refundLineItems(first: 10) { nodes { restockType totalTaxSet { shopMoney { amount } } } } } } }"
+    )
+
+    def order(shop_domain: str, order_id: int) -> dict:
+        token = world.shop(shop_domain).access_token
+        answer = post(fresh, query, {"id": f"gid://shopify/Order/{order_id}"}, shop=shop_domain, token=token).json()
+        return answer["data"]["order"]
+
+    def amount(bag: dict) -> str:
+        return bag["shopMoney"]["amount"]
+
+    discounted = next(
+        o for o in world.orders if o.order_id in world.awkward.order_discount_order_ids and o.discount_codes
+    )
+    served = order(discounted.shop_domain, discounted.order_id)
+    allocated = sum(
+        (
+            Decimal(amount(a["allocatedAmountSet"]))
+            for n in served["lineItems"]["nodes"]
+            for a in n["discountAllocations"]
+        ),
+        Decimal(0),
+    )
+    assert allocated == discounted.total_discounts == Decimal(amount(served["totalDiscountsSet"]))
+    assert {Decimal(amount(n["totalDiscountSet"])) for n in served["lineItems"]["nodes"]} == {Decimal(0)}
+    assert {
+        a["discountApplication"]["title"] for n in served["lineItems"]["nodes"] for a in n["discountAllocations"]
+    } == {
+        discounted.discount_codes[0],
+        "Goodwill",
+    }
+
+    edited = order(ACME, world.awkward.edited_order_id)
+    [line] = [n for n in edited["lineItems"]["nodes"] if n["id"].endswith(f"/{world.awkward.edited_line_item_id}")]
+    assert line["currentQuantity"] == line["quantity"] - 1
+    assert (edited["test"], edited["taxesIncluded"]) == (False, False)
+    assert order(ACME, world.awkward.test_order_id)["test"] is True
+
+    spoilt = world.awkward.no_restock_refund
+    citrus = order("citrus-kitchen.myshopify.com", spoilt.order_id)
+    assert citrus["taxesIncluded"] is True
+    [refund_line] = citrus["refunds"][0]["refundLineItems"]["nodes"]
+    assert (refund_line["restockType"], Decimal(amount(refund_line["totalTaxSet"]))) == (
+        "NO_RESTOCK",
+        spoilt.lines[0].tax,
+    )
+    first_line = citrus["lineItems"]["nodes"][0]
+    assert first_line["currentQuantity"] == first_line["quantity"] - 1  # refunded units are not current
+    assert Decimal(amount(first_line["taxLines"][0]["priceSet"])) > 0

@@ -119,9 +119,57 @@ def expected_orders(world: CommerceWorld, shop_domain: str, as_of: date) -> set[
                 params.gclid,
                 params.utm_id,
                 params.utm_content,
+                o.taxes_included,
+                o.test,
             )
         )
     return rows
+
+
+def expected_lines(world: CommerceWorld, shop_domain: str, as_of: date) -> set[tuple]:
+    """raw_shopify.order_line_items from the world: discount_allocated is every discount on the line,
+    total_discount Shopify's totalDiscountSet (no order-level or code discounts); current_quantity
+    what order edits and refunds to date left."""
+    cutoff = world.cutoff(shop_domain, as_of)
+    rows = set()
+    for o in world.orders_of(shop_domain, as_of):
+        edited = o.edited_at is not None and o.edited_at < cutoff
+        for line in o.lines:
+            refunded = sum(
+                r.quantity
+                for refund in o.refunds_as_of(cutoff)
+                for r in refund.lines
+                if r.line_item_id == line.line_item_id
+            )
+            rows.add(
+                (
+                    o.order_id,
+                    line.line_item_id,
+                    line.product_id,
+                    line.variant_id,
+                    line.sku,
+                    line.title,
+                    line.quantity,
+                    line.quantity - (line.removed_quantity if edited else 0) - refunded,
+                    line.unit_price,
+                    line.total_discount_set,
+                    line.total_discount,
+                    line.tax,
+                )
+            )
+    return rows
+
+
+def landed_lines(url: str, shop_domain: str) -> set[tuple]:
+    return set(
+        fetch_all(
+            url,
+            "select order_id, line_item_id, product_id, variant_id, sku, title, quantity, current_quantity,"
+            " original_unit_price, total_discount, discount_allocated, tax"
+            " from raw_shopify.order_line_items where shop_domain = %s",
+            (shop_domain,),
+        )
+    )
 
 
 def landed_orders(url: str, shop_domain: str) -> set[tuple]:
@@ -130,7 +178,7 @@ def landed_orders(url: str, shop_domain: str) -> set[tuple]:
             url,
             "select order_id, order_name, created_at, updated_at, cancelled_at, financial_status, currency,"
             " subtotal_price, total_discounts, total_shipping, total_tax, total_price, customer_id, email_hash,"
-            " landing_site, checkout_token, source_name, gclid, utm_id, utm_content"
+            " landing_site, checkout_token, source_name, gclid, utm_id, utm_content, taxes_included, is_test"
             " from raw_shopify.orders where shop_domain = %s",
             (shop_domain,),
         )
@@ -178,32 +226,7 @@ def test_the_first_sync_lands_every_order_of_the_world_with_exact_money(
         assert len(orders) > 20
         assert landed_orders(database_url, shop.shop_domain) == expected_orders(world, shop.shop_domain, first_as_of)
         # Line items, exactly, the 12-line order (more than a page of line items) included.
-        expected_lines = {
-            (
-                o.order_id,
-                line.line_item_id,
-                line.product_id,
-                line.variant_id,
-                line.sku,
-                line.title,
-                line.quantity,
-                line.unit_price,
-                line.total_discount,
-            )
-            for o in orders
-            for line in o.lines
-        }
-        assert (
-            set(
-                fetch_all(
-                    database_url,
-                    "select order_id, line_item_id, product_id, variant_id, sku, title, quantity, original_unit_price,"
-                    " total_discount from raw_shopify.order_line_items where shop_domain = %s",
-                    (shop.shop_domain,),
-                )
-            )
-            == expected_lines
-        )
+        assert landed_lines(database_url, shop.shop_domain) == expected_lines(world, shop.shop_domain, first_as_of)
         totals = fetch_all(
             database_url,
             "select sum(total_price), sum(total_tax), count(*) from raw_shopify.orders where shop_domain = %s",
@@ -333,9 +356,20 @@ def test_moving_as_of_forward_picks_up_new_orders_the_refund_and_the_cost_change
     ) == [(refund.order_id, refund.created_at, refund.total_refunded)]
     assert fetch_all(
         database_url,
-        "select line_item_id, quantity, subtotal from raw_shopify.refund_line_items where refund_id = %s",
+        "select line_item_id, quantity, subtotal, restock_type, total_tax"
+        " from raw_shopify.refund_line_items where refund_id = %s",
         (refund.refund_id,),
-    ) == [(line.line_item_id, line.quantity, line.subtotal) for line in refund.lines]
+    ) == [(line.line_item_id, line.quantity, line.subtotal, "RETURN", line.tax) for line in refund.lines]
+    # The meal kit refunded without restocking, VAT included in its subtotal.
+    spoilt = world.awkward.no_restock_refund
+    assert fetch_all(
+        database_url,
+        "select line_item_id, quantity, subtotal, restock_type, total_tax"
+        " from raw_shopify.refund_line_items where refund_id = %s",
+        (spoilt.refund_id,),
+    ) == [(line.line_item_id, line.quantity, line.subtotal, "NO_RESTOCK", line.tax) for line in spoilt.lines]
+    for shop in world.shops:  # after refunds and the order edit: currentQuantity as Shopify reports it
+        assert landed_lines(database_url, shop.shop_domain) == expected_lines(world, shop.shop_domain, END)
     assert fetch_all(
         database_url,
         "select financial_status, updated_at from raw_shopify.orders where order_id = %s",

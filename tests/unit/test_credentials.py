@@ -10,7 +10,7 @@ import io
 import pytest
 
 from metrics_pipeline.cli.security_commands import read_secret
-from metrics_pipeline.config import ConfigError
+from metrics_pipeline.config import ConfigError, Connection
 from metrics_pipeline.security.bi_access import (
     BiAccessError,
     LoginScope,
@@ -22,6 +22,7 @@ from metrics_pipeline.security.credentials import (
     CredentialError,
     Sealed,
     allowed_names,
+    connection_secrets,
     generate_key_entry,
     open_sealed,
     parse_key_ring,
@@ -98,7 +99,24 @@ def test_each_provider_stores_the_names_its_environment_variables_have():
         "refresh_token",
         "login_customer_id",
     )
-    assert allowed_names("meta") == ("access_token",) and allowed_names("shopify") == ("access_token",)
+    assert allowed_names("meta") == ("access_token",)
+    # a Shopify app's client id and secret (client credentials grant) may stand in for the token
+    assert allowed_names("shopify") == ("access_token", "client_id", "client_secret")
+
+
+def test_a_shopify_app_s_client_credentials_stand_in_for_a_missing_access_token():
+    shop = Connection(
+        "acme-shopify", "w", "shopify", "acme", ("acme.myshopify.com",), None, "active", "daily", 30, "ACME_SHOPIFY",
+        shop_domain="acme.myshopify.com",
+    )  # fmt: skip
+    token = {"ACME_SHOPIFY_ACCESS_TOKEN": "shpat_permanent"}
+    app = {"ACME_SHOPIFY_CLIENT_ID": "app-id", "ACME_SHOPIFY_CLIENT_SECRET": "shpss_secret"}
+    assert connection_secrets(shop, token) == {"access_token": "shpat_permanent"}
+    assert connection_secrets(shop, app) == {"client_id": "app-id", "client_secret": "shpss_secret"}
+    assert connection_secrets(shop, {**token, **app}) == {"access_token": "shpat_permanent"}  # the token wins
+    with pytest.raises(ConfigError, match=r"access_token \(or client_id and client_secret\)") as missing:
+        connection_secrets(shop, {"ACME_SHOPIFY_CLIENT_ID": "app-id"})  # half an app is no app
+    assert "ACME_SHOPIFY_ACCESS_TOKEN" in str(missing.value) and "app-id" not in str(missing.value)
 
 
 def test_a_secret_from_a_pipe_is_its_first_line_and_nothing_is_echoed(capsys):

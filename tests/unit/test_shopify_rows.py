@@ -61,20 +61,26 @@ ORDER = {
             "sku": "AO-IB",
             "title": "Insulated Bottle 1L",
             "quantity": 3,
+            "currentQuantity": 2,
             "variant": {"id": "gid://shopify/ProductVariant/45000100009001"},
             "product": {"id": "gid://shopify/Product/8000100009000"},
             "originalUnitPriceSet": usd("0.1"),
             "totalDiscountSet": usd("0.0"),
+            "discountAllocations": [],
+            "taxLines": [{"priceSet": usd("0.02")}],
         },
         {
             "id": "gid://shopify/LineItem/15000100004702",
             "sku": "",
             "title": "Gift wrap",
             "quantity": 1,
+            "currentQuantity": 1,
             "variant": None,
             "product": None,
             "originalUnitPriceSet": usd("0.0"),
             "totalDiscountSet": usd("0.0"),
+            "discountAllocations": [],
+            "taxLines": [],
         },
     ],
     "refunds": [
@@ -83,7 +89,13 @@ ORDER = {
             "createdAt": "2026-09-11T18:05:00Z",
             "totalRefundedSet": usd("0.1"),
             "refundLineItems": [
-                {"quantity": 1, "lineItem": {"id": "gid://shopify/LineItem/15000100004701"}, "subtotalSet": usd("0.1")}
+                {
+                    "quantity": 1,
+                    "restockType": "RETURN",
+                    "lineItem": {"id": "gid://shopify/LineItem/15000100004701"},
+                    "subtotalSet": usd("0.1"),
+                    "totalTaxSet": usd("0.01"),
+                }
             ],
         },
     ],
@@ -167,8 +179,46 @@ def test_an_order_becomes_its_rows_with_parsed_click_ids_and_a_hashed_email():
             "line_item_id": 15000100004701,
             "quantity": 1,
             "subtotal": "0.1",
+            "restock_type": "RETURN",
+            "total_tax": "0.01",
         }
     ]
+
+
+def test_every_discount_allocation_counts_not_just_total_discount_set():
+    """An order-level discount (allocated across lines) and a discount code: Shopify's
+    LineItem.totalDiscountSet shows neither, the line's discountAllocations show both."""
+    line = {
+        **ORDER["lineItems"][0],
+        "totalDiscountSet": usd("0.0"),
+        "discountAllocations": [
+            {"allocatedAmountSet": usd("0.03")},  # the code FALL10
+            {"allocatedAmountSet": usd("7.35")},  # its share of a 10.00 order discount
+        ],
+    }
+    [item] = order_rows({**ORDER, "lineItems": [line]}, SHOP, "USD", KEY).line_items
+    assert (item["total_discount"], item["discount_allocated"]) == ("0.0", "7.38")
+    with pytest.raises(ShopifyRowError, match="discountAllocations"):
+        order_rows({**ORDER, "lineItems": [{**line, "discountAllocations": None}]}, SHOP, "USD", KEY)
+    with pytest.raises(ShopifyRowError, match="discount allocation 2"):
+        bad = [{"allocatedAmountSet": usd("1")}, {"allocatedAmountSet": usd("lots")}]
+        order_rows({**ORDER, "lineItems": [{**line, "discountAllocations": bad}]}, SHOP, "USD", KEY)
+
+
+def test_edits_taxes_restocking_and_test_orders_land_as_shopify_says():
+    rows = order_rows({**ORDER, "taxesIncluded": True, "test": True}, SHOP, "USD", KEY)
+    assert (rows.order["taxes_included"], rows.order["is_test"]) == (True, True)
+    assert [(i["quantity"], i["current_quantity"], i["tax"]) for i in rows.line_items] == [(3, 2, "0.02"), (1, 1, "0")]
+    assert order_rows(ORDER, SHOP, "USD", KEY).order["is_test"] is False  # an older answer without the flag
+    spoilt = {**ORDER["refunds"][0]["refundLineItems"][0], "restockType": "NO_RESTOCK"}
+    refund = {**ORDER["refunds"][0], "refundLineItems": [spoilt]}
+    [line] = order_rows({**ORDER, "refunds": [refund]}, SHOP, "USD", KEY).refund_line_items
+    assert line["restock_type"] == "NO_RESTOCK"
+    with pytest.raises(ShopifyRowError, match="test"):
+        order_rows({**ORDER, "test": "yes"}, SHOP, "USD", KEY)
+    frames = orders_frames([rows], run_id="r", extracted_at=datetime(2026, 9, 12, tzinfo=UTC))
+    assert frames["raw_shopify.orders"]["is_test"].to_list() == [True]
+    assert frames["raw_shopify.order_line_items"]["discount_allocated"].to_list() == ["0", "0"]
 
 
 def test_an_order_without_a_journey_or_customer_still_lands():

@@ -32,6 +32,14 @@ def fetch_shop(client: ShopifyClient) -> dict:
     return shop
 
 
+def fetch_access_scopes(client: ShopifyClient) -> tuple[str, ...]:
+    """The handles of the access scopes the app has on the shop (read_orders, read_all_orders, ...)."""
+    installation = client.execute("AccessScopes", queries.ACCESS_SCOPES).get("currentAppInstallation")
+    if not isinstance(installation, dict):
+        raise ShopifyError("the access scopes query answered no app installation")
+    return tuple(sorted(str(s.get("handle")) for s in installation.get("accessScopes") or [] if isinstance(s, dict)))
+
+
 def fetch_products(client: ShopifyClient, settings: ShopifySettings) -> list[dict]:
     return [
         node

@@ -1,7 +1,8 @@
 """Land Shopify shops: the shop, its catalogue and unit costs, orders incrementally, their customers.
 
 `sync_shopify` reads every active Shopify connection's shop through the Admin GraphQL API (see
-`extract.py`), then per shop, in one transaction:
+`extract.py`) with the connection's permanent access token, or else its app's client id and
+secret (the client credentials grant, see `client.py`), then per shop, in one transaction:
 
 - replaces the shop's row in raw_shopify.shops and its products and variants (the latest state);
 - appends to raw_shopify.variant_cost_observations each variant whose unit cost differs from its
@@ -13,6 +14,10 @@
 - moves raw_shopify.sync_cursors forward to the newest `updated_at` landed;
 - finishes one ops.ingestion_logs row (source 'shopify', partition = the run's UTC date, target =
   the shop domain) and marks the shop `ok` in ops.connection_states.
+
+An app without the read_all_orders scope sees only the last 60 days of orders: the sync lands
+them, says so (a WARNING in the log, the log row's message and ops.connection_states.warning) and
+marks its cursor, so that the first sync after the scope is granted re-reads the full history.
 
 Unchanged orders come back identical, so a rerun with nothing new changes nothing but the
 `ingestion_run_id` / `extracted_at` stamps of the rows it re-read. Emails reach no table and no log:
@@ -47,6 +52,7 @@ from metrics_pipeline.operations.failures import cause_from_decision
 from metrics_pipeline.security.credentials import connection_secrets
 from metrics_pipeline.security.pii import pii_key
 from metrics_pipeline.sources.shopify.client import (
+    ClientCredentials,
     ShopifyClient,
     ShopifyError,
     ShopifySettings,
@@ -55,6 +61,7 @@ from metrics_pipeline.sources.shopify.client import (
     is_auth_error,
 )
 from metrics_pipeline.sources.shopify.extract import (
+    fetch_access_scopes,
     fetch_customers,
     fetch_orders,
     fetch_products,
@@ -80,6 +87,7 @@ from metrics_pipeline.sources.shopify.rows import (
 )
 
 SQL_DIR = Path(__file__).parent / "sql"
+ALL_ORDERS_SCOPE = "read_all_orders"
 SOURCE = "shopify"
 PROVIDER = "shopify"
 CATALOGUE_TABLES = ("raw_shopify.shops", "raw_shopify.products", "raw_shopify.product_variants")
@@ -102,6 +110,17 @@ class _Fetched:
     since: datetime | None
     pages: int
     follow_ups: int
+    all_orders: bool  # the app has read_all_orders: older than 60 days orders were visible
+    grants: int  # client credentials tokens asked for (0 with a permanent token)
+
+    @property
+    def warning(self) -> str | None:
+        if self.all_orders:
+            return None
+        return (
+            f"the app lacks the {ALL_ORDERS_SCOPE} scope, so Shopify shows it only the last 60 days of orders:"
+            " older orders are not landed; grant the scope and the next sync re-reads the full history"
+        )
 
 
 def sync_shopify(
@@ -142,17 +161,23 @@ def _sync_shop(
     partition_key = now.date().isoformat()
     log_id = start_attempt(url, source=SOURCE, partition_key=partition_key, target=shop_domain, run_id=run_id)
     secrets: tuple[str, ...] = ()
+    client: ShopifyClient | None = None  # its secrets include a granted token, once it has one
     try:
-        token = connection_secrets(connection)["access_token"]
-        secrets = (token,)
+        found = connection_secrets(connection)
+        secrets = tuple(found.values())
+        token: str | ClientCredentials = (
+            found["access_token"]
+            if "access_token" in found
+            else ClientCredentials(found["client_id"], found["client_secret"])
+        )
         cursor = _read_cursor(url, shop_domain)
-        since = cursor - timedelta(days=connection.lookback_days) if cursor is not None else None
-        with ShopifyClient(shop_domain, token, settings=settings, log=log) as client:
-            fetched = _fetch(client, settings, shop_domain, key, since)
+        client = ShopifyClient(shop_domain, token, settings=settings, log=log)
+        with client:
+            fetched = _fetch(client, settings, shop_domain, key, cursor, connection.lookback_days, log)
     except _SHOP_FAILURES as exc:
-        return _fail_shop(url, connection, log_id, partition_key, exc, secrets)
+        return _fail_shop(url, connection, log_id, partition_key, exc, (*secrets, *(client.secrets if client else ())))
     except Exception as exc:
-        _fail_shop(url, connection, log_id, partition_key, exc, secrets)
+        _fail_shop(url, connection, log_id, partition_key, exc, (*secrets, *(client.secrets if client else ())))
         raise
 
     try:
@@ -167,7 +192,9 @@ def _sync_shop(
                 loaded=len(fetched.orders),
                 message=message,
             )
-            record_account_state(conn, connection_id=connection.id, account_id=shop_domain, status="ok")
+            record_account_state(
+                conn, connection_id=connection.id, account_id=shop_domain, status="ok", warning=fetched.warning
+            )
     except Exception as exc:
         # The data transaction rolled back: nothing of this shop changed. Say so in its log row.
         _fail_shop(url, connection, log_id, partition_key, exc, secrets, prefix="not landed: ")
@@ -187,15 +214,35 @@ def _sync_shop(
             ("variants", len(fetched.variants)),
             ("cost_observations", counts["cost_observations"]),  # new rows in variant_cost_observations
             ("order_pages", fetched.pages),
+            ("token_grants", fetched.grants),
         ),
         message=message,
     )
 
 
 def _fetch(
-    client: ShopifyClient, settings: ShopifySettings, shop_domain: str, key: bytes, since: datetime | None
+    client: ShopifyClient,
+    settings: ShopifySettings,
+    shop_domain: str,
+    key: bytes,
+    cursor: tuple[datetime, bool] | None,
+    lookback_days: int,
+    log: Log,
 ) -> _Fetched:
     info = shop_info(fetch_shop(client), shop_domain)
+    all_orders = ALL_ORDERS_SCOPE in fetch_access_scopes(client)
+    if cursor is None:
+        since = None
+    elif all_orders and not cursor[1]:
+        since = None  # the scope came back: the history read without it was cut at 60 days
+        log(f"shopify {shop_domain}: the app has {ALL_ORDERS_SCOPE} again; re-reading the full order history")
+    else:
+        since = cursor[0] - timedelta(days=lookback_days)
+    if not all_orders:
+        log(
+            f"shopify {shop_domain}: WARNING: no {ALL_ORDERS_SCOPE} scope: Shopify shows this app only the last"
+            " 60 days of orders; older ones are not landed"
+        )
     products = [product_row(node, shop_domain) for node in fetch_products(client, settings)]
     variant_nodes = fetch_variants(client, settings)
     variants = [variant_row(node, shop_domain) for node in variant_nodes]
@@ -208,7 +255,19 @@ def _fetch(
     orders = [order_rows(node, shop_domain, info.currency, key) for node in read.orders]
     customer_ids = sorted({o.order["customer_id"] for o in orders if o.order["customer_id"] is not None})
     customers = [customer_row(node, shop_domain, key) for node in fetch_customers(client, settings, customer_ids)]
-    return _Fetched(info, products, variants, costs, orders, customers, since, read.pages, read.follow_ups)
+    return _Fetched(
+        info,
+        products,
+        variants,
+        costs,
+        orders,
+        customers,
+        since,
+        read.pages,
+        read.follow_ups,
+        all_orders,
+        client.tokens.grants,
+    )
 
 
 def _land(
@@ -245,7 +304,10 @@ def _land(
         for table, frame in orders_frames(fetched.orders, run_id=run_id, extracted_at=now).items():
             copy_frame(conn, table, frame)
         newest = max(o.order["updated_at"] for o in fetched.orders)
-        conn.execute(read_sql(SQL_DIR, "advance_cursor"), {**params, "orders_updated_at": newest})
+        conn.execute(
+            read_sql(SQL_DIR, "advance_cursor"),
+            {**params, "orders_updated_at": newest, "all_orders": fetched.all_orders},
+        )
     customer_ids = [c["customer_id"] for c in fetched.customers]
     if customer_ids:
         conn.execute(read_sql(SQL_DIR, "delete_customers"), {**params, "customer_ids": customer_ids})
@@ -253,10 +315,11 @@ def _land(
     return {"cost_observations": max(observed, 0)}
 
 
-def _read_cursor(url: str, shop_domain: str) -> datetime | None:
+def _read_cursor(url: str, shop_domain: str) -> tuple[datetime, bool] | None:
+    """(the newest updated_at landed, whether it was read with read_all_orders); None: no cursor."""
     with psycopg.connect(url) as conn:
         row = conn.execute(read_sql(SQL_DIR, "read_cursor"), {"shop_domain": shop_domain}).fetchone()
-    return row[0] if row else None
+    return (row[0], row[1]) if row else None
 
 
 def _fail_shop(
@@ -284,12 +347,13 @@ def _message(fetched: _Fetched, counts: dict[str, int]) -> str:
         if fetched.since is None
         else (f"updated since {fetched.since.astimezone(UTC).strftime('%Y-%m-%d %H:%M')} UTC")
     )
-    return (
+    message = (
         f"{len(fetched.orders)} orders ({window}; {fetched.pages} pages, {fetched.follow_ups} follow-ups), "
         f"{sum(len(o.refunds) for o in fetched.orders)} refunds, {len(fetched.customers)} customers; "
         f"{len(fetched.products)} products, {len(fetched.variants)} variants, "
         f"{counts['cost_observations']} new unit costs"
     )
+    return message if fetched.warning is None else f"{message}; WARNING: {fetched.warning}"
 
 
 def _aware(moment: datetime | None) -> datetime:

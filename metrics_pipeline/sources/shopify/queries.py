@@ -2,16 +2,23 @@
 
 Page sizes travel as variables, so each document is a constant and Shopify's cost for it depends
 only on them. With the default sizes (see `ShopifySettings`) the costliest document, a page of
-orders, asks for about 810 of the 1000 points a single query may cost: a page of 5 orders, each
-with 10 line items and 3 refunds of 5 refund line items. An order with more of those is completed
-by the follow-up documents below, so nothing is ever cut off at a page boundary.
+orders, asks for 891 of the 1000 points a single query may cost: a page of 7 orders, each with 5
+line items and 2 refunds of 3 refund line items. An order with more of those is completed by the
+follow-up documents below, so nothing is ever cut off at a page boundary.
 
 Field choices for API version 2026-07 (see client.API_VERSION):
 - the landing page is `customerJourneySummary.lastVisit.landingPage` (the legacy
   `landingPageUrl` / `landingSite` are deprecated), the referrer `lastVisit.referrerUrl`;
 - `checkoutToken` exists on `Order` from 2026-07 (earlier versions have no way to read it);
 - a customer's email is `defaultEmailAddress.emailAddress` (`Customer.email` is deprecated);
-- money is read in the shop's currency: `...Set { shopMoney { amount currencyCode } }`.
+- money is read in the shop's currency: `...Set { shopMoney { amount currencyCode } }`;
+- a line's discounts are its `discountAllocations` summed: `LineItem.totalDiscountSet` leaves out
+  order-level discounts and (by default) discount codes, so it under-states what the buyer got off;
+- `currentQuantity` is what is left of a line after order edits and refunds: the units an edit
+  removed are `quantity - currentQuantity - refunded units` (never sold, never shipped);
+- a line's `taxLines` and `Order.taxesIncluded` take VAT out of revenue where prices include it;
+- `RefundLineItem.restockType` says whether refunded units came back (NO_RESTOCK: their cost
+  stays spent); `Order.test` marks Bogus Gateway orders (landed, left out of every figure in dbt).
 """
 
 from __future__ import annotations
@@ -23,6 +30,13 @@ _MONEY = "shopMoney { amount currencyCode }"
 SHOP = """
 query Shop {
   shop { name currencyCode ianaTimezone myshopifyDomain }
+}
+"""
+
+# What the app may read: without read_all_orders Shopify shows only the last 60 days of orders.
+ACCESS_SCOPES = """
+query AccessScopes {
+  currentAppInstallation { accessScopes { handle } }
 }
 """
 
@@ -51,11 +65,17 @@ query ProductVariants($first: Int!, $after: String) {
 """
 
 _LINE_ITEM = f"""
-        id sku title quantity
+        id sku title quantity currentQuantity
         variant {{ id }}
         product {{ id }}
         originalUnitPriceSet {{ {_MONEY} }}
         totalDiscountSet {{ {_MONEY} }}
+        discountAllocations {{ allocatedAmountSet {{ {_MONEY} }} }}
+        taxLines {{ priceSet {{ {_MONEY} }} }}
+"""
+
+_REFUND_LINE_ITEM = f"""
+        quantity restockType lineItem {{ id }} subtotalSet {{ {_MONEY} }} totalTaxSet {{ {_MONEY} }}
 """
 
 _REFUND = f"""
@@ -63,7 +83,7 @@ _REFUND = f"""
         totalRefundedSet {{ {_MONEY} }}
         refundLineItems(first: $refundLineItems) {{
           pageInfo {{ hasNextPage endCursor }}
-          edges {{ node {{ quantity lineItem {{ id }} subtotalSet {{ {_MONEY} }} }} }}
+          edges {{ node {{ {_REFUND_LINE_ITEM} }} }}
         }}
 """
 
@@ -75,7 +95,7 @@ query Orders($first: Int!, $after: String, $query: String, $lineItems: Int!, $re
     edges {{
       node {{
         id name createdAt processedAt updatedAt cancelledAt displayFinancialStatus currencyCode
-        sourceName email checkoutToken
+        sourceName email checkoutToken taxesIncluded test
         subtotalPriceSet {{ {_MONEY} }}
         totalDiscountsSet {{ {_MONEY} }}
         totalShippingPriceSet {{ {_MONEY} }}
@@ -121,7 +141,7 @@ query RefundLineItems($id: ID!, $first: Int!, $after: String) {{
   refund(id: $id) {{
     refundLineItems(first: $first, after: $after) {{
       pageInfo {{ hasNextPage endCursor }}
-      edges {{ node {{ quantity lineItem {{ id }} subtotalSet {{ {_MONEY} }} }} }}
+      edges {{ node {{ {_REFUND_LINE_ITEM} }} }}
     }}
   }}
 }}

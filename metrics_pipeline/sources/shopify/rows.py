@@ -5,7 +5,9 @@
   finite decimal numbers and travel as text so COPY parses them exactly into numeric (never float);
 - times: ISO 8601 with a zone, kept as aware datetimes;
 - emails: only `pii.hash_email(email, key)` leaves this module; the address itself never does;
-- landing URLs: the tracking parameters are parsed into the order's utm_* / click-id columns.
+- landing URLs: the tracking parameters are parsed into the order's utm_* / click-id columns;
+- discounts: `discount_allocated` is the line's discountAllocations summed (every discount);
+  `total_discount` keeps Shopify's totalDiscountSet as it is (line-level, no codes) for reference.
 """
 
 from __future__ import annotations
@@ -89,6 +91,27 @@ def _text(value: Any) -> str | None:
     return text if text.strip() else None
 
 
+def _flag(value: Any, what: str) -> bool | None:
+    if value is None:
+        return None
+    if not isinstance(value, bool):
+        raise ShopifyRowError(f"{what}: not true or false: {value!r}")
+    return value
+
+
+def _money_sum(bags: Any, field: str, what: str, currency: str) -> str:
+    """The exact sum of a list's `field` money bags (`[]` sums to 0), as a decimal literal."""
+    if bags is None:
+        bags = []
+    if not isinstance(bags, list):
+        raise ShopifyRowError(f"{what}: not a list: {bags!r}")
+    total = sum(
+        (Decimal(money((bag or {}).get(field), f"{what} {n + 1}", currency)) for n, bag in enumerate(bags)),
+        Decimal(0),
+    )
+    return str(total)
+
+
 def _quantity(value: Any, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ShopifyRowError(f"{what}: not a whole quantity: {value!r}")
@@ -137,6 +160,8 @@ def order_rows(node: Mapping[str, Any], shop_domain: str, currency: str, key: by
         "referring_site": _text(visit.get("referrerUrl")),
         "source_name": _text(node.get("sourceName")),
         "checkout_token": _text(node.get("checkoutToken")),
+        "taxes_included": _flag(node.get("taxesIncluded"), f"{where} taxesIncluded"),
+        "is_test": bool(_flag(node.get("test"), f"{where} test")),
         **parse_landing_url(landing_site).as_dict(),
     }
     line_items = [
@@ -149,8 +174,20 @@ def order_rows(node: Mapping[str, Any], shop_domain: str, currency: str, key: by
             "sku": _text(item.get("sku")),
             "title": str(item.get("title") or ""),
             "quantity": _quantity(item.get("quantity"), f"{where} line quantity"),
+            "current_quantity": _quantity(
+                _required(item.get("currentQuantity"), f"{where} line currentQuantity"),
+                f"{where} line currentQuantity",
+            ),
             "original_unit_price": money(item.get("originalUnitPriceSet"), f"{where} unit price", currency),
             "total_discount": money(item.get("totalDiscountSet"), f"{where} line discount", currency),
+            # Every discount on the line, order-level and code-based included (totalDiscountSet has neither).
+            "discount_allocated": _money_sum(
+                _required(item.get("discountAllocations"), f"{where} line discountAllocations"),
+                "allocatedAmountSet",
+                f"{where} line discount allocation",
+                currency,
+            ),
+            "tax": _money_sum(item.get("taxLines"), "priceSet", f"{where} line tax line", currency),
         }
         for item in node.get("lineItems") or []
     ]
@@ -178,6 +215,10 @@ def order_rows(node: Mapping[str, Any], shop_domain: str, currency: str, key: by
                     ),
                     "quantity": _quantity(line.get("quantity"), f"refund {refund_id} quantity"),
                     "subtotal": money(line.get("subtotalSet"), f"refund {refund_id} subtotal", currency),
+                    "restock_type": _text(line.get("restockType")),
+                    "total_tax": money(line.get("totalTaxSet"), f"refund {refund_id} tax", currency)
+                    if line.get("totalTaxSet") is not None
+                    else None,
                 }
             )
     return OrderRows(order, line_items, refunds, refund_lines)
@@ -278,6 +319,8 @@ _ORDER_SCHEMA = {
     "referring_site": pl.Utf8,
     "source_name": pl.Utf8,
     "checkout_token": pl.Utf8,
+    "taxes_included": pl.Boolean,
+    "is_test": pl.Boolean,
     "utm_source": pl.Utf8,
     "utm_medium": pl.Utf8,
     "utm_campaign": pl.Utf8,
@@ -299,8 +342,11 @@ _LINE_ITEM_SCHEMA = {
     "sku": pl.Utf8,
     "title": pl.Utf8,
     "quantity": pl.Int64,
+    "current_quantity": pl.Int64,
     "original_unit_price": pl.Utf8,
     "total_discount": pl.Utf8,
+    "discount_allocated": pl.Utf8,
+    "tax": pl.Utf8,
     "ingestion_run_id": pl.Utf8,
 }
 _REFUND_SCHEMA = {
@@ -317,6 +363,8 @@ _REFUND_LINE_SCHEMA = {
     "line_item_id": pl.Int64,
     "quantity": pl.Int64,
     "subtotal": pl.Utf8,
+    "restock_type": pl.Utf8,
+    "total_tax": pl.Utf8,
     "ingestion_run_id": pl.Utf8,
 }
 _CUSTOMER_SCHEMA = {

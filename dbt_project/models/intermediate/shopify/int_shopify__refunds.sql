@@ -1,7 +1,7 @@
 -- Refunds on their own day (the shop's local date of created_at). One row per
--- (shop_domain, refund_id).
+-- (shop_domain, refund_id); refunds of test orders are left out.
 --   total_refunded   money returned, shipping and tax included (as Shopify reports it)
---   product_refunds  the refund's line items' subtotals (product money, before tax)
+--   product_refunds  the refund's line items' subtotals (product money, without tax)
 --   other_refunds    total_refunded - product_refunds: shipping, tax and amounts not tied to a
 --                    line item
 --   refunded_units, refunded_cogs  summed over the refund's line items
@@ -27,6 +27,12 @@ refund_lines as (
 
 ),
 
+orders as (
+
+    select * from {{ ref('stg_shopify__orders') }}
+
+),
+
 shops as (
 
     select * from {{ ref('int_shopify__shops') }}
@@ -49,6 +55,11 @@ joined as (
         coalesce(refund_lines.refunded_cogs, 0)                                 as refunded_cogs
 
     from refunds
+
+    join orders
+        on  orders.shop_domain = refunds.shop_domain
+        and orders.order_id = refunds.order_id
+        and not orders.is_test
 
     left join refund_lines
         on  refund_lines.shop_domain = refunds.shop_domain

@@ -1,16 +1,20 @@
--- One row per Shopify order (cancelled orders included, flagged), in the shop's currency.
+-- One row per Shopify order (cancelled orders included, flagged; test orders left out), in the
+-- shop's currency. Quantities are the units sold: what an order edit removed is not in them.
 --
 --   gross_sales     sum over line items of original_unit_price x quantity
---   discounts       sum of the line items' total_discount (product discounts, order-level ones
---                   as Shopify allocates them to lines); shipping discounts are not in it
---   product_refunds sum of refund line items' subtotals to date (product money returned)
+--   discounts       every discount allocated to the lines (discountAllocations: line-level,
+--                   code and order-level ones alike); shipping discounts are not in it
+--   included_tax    the lines' tax when the order's prices include it (VAT shops), else 0
+--   product_refunds sum of refund line items' subtotals to date, without tax (product money
+--                   returned)
 --   refunds         total_refunded to date, shipping and tax included
---   net_revenue     gross_sales - discounts - product_refunds: product revenue after discounts
---                   and product refunds, excluding shipping and tax (and their refunds)
+--   net_revenue     gross_sales - discounts - included_tax - product_refunds: product revenue
+--                   after discounts and product refunds, excluding shipping and tax (and their
+--                   refunds)
 --   cogs_ordered    sum of quantity x unit cost in force at processed_at (the latest
 --                   variant_cost_observations.observed_at <= processed_at, else the earliest
 --                   observation); lines without any cost observation count 0
---   refunded_cogs   refunded quantity x the same unit cost (refunded units back in stock)
+--   refunded_cogs   restocked refunded quantity x the same unit cost (NO_RESTOCK units: 0)
 --   cogs            cogs_ordered - refunded_cogs, the cost of the goods the customer kept
 --   gross_profit    net_revenue - cogs
 -- Cancelled orders keep their figures here; every other commerce mart (customers, daily sales,
@@ -36,6 +40,7 @@ with
 orders as (
 
     select * from {{ ref('stg_shopify__orders') }}
+    where not is_test
 
 ),
 
@@ -61,6 +66,7 @@ lines as (
         sum(refunded_quantity)::integer             as refunded_units,
         sum(gross_sales)                            as gross_sales,
         sum(discounts)                              as discounts,
+        sum(included_tax)                           as included_tax,
         sum(cogs_ordered)                           as cogs_ordered,
         sum(refunded_cogs)                          as refunded_cogs,
         count(*) filter (where not has_unit_cost)::integer as lines_without_unit_cost
@@ -117,6 +123,7 @@ joined as (
         coalesce(lines.refunded_units, 0)                                       as refunded_units,
         coalesce(lines.gross_sales, 0)                                          as gross_sales,
         coalesce(lines.discounts, 0)                                            as discounts,
+        coalesce(lines.included_tax, 0)                                         as included_tax,
         orders.total_discounts                                                  as order_total_discounts,
         orders.total_shipping                                                   as shipping,
         orders.total_tax                                                        as tax,
@@ -211,6 +218,7 @@ final as (
         refunded_units,
         gross_sales,
         discounts,
+        included_tax,
         order_total_discounts,
         shipping,
         tax,
@@ -222,11 +230,12 @@ final as (
         refunds - product_refunds                                               as other_refunds,
         first_refunded_at,
         last_refunded_at,
-        gross_sales - discounts - product_refunds                               as net_revenue,
+        gross_sales - discounts - included_tax - product_refunds                as net_revenue,
         cogs_ordered,
         refunded_cogs,
         cogs_ordered - refunded_cogs                                            as cogs,
-        gross_sales - discounts - product_refunds - (cogs_ordered - refunded_cogs) as gross_profit,
+        gross_sales - discounts - included_tax - product_refunds - (cogs_ordered - refunded_cogs)
+                                                                                as gross_profit,
         lines_without_unit_cost,
 
         landing_site,

@@ -5,10 +5,12 @@
 --
 -- Shopify, in the shop's currency, cancelled orders (and their refunds) left out; an order line
 -- counts on its order's date, a refund line on its refund's own date:
---   units_sold, gross_sales (price x quantity), discounts   of the lines ordered that day
---   units_refunded, refunds (refund line subtotals)         of the refund lines issued that day
+--   units_sold, gross_sales (price x quantity), discounts, included_tax (the lines' tax where
+--                prices include it)                         of the lines ordered that day
+--   units_refunded, refunds (refund line subtotals, tax out) of the refund lines issued that day
 --   units        units_sold - units_refunded
---   total_sales  gross_sales - discounts - refunds (fct_orders' net revenue, per SKU and day)
+--   total_sales  gross_sales - discounts - included_tax - refunds (fct_orders' net revenue, per
+--                SKU and day)
 --   ad_attributed_units / ad_attributed_sales  the same for orders fct_order_attribution
 --                attributes to an ad entity (any match type but 'direct')
 --   organic_sales = greatest(total_sales - ad_attributed_sales, 0), organic_units likewise
@@ -69,6 +71,7 @@ movements as (
         0                                                   as units_refunded,
         gross_sales,
         discounts,
+        included_tax,
         0::numeric                                          as refunds,
         is_ad_attributed
     from order_lines
@@ -84,6 +87,7 @@ movements as (
         null::text,
         0,
         quantity,
+        0::numeric,
         0::numeric,
         0::numeric,
         subtotal,
@@ -105,10 +109,11 @@ daily as (
         sum(units_refunded)::integer                        as units_refunded,
         sum(gross_sales)                                    as gross_sales,
         sum(discounts)                                      as discounts,
+        sum(included_tax)                                   as included_tax,
         sum(refunds)                                        as refunds,
         coalesce(sum(units_sold - units_refunded) filter (where is_ad_attributed), 0)::integer
                                                             as ad_attributed_units,
-        coalesce(sum(gross_sales - discounts - refunds) filter (where is_ad_attributed), 0)
+        coalesce(sum(gross_sales - discounts - included_tax - refunds) filter (where is_ad_attributed), 0)
                                                             as ad_attributed_sales
     from movements
     group by shop_domain, sales_date, sku
@@ -139,13 +144,17 @@ shopify as (
         daily.units_sold - daily.units_refunded             as units,
         daily.gross_sales,
         daily.discounts,
+        daily.included_tax,
         daily.refunds,
-        daily.gross_sales - daily.discounts - daily.refunds as total_sales,
+        daily.gross_sales - daily.discounts - daily.included_tax - daily.refunds
+                                                            as total_sales,
         daily.ad_attributed_units,
         daily.ad_attributed_sales,
         greatest(daily.units_sold - daily.units_refunded - daily.ad_attributed_units, 0)
                                                             as organic_units,
-        greatest(daily.gross_sales - daily.discounts - daily.refunds - daily.ad_attributed_sales, 0)
+        greatest(
+            daily.gross_sales - daily.discounts - daily.included_tax - daily.refunds - daily.ad_attributed_sales, 0
+        )
                                                             as organic_sales
 
     from daily
@@ -188,6 +197,7 @@ amazon as (
         amazon_daily.total_units                            as units,
         null::numeric                                       as gross_sales,
         null::numeric                                       as discounts,
+        null::numeric                                       as included_tax,
         null::numeric                                       as refunds,
         amazon_daily.total_sales,
         amazon_daily.ad_units                               as ad_attributed_units,

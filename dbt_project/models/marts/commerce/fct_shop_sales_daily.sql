@@ -7,7 +7,8 @@
 --   refunds               money refunded that day (shipping and tax included)
 --   product_refunds       of which refund line items' subtotals; other_refunds the rest
 --   units_refunded, refunded_cogs   of the refunds issued that day
---   net_revenue           gross_sales - discounts - product_refunds (the fct_orders
+--   included_tax          of the orders placed that day: their lines' tax where prices include it
+--   net_revenue           gross_sales - discounts - included_tax - product_refunds (the fct_orders
 --                         definition, each part on its own day; summed over all days it equals
 --                         the sum of fct_orders.net_revenue)
 --   cogs                  cogs_ordered - refunded_cogs;  gross_profit = net_revenue - cogs
@@ -58,11 +59,12 @@ order_days as (
         sum(units)::integer                                             as units_sold,
         sum(gross_sales)                                                as gross_sales,
         sum(discounts)                                                  as discounts,
+        sum(included_tax)                                               as included_tax,
         sum(shipping)                                                   as shipping,
         sum(tax)                                                        as tax,
         sum(cogs_ordered)                                               as cogs_ordered,
         count(*) filter (where is_ad_attributed)::integer               as ad_attributed_orders,
-        coalesce(sum(gross_sales - discounts) filter (where is_ad_attributed), 0)
+        coalesce(sum(gross_sales - discounts - included_tax) filter (where is_ad_attributed), 0)
                                                                         as ad_attributed_order_sales
     from orders
     group by shop_domain, order_date
@@ -114,10 +116,12 @@ final as (
         coalesce(refund_days.units_refunded, 0)                         as units_refunded,
         coalesce(order_days.gross_sales, 0)                             as gross_sales,
         coalesce(order_days.discounts, 0)                               as discounts,
+        coalesce(order_days.included_tax, 0)                            as included_tax,
         coalesce(refund_days.refunds, 0)                                as refunds,
         coalesce(refund_days.product_refunds, 0)                        as product_refunds,
         coalesce(refund_days.other_refunds, 0)                          as other_refunds,
         coalesce(order_days.gross_sales, 0) - coalesce(order_days.discounts, 0)
+            - coalesce(order_days.included_tax, 0)
             - coalesce(refund_days.product_refunds, 0)                  as net_revenue,
         coalesce(order_days.shipping, 0)                                as shipping,
         coalesce(order_days.tax, 0)                                     as tax,
@@ -126,6 +130,7 @@ final as (
         coalesce(order_days.cogs_ordered, 0) - coalesce(refund_days.refunded_cogs, 0)
                                                                         as cogs,
         coalesce(order_days.gross_sales, 0) - coalesce(order_days.discounts, 0)
+            - coalesce(order_days.included_tax, 0)
             - coalesce(refund_days.product_refunds, 0)
             - (coalesce(order_days.cogs_ordered, 0) - coalesce(refund_days.refunded_cogs, 0))
                                                                         as gross_profit,

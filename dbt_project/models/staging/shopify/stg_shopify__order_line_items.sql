@@ -20,10 +20,13 @@ renamed as (
         nullif(btrim(sku), '')::text                as sku,
         btrim(title)::text                          as title,
         quantity::integer                           as quantity,
+        current_quantity::integer                   as current_quantity,
 
         -- money (order currency)
         original_unit_price::numeric(20, 6)         as original_unit_price,
         total_discount::numeric(20, 6)              as total_discount,
+        discount_allocated::numeric(20, 6)          as discount_allocated,
+        tax::numeric(20, 6)                         as tax,
 
         -- lineage
         ingestion_run_id::text                      as ingestion_run_id

@@ -25,6 +25,7 @@ renamed as (
 
         -- status
         upper(btrim(financial_status))::text        as financial_status,
+        coalesce(is_test, false)::boolean           as is_test,
 
         -- money (order currency)
         upper(btrim(currency))::text                as currency,
@@ -33,6 +34,7 @@ renamed as (
         total_shipping::numeric(20, 6)              as total_shipping,
         total_tax::numeric(20, 6)                   as total_tax,
         total_price::numeric(20, 6)                 as total_price,
+        coalesce(taxes_included, false)::boolean    as taxes_included,
 
         -- where the buyer came from (parsed from landing_site by the connector)
         nullif(btrim(landing_site), '')::text       as landing_site,

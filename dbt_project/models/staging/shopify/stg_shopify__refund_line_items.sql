@@ -16,7 +16,9 @@ renamed as (
 
         -- attributes
         quantity::integer                           as quantity,
+        upper(nullif(btrim(restock_type), ''))::text as restock_type,
         subtotal::numeric(20, 6)                    as subtotal,
+        total_tax::numeric(20, 6)                   as total_tax,
 
         -- lineage
         ingestion_run_id::text                      as ingestion_run_id
