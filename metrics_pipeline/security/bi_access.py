@@ -8,7 +8,7 @@ the schema and the policies' functions come from staging_sql/0013; dbt applies t
 The password is turned into a SCRAM-SHA-256 verifier here, so the plain password never
 reaches the server (nor its statement log).
 
-Roles are server-wide, but access is per database (staging_sql/0019): a login may connect only
+Roles are server-wide, but access is per database (staging_sql/0024): a login may connect only
 to the databases it was added to (CONNECT is revoked from PUBLIC), its scopes (all rows
 included) live in each database's bi_access.login_scopes, and its session limits are set per
 database. Removing a login from one database leaves its access to the others.

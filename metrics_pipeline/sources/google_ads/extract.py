@@ -61,7 +61,7 @@ LANDING_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "is_manager": pl.Boolean(),
         "status": pl.String(),
         **_LINEAGE,
-        "conversion_window_days": pl.Int32(),  # staging_sql/0019: null for managers
+        "conversion_window_days": pl.Int32(),  # staging_sql/0021: null for managers
     },
     "campaigns": {
         "customer_id": pl.Int64(),
