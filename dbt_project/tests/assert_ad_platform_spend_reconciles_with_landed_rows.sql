@@ -8,6 +8,9 @@
 --               clicks, conversions, conversions_value
 --   meta        raw_meta.ad_daily_insights: spend, impressions, clicks, purchases + leads,
 --               purchase_value
+-- The '(unallocated)' entities (is_inferred, no platform id: billed spend the ad-level rows do
+-- not carry) are not landed ad rows and are left out here; assert_meta_spend_equals_account_billing
+-- checks them against the bill.
 -- Returns the (platform, account, day) triples that disagree, including days present on one
 -- side only.
 
@@ -65,6 +68,10 @@ modeled as (
     from {{ ref('fct_ad_entity_daily') }}
     where level = 'ad'
       and platform in ('google_ads', 'meta')
+      and entity_id not in (
+          select entity_id from {{ ref('dim_ad_entities') }}
+          where is_inferred and platform_entity_id is null
+      )
       and {{ in_test_window('metric_date') }}
     group by platform, account_entity_id, metric_date
 
