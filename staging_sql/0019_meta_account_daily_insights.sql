@@ -12,3 +12,15 @@ create table if not exists raw_meta.account_daily_insights (
     extracted_at     timestamptz    not null,
     primary key (account_id, date_start)
 );
+
+-- What the bill first said about a closed day, kept however often the day is restated later
+-- (like raw_meta.ad_daily_insights_first_reported, so end-of-day drift compares like with like).
+create table if not exists raw_meta.account_daily_insights_first_reported (
+    account_id        text           not null,
+    date_start        date           not null,
+    spend             numeric(20, 6) not null,
+    impressions       bigint         not null,
+    clicks            bigint         not null,
+    first_reported_at timestamptz    not null,
+    primary key (account_id, date_start)
+);

@@ -66,6 +66,7 @@ RAW_TABLES = {
     "raw_meta.ad_daily_insights": ("account_id", "ad_id", "date_start"),
     "raw_meta.ad_daily_insights_first_reported": ("account_id", "ad_id", "date_start"),
     "raw_meta.account_daily_insights": ("account_id", "date_start"),
+    "raw_meta.account_daily_insights_first_reported": ("account_id", "date_start"),
     "raw_meta.ad_intraday_snapshots": ("account_id", "ad_id", "captured_at"),
 }
 
@@ -519,6 +520,12 @@ def test_a_deleted_ad_s_spend_moves_to_the_bill_on_the_next_re_land_never_lost(
         " group by 1, 2, 3, 4, 5, 6 order by 2",
         (ACME_ACCOUNT_ID,),
     )
+    # The first bill matched the first ad rows (the ad was still returned then): no drift to explain.
+    assert fetch_all(
+        database_url,
+        "select distinct metric_kind from intermediate.int_meta__unallocated_daily where account_id = %s",
+        (ACME_ACCOUNT_ID,),
+    ) == [("daily",)]
     account_name = world.account(ACME_ACCOUNT_ID).name
     assert unallocated == [
         ("campaign", f"{account_name} > (unallocated)", True, None, ACME_ACCOUNT_ID, True, gone_spend),

@@ -14,6 +14,8 @@
   the sum of the ad rows as an '(unallocated)' row under the account, so the account's
   spend in the marts is always the bill. Keeping the vanished ad's old rows as well would
   count that spend twice;
+- adds to raw_meta.account_daily_insights_first_reported what Meta first billed for each
+  closed day, as for the ad rows;
 - adds to raw_meta.ad_daily_insights_first_reported what Meta said about each day the
   first time it was landed after the day closed (in the account's time zone);
 - finishes one ops.ingestion_logs row per (account, day) and marks the account `ok` in
@@ -246,10 +248,11 @@ def _sync_account(
             )
             conn.execute(read_sql(SQL_DIR, "delete_account_billing_days"), {"account_id": account_id, "days": days})
             copy_frame(conn, BILLING_TABLE, account_days_frame(billing, run_id=run_id, extracted_at=now))
-            conn.execute(
-                read_sql(SQL_DIR, "record_first_reported"),
-                {"account_id": account_id, "closed_days": closed_days, "reported_at": now},
-            )
+            for first_reported in ("record_first_reported", "record_first_reported_billing"):
+                conn.execute(
+                    read_sql(SQL_DIR, first_reported),
+                    {"account_id": account_id, "closed_days": closed_days, "reported_at": now},
+                )
             rows_per_day = {day: 0 for day in days}
             for row in rows:
                 rows_per_day[row.date_start] += 1

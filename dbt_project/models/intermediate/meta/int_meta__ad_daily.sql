@@ -1,8 +1,8 @@
 -- Meta in the ad_daily contract (macros/union_ad_platforms.sql): one row per metric_kind,
 -- ad and metric_date, the three kinds int_meta__ad_metrics holds ('daily',
 -- 'first_reported', 'snapshot'). conversions = purchases + leads; platform_revenue = purchase_value.
--- Plus, as 'daily' rows, each account's '(unallocated)' ad (int_meta__unallocated_daily):
--- the billed spend of ads the ad-level insights no longer return.
+-- Plus, as 'daily' and 'first_reported' rows, each account's '(unallocated)' ad
+-- (int_meta__unallocated_daily): the billed spend of ads the ad-level insights no longer return.
 
 with
 
