@@ -25,6 +25,15 @@ CREDENTIAL_VARIABLES = {
 _SHOP_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
 _GOOGLE_CUSTOMER_ID = re.compile(r"^\d{3}-?\d{3}-?\d{4}$")
 _META_ACCOUNT_ID = re.compile(r"^(act_)?\d+$")
+# The attribution windows Meta's Insights API still returns, by kind: one window of each
+# kind at most, since a click window includes the shorter ones (1d_click is inside
+# 7d_click) and summing both would count a conversion twice. 1d_ev is the engaged-view
+# window (a video watched 10 s or more, no click). Meta removed the 7- and 28-day view and
+# the 28-day click windows (2021, iOS 14.5; the last view ones from Ads Manager in 2026):
+# asking for them returns nothing, so a figure built on them would silently be 0.
+META_ATTRIBUTION_WINDOWS = {"1d_click": "click", "7d_click": "click", "1d_view": "view", "1d_ev": "engaged view"}
+META_REMOVED_ATTRIBUTION_WINDOWS = ("28d_click", "7d_view", "28d_view")
+META_DEFAULT_ATTRIBUTION_WINDOWS = ("7d_click", "1d_view")
 _ENV_PREFIX = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
 
@@ -48,6 +57,9 @@ class Connection:
     attribution_windows: tuple[str, ...] = ()  # Meta only
     purchase_action_types: tuple[str, ...] = ()  # Meta only
     lead_action_types: tuple[str, ...] = ()  # Meta only
+    # Meta only: report conversions under each ad set's own attribution setting, as Ads
+    # Manager shows them, instead of attribution_windows.
+    use_unified_attribution_setting: bool = False
 
     def credentials(self, environ: dict[str, str] | None = None) -> dict[str, str]:
         """The connection's secrets from the environment; a missing one is named, never shown."""
@@ -77,7 +89,13 @@ _CONNECTION_KEYS = {
         "credentials_env_prefix",
     },
     "google_ads": {"manager_customer_id", "customer_ids"},
-    "meta": {"ad_account_ids", "attribution_windows", "purchase_action_types", "lead_action_types"},
+    "meta": {
+        "ad_account_ids",
+        "attribution_windows",
+        "use_unified_attribution_setting",
+        "purchase_action_types",
+        "lead_action_types",
+    },
     "shopify": {"shop_domain"},
 }
 
@@ -161,6 +179,24 @@ def _parse_connection(
             problems.append(f"{key}.account_clients.{account}: {mapped_client!r} is not a client of this workspace")
         else:
             account_clients.append((account.replace("-", "").removeprefix("act_"), mapped_client))
+    attribution_windows: tuple[str, ...] = ()
+    unified = False
+    if provider == "meta":
+        unified = raw.get("use_unified_attribution_setting", False)
+        if not isinstance(unified, bool):
+            problems.append(f"{key}.use_unified_attribution_setting: must be true or false (got {unified!r})")
+            unified = False
+        attribution_windows = tuple(_string_list(raw, "attribution_windows", key, problems))
+        if unified and attribution_windows:
+            problems.append(
+                f"{key}: use_unified_attribution_setting reports each ad set's own attribution setting; "
+                "leave attribution_windows out, or set use_unified_attribution_setting to false"
+            )
+        problems.extend(
+            f"{key}.attribution_windows: {p}" for p in meta_attribution_window_problems(attribution_windows)
+        )
+        if not attribution_windows and not unified:
+            attribution_windows = META_DEFAULT_ATTRIBUTION_WINDOWS
     return Connection(
         id=connection_id,
         workspace_slug=workspace_slug,
@@ -175,13 +211,38 @@ def _parse_connection(
         lookback_from_conversion_actions=provider == "google_ads" and "lookback_days" not in raw,
         shop_domain=account_ids[0] if provider == "shopify" and account_ids else None,
         account_clients=tuple(sorted(account_clients)),
-        attribution_windows=tuple(_string_list(raw, "attribution_windows", key, problems))
-        or (("7d_click", "1d_view") if provider == "meta" else ()),
+        attribution_windows=attribution_windows,
+        use_unified_attribution_setting=unified,
         purchase_action_types=tuple(_string_list(raw, "purchase_action_types", key, problems))
         or (("offsite_conversion.fb_pixel_purchase",) if provider == "meta" else ()),
         lead_action_types=tuple(_string_list(raw, "lead_action_types", key, problems))
         or (("lead",) if provider == "meta" else ()),
     )
+
+
+def meta_attribution_window_problems(windows: tuple[str, ...] | list[str]) -> list[str]:
+    """What is wrong with a list of Meta attribution windows (empty when nothing is)."""
+    problems = []
+    kinds: dict[str, str] = {}
+    for window in windows:
+        if window in META_REMOVED_ATTRIBUTION_WINDOWS:
+            problems.append(
+                f"{window!r} is no longer returned by Meta's Insights API (removed); "
+                f"use one of {', '.join(META_ATTRIBUTION_WINDOWS)}"
+            )
+        elif window not in META_ATTRIBUTION_WINDOWS:
+            problems.append(
+                f"{window!r} is not a Meta attribution window; use one of {', '.join(META_ATTRIBUTION_WINDOWS)}"
+            )
+        elif META_ATTRIBUTION_WINDOWS[window] in kinds:
+            kind = META_ATTRIBUTION_WINDOWS[window]
+            problems.append(
+                f"{kinds[kind]!r} and {window!r} are both {kind} windows: the longer one includes the shorter, "
+                f"so their sum counts a conversion twice; keep one {kind} window"
+            )
+        else:
+            kinds[META_ATTRIBUTION_WINDOWS[window]] = window
+    return problems
 
 
 def _string_list(raw: dict, field: str, key: str, problems: list[str]) -> list[str]:

@@ -14,9 +14,18 @@ this process. The real facebook-business SDK talks to it unchanged but for the b
 
 and like the Graph API it hides what real accounts hide: without ``effective_status``
 an edge omits DELETED and ARCHIVED objects, and without ``filtering`` on
-``ad.effective_status`` insights omit the ads that are. Insights support only what the
-connector asks for (``level=ad``, ``time_increment=1``, a ``time_range``) and refuse
-anything else rather than answer wrongly.
+``ad.effective_status`` insights omit ARCHIVED ads. DELETED ads never come back in
+``act_<id>/insights?level=ad`` ("<AD_ID>/insights works for a deleted object but
+act_<AD_ACCOUNT_ID>/insights?level=ad does not return stats for the deleted object",
+Manage Your Ad Object's Status), while ``level=account`` still bills their spend.
+``delete_ad`` deletes an ad, as an advertiser would between two syncs.
+Insights support only what the connector asks for (``level=ad`` or ``level=account``,
+``time_increment=1``, a ``time_range``) and refuse anything else rather than answer
+wrongly. Attribution windows are the ones Meta still returns (1d_click, 7d_click, 1d_view,
+1d_ev); ``use_unified_attribution_setting=true`` answers each entry's ``value`` (the ad
+set's own setting) without per-window keys. ``max_insights_days`` (None: no limit) makes a
+request for a longer range fail with code 1 "Please reduce the amount of data you're asking
+for, then retry your request", sync or async, every time it is asked.
 
 Errors have the Graph API's shape (``{"error": {"message", "type", "code", ...}}``):
 an unknown or expired access token is code 190 (OAuthException); faults queued on the
@@ -121,7 +130,18 @@ _INSIGHT_FIELDS = (
     "actions",
     "action_values",
 )
-_ATTRIBUTION_WINDOWS = ("1d_click", "7d_click", "28d_click", "1d_view", "7d_view")
+_ATTRIBUTION_WINDOWS = ("1d_click", "7d_click", "1d_view", "1d_ev")
+_ACCOUNT_LEVEL_FIELDS = (
+    "account_id",
+    "account_name",
+    "account_currency",
+    "date_start",
+    "date_stop",
+    "spend",
+    "impressions",
+    "clicks",
+)
+TOO_MUCH_DATA = "Please reduce the amount of data you're asking for, then retry your request"
 _FILTER_FIELDS = ("ad.effective_status", "adset.effective_status", "campaign.effective_status")
 _REPORT_FIELDS = (
     "id",
@@ -212,6 +232,8 @@ class _InsightsQuery:
     fields: tuple[str, ...]
     windows: tuple[str, ...]
     filters: tuple[tuple[str, str, tuple[str, ...]], ...]  # (field, operator, values)
+    level: str = "ad"
+    unified: bool = False
 
 
 class MetaSandboxServer(PlatformAPIServer):
@@ -227,6 +249,7 @@ class MetaSandboxServer(PlatformAPIServer):
         page_size: int = DEFAULT_PAGE_SIZE,
         polls_until_done: int = DEFAULT_POLLS_UNTIL_DONE,
         faults: Iterable[Fault] | None = None,
+        max_insights_days: int | None = None,
     ) -> None:
         super().__init__(
             host,
@@ -240,6 +263,16 @@ class MetaSandboxServer(PlatformAPIServer):
         self.page_size = page_size
         self.polls_until_done = polls_until_done
         self._reports: dict[str, _ReportRun] = {}
+        self.max_insights_days = max_insights_days
+        self._deleted_ads: set[str] = set()
+
+    def delete_ad(self, ad_id: str) -> None:
+        """The advertiser deletes the ad: DELETED on its edge, gone from level=ad insights, still billed."""
+        with self._lock:
+            self._deleted_ads.add(ad_id)
+
+    def _ad_status(self, ad: MetaAd) -> str:
+        return "DELETED" if ad.ad_id in self._deleted_ads else ad.effective_status
 
     # -- lifecycle (start, stop, base_url: PlatformAPIServer) -------------- #
 
@@ -415,11 +448,11 @@ class MetaSandboxServer(PlatformAPIServer):
         if route in _EDGE_FIELDS:
             return self._edge(route, account_id, path, params)
         if route == "insights" and report_run_id is None:
-            query = _insights_query(params)
+            query = self._checked_query(params)
             rows = self._insight_rows(account_id, query, self.as_of)
             return Response(200, _page(rows, params, self._limit(params), self._next_url(path, params)))
         if route == "report_create":
-            query = _insights_query(params)
+            query = self._checked_query(params)
             with self._lock:
                 report_run_id = str(6_100_000_000_000 + len(self._reports) + 1)
                 self._reports[report_run_id] = _ReportRun(
@@ -484,8 +517,8 @@ class MetaSandboxServer(PlatformAPIServer):
                     "campaign_id": a.campaign_id,
                     "adset_id": a.adset_id,
                     "name": self.world.ad_name(a, as_of),
-                    "status": a.status,
-                    "effective_status": a.effective_status,
+                    "status": "DELETED" if a.ad_id in self._deleted_ads else a.status,
+                    "effective_status": self._ad_status(a),
                     "created_time": _graph_time(a.created_time),
                     "updated_time": _graph_time(a.updated_time),
                 }
@@ -498,19 +531,30 @@ class MetaSandboxServer(PlatformAPIServer):
             body["summary"] = {"total_count": len(nodes)}
         return Response(200, body)
 
+    def _checked_query(self, params: dict[str, str]) -> _InsightsQuery:
+        query = _insights_query(params)
+        if self.max_insights_days is not None and (query.until - query.since).days + 1 > self.max_insights_days:
+            # What Meta answers when a request would read more than it is willing to compute.
+            raise _GraphError(500, 1, TOO_MUCH_DATA, "OAuthException")
+        return query
+
     def _insight_rows(self, account_id: str, query: _InsightsQuery, as_of: date) -> list[dict]:
         world = self.world
         account = world.account(account_id)
+        if query.level == "account":
+            return self._account_rows(account_id, query, as_of)
         campaigns = {c.campaign_id: c for c in world.campaigns_of(account_id)}
         adsets = {s.adset_id: s for s in world.adsets_of(account_id)}
         rows = []
         for ad_day in world.insights(account_id, query.since, query.until, as_of):
             ad = ad_day.ad
+            if self._ad_status(ad) == "DELETED":
+                continue  # act_<id>/insights?level=ad never returns deleted ads, filtering or not
             if not _passes_filters(
                 ad, adsets[ad.adset_id].effective_status, campaigns[ad.campaign_id].effective_status, query.filters
             ):
                 continue
-            full = _insight_row(ad_day, query.windows)
+            full = _insight_row(ad_day, () if query.unified else query.windows)
             full.update(
                 account_name=account.name,
                 account_currency=account.currency,
@@ -518,6 +562,31 @@ class MetaSandboxServer(PlatformAPIServer):
                 adset_name=adsets[ad.adset_id].name,
                 ad_name=world.ad_name(ad, as_of),
             )
+            rows.append(_select(full, set(query.fields) | {"date_start", "date_stop"}, keep_id=False))
+        return rows
+
+    def _account_rows(self, account_id: str, query: _InsightsQuery, as_of: date) -> list[dict]:
+        """One row per day with delivery: every ad's figures, deleted ones included (the bill)."""
+        account = self.world.account(account_id)
+        totals: dict[date, list] = {}
+        for ad_day in self.world.insights(account_id, query.since, query.until, as_of):
+            total = totals.setdefault(ad_day.day, [Decimal(0), 0, 0])
+            total[0] += Decimal(ad_day.spend)
+            total[1] += ad_day.impressions
+            total[2] += ad_day.clicks
+        rows = []
+        for day in sorted(totals):
+            spend, impressions, clicks = totals[day]
+            full = {
+                "account_id": account_id,
+                "account_name": account.name,
+                "account_currency": account.currency,
+                "date_start": day.isoformat(),
+                "date_stop": day.isoformat(),
+                "spend": str(spend),
+                "impressions": str(impressions),
+                "clicks": str(clicks),
+            }
             rows.append(_select(full, set(query.fields) | {"date_start", "date_stop"}, keep_id=False))
         return rows
 
@@ -638,9 +707,10 @@ def _status_param(raw: str | None, edge: str) -> set[str]:
 
 
 def _insights_query(params: dict[str, str]) -> _InsightsQuery:
-    if params.get("level") != "ad":
+    level = params.get("level")
+    if level not in ("ad", "account"):
         raise _GraphError(
-            400, 100, f"(#100) The sandbox serves level=ad insights only (got level={params.get('level')!r})"
+            400, 100, f"(#100) The sandbox serves level=ad and level=account insights only (got level={level!r})"
         )
     if params.get("time_increment") != "1":
         raise _GraphError(400, 100, "(#100) The sandbox serves daily insights only: time_increment=1")
@@ -655,12 +725,18 @@ def _insights_query(params: dict[str, str]) -> _InsightsQuery:
         raise _GraphError(400, 100, "(#100) time_range: since must not be after until")
     fields = _list_param(params.get("fields")) or ["spend", "impressions", "clicks", "account_id"]
     for name in fields:
-        if name not in _INSIGHT_FIELDS:
-            raise _GraphError(400, 100, f"(#100) {name} is not valid for fields param")
+        if name not in (_INSIGHT_FIELDS if level == "ad" else _ACCOUNT_LEVEL_FIELDS):
+            raise _GraphError(400, 100, f"(#100) {name} is not valid for fields param at level={level}")
+    unified = params.get("use_unified_attribution_setting", "false").lower() == "true"
     windows = _list_param(params.get("action_attribution_windows")) or []
     for name in windows:
         if name not in _ATTRIBUTION_WINDOWS:
-            raise _GraphError(400, 100, f"(#100) action_attribution_windows: unsupported window {name!r}")
+            raise _GraphError(
+                400,
+                100,
+                f"(#100) action_attribution_windows[{windows.index(name)}] must be one of the following values: "
+                f"{', '.join(_ATTRIBUTION_WINDOWS)}",
+            )
     filters = []
     for entry in _json_param(params.get("filtering"), "filtering") or []:
         if not isinstance(entry, dict) or entry.get("field") not in _FILTER_FIELDS:
@@ -669,7 +745,7 @@ def _insights_query(params: dict[str, str]) -> _InsightsQuery:
         if operator not in ("IN", "NOT_IN") or not isinstance(entry.get("value"), list):
             raise _GraphError(400, 100, f"(#100) Filtering needs operator IN or NOT_IN and a list value: {entry!r}")
         filters.append((entry["field"], operator, tuple(map(str, entry["value"]))))
-    return _InsightsQuery(since, until, tuple(fields), tuple(windows), tuple(filters))
+    return _InsightsQuery(since, until, tuple(fields), tuple(windows), tuple(filters), level, unified)
 
 
 def _passes_filters(ad: MetaAd, adset_status: str, campaign_status: str, filters) -> bool:

@@ -48,7 +48,7 @@ PURCHASE_ALIASES = ("purchase", "omni_purchase")
 LEAD_ALIASES = ("onsite_conversion.lead_grouped",)
 
 # Windows the world keeps per conversion; the API returns the requested ones.
-CONVERSION_WINDOWS = ("1d_click", "7d_click", "28d_click", "1d_view", "7d_view")
+CONVERSION_WINDOWS = ("1d_click", "7d_click", "28d_click", "1d_view", "7d_view", "1d_ev")
 # An action's plain `value` follows the account's attribution setting: 7-day click + 1-day view.
 ACCOUNT_ATTRIBUTION_WINDOWS = ("7d_click", "1d_view")
 
@@ -597,6 +597,8 @@ def _ad_day(seed: int, ad: MetaAd, day: date, restated: bool) -> AdDay:
         "28d_click": round(conversions * 0.55) + round(conversions * 0.3) + round(conversions * 0.12),
         "1d_view": round(conversions * 0.18),
         "7d_view": round(conversions * 0.18) + round(conversions * 0.07),
+        # engaged view: a video watched 10 s or more without a click, a few conversions more
+        "1d_ev": round(conversions * 0.05),
     }
     order_value_cents = round(delivery.order_value_cents * rng.uniform(0.85, 1.15))
     if restated:

@@ -254,3 +254,43 @@ def test_a_landing_killed_mid_run_and_run_again_leaves_every_table_as_an_uninter
 
     assert table_contents(database_url) == reference.tables
     assert [(t, k, s) for t, k, s, _ in log_rows(database_url, "after-kill")] == every_account_day("completed")
+
+
+def test_too_much_data_splits_the_range_in_halves_instead_of_asking_again(
+    database_url,
+    clean,
+    reference,
+    config,  # noqa: F811
+):
+    # Meta's code 1 "Please reduce the amount of data you're asking for": the same request gets
+    # the same answer, so it is asked for in halves (3 days -> 2 + 1 -> 1 + 1 + 1), never repeated.
+    clean.max_insights_days = 1
+    try:
+        outcomes = sync_meta(database_url, config, DAYS, run_id="halved", now=NOW)
+    finally:
+        clean.max_insights_days = None
+
+    assert {o.status for o in outcomes} == {"completed"}
+    assert table_contents(database_url) == reference.tables
+    refused = 2  # per account and level: the 3-day range, then its 2-day first half
+    assert clean.count("insights", status=500) == refused * 2 * 2
+    # then every day on its own, per account and level (a day's rows fit one page)
+    assert clean.count("insights", status=200) == len(DAYS) * 2 * 2
+    assert [(t, k, s) for t, k, s, _ in log_rows(database_url, "halved")] == every_account_day("completed")
+
+
+def test_too_much_data_for_a_single_day_fails_the_account_without_retrying_it(
+    database_url,
+    clean,
+    config,  # noqa: F811
+):
+    clean.max_insights_days = 0
+    try:
+        outcomes = sync_meta(database_url, config, DAYS[:1], run_id="too-much", now=NOW)
+    finally:
+        clean.max_insights_days = None
+
+    assert [o.status for o in outcomes] == ["failed", "failed"]
+    assert all("Please reduce the amount of data" in o.message for o in outcomes)
+    # 1 day is refused once per account, then given up on: no retries of the same request.
+    assert clean.count("insights", status=500) == 2

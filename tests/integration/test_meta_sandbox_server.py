@@ -32,7 +32,13 @@ from metrics_pipeline.sandbox.meta_world import (
     build_meta_world,
 )
 from metrics_pipeline.sources.meta.client import GraphCaller, classify_graph_error, meta_api
-from metrics_pipeline.sources.meta.extract import INSIGHT_FIELDS, all_pages, fetch_entities, insights_params
+from metrics_pipeline.sources.meta.extract import (
+    ACCOUNT_INSIGHT_FIELDS,
+    INSIGHT_FIELDS,
+    all_pages,
+    fetch_entities,
+    insights_params,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -103,21 +109,93 @@ def test_edges_hide_deleted_and_archived_objects_unless_asked(sandbox, world):
     assert asked == {c.campaign_id for c in world.campaigns_of(ACME_ACCOUNT_ID)}
 
 
-def test_insights_without_a_status_filter_lose_the_deleted_campaigns_spend(sandbox, world):
+def test_ad_level_insights_never_return_deleted_ads_but_the_account_level_bills_them(sandbox, world):
+    """Meta: <AD_ID>/insights works for a deleted object, act_<id>/insights?level=ad does not
+    return its stats. The status filter still brings back archived ads."""
     account = AdAccount(ACME, api=api_for(sandbox))
     since, until = date(2026, 8, 3), date(2026, 8, 9)  # the deleted campaign was live then
     params = insights_params(since, until, ())
-    complete = list(account.get_insights(fields=list(INSIGHT_FIELDS), params=params))
-    forgetful = list(
+    filtered = list(account.get_insights(fields=list(INSIGHT_FIELDS), params=params))
+    unfiltered = list(
         account.get_insights(fields=list(INSIGHT_FIELDS), params={k: v for k, v in params.items() if k != "filtering"})
+    )
+    billed = list(
+        account.get_insights(
+            fields=list(ACCOUNT_INSIGHT_FIELDS), params=insights_params(since, until, (), level="account")
+        )
     )
 
     week = [since + timedelta(days=n) for n in range((until - since).days + 1)]
-    expected = sum(world.spend_by_day(ACME_ACCOUNT_ID, week, END).values(), Decimal(0))
-    assert spend(complete) == expected
-    assert world.deleted_campaign.campaign_id in {row["campaign_id"] for row in complete}
-    assert world.deleted_campaign.campaign_id not in {row["campaign_id"] for row in forgetful}
-    assert spend(forgetful) < spend(complete)
+    ad_days = world.insights(ACME_ACCOUNT_ID, since, until, END)
+    deleted = sum((Decimal(d.spend) for d in ad_days if d.ad.effective_status == "DELETED"), Decimal(0))
+    archived = sum((Decimal(d.spend) for d in ad_days if d.ad.effective_status == "ARCHIVED"), Decimal(0))
+    everything = sum(world.spend_by_day(ACME_ACCOUNT_ID, week, END).values(), Decimal(0))
+    assert deleted > 0
+    assert spend(filtered) == everything - deleted
+    assert spend(unfiltered) == everything - deleted - archived
+    assert world.deleted_campaign.campaign_id not in {row["campaign_id"] for row in filtered}
+    # level=account: one row per day, the deleted ads' spend included
+    assert {row["date_start"]: Decimal(row["spend"]) for row in billed} == {
+        day.isoformat(): total for day, total in world.spend_by_day(ACME_ACCOUNT_ID, week, END).items()
+    }
+
+
+def test_a_deleted_ad_drops_out_of_ad_level_insights_from_then_on(world):
+    with MetaSandboxServer(world, faults=()) as server:
+        account = AdAccount(ACME, api=api_for(server))
+        day = date(2026, 10, 20)
+        params = insights_params(day, day, ())
+        before = list(account.get_insights(fields=list(INSIGHT_FIELDS), params=params))
+        gone = before[0]["ad_id"]
+        server.delete_ad(gone)
+        after = list(account.get_insights(fields=list(INSIGHT_FIELDS), params=params))
+        assert gone not in {row["ad_id"] for row in after}
+        assert spend(after) == spend(before) - Decimal(before[0]["spend"])
+        ads = fetch_entities(api_for(server), ACME_ACCOUNT_ID, caller()).ads
+        assert {a["id"]: a["effective_status"] for a in ads}[gone] == "DELETED"
+
+
+def test_a_long_range_is_refused_with_code_1_every_time_and_shorter_ones_answer(world):
+    with MetaSandboxServer(world, faults=(), max_insights_days=4) as server:
+        account = AdAccount(ACME, api=api_for(server))
+        for _ in range(2):
+            with pytest.raises(FacebookRequestError) as refused:
+                account.get_insights(
+                    fields=list(INSIGHT_FIELDS), params=insights_params(END - timedelta(days=4), END, ())
+                )
+            assert refused.value.api_error_code() == 1
+            assert "Please reduce the amount of data" in refused.value.api_error_message()
+            assert isinstance(classify_graph_error(refused.value), GiveUp)  # not the transient code 1
+        with pytest.raises(FacebookRequestError):
+            account.get_insights(
+                params={**insights_params(END - timedelta(days=9), END, ()), "fields": list(INSIGHT_FIELDS)},
+                is_async=True,
+            )
+        assert list(
+            account.get_insights(fields=list(INSIGHT_FIELDS), params=insights_params(END - timedelta(days=3), END, ()))
+        )
+
+
+def test_removed_windows_are_refused_and_engaged_view_and_unified_setting_answer(sandbox):
+    account = AdAccount(ACME, api=api_for(sandbox))
+    day = date(2026, 10, 20)
+    with pytest.raises(FacebookRequestError) as refused:
+        account.get_insights(fields=list(INSIGHT_FIELDS), params=insights_params(day, day, ("7d_click", "7d_view")))
+    assert "action_attribution_windows[1] must be one of" in refused.value.api_error_message()
+    rows = list(
+        account.get_insights(fields=list(INSIGHT_FIELDS), params=insights_params(day, day, ("7d_click", "1d_ev")))
+    )
+    windowed = [entry for row in rows for entry in row.get("actions", []) if "7d_click" in entry]
+    assert windowed and all("1d_ev" in entry for entry in windowed)
+    unified = list(
+        account.get_insights(
+            fields=list(INSIGHT_FIELDS),
+            params=insights_params(day, day, ("7d_click",), use_unified_attribution_setting=True),
+        )
+    )
+    assert unified and all(
+        set(entry) == {"action_type", "value"} for row in unified for entry in row.get("actions", [])
+    )
 
 
 def test_listings_page_with_cursors_and_a_usable_next_link(world):

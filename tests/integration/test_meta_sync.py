@@ -7,6 +7,7 @@ says what state it starts from.
 from __future__ import annotations
 
 import os
+import subprocess
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -17,6 +18,8 @@ import pytest
 import yaml
 
 from metrics_pipeline.config import PipelineConfig, load_config
+from metrics_pipeline.config.mirror import sync_config_tables
+from metrics_pipeline.lib.dbt_project import DBT_PROJECT_DIR, dbt_executable
 from metrics_pipeline.sandbox.meta_server import (
     DEFAULT_FAULTS,
     EXPIRED_ACCESS_TOKEN,
@@ -37,6 +40,7 @@ from metrics_pipeline.sources.meta.load import (
     snapshot_meta_today,
     sync_meta,
 )
+from metrics_pipeline.warehouse import dbt_environment
 from tests.conftest import fetch_all
 
 pytestmark = pytest.mark.integration
@@ -61,6 +65,8 @@ RAW_TABLES = {
     "raw_meta.ads": ("account_id", "ad_id"),
     "raw_meta.ad_daily_insights": ("account_id", "ad_id", "date_start"),
     "raw_meta.ad_daily_insights_first_reported": ("account_id", "ad_id", "date_start"),
+    "raw_meta.account_daily_insights": ("account_id", "date_start"),
+    "raw_meta.account_daily_insights_first_reported": ("account_id", "date_start"),
     "raw_meta.ad_intraday_snapshots": ("account_id", "ad_id", "captured_at"),
 }
 
@@ -114,6 +120,17 @@ def days_between(first: date, last: date) -> list[date]:
 
 
 def landed_spend(url: str, account_id: str) -> dict[date, Decimal]:
+    """What landed as the account's bill per day (level=account, deleted ads included)."""
+    return dict(
+        fetch_all(
+            url,
+            "select date_start, spend from raw_meta.account_daily_insights where account_id = %s",
+            (account_id,),
+        )
+    )
+
+
+def landed_ad_spend(url: str, account_id: str) -> dict[date, Decimal]:
     return dict(
         fetch_all(
             url,
@@ -121,6 +138,15 @@ def landed_spend(url: str, account_id: str) -> dict[date, Decimal]:
             (account_id,),
         )
     )
+
+
+def spend_of_ads_returned(world: MetaWorld, account_id: str, days: list[date]) -> dict[date, Decimal]:
+    """The world's spend per day of the ads level=ad insights return (every one but the deleted)."""
+    totals: dict[date, Decimal] = defaultdict(Decimal)
+    for ad_day in world.insights(account_id, days[0], days[-1], END):
+        if ad_day.ad.effective_status != "DELETED" and ad_day.day in days:
+            totals[ad_day.day] += Decimal(ad_day.spend)
+    return dict(totals)
 
 
 def table_contents(url: str) -> dict[str, list[tuple]]:
@@ -173,13 +199,30 @@ def test_the_whole_range_lands_every_entity_and_the_exact_spend(database_url, fr
         (CITRUS_ACCOUNT_ID, "EUR", "Europe/Berlin", "harbor-meta"),
     ]
 
-    # Spend per account and day is the world's, to the cent, the deleted and archived campaigns' included.
+    # The bill per account and day is the world's, to the cent, the deleted campaign's included;
+    # the ad rows are what level=ad returns: every ad but the deleted ones.
     for account_id in ACCOUNTS:
         assert landed_spend(database_url, account_id) == world.spend_by_day(account_id, days, END)
+        assert landed_ad_spend(database_url, account_id) == spend_of_ads_returned(world, account_id, days)
         assert fetch_all(
             database_url, "select count(*) from raw_meta.ad_daily_insights where account_id = %s", (account_id,)
-        ) == [(len(world.insights(account_id, days[0], days[-1], END)),)]
-    for campaign in (world.deleted_campaign, world.archived_campaign):
+        ) == [
+            (
+                len(
+                    [
+                        d
+                        for d in world.insights(account_id, days[0], days[-1], END)
+                        if d.ad.effective_status != "DELETED"
+                    ]
+                ),
+            )
+        ]
+    assert fetch_all(
+        database_url,
+        "select count(*) from raw_meta.ad_daily_insights where campaign_id = %s",
+        (world.deleted_campaign.campaign_id,),
+    ) == [(0,)]
+    for campaign in (world.archived_campaign,):
         expected = sum(
             (
                 Decimal(d.spend)
@@ -197,7 +240,7 @@ def test_the_whole_range_lands_every_entity_and_the_exact_spend(database_url, fr
 
     # Conversions: the configured action types and windows only (no aliases counted twice).
     for account_id in ACCOUNTS:
-        ad_days = world.insights(account_id, days[0], days[-1], END)
+        ad_days = [d for d in world.insights(account_id, days[0], days[-1], END) if d.ad.effective_status != "DELETED"]
         expected = (
             sum((d.total(PURCHASE_ACTION, WINDOWS) for d in ad_days), Decimal(0)),
             sum((d.total(PURCHASE_ACTION, WINDOWS, values=True) for d in ad_days), Decimal(0)),
@@ -214,7 +257,7 @@ def test_the_whole_range_lands_every_entity_and_the_exact_spend(database_url, fr
     ]
 
     # 90 days per account: the async report job, polled until done, its rows paged.
-    assert fresh.count("report_create", status=200) == 2
+    assert fresh.count("report_create", status=200) == 4  # level=ad and level=account per account
     assert all(polls > 1 for polls in fresh.report_polls().values())
     assert fresh.count("insights", status=200, with_cursor=True) > 10
     # The queued rate limit and server error were each answered once and retried.
@@ -227,7 +270,12 @@ def test_the_whole_range_lands_every_entity_and_the_exact_spend(database_url, fr
         " where source = 'meta' group by 1, 2 order by 1",
     )
     assert logs == [
-        (f"act_{account_id}", "completed", len(days), len(world.insights(account_id, days[0], days[-1], END)))
+        (
+            f"act_{account_id}",
+            "completed",
+            len(days),
+            len([d for d in world.insights(account_id, days[0], days[-1], END) if d.ad.effective_status != "DELETED"]),
+        )
         for account_id in ACCOUNTS
     ]
     assert fetch_all(
@@ -406,6 +454,116 @@ def test_an_intraday_snapshot_lands_the_day_so_far_once_per_capture(database_url
     assert fetch_all(
         database_url, "select count(*) from ops.ingestion_logs where source = 'meta_intraday' and status = 'completed'"
     ) == [(6,)]
+
+
+def test_a_deleted_ad_s_spend_moves_to_the_bill_on_the_next_re_land_never_lost(
+    database_url, fresh, world, config, tmp_path
+):
+    days = days_between(date(2026, 10, 19), date(2026, 10, 21))
+    now = datetime(2026, 11, 2, tzinfo=UTC)
+    sync_meta(database_url, config, days, run_id="before", now=now)
+    gone, gone_spend = fetch_all(
+        database_url,
+        "select ad_id, sum(spend) from raw_meta.ad_daily_insights where account_id = %s"
+        " group by ad_id order by 2 desc limit 1",
+        (ACME_ACCOUNT_ID,),
+    )[0]
+    billed_before = landed_spend(database_url, ACME_ACCOUNT_ID)
+    ad_rows_before = sum(landed_ad_spend(database_url, ACME_ACCOUNT_ID).values(), Decimal(0))
+
+    fresh.delete_ad(gone)
+    try:
+        sync_meta(database_url, config, days, run_id="after", now=now)
+    finally:
+        fresh._deleted_ads.discard(gone)  # noqa: SLF001 - the module's server is shared
+
+    # The ad's rows are gone from the ad level (Meta no longer returns them), the bill is unchanged,
+    # and the difference is exactly the vanished ad's spend: what dbt lands as '(unallocated)'.
+    assert fetch_all(database_url, "select count(*) from raw_meta.ad_daily_insights where ad_id = %s", (gone,)) == [
+        (0,)
+    ]
+    assert landed_spend(database_url, ACME_ACCOUNT_ID) == billed_before
+    ad_rows_after = sum(landed_ad_spend(database_url, ACME_ACCOUNT_ID).values(), Decimal(0))
+    assert sum(billed_before.values(), Decimal(0)) - ad_rows_after == (
+        sum(billed_before.values(), Decimal(0)) - ad_rows_before + gone_spend
+    )
+    # What Meta first said about the ad's closed days is kept.
+    assert fetch_all(
+        database_url, "select sum(spend) from raw_meta.ad_daily_insights_first_reported where ad_id = %s", (gone,)
+    ) == [(gone_spend,)]
+
+    # The marts: each account's spend per day is the bill; the vanished ad's spend sits on the
+    # account's '(unallocated)' campaign > ad set > ad; the reconciliation tests pass.
+    with psycopg.connect(database_url) as conn:
+        sync_config_tables(conn, config)
+    dbt_build(
+        database_url,
+        tmp_path,
+        "+fct_ad_entity_daily assert_meta_spend_equals_account_billing"
+        " assert_ad_platform_spend_reconciles_with_landed_rows",
+    )
+    for account_id in ACCOUNTS:
+        assert dict(
+            fetch_all(
+                database_url,
+                "select metric_date, spend from marts.fct_ad_entity_daily"
+                " where platform = 'meta' and level = 'account' and entity_id = 'meta:' || md5(%s)",
+                (account_id,),
+            )
+        ) == landed_spend(database_url, account_id)
+    unallocated = fetch_all(
+        database_url,
+        "select e.level, e.entity_path, e.is_inferred, e.platform_entity_id, e.platform_account_id,"
+        "       e.entity_id = 'meta:' || md5(concat_ws(chr(31), %s::text, 'unallocated')), sum(f.spend)"
+        " from marts.dim_ad_entities e join marts.fct_ad_entity_daily f using (entity_id)"
+        " where e.platform = 'meta' and e.entity_name = '(unallocated)'"
+        " group by 1, 2, 3, 4, 5, 6 order by 2",
+        (ACME_ACCOUNT_ID,),
+    )
+    # The first bill matched the first ad rows (the ad was still returned then): no drift to explain.
+    assert fetch_all(
+        database_url,
+        "select distinct metric_kind from intermediate.int_meta__unallocated_daily where account_id = %s",
+        (ACME_ACCOUNT_ID,),
+    ) == [("daily",)]
+    account_name = world.account(ACME_ACCOUNT_ID).name
+    assert unallocated == [
+        ("campaign", f"{account_name} > (unallocated)", True, None, ACME_ACCOUNT_ID, True, gone_spend),
+        ("ad_set", f"{account_name} > (unallocated) > (unallocated)", True, None, ACME_ACCOUNT_ID, False, gone_spend),
+        (
+            "ad",
+            f"{account_name} > (unallocated) > (unallocated) > (unallocated)",
+            True,
+            None,
+            ACME_ACCOUNT_ID,
+            False,
+            gone_spend,
+        ),
+    ]
+
+
+def dbt_build(url: str, tmp_path, select: str) -> None:
+    result = subprocess.run(
+        [
+            dbt_executable(),
+            "build",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(tmp_path / "dbt_target"),
+            "--select",
+            select,
+            "--indirect-selection",
+            "cautious",  # not the tests of models outside the selection (pnl, attribution, ...)
+        ],
+        cwd=DBT_PROJECT_DIR,
+        env={**os.environ, **dbt_environment(url), "DBT_LOG_PATH": str(tmp_path)},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout[-6000:]
 
 
 def test_an_account_lands_only_its_own_days(database_url, fresh, world, config):

@@ -210,6 +210,47 @@ def test_bad_connections_are_reported(tmp_path):
     assert "connections[1].customer_ids: unknown key" in problems
 
 
+def _meta_with(tmp_path, extra: str):
+    text = CONNECTIONS.replace(
+        "credentials_env_prefix: NORTHSTAR_META", f"credentials_env_prefix: NORTHSTAR_META\n        {extra}"
+    )
+    return load_config(write(tmp_path, text)).connections[1]
+
+
+@pytest.mark.parametrize(
+    ("windows", "expected"),
+    [
+        ('["1d_click", "7d_click"]', "'1d_click' and '7d_click' are both click windows"),
+        ('["7d_click", "7d_view"]', "'7d_view' is no longer returned by Meta's Insights API (removed)"),
+        ('["28d_view"]', "'28d_view' is no longer returned by Meta's Insights API (removed)"),
+        ('["7d_click", "3d_click"]', "'3d_click' is not a Meta attribution window"),
+    ],
+)
+def test_meta_attribution_windows_are_validated(tmp_path, windows, expected):
+    with pytest.raises(ConfigError) as raised:
+        _meta_with(tmp_path, f"attribution_windows: {windows}")
+    problems = "\n".join(raised.value.problems)
+    assert f"connections[1].attribution_windows: {expected}" in problems
+
+
+def test_meta_engaged_view_window_is_accepted(tmp_path):
+    meta = _meta_with(tmp_path, 'attribution_windows: ["7d_click", "1d_view", "1d_ev"]')
+    assert meta.attribution_windows == ("7d_click", "1d_view", "1d_ev")
+    assert meta.use_unified_attribution_setting is False
+
+
+def test_meta_unified_attribution_setting_replaces_the_windows(tmp_path):
+    meta = _meta_with(tmp_path, "use_unified_attribution_setting: true")
+    assert meta.use_unified_attribution_setting is True
+    assert meta.attribution_windows == ()
+    with pytest.raises(ConfigError) as raised:
+        _meta_with(tmp_path, 'use_unified_attribution_setting: true\n        attribution_windows: ["7d_click"]')
+    assert "leave attribution_windows out" in "\n".join(raised.value.problems)
+    with pytest.raises(ConfigError) as raised:
+        _meta_with(tmp_path, 'use_unified_attribution_setting: "yes"')
+    assert "use_unified_attribution_setting: must be true or false" in "\n".join(raised.value.problems)
+
+
 AMAZON = """
 workspaces:
   - slug: northstar

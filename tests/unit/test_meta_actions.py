@@ -45,6 +45,13 @@ def test_a_different_window_choice_changes_the_figures():
     assert result.leads == Decimal(4)
 
 
+def test_engaged_view_adds_its_own_conversions():
+    engaged = [{"action_type": PIXEL_PURCHASE, "value": "10", "7d_click": "6", "1d_view": "2", "1d_ev": "1"}]
+    result = mapped(("7d_click", "1d_view", "1d_ev"), actions=engaged, values=[])
+    assert result.purchases == Decimal(9)
+    assert mapped(("7d_click", "1d_view"), actions=engaged, values=[]).purchases == Decimal(8)
+
+
 def test_value_is_used_when_the_api_returns_no_window_keys():
     plain = [{"action_type": PIXEL_PURCHASE, "value": "7"}, {"action_type": "lead", "value": "2"}]
     result = mapped(("7d_click", "1d_view"), actions=plain, values=[{"action_type": PIXEL_PURCHASE, "value": "70.5"}])

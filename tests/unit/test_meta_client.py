@@ -27,6 +27,7 @@ from metrics_pipeline.sources.meta.client import (
     classify_graph_error,
     describe_error,
     is_auth_error,
+    is_too_much_data,
     meta_api,
     regain_access_seconds,
 )
@@ -145,6 +146,22 @@ def test_a_bad_request_gives_up_but_is_not_an_auth_error():
     exc = graph_error(400, {"message": "(#100) Invalid parameter", "type": "OAuthException", "code": 100})
     assert isinstance(classify_graph_error(exc), GiveUp)
     assert not is_auth_error(exc)
+
+
+def test_too_much_data_is_not_retried_the_same_way():
+    # Code 1 is also "An unknown error occurred" (transient); with this message it is not:
+    # the same request gets the same answer, the caller must ask for less.
+    exc = graph_error(
+        500,
+        {
+            "message": "Please reduce the amount of data you're asking for, then retry your request",
+            "type": "OAuthException",
+            "code": 1,
+        },
+    )
+    assert isinstance(classify_graph_error(exc), GiveUp)
+    assert is_too_much_data(exc) and not is_auth_error(exc)
+    assert not is_too_much_data(graph_error(500, {"message": "An unknown error occurred", "code": 1}))
 
 
 def test_a_failed_accounts_cause_is_decided_from_the_retry_policy():

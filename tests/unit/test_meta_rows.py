@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -23,6 +24,8 @@ from metrics_pipeline.sources.meta.extract import (
 from metrics_pipeline.sources.meta.load import restatement_days
 from metrics_pipeline.sources.meta.rows import (
     InsightRowError,
+    account_day_row,
+    attribution_label,
     entity_frames,
     insight_row,
     insights_frame,
@@ -84,6 +87,36 @@ def test_insights_are_asked_per_ad_and_day_with_every_status_and_the_windows():
     (status_filter,) = params["filtering"]
     assert status_filter["field"] == "ad.effective_status" and status_filter["operator"] == "IN"
     assert {"DELETED", "ARCHIVED"} <= set(status_filter["value"])
+
+
+def test_the_unified_attribution_setting_replaces_the_windows():
+    params = insights_params(
+        date(2026, 10, 1), date(2026, 10, 1), ("7d_click", "1d_view"), use_unified_attribution_setting=True
+    )
+    assert params["use_unified_attribution_setting"] is True
+    assert "action_attribution_windows" not in params
+    unified = replace(CONNECTION, attribution_windows=(), use_unified_attribution_setting=True)
+    assert attribution_label(unified) == "unified"
+    assert attribution_label(CONNECTION) == "7d_click,1d_view"
+    # without per-window keys each entry's value (the ad set's own setting) counts
+    row = insight_row(RAW, "1", unified)
+    assert (row.purchases, row.purchase_value) == (Decimal("5"), Decimal("500.00"))
+
+
+def test_the_bill_is_asked_per_account_and_day_without_status_filter_or_windows():
+    params = insights_params(date(2026, 10, 1), date(2026, 10, 7), ("7d_click",), level="account")
+    assert params["level"] == "account" and params["time_increment"] == 1
+    assert "filtering" not in params and "action_attribution_windows" not in params
+
+
+def test_an_account_day_row_keeps_the_billed_spend_exact_and_refuses_bad_rows():
+    raw = {"account_id": "1", "date_start": "2026-10-10", "date_stop": "2026-10-10", "spend": "1234.56"}
+    row = account_day_row({**raw, "impressions": "10", "clicks": "2"}, "1")
+    assert (row.date_start, row.spend, row.impressions, row.clicks) == (date(2026, 10, 10), "1234.56", 10, 2)
+    with pytest.raises(InsightRowError, match="act_1 account insights 2026-10-10: negative spend"):
+        account_day_row({**raw, "spend": "-1"}, "1")
+    with pytest.raises(InsightRowError, match="not a daily row"):
+        account_day_row({**raw, "date_stop": "2026-10-11"}, "1")
 
 
 class _Item(dict):

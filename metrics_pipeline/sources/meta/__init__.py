@@ -15,6 +15,8 @@ SOURCE = ApiSource(
     tables=(
         LandingTable("ad_daily_insights", day_column="date_start", money_columns=("spend", "purchase_value")),
         LandingTable("ad_daily_insights_first_reported"),
+        LandingTable("account_daily_insights", day_column="date_start", money_columns=("spend",)),
+        LandingTable("account_daily_insights_first_reported"),
         LandingTable("ad_accounts"),
         LandingTable("campaigns"),
         LandingTable("adsets"),

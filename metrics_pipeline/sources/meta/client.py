@@ -49,6 +49,11 @@ TRANSIENT_CODES = frozenset({1, 2})  # "An unknown error occurred", "Service tem
 AUTH_ERROR_CODES = frozenset({102, 190})  # session / access token invalid or expired
 PERMISSION_ERROR_CODES = frozenset({10, *range(200, 300)})
 
+# Code 1 is also how the Insights API refuses a request that would read too much: asking
+# again for the same thing gets the same answer, so it is not retried; the caller asks
+# for less instead (extract.fetch_daily_insights halves the date range).
+TOO_MUCH_DATA_MESSAGE = "reduce the amount of data"
+
 # Seconds, whatever Meta estimates: a throttled account is retried within the policy's attempts.
 MAX_RATE_LIMIT_WAIT = 300.0
 
@@ -119,9 +124,18 @@ def classify_graph_error(exc: BaseException) -> Decision:
         return Retry(f"rate limited (code {code})", after=regain_access_seconds(exc.http_headers()))
     if is_auth_error(exc):
         return GiveUp(f"access token rejected (code {code})")
+    if is_too_much_data(exc):
+        return GiveUp(f"too much data asked for in one request (code {code})")
     if status >= 500 or exc.api_transient_error() or code in TRANSIENT_CODES:
         return Retry(f"transient error (HTTP {status}, code {code})")
     return GiveUp(f"request refused (HTTP {status}, code {code})")
+
+
+def is_too_much_data(exc: BaseException) -> bool:
+    """Meta's "Please reduce the amount of data you're asking for, then retry your request"."""
+    if not isinstance(exc, FacebookRequestError) or exc.api_error_code() != 1:
+        return False
+    return TOO_MUCH_DATA_MESSAGE in (exc.api_error_message() or "").lower()
 
 
 def is_auth_error(exc: BaseException) -> bool:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from facebook_business.adobjects.ad import Ad
@@ -26,7 +26,7 @@ from facebook_business.adobjects.adsinsights import AdsInsights
 from facebook_business.adobjects.campaign import Campaign
 from facebook_business.api import Cursor, FacebookAdsApi
 
-from metrics_pipeline.sources.meta.client import GraphCaller, MetaSettings
+from metrics_pipeline.sources.meta.client import GraphCaller, MetaSettings, is_too_much_data
 
 # Longer ranges go through an async report job: the synchronous endpoint times out on
 # ad-level daily rows over long ranges.
@@ -77,6 +77,17 @@ INSIGHT_FIELDS = (
     AdsInsights.Field.clicks,
     AdsInsights.Field.actions,
     AdsInsights.Field.action_values,
+)
+
+# level=account: what Meta bills the account per day, deleted ads' spend included (level=ad
+# leaves deleted ads out; see load.py for how the two are reconciled).
+ACCOUNT_INSIGHT_FIELDS = (
+    AdsInsights.Field.account_id,
+    AdsInsights.Field.date_start,
+    AdsInsights.Field.date_stop,
+    AdsInsights.Field.spend,
+    AdsInsights.Field.impressions,
+    AdsInsights.Field.clicks,
 )
 
 REPORT_COMPLETED = "Job Completed"
@@ -163,19 +174,31 @@ def fetch_entities(api: FacebookAdsApi, account_id: str, call: GraphCaller) -> A
     )
 
 
-def insights_params(since: date, until: date, attribution_windows: Sequence[str]) -> dict[str, Any]:
-    """Ad-level daily rows of [since, until] (the account's days), every ad status included."""
+def insights_params(
+    since: date,
+    until: date,
+    attribution_windows: Sequence[str],
+    *,
+    use_unified_attribution_setting: bool = False,
+    level: str = AdsInsights.Level.ad,
+) -> dict[str, Any]:
+    """Daily rows of [since, until] (the account's days) at `level`; at ad level every ad status
+    the API will return (it still leaves deleted ads out of an account's ad-level rows)."""
     params: dict[str, Any] = {
-        "level": AdsInsights.Level.ad,
+        "level": level,
         "time_increment": 1,
         "time_range": {"since": since.isoformat(), "until": until.isoformat()},
-        "filtering": [
-            {"field": "ad.effective_status", "operator": "IN", "value": every_effective_status(Ad.EffectiveStatus)}
-        ],
         "limit": PAGE_LIMIT,
     }
-    if attribution_windows:
-        params["action_attribution_windows"] = list(attribution_windows)
+    if level == AdsInsights.Level.ad:
+        params["filtering"] = [
+            {"field": "ad.effective_status", "operator": "IN", "value": every_effective_status(Ad.EffectiveStatus)}
+        ]
+        if use_unified_attribution_setting:
+            # Each ad set's own attribution setting, as Ads Manager reports it: entries carry `value` only.
+            params["use_unified_attribution_setting"] = True
+        elif attribution_windows:
+            params["action_attribution_windows"] = list(attribution_windows)
     return params
 
 
@@ -188,18 +211,67 @@ def fetch_daily_insights(
     attribution_windows: Sequence[str],
     call: GraphCaller,
     settings: MetaSettings,
+    use_unified_attribution_setting: bool = False,
+    level: str = AdsInsights.Level.ad,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> list[dict]:
-    """Every ad's daily insights in [since, until]: synchronous for a week or less, else an async job."""
+    """Every daily row at `level` in [since, until]: synchronous for a week or less, else an async job.
+
+    When Meta answers code 1 "Please reduce the amount of data you're asking for" (sync or
+    async), the range is split in halves and each half asked for on its own, down to single
+    days; a single day that is still too much fails with Meta's error.
+    """
+    params = insights_params(
+        since, until, attribution_windows, use_unified_attribution_setting=use_unified_attribution_setting, level=level
+    )
+    fields = list(INSIGHT_FIELDS if level == AdsInsights.Level.ad else ACCOUNT_INSIGHT_FIELDS)
+    try:
+        return _fetch_insights_range(api, account_id, since, until, params, fields, call, settings, sleep, clock)
+    except Exception as exc:
+        if not is_too_much_data(exc) or since == until:
+            raise
+    middle = since + (until - since) // 2
+    halves = ((since, middle), (middle + timedelta(days=1), until))
+    rows: list[dict] = []
+    for half_since, half_until in halves:
+        rows.extend(
+            fetch_daily_insights(
+                api,
+                account_id,
+                half_since,
+                half_until,
+                attribution_windows=attribution_windows,
+                call=call,
+                settings=settings,
+                use_unified_attribution_setting=use_unified_attribution_setting,
+                level=level,
+                sleep=sleep,
+                clock=clock,
+            )
+        )
+    return rows
+
+
+def _fetch_insights_range(
+    api: FacebookAdsApi,
+    account_id: str,
+    since: date,
+    until: date,
+    params: dict[str, Any],
+    fields: list[str],
+    call: GraphCaller,
+    settings: MetaSettings,
+    sleep: Callable[[float], None],
+    clock: Callable[[], float],
+) -> list[dict]:
     account = AdAccount(f"act_{account_id}", api=api)
-    params = insights_params(since, until, attribution_windows)
-    what = f"act_{account_id}: insights {since.isoformat()}..{until.isoformat()}"
+    what = f"act_{account_id}: {params['level']} insights {since.isoformat()}..{until.isoformat()}"
     if (until - since).days + 1 <= MAX_SYNC_RANGE_DAYS:
-        return all_pages(lambda: account.get_insights(fields=list(INSIGHT_FIELDS), params=dict(params)), call, what)
+        return all_pages(lambda: account.get_insights(fields=list(fields), params=dict(params)), call, what)
     report = call(
         # The SDK's async call extends params["fields"] in place: give it a fresh dict each try.
-        lambda: account.get_insights(params={**params, "fields": list(INSIGHT_FIELDS)}, is_async=True),
+        lambda: account.get_insights(params={**params, "fields": list(fields)}, is_async=True),
         f"{what}: start report",
     )
     wait_for_report(report, call, what=what, settings=settings, sleep=sleep, clock=clock)

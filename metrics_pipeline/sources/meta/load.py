@@ -6,7 +6,16 @@
 - replaces the account's rows in raw_meta.ad_accounts, campaigns, adsets and ads (its
   latest state, deleted and archived objects included);
 - replaces raw_meta.ad_daily_insights for exactly the requested (account, day)s, so a
-  rerun, a backfill or Meta restating a day never duplicates or loses rows;
+  rerun, a backfill or Meta restating a day never duplicates rows;
+- replaces raw_meta.account_daily_insights (level=account: what Meta bills per day) for the
+  same days. The ad-level rows are what Meta returns now, and `act_<id>/insights?level=ad`
+  leaves deleted ads out: an ad deleted since its day was last landed drops out of that
+  day's ad rows on the next re-land. Its spend is not lost: dbt lands account spend minus
+  the sum of the ad rows as an '(unallocated)' row under the account, so the account's
+  spend in the marts is always the bill. Keeping the vanished ad's old rows as well would
+  count that spend twice;
+- adds to raw_meta.account_daily_insights_first_reported what Meta first billed for each
+  closed day, as for the ad rows;
 - adds to raw_meta.ad_daily_insights_first_reported what Meta said about each day the
   first time it was landed after the day closed (in the account's time zone);
 - finishes one ops.ingestion_logs row per (account, day) and marks the account `ok` in
@@ -64,7 +73,10 @@ from metrics_pipeline.sources.meta.extract import (
 )
 from metrics_pipeline.sources.meta.rows import (
     InsightRowError,
+    account_day_row,
+    account_days_frame,
     account_frame,
+    attribution_label,
     entity_frames,
     insight_row,
     insights_frame,
@@ -76,6 +88,7 @@ SOURCE = "meta"
 INTRADAY_SOURCE = "meta_intraday"
 PROVIDER = "meta"
 INSIGHTS_TABLE = "raw_meta.ad_daily_insights"
+BILLING_TABLE = "raw_meta.account_daily_insights"
 SNAPSHOTS_TABLE = "raw_meta.ad_intraday_snapshots"
 ENTITY_TABLES = ("raw_meta.ad_accounts", "raw_meta.campaigns", "raw_meta.adsets", "raw_meta.ads")
 
@@ -182,22 +195,27 @@ def _sync_account(
         info = fetch_account_info(api, account_id, call)
         entities = fetch_entities(api, account_id, call)
         raw_rows: list[dict] = []
+        raw_billing: list[dict] = []
         for since, until in contiguous_ranges(days):
-            raw_rows.extend(
-                fetch_daily_insights(
-                    api,
-                    account_id,
-                    since,
-                    until,
-                    attribution_windows=connection.attribution_windows,
-                    call=call,
-                    settings=settings,
+            for level, into in (("ad", raw_rows), ("account", raw_billing)):
+                into.extend(
+                    fetch_daily_insights(
+                        api,
+                        account_id,
+                        since,
+                        until,
+                        attribution_windows=connection.attribution_windows,
+                        use_unified_attribution_setting=connection.use_unified_attribution_setting,
+                        level=level,
+                        call=call,
+                        settings=settings,
+                    )
                 )
-            )
         wanted = set(days)
         rows = [
             row for row in (insight_row(raw, account_id, connection) for raw in raw_rows) if row.date_start in wanted
         ]
+        billing = [row for row in (account_day_row(raw, account_id) for raw in raw_billing) if row.date_start in wanted]
     except _ACCOUNT_FAILURES as exc:
         return _fail_account(url, connection, account_id, list(log_ids.values()), keys, exc, secrets)
     except Exception as exc:
@@ -225,13 +243,16 @@ def _sync_account(
                 conn,
                 INSIGHTS_TABLE,
                 insights_frame(
-                    rows, attribution_windows=connection.attribution_windows, run_id=run_id, extracted_at=now
+                    rows, attribution_windows=attribution_label(connection), run_id=run_id, extracted_at=now
                 ),
             )
-            conn.execute(
-                read_sql(SQL_DIR, "record_first_reported"),
-                {"account_id": account_id, "closed_days": closed_days, "reported_at": now},
-            )
+            conn.execute(read_sql(SQL_DIR, "delete_account_billing_days"), {"account_id": account_id, "days": days})
+            copy_frame(conn, BILLING_TABLE, account_days_frame(billing, run_id=run_id, extracted_at=now))
+            for first_reported in ("record_first_reported", "record_first_reported_billing"):
+                conn.execute(
+                    read_sql(SQL_DIR, first_reported),
+                    {"account_id": account_id, "closed_days": closed_days, "reported_at": now},
+                )
             rows_per_day = {day: 0 for day in days}
             for row in rows:
                 rows_per_day[row.date_start] += 1
@@ -270,6 +291,7 @@ def _snapshot_account(
             today,
             today,
             attribution_windows=connection.attribution_windows,
+            use_unified_attribution_setting=connection.use_unified_attribution_setting,
             call=call,
             settings=settings,
         )

@@ -79,8 +79,72 @@ def insight_row(raw: Mapping[str, Any], account_id: str, connection: Connection)
         raise InsightRowError(f"{where}: {exc}") from None
 
 
+@dataclass(frozen=True)
+class AccountDayRow:
+    """What Meta bills an ad account for one of its days (level=account), deleted ads included."""
+
+    account_id: str
+    date_start: date
+    spend: str
+    impressions: int
+    clicks: int
+
+
+def account_day_row(raw: Mapping[str, Any], account_id: str) -> AccountDayRow:
+    where = f"act_{account_id} account insights {raw.get('date_start')}"
+    try:
+        day = date.fromisoformat(str(raw["date_start"]))
+        if str(raw.get("date_stop", raw["date_start"])) != str(raw["date_start"]):
+            raise InsightRowError(f"{where}: not a daily row (date_stop {raw.get('date_stop')})")
+        spend = str(raw.get("spend", "0")).strip()
+        if to_decimal(spend, "spend") < 0:
+            raise InsightRowError(f"{where}: negative spend {spend!r}")
+        return AccountDayRow(
+            account_id=account_id,
+            date_start=day,
+            spend=spend,
+            impressions=_count(raw.get("impressions", 0), "impressions"),
+            clicks=_count(raw.get("clicks", 0), "clicks"),
+        )
+    except InsightRowError:
+        raise
+    except (KeyError, ValueError) as exc:
+        raise InsightRowError(f"{where}: {exc}") from None
+
+
+def account_days_frame(rows: Sequence[AccountDayRow], *, run_id: str, extracted_at: datetime) -> pl.DataFrame:
+    """raw_meta.account_daily_insights rows."""
+    return pl.DataFrame(
+        {
+            "account_id": [r.account_id for r in rows],
+            "date_start": [r.date_start for r in rows],
+            "spend": [r.spend for r in rows],
+            "impressions": [r.impressions for r in rows],
+            "clicks": [r.clicks for r in rows],
+            "ingestion_run_id": [run_id] * len(rows),
+            "extracted_at": [extracted_at.isoformat()] * len(rows),
+        },
+        schema={
+            "account_id": pl.Utf8,
+            "date_start": pl.Date,
+            "spend": pl.Utf8,
+            "impressions": pl.Int64,
+            "clicks": pl.Int64,
+            "ingestion_run_id": pl.Utf8,
+            "extracted_at": pl.Utf8,
+        },
+    )
+
+
+def attribution_label(connection: Connection) -> str | None:
+    """What the landed conversions are counted under: the windows, or 'unified' (each ad set's own)."""
+    if connection.use_unified_attribution_setting:
+        return "unified"
+    return ",".join(connection.attribution_windows) or None
+
+
 def insights_frame(
-    rows: Sequence[InsightRow], *, attribution_windows: Sequence[str], run_id: str, extracted_at: datetime
+    rows: Sequence[InsightRow], *, attribution_windows: Sequence[str] | str | None, run_id: str, extracted_at: datetime
 ) -> pl.DataFrame:
     """raw_meta.ad_daily_insights rows. Decimals travel as text so COPY parses them exactly."""
     return pl.DataFrame(
@@ -98,7 +162,12 @@ def insights_frame(
             "leads": [str(r.leads) for r in rows],
             "actions": [_json(r.actions) for r in rows],
             "action_values": [_json(r.action_values) for r in rows],
-            "attribution_windows": [",".join(attribution_windows) or None] * len(rows),
+            "attribution_windows": [
+                attribution_windows
+                if attribution_windows is None or isinstance(attribution_windows, str)
+                else ",".join(attribution_windows) or None
+            ]
+            * len(rows),
             "ingestion_run_id": [run_id] * len(rows),
             "extracted_at": [extracted_at.isoformat()] * len(rows),
         },

@@ -17,6 +17,11 @@
 -- goal: campaigns meta_objective_goal(objective); ad sets meta_adset_goal(optimization_goal,
 -- campaign goal); ads inherit their ad set's goal; accounts 'other'.
 -- first/last_seen_date: first / last metric_date of the entity or any descendant.
+--
+-- Each account with billed spend its ad-level rows do not carry (int_meta__unallocated_daily)
+-- gets an '(unallocated)' campaign > ad set > ad chain under it: is_inferred, no
+-- platform_entity_id, ids from the account id + 'unallocated' (the convention shared with
+-- Google Ads); first/last_seen_date are the days with an unallocated row.
 
 with
 
@@ -130,6 +135,19 @@ account_nodes as (
 
 ),
 
+-- '(unallocated)' ------------------------------------------------------------------------
+
+unallocated_days as (
+
+    select
+        account_id,
+        min(metric_date)    as first_seen_date,
+        max(metric_date)    as last_seen_date
+    from {{ ref('int_meta__unallocated_daily') }}
+    group by account_id
+
+),
+
 -- unified rows ----------------------------------------------------------------------------
 
 accounts as (
@@ -167,9 +185,47 @@ ad_rows as (
 
 ),
 
+unallocated_rows as (
+
+    {#- (level, the parent's id parts after 'unallocated'; none: the parent is the account) #}
+    {%- for level, parent_parts in [('campaign', none), ('ad_set', []), ('ad', ["'ad_set'"])] %}
+    {%- set own_parts = [] if level == 'campaign' else ["'" ~ level ~ "'"] %}
+    {% if not loop.first %}union all
+
+    {% endif -%}
+    select
+        {{ stable_id('meta', 'u.account_id', "'unallocated'", *own_parts) }} as entity_id,
+        '{{ level }}'                                                   as level,
+        {% if parent_parts is none -%}
+        accounts.entity_id
+        {%- else -%}
+        {{ stable_id('meta', 'u.account_id', "'unallocated'", *parent_parts) }}
+        {%- endif %}                                                    as parent_entity_id,
+        accounts.workspace_slug,
+        accounts.client_slug,
+        accounts.account_entity_id,
+        {{ stable_id('meta', 'u.account_id', "'unallocated'") }}      as campaign_entity_id,
+        '(unallocated)'                                                 as entity_name,
+        accounts.entity_path || repeat(' > (unallocated)', {{ loop.index }}) as entity_path,
+        'active'                                                        as status,
+        'other'                                                         as goal,
+        accounts.currency,
+        accounts.timezone,
+        u.first_seen_date,
+        u.last_seen_date,
+        u.account_id::text                                              as platform_account_id,
+        null::text                                                      as platform_entity_id,
+        true                                                            as is_inferred
+    from unallocated_days as u
+    join accounts
+        on accounts.account_id = u.account_id
+    {% endfor %}
+
+),
+
 unioned as (
 
-    {{ ad_entity_union(['accounts', 'campaign_rows', 'adset_rows', 'ad_rows']) }}
+    {{ ad_entity_union(['accounts', 'campaign_rows', 'adset_rows', 'ad_rows', 'unallocated_rows']) }}
 
 ),
 
