@@ -123,12 +123,14 @@ def test_the_amazon_mapping():
     assert {k: v for k, v in row.items() if k != "extra_columns"} == {
         "brand_slug": "brand",
         "source_format": "amazon",
+        "ad_type": "SP",
         "report_date": DAY,
         "portfolio_name": "Core",
         "campaign_name": "SP Rain",
         "ad_group_name": "Jackets",
         "keyword_text": "rain jacket",
         "match_type": "exact",
+        "targeting_type": "keyword",
         "search_term": "rain jacket, men",
         "impressions": 1000,
         "clicks": 12,
@@ -229,9 +231,10 @@ def test_bad_rows_are_rejected_with_field_and_reason_and_the_rest_lands():
         (5, ("report_date",), "report_date: must be the file's date 2026-10-01 (got '2026-09-30')"),
         (
             6,
-            ("ad_group_name", "match_type", "sales"),
-            "ad_group_name: required; match_type: must be exact, phrase, broad or auto (got 'negative'); "
-            "sales: is a percentage where an amount is expected (got '12%')",
+            ("ad_group_name", "sales", "match_type"),
+            "ad_group_name: required; sales: is a percentage where an amount is expected (got '12%'); "
+            "match_type: must be exact, phrase, broad or auto, or '-' with a product, audience or automatic "
+            "targeting expression (got 'negative' with targeting 'k5')",
         ),
         (7, ("*",), "row has more fields than the header's 10"),
     ]
