@@ -36,9 +36,11 @@ import psycopg
 import pytest
 import xlsxwriter
 
+from metrics_pipeline.cli.reports import SQL_DIR as REPORTS_SQL_DIR
 from metrics_pipeline.config import load_config
 from metrics_pipeline.config.mirror import sync_config_tables
 from metrics_pipeline.landing.exports import open_exports_store
+from metrics_pipeline.landing.ingestion import read_sql
 from metrics_pipeline.lib.dbt_project import DBT_PROJECT_DIR, dbt_executable
 from metrics_pipeline.sources.amazon_ads.load import land_days
 from metrics_pipeline.warehouse import dbt_environment
@@ -274,6 +276,11 @@ def test_the_marts_carry_every_ad_type_and_targeting_type(built):
     assert "Console Co > (no portfolio) > SD Retarget > Views > views=(exact-product lookback=30) [audience]" in paths
     # an SB campaign is its own entity, apart from any SP campaign
     assert "Console Co > Tents > SB Brand > Headline > cr tents [broad]" in paths
+    # the CLI's top-spend report names a target without a match type by its targeting type
+    top = {row[1]: row[3] for row in fetch_all(built, read_sql(REPORTS_SQL_DIR, "amazon_keywords_top"))}
+    assert top["SP SP Tents > dome tent (exact)"] == D("10.00")
+    assert top['SP SP PT > asin="B0RIVAL001" (product)'] == D("4.40")
+    assert top["SD SD Retarget > views=(exact-product lookback=30) (audience)"] == D("3.30")
 
 
 def test_the_spend_test_fails_when_the_mart_loses_a_targeting_type(built, landed):
