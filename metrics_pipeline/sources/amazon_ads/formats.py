@@ -46,7 +46,7 @@ COUNT = "count"  # whole number >= 0; blank or "-" is 0
 MONEY = "money"  # amount >= 0, optional currency symbol and thousands separators; blank or "-" is 0
 NAME = "name"  # required text
 OPTIONAL_TEXT = "optional_text"  # blank is null
-MATCH_TYPE = "match_type"  # normalised to exact | phrase | broad | auto
+MATCH_TYPE = "match_type"  # exact | phrase | broad | auto, or none (product, audience): checked with the targeting
 DATE = "date"  # optional column; when present it must be the file's day
 CURRENCY = "currency"  # optional column; when present it must be the brand's currency
 PERCENT = "percent"  # informational ratio ("12.5%"): landed as exported, recomputed in the marts

@@ -13,8 +13,8 @@ file) rejects the row, as does a `Currency` column naming another currency.
 An `.xlsx` file (the console's default download) is read with calamine (fastexcel, through
 polars) with every cell as text: calamine writes a number cell with at most 15 significant
 digits, Excel's own precision, so 12.34 stays "12.34" (never 12.339999999999999) and money
-keeps its exact cents; a date cell, which calamine gives as Excel's day serial, becomes its ISO
-date. The rows then take the same path as a CSV file's.
+keeps its exact cents; a date cell ("2026-09-01 00:00:00", or a bare day serial such as "46266")
+becomes its ISO date. The rows then take the same path as a CSV file's.
 
 Each search-term row says what its "Targeting" is (`targeting_type`: keyword, product, auto or
 audience) and which ad product it belongs to (`ad_type`: SP, SB, SD, from the report's header).
@@ -47,7 +47,6 @@ from metrics_pipeline.sources.amazon_ads.formats import (
     FIELD_KINDS,
     FORMATS,
     KEYWORD_TARGETING,
-    MATCH_TYPE,
     MATCH_TYPES,
     MONEY,
     NAME,
@@ -493,11 +492,10 @@ def validate_report(
                     f"must be the file's date {expected_day.isoformat()}",
                 ),
             )
-        elif kind == MATCH_TYPE:
-            pass  # with the targeting, below: Sponsored Display's report has no match type column
 
     if not report_file.is_sales:
-        # Few distinct (match type, targeting) pairs: classify each once, then join them back.
+        # The match type is checked with the targeting (Sponsored Display's report has no match
+        # type column at all). Few distinct (match type, targeting) pairs: classify each once, then join them back.
         match_column = "match_type" if "match_type" in present else None
         keyed = frame.with_columns(
             (pl.col(match_column) if match_column else pl.lit(None, pl.String)).alias("_match_cell")
