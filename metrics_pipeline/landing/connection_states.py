@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import psycopg
 
-from metrics_pipeline.landing.ingestion import SQL_DIR, read_sql
+from metrics_pipeline.landing.ingestion import SQL_DIR, read_sql, stored_text
 from metrics_pipeline.security.credentials import record_auth_outcome
 
 
@@ -12,6 +12,7 @@ def record_account_state(
     conn: psycopg.Connection, *, connection_id: str, account_id: str, status: str, error: str | None = None
 ) -> None:
     """status: ok | auth_error | error. Call inside the caller's transaction (or autocommit)."""
+    error = stored_text(error)
     conn.execute(
         read_sql(SQL_DIR, "upsert_connection_state"),
         {"connection_id": connection_id, "account_id": account_id, "status": status, "error": error},

@@ -101,7 +101,15 @@ def test_free_text_loses_emails_ipv4_ipv6_and_personal_parameter_values_only():
         f"from {IP_REMOVED} and {IP_REMOVED}. mail {EMAIL_REMOVED}; see /?phone={VALUE_REMOVED}&page=2"
     )
     # Times, versions, loopback and MAC-like strings are not addresses of a person.
-    for ordinary in ("at 2026-10-25T12:34:56.123+00:00", "v1.2.3", "::1 and fe80::1", "00:1a:2b:3c:4d:5e", "1.2.3.4.5"):
+    # Nor are the loopback and unspecified addresses of a server in an error message.
+    for ordinary in (
+        "at 2026-10-25T12:34:56.123+00:00",
+        "v1.2.3",
+        "::1 and fe80::1",
+        "00:1a:2b:3c:4d:5e",
+        "1.2.3.4.5",
+        "connection to 127.0.0.1:5432 refused; listening on 0.0.0.0",
+    ):
         assert scrub_pii_text(ordinary) == ordinary
     assert scrub_pii_text(scrub_pii_text(text)) == scrub_pii_text(text)
 
