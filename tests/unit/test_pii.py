@@ -89,6 +89,8 @@ def test_which_parameter_names_are_personal():
         "ip",
         "amp;email",
         "customer_phone_number",
+        "ud[em]",  # Meta pixel image-tag advanced matching
+        "ud[ph]",
     ):
         assert is_pii_parameter(name), name
     for name in ("utm_source", "utm_content", "gclid", "fbclid", "ttclid", "wbraid", "campaign_name", "page", "q"):
