@@ -101,10 +101,22 @@ def test_a_run_failed_for_a_transient_cause_is_retried_for_exactly_its_partition
     )
     assert {key for key, _, _ in per_file} == set(days)
     wrong_header = served_world.world.wrong_header_file.relative_key
+    exports_folder = f"{served_world.exports_uri}/media_partner/"
     for _, target, statuses in per_file:
-        # The failed runs never reached a file (the listing failed); the healed run read each once.
+        if target == exports_folder:
+            # The two failed runs never reached a file (the listing failed): each left one row
+            # per partition saying why, against the folder it could not list.
+            assert statuses == ["failed", "failed"], target
+            continue
+        # The healed run read each file once.
         expected = "failed" if target.endswith(wrong_header) else {"completed", "partial"}
         assert len(statuses) == 1 and (statuses[0] == expected or statuses[0] in expected), target
+    assert {key for key, target, _ in per_file if target == exports_folder} == set(days)
+    assert fetch_all(
+        database_url,
+        "select distinct failure_kind from ops.ingestion_logs where source = 'media_partner' and target = %s",
+        (exports_folder,),
+    ) == [("transient",)]
     duplicates = fetch_all(
         database_url,
         "select source_file, source_row_number, count(*) from raw_media_partner.daily_exports"
