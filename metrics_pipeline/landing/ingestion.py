@@ -19,6 +19,7 @@ import polars as pl
 import psycopg
 from psycopg import sql
 
+from metrics_pipeline.landing.storable import storable_record, storable_text
 from metrics_pipeline.operations.failures import cause_of
 from metrics_pipeline.security.log_redaction import scrub
 
@@ -160,8 +161,9 @@ def append_rejections(
                     source_file,
                     rejection.row_number,
                     ",".join(rejection.fields),
-                    rejection.reason,
-                    json.dumps(rejection.raw_record, ensure_ascii=False),
+                    # A quarantined row is often one the warehouse could not store as it came.
+                    storable_text(rejection.reason),
+                    json.dumps(storable_record(rejection.raw_record), ensure_ascii=False),
                     log_id,
                 )
             )
