@@ -607,9 +607,7 @@ def _variant(context: QueryContext, variant: Variant) -> dict:
 
 def _customer(context: QueryContext, customer: Customer) -> dict:
     world, cutoff = context.world, context.cutoff
-    placed = [
-        o for o in world.orders_of(customer.shop_domain) if o.customer_id == customer.customer_id and o.exists(cutoff)
-    ]
+    placed = [o for o in world.orders_of_customer(customer.shop_domain, customer.customer_id) if o.exists(cutoff)]
     spent = sum((o.total_price for o in placed), Decimal("0"))
     return {
         "id": _gid("Customer", customer.customer_id),

@@ -40,6 +40,12 @@ have passed (``expire_granted_tokens`` ends them all now). ``currentAppInstallat
 { handle } }`` lists the app's scopes; without ``read_all_orders`` (``withhold_scope``) orders
 created more than 60 days before the as-of clock are invisible, as on Shopify.
 
+Bulk query operations (shopify_bulk.py): the one mutation served, ``bulkOperationRunQuery``, and
+``currentBulkOperation`` / ``bulkOperation(id:)`` (from 2026-01) to poll them; an operation moves
+CREATED -> RUNNING -> COMPLETED as it is read, and its JSONL is served without a token at
+``GET /bulk-results/<token>.jsonl`` (Shopify's signed storage URL). ``fail_next_bulk_operation``
+and ``occupy_bulk_operations`` are the faults.
+
 Faults: by default one ``THROTTLED`` answer (HTTP 200, ``errors[].extensions.code = "THROTTLED"``,
 the bucket drained low) and one transient HTTP 502, each on a page of ``orders`` carrying a cursor.
 A token that is unknown, revoked (``revoke_token``) or belongs to another shop answers HTTP 401.

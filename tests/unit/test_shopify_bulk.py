@@ -8,11 +8,19 @@ import json
 import pytest
 
 from metrics_pipeline.config import ConfigError
+from metrics_pipeline.operations.call_retry import RetriesExhausted
+from metrics_pipeline.sandbox.graphql_engine import collect_fields, parse_document, requested_cost, validate
 from metrics_pipeline.sandbox.shopify_bulk import check_bulk_query
 from metrics_pipeline.sandbox.shopify_schema import schema_for
 from metrics_pipeline.sources.shopify import queries
 from metrics_pipeline.sources.shopify.bulk import parse_lines, reassemble
-from metrics_pipeline.sources.shopify.client import API_VERSION, ShopifyBulkError, ShopifySettings
+from metrics_pipeline.sources.shopify.client import (
+    API_VERSION,
+    ShopifyBulkError,
+    ShopifyClient,
+    ShopifySettings,
+    describe_error,
+)
 from metrics_pipeline.sources.shopify.rows import order_rows
 
 CHILDREN = queries.BULK_ORDER_CHILDREN
@@ -152,3 +160,35 @@ def test_the_first_sync_mode_comes_from_the_environment():
     assert ShopifySettings.from_environ({"METRICS_SHOPIFY_FIRST_SYNC": " Paged "}).first_sync == "paged"
     with pytest.raises(ConfigError, match="METRICS_SHOPIFY_FIRST_SYNC"):
         ShopifySettings.from_environ({"METRICS_SHOPIFY_FIRST_SYNC": "fast"})
+
+
+def test_the_bulk_documents_are_valid_for_the_api_version_and_cheap():
+    schema = schema_for(API_VERSION)
+    for document, root in ((queries.BULK_RUN_QUERY, "Mutation"), (queries.BULK_OPERATION, "QueryRoot")):
+        parsed = parse_document(document)
+        fields = collect_fields(parsed.operation(None).selections, root, parsed.fragments)
+        assert (
+            validate(fields, root, schema, parsed.fragments, {"query": "{}", "id": "gid://shopify/BulkOperation/1"})
+            == []
+        )
+        assert requested_cost(fields, root, schema, parsed.fragments, {}) < 10
+    # bulkOperation(id:) is from 2026-01 on: before it, only the most recent operation could be read.
+    parsed = parse_document(queries.BULK_OPERATION)
+    old = schema_for("2025-10")
+    fields = collect_fields(parsed.operation(None).selections, "QueryRoot", parsed.fragments)
+    assert [e["extensions"]["code"] for e in validate(fields, "QueryRoot", old, parsed.fragments, {"id": "x"})] == [
+        "undefinedField"
+    ]
+
+
+def test_a_failed_download_names_no_part_of_the_signed_url():
+    # Nothing listens on port 9 of loopback: every attempt is refused, and requests' error names the URL.
+    url = "http://127.0.0.1:9/bulk-results/5f0c1d2e3a4b5c6d7e8f9a0b1c2d3e4f.jsonl?X-Goog-Signature=abcdef0123456789"
+    settings = ShopifySettings.from_environ({"METRICS_RETRY_BASE_DELAY": "0.0001"})
+    logs: list[str] = []
+    with ShopifyClient("s.myshopify.com", "shpat_unit", settings=settings, log=logs.append) as client:
+        with pytest.raises(RetriesExhausted) as raised:
+            client.download_lines(url, "bulk operation result")
+        text = describe_error(raised.value, client.secrets) + "\n".join(logs)
+    assert "gave up after 6 attempts" in text
+    assert "5f0c1d2e" not in text and "abcdef0123456789" not in text

@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -416,6 +417,7 @@ class ShopifyClient:
         self._known_costs: dict[str, float] = {}  # operation -> the requested cost it last reported
         self.calls = 0  # HTTP requests sent, retries included
         self.throttle_waits = 0.0  # seconds slept waiting for the bucket (before scaling)
+        self._hidden: set[str] = set()  # signed bulk result URLs (and their path and query)
 
     def __enter__(self) -> ShopifyClient:
         return self
@@ -428,7 +430,7 @@ class ShopifyClient:
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        return self.tokens.secrets
+        return (*self.tokens.secrets, *sorted(self._hidden))
 
     def execute(self, operation: str, document: str, variables: Mapping[str, Any] | None = None) -> dict:
         """The `data` of one query, after waiting for the bucket and retrying what is transient."""
@@ -466,6 +468,13 @@ class ShopifyClient:
         The URL is a signed storage URL: it is fetched without the shop's access token (which must
         not travel to another host) and never logged, since it grants the file to whoever holds it."""
 
+        # requests names the URL's path and query in its errors: keep them (the signature) out of
+        # every log and ops row, like the tokens.
+        parts = urlsplit(url)
+        hidden = {url, parts.path + (f"?{parts.query}" if parts.query else ""), parts.query}
+        self._hidden.update(h for h in hidden if h)
+        log_redaction.register_secret(*(h for h in hidden if h))
+
         def attempt() -> list[str]:
             self.calls += 1
             with requests.get(url, stream=True, timeout=self.settings.timeout) as response:
@@ -486,7 +495,7 @@ class ShopifyClient:
             what=f"shopify {self.shop_domain} {what}",
             policy=self.settings.retry_policy,
             sleep=self._sleep,
-            log=lambda message: self._log(redact(message, (*self.secrets, url))),
+            log=lambda message: self._log(redact(message, self.secrets)),
         )
 
     def _wait_for_bucket(self, operation: str) -> None:
