@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from metrics_pipeline.sandbox.commerce_world import END
+from metrics_pipeline.sandbox.shopify_server import Fault
 from metrics_pipeline.sources.shopify.client import ShopifySettings
 from metrics_pipeline.sources.shopify.load import sync_shopify
 from tests.conftest import fetch_all
@@ -85,6 +86,23 @@ def test_a_first_sync_by_bulk_operation_lands_exactly_the_rows_of_a_paged_one(da
     again = sync_shopify(database_url, config, run_id="next", now=NOW + timedelta(hours=1), settings=settings("bulk"))
     assert {o.status for o in again} == {"completed"}
     assert clean.count("bulkOperationRunQuery") == 0 and clean.count("orders") >= len(world.shops)
+
+
+def test_a_throttled_start_and_a_bad_gateway_while_polling_are_retried(database_url, clean, world, config):  # noqa: F811
+    clean.queue_fault(Fault("throttled", "bulkOperationRunQuery"), Fault("server_error", "bulkOperation"))
+
+    outcomes = sync_shopify(database_url, config, run_id="healed", now=NOW, settings=settings("bulk"))
+
+    assert {o.status for o in outcomes} == {"completed"}
+    assert clean.pending_faults == ()
+    assert clean.count(fault="throttled") == 1 and clean.count(fault="server_error") == 1
+    # Retrying the start did not start a second operation for the shop.
+    started = [r for r in clean.requests if r.root == "bulkOperationRunQuery" and r.status == 200 and not r.throttled]
+    assert len(started) == len(world.shops)
+    assert fetch_all(database_url, "select count(*), count(distinct order_id) from raw_shopify.orders") == [
+        (len(world.orders_of(world.shops[0].shop_domain, END)) + len(world.orders_of(world.shops[1].shop_domain, END)),)
+        * 2
+    ]
 
 
 @pytest.mark.parametrize(
