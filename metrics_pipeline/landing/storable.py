@@ -22,10 +22,12 @@ def has_nul(column: str) -> pl.Expr:
     return pl.col(column).str.contains(NUL, literal=True).fill_null(False)
 
 
-def too_many_integer_digits(column: str, integer_digits: int) -> pl.Expr:
-    """True where a decimal literal (thousands commas allowed) has more digits before its point
-    than a `numeric(precision, scale)` column keeps (`integer_digits` = precision - scale)."""
-    whole = pl.col(column).str.replace_all(",", "").str.strip_chars().str.split(".").list.first()
+def too_many_integer_digits(column: str | pl.Expr, integer_digits: int) -> pl.Expr:
+    """True where a decimal literal (thousands commas allowed; a column name or an expression)
+    has more digits before its point than a `numeric(precision, scale)` column keeps
+    (`integer_digits` = precision - scale)."""
+    text = pl.col(column) if isinstance(column, str) else column
+    whole = text.str.replace_all(r"[,\s()+-]", "").str.split(".").list.first()
     return (whole.str.strip_chars_start("0").str.len_chars() > integer_digits).fill_null(False)
 
 

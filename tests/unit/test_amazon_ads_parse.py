@@ -472,3 +472,17 @@ def test_a_search_term_report_cut_short_fails_whole():
         parse("amazon", text[: text.rindex(",$300.00")])
     with pytest.raises(ExportFileError, match="row 3, which does not validate"):
         parse("amazon", text[: text.rindex("$300.00") + 5])
+
+
+def test_a_cell_the_warehouse_cannot_store_rejects_its_row_not_the_file():
+    parsed = parse(
+        "helium10",
+        HELIUM_HEADER
+        + "2026-10-01,C,G,k1,exact,10,1,$1.00,0,$0\n"
+        + "2026-10-01,C,G,k\x002,exact,10,1,$1.00,0,$0\n"  # a NUL byte: Postgres text refuses it
+        + '2026-10-01,C,G,k3,exact,10,1,"$123,456,789,012,345.00",0,$0\n'  # more than numeric(20, 6)
+        + '2026-10-01,C,G,k4,exact,10,1,"$99,999,999,999,999.99",0,$0\n',  # the most it holds
+    )
+    assert parsed.rows["keyword_text"].to_list() == ["k1", "k4"]
+    assert [(r.row_number, r.fields) for r in parsed.rejections] == [(3, ("keyword_text",)), (4, ("spend",))]
+    assert "NUL character" in parsed.rejections[0].reason and "too large" in parsed.rejections[1].reason

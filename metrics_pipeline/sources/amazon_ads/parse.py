@@ -34,6 +34,7 @@ from polars.exceptions import PolarsError
 
 from metrics_pipeline.landing.exports import LandingFileError
 from metrics_pipeline.landing.ingestion import Rejection
+from metrics_pipeline.landing.storable import NUL_REASON, has_nul, too_many_integer_digits
 from metrics_pipeline.landing.truncation import (
     csv_cut_short,
     ends_without_line_break,
@@ -121,6 +122,7 @@ _EXCEL_SERIAL = r"^\d{1,6}(?:\.\d+)?$"
 _INTEGER = r"(?:\d{1,3}(?:,\d{3})+|\d+)"
 _AMOUNT = rf"{_INTEGER}(?:\.\d{{1,6}})?"
 _MAX_COUNT_DIGITS = 15  # far above any real daily count, well inside bigint
+_MONEY_INTEGER_DIGITS = 14  # spend, sales: numeric(20, 6)
 _NONE_MARKERS = ("", "-", "--", "—", "–")
 _SYMBOL_CLASS = "[" + "".join(re.escape(s) for s in CURRENCY_SYMBOLS) + "]"
 _ASIN = r"^[A-Z0-9]{10}$"
@@ -500,6 +502,13 @@ def validate_report(
             problem(
                 field,
                 flag(
+                    too_many_integer_digits(_bare_money(field), _MONEY_INTEGER_DIGITS),
+                    f"is too large for the warehouse (at most {_MONEY_INTEGER_DIGITS} digits before the point)",
+                ),
+            )
+            problem(
+                field,
+                flag(
                     money_symbol(field).is_not_null() & ~money_symbol(field).is_in(allowed_symbols),
                     f"currency symbol contradicts the brand's currency {brand_currency}",
                 ),
@@ -523,6 +532,10 @@ def validate_report(
                     f"must be the file's date {expected_day.isoformat()}",
                 ),
             )
+
+    for column in frame.columns:
+        if not column.startswith("_") and frame.schema[column] == pl.String:
+            problem(column, flag(has_nul(column), NUL_REASON), show_value=False)
 
     if not report_file.is_sales:
         # The match type is checked with the targeting (Sponsored Display's report has no match
