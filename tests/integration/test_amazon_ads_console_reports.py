@@ -27,8 +27,6 @@ SB product 0.90, SD audience 3.30, SD product 0.30; the brand-day 29.95.
 from __future__ import annotations
 
 import io
-import os
-import subprocess
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -41,10 +39,9 @@ from metrics_pipeline.config import load_config
 from metrics_pipeline.config.mirror import sync_config_tables
 from metrics_pipeline.landing.exports import open_exports_store
 from metrics_pipeline.landing.ingestion import read_sql
-from metrics_pipeline.lib.dbt_project import DBT_PROJECT_DIR, dbt_executable
 from metrics_pipeline.sources.amazon_ads.load import land_days
-from metrics_pipeline.warehouse import dbt_environment
 from tests.conftest import fetch_all, write_file
+from tests.dbt_cli import run_dbt
 
 pytestmark = pytest.mark.integration
 
@@ -171,30 +168,12 @@ def raw_rows(url):
     )
 
 
-def run_dbt(url, target, *arguments):
-    return subprocess.run(
-        [
-            dbt_executable(),
-            *arguments,
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(target),
-            "--vars",
-            "{pnl_as_of: '2026-12-01T00:00:00Z'}",
-        ],
-        cwd=DBT_PROJECT_DIR,
-        env={**os.environ, **dbt_environment(url), "DBT_LOG_PATH": str(target)},
-        capture_output=True,
-        text=True,
-    )
+PNL_AS_OF = "{pnl_as_of: '2026-12-01T00:00:00Z'}"
 
 
 @pytest.fixture(scope="module")
 def built(landed):
-    result = run_dbt(landed["url"], landed["root"] / "dbt_target", "build")
+    result = run_dbt(landed["url"], landed["root"] / "dbt_target", "build", "--vars", PNL_AS_OF)
     assert result.returncode == 0, result.stdout[-6000:]
     return landed["url"]
 
@@ -288,7 +267,13 @@ def test_the_spend_test_fails_when_the_mart_loses_a_targeting_type(built, landed
     with psycopg.connect(built) as conn:
         conn.execute("delete from marts.fct_amazon_keyword_daily where targeting_type = 'product' and ad_type = 'SD'")
     result = run_dbt(
-        built, landed["root"] / "dbt_target_check", "test", "--select", "assert_amazon_ads_spend_equals_landed"
+        built,
+        landed["root"] / "dbt_target_check",
+        "test",
+        "--select",
+        "assert_amazon_ads_spend_equals_landed",
+        "--vars",
+        PNL_AS_OF,
     )
     assert result.returncode != 0
     assert "assert_amazon_ads_spend_equals_landed" in result.stdout and "FAIL 1" in result.stdout

@@ -17,17 +17,14 @@ The order: 2 jackets at 100.00, 20.00 discount, one jacket refunded for 90.00 on
 from __future__ import annotations
 
 import math
-import os
-import subprocess
 from datetime import date
 from decimal import Decimal
 
 import psycopg
 import pytest
 
-from metrics_pipeline.lib.dbt_project import DBT_PROJECT_DIR, dbt_executable, window_environment
-from metrics_pipeline.warehouse import dbt_environment
 from tests.conftest import fetch_all
+from tests.dbt_cli import run_dbt
 
 pytestmark = pytest.mark.integration
 
@@ -117,24 +114,7 @@ def built(database_url, tmp_path_factory):
                 ),
             )
     target = tmp_path_factory.mktemp("dbt_target")
-    result = subprocess.run(
-        [
-            dbt_executable(),
-            "build",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(target),
-            "--vars",
-            "{pnl_as_of: '2026-11-01T00:00:00Z'}",
-        ],
-        cwd=DBT_PROJECT_DIR,
-        env={**os.environ, **dbt_environment(database_url), "DBT_LOG_PATH": str(target)},
-        capture_output=True,
-        text=True,
-    )
+    result = run_dbt(database_url, target, "build", "--vars", "{pnl_as_of: '2026-11-01T00:00:00Z'}")
     assert result.returncode == 0, result.stdout[-4000:]
     return database_url
 
@@ -211,29 +191,14 @@ def test_the_pnl_shows_the_last_touch_revenue_and_poas_on_the_account(built):
 
 def build_pixel_window(url, tmp_path, first: str, last: str, full_refresh: bool = False) -> None:
     """int_pixel__events (and its tests) as the nightly job builds it: the window in the environment."""
-    result = subprocess.run(
-        [
-            dbt_executable(),
-            "build",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(tmp_path),
-            "--select",
-            "int_pixel__events",
-            *(["--full-refresh"] if full_refresh else []),
-        ],
-        cwd=DBT_PROJECT_DIR,
-        env={
-            **os.environ,
-            **dbt_environment(url),
-            **window_environment(None if full_refresh else (first, last)),
-            "DBT_LOG_PATH": str(tmp_path),
-        },
-        capture_output=True,
-        text=True,
+    result = run_dbt(
+        url,
+        tmp_path,
+        "build",
+        "--select",
+        "int_pixel__events",
+        *(["--full-refresh"] if full_refresh else []),
+        window=None if full_refresh else (first, last),
     )
     assert result.returncode == 0, result.stdout[-4000:]
 

@@ -14,7 +14,6 @@ rate changes mid-week and the week of Monday 2026-09-28 straddles September and 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from datetime import date
 from decimal import Decimal
@@ -22,10 +21,9 @@ from decimal import Decimal
 import psycopg
 import pytest
 
-from metrics_pipeline.lib.dbt_project import DBT_PROJECT_DIR, dbt_executable
 from metrics_pipeline.sources.media_partner.parse import EXPECTED_COLUMNS
-from metrics_pipeline.warehouse import dbt_environment
 from tests.conftest import fetch_all, write_file
+from tests.dbt_cli import run_dbt
 from tests.integration.conftest import run_pipeline
 
 pytestmark = pytest.mark.integration
@@ -207,27 +205,16 @@ def test_entities_form_the_client_campaign_strategy_placement_creative_path(buil
 
 
 def dbt_build_window(url, tmp_path, first: str, last: str, select: str) -> None:
-    result = subprocess.run(
-        [
-            dbt_executable(),
-            "build",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(tmp_path),
-            "--select",
-            select,
-            "--indirect-selection",
-            "cautious",
-            "--vars",
-            json.dumps({"window_start": first, "window_end": last}),
-        ],
-        cwd=DBT_PROJECT_DIR,
-        env={**os.environ, **dbt_environment(url), "DBT_LOG_PATH": str(tmp_path)},
-        capture_output=True,
-        text=True,
+    result = run_dbt(
+        url,
+        tmp_path,
+        "build",
+        "--select",
+        select,
+        "--indirect-selection",
+        "cautious",
+        "--vars",
+        json.dumps({"window_start": first, "window_end": last}),
     )
     assert result.returncode == 0, result.stdout[-4000:]
 
@@ -238,24 +225,7 @@ def test_the_reconciliation_test_fails_when_the_mart_disagrees_with_what_landed(
     test_name = "assert_media_partner_spend_reconciles_with_landed_rows"
 
     def dbt_test() -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [
-                dbt_executable(),
-                "test",
-                "--project-dir",
-                str(DBT_PROJECT_DIR),
-                "--profiles-dir",
-                str(DBT_PROJECT_DIR),
-                "--target-path",
-                str(tmp_path),
-                "--select",
-                test_name,
-            ],
-            cwd=DBT_PROJECT_DIR,
-            env={**os.environ, **dbt_environment(built), "DBT_LOG_PATH": str(tmp_path)},
-            capture_output=True,
-            text=True,
-        )
+        return run_dbt(built, tmp_path, "test", "--select", test_name)
 
     passing = dbt_test()
     assert passing.returncode == 0, passing.stdout[-3000:]

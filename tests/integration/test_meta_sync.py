@@ -7,7 +7,6 @@ says what state it starts from.
 from __future__ import annotations
 
 import os
-import subprocess
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -19,7 +18,6 @@ import yaml
 
 from metrics_pipeline.config import PipelineConfig, load_config
 from metrics_pipeline.config.mirror import sync_config_tables
-from metrics_pipeline.lib.dbt_project import DBT_PROJECT_DIR, dbt_executable
 from metrics_pipeline.sandbox.meta_server import (
     DEFAULT_FAULTS,
     EXPIRED_ACCESS_TOKEN,
@@ -40,8 +38,8 @@ from metrics_pipeline.sources.meta.load import (
     snapshot_meta_today,
     sync_meta,
 )
-from metrics_pipeline.warehouse import dbt_environment
 from tests.conftest import fetch_all
+from tests.dbt_cli import run_dbt
 
 pytestmark = pytest.mark.integration
 
@@ -543,25 +541,14 @@ def test_a_deleted_ad_s_spend_moves_to_the_bill_on_the_next_re_land_never_lost(
 
 
 def dbt_build(url: str, tmp_path, select: str) -> None:
-    result = subprocess.run(
-        [
-            dbt_executable(),
-            "build",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(tmp_path / "dbt_target"),
-            "--select",
-            select,
-            "--indirect-selection",
-            "cautious",  # not the tests of models outside the selection (pnl, attribution, ...)
-        ],
-        cwd=DBT_PROJECT_DIR,
-        env={**os.environ, **dbt_environment(url), "DBT_LOG_PATH": str(tmp_path)},
-        capture_output=True,
-        text=True,
+    result = run_dbt(
+        url,
+        tmp_path / "dbt_target",
+        "build",
+        "--select",
+        select,
+        "--indirect-selection",
+        "cautious",  # not the tests of models outside the selection (pnl, attribution, ...)
     )
     assert result.returncode == 0, result.stdout[-6000:]
 

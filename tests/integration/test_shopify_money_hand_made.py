@@ -19,17 +19,14 @@ sock sold), #1002 net 0 but COGS 0 (the spoilt jacket counted as back in stock),
 
 from __future__ import annotations
 
-import os
-import subprocess
 from datetime import date
 from decimal import Decimal
 
 import psycopg
 import pytest
 
-from metrics_pipeline.lib.dbt_project import DBT_PROJECT_DIR, dbt_executable
-from metrics_pipeline.warehouse import dbt_environment
 from tests.conftest import fetch_all
+from tests.dbt_cli import run_dbt
 
 pytestmark = pytest.mark.integration
 
@@ -89,26 +86,15 @@ def built(database_url, tmp_path_factory):
     with psycopg.connect(database_url) as conn:
         conn.execute(WORLD_SQL)
     target = tmp_path_factory.mktemp("dbt_target")
-    result = subprocess.run(
-        [
-            dbt_executable(),
-            "build",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(target),
-            "--select",
-            "+fct_shop_sales_daily",
-            "+fct_sales_daily",
-            "--indirect-selection",
-            "cautious",  # no tests that need models outside the selection
-        ],
-        cwd=DBT_PROJECT_DIR,
-        env={**os.environ, **dbt_environment(database_url), "DBT_LOG_PATH": str(target)},
-        capture_output=True,
-        text=True,
+    result = run_dbt(
+        database_url,
+        target,
+        "build",
+        "--select",
+        "+fct_shop_sales_daily",
+        "+fct_sales_daily",
+        "--indirect-selection",
+        "cautious",  # no tests that need models outside the selection
     )
     # The build runs the singular tests too: COGS recomputed from the landed rows, refunds on their day.
     assert result.returncode == 0, result.stdout[-4000:]
