@@ -77,33 +77,9 @@ modeled as (
 
 )
 
-select
-    coalesce(landed.platform, modeled.platform)                 as platform,
-    coalesce(landed.account_entity_id, modeled.account_entity_id) as account_entity_id,
-    landed.platform_account_id,
-    coalesce(landed.metric_date, modeled.metric_date)           as metric_date,
-    landed.spend                as landed_spend,
-    modeled.spend               as modeled_spend,
-    landed.impressions          as landed_impressions,
-    modeled.impressions         as modeled_impressions,
-    landed.clicks               as landed_clicks,
-    modeled.clicks              as modeled_clicks,
-    landed.conversions          as landed_conversions,
-    modeled.conversions         as modeled_conversions,
-    landed.platform_revenue     as landed_platform_revenue,
-    modeled.platform_revenue    as modeled_platform_revenue
-
-from landed
-
-full outer join modeled
-    on  modeled.platform = landed.platform
-    and modeled.account_entity_id = landed.account_entity_id
-    and modeled.metric_date = landed.metric_date
-
-where landed.platform is null
-   or modeled.platform is null
-   or landed.spend            is distinct from modeled.spend
-   or landed.impressions      is distinct from modeled.impressions
-   or landed.clicks           is distinct from modeled.clicks
-   or landed.conversions      is distinct from modeled.conversions
-   or landed.platform_revenue is distinct from modeled.platform_revenue
+{{ rows_that_disagree(
+    'landed', 'modeled',
+    keys=['platform', 'account_entity_id', 'metric_date'],
+    carried=['platform_account_id'],
+    measures=['spend', 'impressions', 'clicks', 'conversions', 'platform_revenue'],
+) }}

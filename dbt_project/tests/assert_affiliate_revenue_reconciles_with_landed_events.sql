@@ -66,28 +66,10 @@ modeled as (
 
 )
 
-select
-    coalesce(landed.account_entity_id, modeled.account_entity_id)  as account_entity_id,
-    coalesce(landed.metric_date, modeled.metric_date)              as metric_date,
-    landed.platform_revenue     as landed_platform_revenue,
-    modeled.platform_revenue    as modeled_platform_revenue,
-    landed.clicks               as landed_clicks,
-    modeled.clicks              as modeled_clicks,
-    landed.conversions          as landed_conversions,
-    modeled.conversions         as modeled_conversions,
-    modeled.spend               as modeled_spend,
-    modeled.impressions         as modeled_impressions
-
-from landed
-
-full outer join modeled
-    on  modeled.account_entity_id = landed.account_entity_id
-    and modeled.metric_date = landed.metric_date
-
-where landed.account_entity_id is null
-   or modeled.account_entity_id is null
-   or landed.platform_revenue is distinct from modeled.platform_revenue
-   or landed.clicks           is distinct from modeled.clicks
-   or landed.conversions      is distinct from modeled.conversions
-   or modeled.spend           <> 0
-   or modeled.impressions     <> 0
+-- an affiliate network neither spends nor serves impressions
+{{ rows_that_disagree(
+    'landed', 'modeled',
+    keys=['account_entity_id', 'metric_date'],
+    measures=['platform_revenue', 'clicks', 'conversions'],
+    also_fails_when=['modeled.spend <> 0', 'modeled.impressions <> 0'],
+) }}

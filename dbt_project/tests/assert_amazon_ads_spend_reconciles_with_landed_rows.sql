@@ -3,8 +3,8 @@
 
 -- Per Amazon brand and day, the account row of fct_ad_entity_daily must carry exactly what the
 -- winning export format landed, read here straight from raw_amazon_ads.keyword_reports
--- (independently of the staging and intermediate models): for each keyword-day (brand, day,
--- campaign, ad group, keyword, match type) only the rows of the format first in the var
+-- (independently of the staging and intermediate models): for each keyword-day (brand, day, ad
+-- type, campaign, ad group, keyword, match type; a null match type is one value) only the rows of the format first in the var
 -- amazon_ads_format_precedence among those reporting it count. Spend, impressions, clicks,
 -- orders (conversions) and sales (platform revenue) must agree; a brand-day on one side only
 -- is a disagreement too.
@@ -17,7 +17,7 @@ landed_rows as (
         *,
         {{ amazon_ads_format_rank('source_format') }}      as format_rank,
         min({{ amazon_ads_format_rank('source_format') }}) over (
-            partition by brand_slug, report_date, campaign_name, ad_group_name, keyword_text, match_type
+            partition by brand_slug, report_date, ad_type, campaign_name, ad_group_name, keyword_text, match_type
         )                                                   as best_rank
 
     from {{ source('amazon_ads', 'keyword_reports') }}

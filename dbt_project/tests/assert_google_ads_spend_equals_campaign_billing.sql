@@ -50,31 +50,9 @@ modeled as (
 
 )
 
-select
-    coalesce(billed.account_entity_id, modeled.account_entity_id) as account_entity_id,
-    billed.platform_account_id,
-    coalesce(billed.metric_date, modeled.metric_date)           as metric_date,
-    billed.spend                as billed_spend,
-    modeled.spend               as modeled_spend,
-    billed.impressions          as billed_impressions,
-    modeled.impressions         as modeled_impressions,
-    billed.clicks               as billed_clicks,
-    modeled.clicks              as modeled_clicks,
-    billed.conversions          as billed_conversions,
-    modeled.conversions         as modeled_conversions,
-    billed.platform_revenue     as billed_platform_revenue,
-    modeled.platform_revenue    as modeled_platform_revenue
-
-from billed
-
-full outer join modeled
-    on  modeled.account_entity_id = billed.account_entity_id
-    and modeled.metric_date = billed.metric_date
-
-where billed.account_entity_id is null
-   or modeled.account_entity_id is null
-   or billed.spend            is distinct from modeled.spend
-   or billed.impressions      is distinct from modeled.impressions
-   or billed.clicks           is distinct from modeled.clicks
-   or billed.conversions      is distinct from modeled.conversions
-   or billed.platform_revenue is distinct from modeled.platform_revenue
+{{ rows_that_disagree(
+    'billed', 'modeled',
+    keys=['account_entity_id', 'metric_date'],
+    carried=['platform_account_id'],
+    measures=['spend', 'impressions', 'clicks', 'conversions', 'platform_revenue'],
+) }}

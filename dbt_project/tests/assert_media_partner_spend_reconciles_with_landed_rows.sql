@@ -55,31 +55,9 @@ modeled as (
 
 )
 
-select
-    coalesce(landed.client_slug, modeled.client_slug)   as client_slug,
-    coalesce(landed.report_date, modeled.report_date)   as report_date,
-    landed.impressions      as landed_impressions,
-    modeled.impressions     as modeled_impressions,
-    landed.clicks           as landed_clicks,
-    modeled.clicks          as modeled_clicks,
-    landed.conversions      as landed_conversions,
-    modeled.conversions     as modeled_conversions,
-    landed.revenue          as landed_revenue,
-    modeled.revenue         as modeled_revenue,
-    landed.spend            as landed_spend,
-    modeled.spend           as modeled_spend
-
-from landed
-
-full outer join modeled
-    on  modeled.client_slug = landed.client_slug
-    and modeled.report_date = landed.report_date
-
-where landed.client_slug is null
-   or modeled.client_slug is null
-   or landed.impressions is distinct from modeled.impressions
-   or landed.clicks      is distinct from modeled.clicks
-   or landed.conversions is distinct from modeled.conversions
-   or landed.revenue     is distinct from modeled.revenue
-   or landed.spend       is null
-   or landed.spend       is distinct from modeled.spend
+{{ rows_that_disagree(
+    'landed', 'modeled',
+    keys=['client_slug', 'report_date'],
+    measures=['impressions', 'clicks', 'conversions', 'revenue', 'spend'],
+    also_fails_when=['landed.spend is null'],
+) }}

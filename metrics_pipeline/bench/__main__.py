@@ -25,12 +25,13 @@ from metrics_pipeline.bench.celery_figure import measure_scale_out, scale_out_ma
 from metrics_pipeline.bench.databases import drop_database, fresh_database
 from metrics_pipeline.bench.landing import figures_dict, measure_landing
 from metrics_pipeline.bench.nightly import measure_nightly, render_nightly_markdown
+from metrics_pipeline.bench.shopify_first_sync import measure_shopify_first_sync, render_shopify_markdown
 from metrics_pipeline.bench.transform import measure_transform, render_transform_markdown
 
 LANDING_ROWS = {"small": 200_000, "default": 2_000_000, "large": 5_000_000}
 BENCH_DATABASE = "metrics_bench"
 # What `make bench` measures, in this order; --parts picks some (a large run takes hours).
-PARTS = ("landing", "transform", "nightly", "scale_out")
+PARTS = ("landing", "transform", "nightly", "scale_out", "shopify")
 PACKAGES = ("dagster", "dagster-dbt", "dbt-core", "dbt-postgres", "polars", "psycopg")
 
 
@@ -84,6 +85,8 @@ def render_markdown(results: dict) -> str:
         lines += render_nightly_markdown(results["nightly"])
     if "scale_out" in results:
         lines += scale_out_markdown(results["scale_out"])
+    if "shopify" in results:
+        lines += render_shopify_markdown(results["shopify"])
     return "\n".join(lines)
 
 
@@ -159,6 +162,10 @@ def main(argv: list[str] | None = None) -> int:
             # Skipped (and says why) when no Celery broker answers; the other figures stand either way.
             progress("== scale-out: the nightly job on two Celery workers vs in one process")
             results["scale_out"] = measure_scale_out(server_url, log=progress)
+        if "shopify" in parts:
+            progress("== shopify: a first sync by bulk operation vs page by page")
+            (work_dir / "shopify").mkdir()
+            results["shopify"] = measure_shopify_first_sync(server_url, args.size, progress, work_dir / "shopify")
         results["bench_seconds"] = round(time.perf_counter() - started, 1)
         results["load_average_at_end"] = round(os.getloadavg()[0], 2)
     finally:

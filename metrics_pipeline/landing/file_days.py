@@ -7,7 +7,8 @@ delete the rows of files that vanished from the exports root (`remove_vanished`)
 quarantined rows, and land each file inside its own savepoint through the source's writer,
 which replaces that file's rows (or its unit's: a client-day) and nothing else. A file the
 source cannot read (`LandingFileError`: a wrong header, a file cut short) or whose values the
-warehouse refuses (`psycopg.DataError`) rolls back to its savepoint: its previously landed
+warehouse refuses (`psycopg.DataError`, or `IntegrityError`: a check it fails; the parsers
+quarantine what they can foresee, see `landing/storable.py`) rolls back to its savepoint: its previously landed
 rows stay, its attempt is marked failed with its cause, and the day's other files still land.
 Anything else rolls the whole day back, and every attempt of the day says so, with the
 cause's kind.
@@ -212,7 +213,7 @@ def _land_file(conn: psycopg.Connection, landing: FileDayLanding[Info], file: Fi
     try:
         with conn.transaction():  # a savepoint: a file that fails takes nothing of itself along
             return landing.write(conn, file)
-    except (LandingFileError, psycopg.DataError) as exc:
+    except (LandingFileError, psycopg.DataError, psycopg.IntegrityError) as exc:
         if isinstance(exc, LandingFileError):
             message = str(exc)
         else:

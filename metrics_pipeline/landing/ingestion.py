@@ -24,6 +24,7 @@ import polars as pl
 import psycopg
 from psycopg import sql
 
+from metrics_pipeline.landing.storable import storable_record, storable_text
 from metrics_pipeline.operations.failures import cause_of
 from metrics_pipeline.security.log_redaction import redact
 from metrics_pipeline.security.pii import scrub_pii_text, scrub_pii_value
@@ -187,8 +188,10 @@ def append_rejections(
                     source_file,
                     rejection.row_number,
                     ",".join(rejection.fields),
-                    stored_text(rejection.reason),
-                    json.dumps(stored_record(rejection.raw_record), ensure_ascii=False),
+                    # A quarantined row is often one the warehouse could not store as it came; and
+                    # it may hold a secret or a customer's data (stored_*), never stored as such.
+                    storable_text(stored_text(rejection.reason)),
+                    json.dumps(storable_record(stored_record(rejection.raw_record)), ensure_ascii=False),
                     log_id,
                 )
             )

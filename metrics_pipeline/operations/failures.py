@@ -98,7 +98,7 @@ def cause_of(error: BaseException) -> FailureCause:
         return FailureCause(TRANSIENT, "connection dropped")
     if isinstance(error, psycopg.OperationalError):
         return FailureCause(TRANSIENT, "warehouse unreachable")
-    if isinstance(error, psycopg.DataError):
+    if isinstance(error, psycopg.DataError | psycopg.IntegrityError):
         return FailureCause(PERMANENT, "a value the warehouse refused")
     return classify_failure(error)
 

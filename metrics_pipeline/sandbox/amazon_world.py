@@ -3,7 +3,11 @@
 ``write_amazon_exports(exports_dir, start, end, seed)`` writes, under ``amazon_ads/``:
 
 - ``<brand>/amazon/<day>.csv``: Amazon's own Sponsored Products search-term report, every day but
-  a few (when the console export was not downloaded);
+  a few (when the console export was not downloaded); some days as ``<day>.xlsx``, the console's
+  default download (numbers, dates and percentages as typed cells);
+- ``acme-outdoor/amazon/<day>_sponsored-brands.csv`` and ``<day>_sponsored-display.xlsx``: the
+  console's Sponsored Brands search-term report and Sponsored Display targeting report (14-day
+  attribution columns, no search term or match type in SD's), on the days of Amazon's own report;
 - ``acme-outdoor/helium10/<day>.csv``: Helium 10's re-export of the same facts on some days, with
   a 14-day attribution (sales a little higher), and on the days Amazon's own file is missing;
 - ``bloom-uk/zonguru/<day>.csv``: ZonGuru's re-export on some days;
@@ -12,7 +16,10 @@
 Quirks real exports have: money with currency symbols and thousands separators (``"$1,234.50"``),
 percentages (``12.5%``), blank cells (no portfolio, no sales), a search term with a comma, dates
 written three ways, a trailing-space header, an ad-attributed figure above the total (the
-attribution window outruns the day's sales), and exactly one row with negative clicks.
+attribution window outruns the day's sales), and exactly one row with negative clicks. Not every
+row is a keyword: product targets (``asin="B0..."``, ``category="..."``) and automatic targeting
+groups (``close-match``, ``loose-match``, ``substitutes``, ``complements``) have Match Type ``-``,
+as do Sponsored Display's audiences (``views=(...)``).
 
 Names, numbers and layout come from ``(start, end, seed)`` through string-seeded
 ``random.Random`` streams and integer cents: the same arguments give the same bytes. The formats
@@ -26,8 +33,10 @@ import csv
 import io
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+
+import xlsxwriter
 
 AMAZON_DIR = "amazon_ads"
 FORMAT_PRECEDENCE = ("amazon", "helium10", "zonguru")  # who wins a keyword-day both report
@@ -90,6 +99,48 @@ ZONGURU_HEADER = (
     "ACoS",
 )
 SALES_HEADER = ("Date", "ASIN", "Title", "Total Sales", "Units", "Ad Sales", "Ad Units")
+SPONSORED_BRANDS_HEADER = (
+    "Date",
+    "Portfolio name",
+    "Currency",
+    "Campaign Name",
+    "Ad Group Name",
+    "Targeting",
+    "Match Type",
+    "Customer Search Term",
+    "Cost Type",
+    "Impressions",
+    "Clicks",
+    "Click-Thru Rate (CTR)",
+    "Spend",
+    "Cost Per Click (CPC)",
+    "14 Day Total Sales ",
+    "Total Advertising Cost of Sales (ACOS) ",
+    "Total Return on Advertising Spend (ROAS)",
+    "14 Day Total Orders (#)",
+    "14 Day Total Units (#)",
+    "14 Day Conversion Rate",
+)
+SPONSORED_DISPLAY_HEADER = (
+    "Date",
+    "Portfolio name",
+    "Currency",
+    "Campaign Name",
+    "Ad Group Name",
+    "Targeting",
+    "Cost Type",
+    "Bid Optimization",
+    "Impressions",
+    "Viewable Impressions",
+    "Clicks",
+    "Click-Thru Rate (CTR)",
+    "Spend",
+    "Cost Per Click (CPC)",
+    "14 Day Total Orders (#)",
+    "14 Day Total Units (#)",
+    "14 Day Total Sales ",
+    "14 Day Detail Page Views (DPV)",
+)
 
 
 @dataclass(frozen=True)
@@ -97,8 +148,8 @@ class _Keyword:
     portfolio: str | None
     campaign: str
     ad_group: str
-    text: str
-    match_type: str  # exact | phrase | broad | auto
+    text: str  # the keyword or targeting expression
+    match_type: str  # exact | phrase | broad | auto | product | audience (the last two: Match Type "-")
     search_terms: tuple[str, ...]
     asin: str
 
@@ -120,6 +171,8 @@ class _Brand:
     products: tuple[_Product, ...]
     keywords: tuple[_Keyword, ...]
     re_export: str  # the other tool this brand also exports from
+    brands_keywords: tuple[_Keyword, ...] = ()  # Sponsored Brands
+    display_targets: tuple[_Keyword, ...] = ()  # Sponsored Display (no search terms: one row each)
 
 
 _BRANDS = (
@@ -179,8 +232,57 @@ _BRANDS = (
                 ("camping lantern", "led lantern, rechargeable"),
                 "B0ACME0003",
             ),
+            _Keyword(
+                "Outerwear",
+                "SP - Product Targeting",
+                "Competitor ASINs",
+                'asin="B0RIVAL123"',
+                "product",
+                ("b0rival123",),  # the product page the ad showed on
+                "B0ACME0001",
+            ),
+            _Keyword(
+                "Outerwear",
+                "SP - Product Targeting",
+                "Rain Coat Category",
+                'category="Men\'s Rain Coats"',
+                "product",
+                ("b0rival456", "b0rival789"),
+                "B0ACME0001",
+            ),
+            _Keyword("Outerwear", "SP - Auto - Core", "Auto", "substitutes", "auto", ("b0rival123",), "B0ACME0001"),
         ),
         re_export="helium10",
+        brands_keywords=(
+            _Keyword(
+                "Outerwear",
+                "SB - Acme Brand",
+                "Headline",
+                "acme rain",
+                "broad",
+                ("acme rain jacket", "acme jacket"),
+                "B0ACME0001",
+            ),
+            _Keyword(
+                "Outerwear",
+                "SB - Acme Brand",
+                "Headline",
+                'keyword-group="Keywords related to your brand"',
+                "auto",
+                ("acme outdoor",),
+                "B0ACME0001",
+            ),
+            _Keyword(None, "SB - Trail Video", "Video", 'asin="B0RIVAL999"', "product", ("*",), "B0ACME0002"),
+        ),
+        display_targets=(
+            _Keyword(
+                None, "SD - Retargeting", "Views", "views=(exact-product lookback=30)", "audience", ("",), "B0ACME0001"
+            ),
+            _Keyword(None, "SD - Contextual", "Similar", "similar-product", "product", ("",), "B0ACME0002"),
+            _Keyword(
+                None, "SD - Contextual", "Categories", 'category="Camping Lanterns"', "product", ("",), "B0ACME0003"
+            ),
+        ),
     ),
     _Brand(
         client_slug="bloom-beauty",
@@ -211,6 +313,16 @@ _BRANDS = (
                 "B0BLOOM001",
             ),
             _Keyword("Skincare", "SP - Auto", "Auto", "loose-match", "auto", ("night cream",), "B0BLOOM002"),
+            _Keyword("Skincare", "SP - Auto", "Auto", "complements", "auto", ("b0bloom001",), "B0BLOOM002"),
+            _Keyword(
+                "Skincare",
+                "SP - Competitors",
+                "Serum ASINs",
+                'asin-expanded="B0RIVALUK1"',
+                "product",
+                ("b0rivaluk1",),
+                "B0BLOOM001",
+            ),
         ),
         re_export="zonguru",
     ),
@@ -230,13 +342,14 @@ class AmazonWorld:
     """What the exports hold, for tests to find."""
 
     brand_slugs: tuple[str, ...]
-    keyword_report_keys: tuple[str, ...]
+    keyword_report_keys: tuple[str, ...]  # every search-term / targeting report, SB and SD included
     sales_keys: tuple[str, ...]
     # (brand, day) pairs with two formats, and those Amazon's own report is missing from
     overlapping_days: tuple[tuple[str, date], ...]
     days_without_amazon_report: tuple[tuple[str, date], ...]
     negative_clicks_row: AmazonBadRow
     ad_sales_above_total: tuple[str, date, str]  # (brand, day, ASIN) whose organic sales floor at 0
+    xlsx_keys: tuple[str, ...] = ()  # the .xlsx downloads among keyword_report_keys
 
 
 @dataclass(frozen=True)
@@ -254,11 +367,12 @@ def _stream(seed: int, *labels: object) -> random.Random:
     return random.Random("/".join([str(seed), "amazon", *map(str, labels)]))
 
 
-def _keyword_rows(brand: _Brand, day: date, seed: int) -> tuple[_KeywordRow, ...]:
-    rng = _stream(seed, brand.brand_slug, day.isoformat())
+def _keyword_rows(brand: _Brand, day: date, seed: int, ad_type: str = "SP") -> tuple[_KeywordRow, ...]:
+    keywords = {"SP": brand.keywords, "SB": brand.brands_keywords, "SD": brand.display_targets}[ad_type]
+    rng = _stream(seed, brand.brand_slug, day.isoformat(), *([ad_type] if ad_type != "SP" else []))
     prices = {p.asin: p.price_cents for p in brand.products}
     rows = []
-    for keyword in brand.keywords:
+    for keyword in keywords:
         for search_term in keyword.search_terms:
             impressions = rng.randint(150, 4_000)
             clicks = max(1, round(impressions * rng.uniform(0.003, 0.03)))
@@ -286,6 +400,39 @@ def _ratio(numerator: int, denominator: int, percent: bool, places: int = 2) -> 
     return f"{text}%" if percent else text
 
 
+def _render_xlsx(header: tuple[str, ...], rows: list[list]) -> bytes:
+    """One worksheet as the console writes it: typed cells (text stays text, numbers numbers,
+    a date a date), percentages and money by number format only. Fixed document times, so the
+    same rows give the same bytes."""
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    workbook.set_properties({"created": datetime(2026, 1, 1)})
+    sheet = workbook.add_worksheet("Sheet1")
+    formats = {
+        "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
+        "percent": workbook.add_format({"num_format": "0.00%"}),
+        "money": workbook.add_format({"num_format": "#,##0.00"}),
+    }
+    sheet.write_row(0, 0, header)
+    for row_index, cells in enumerate(rows, start=1):
+        for column, cell in enumerate(cells):
+            name = header[column].lower()
+            if cell is None:
+                continue
+            if isinstance(cell, datetime):
+                sheet.write_datetime(row_index, column, cell, formats["date"])
+            elif isinstance(cell, float) and "rate" in name:
+                sheet.write_number(row_index, column, cell, formats["percent"])
+            elif isinstance(cell, float):
+                sheet.write_number(row_index, column, cell, formats["money"])
+            elif isinstance(cell, int):
+                sheet.write_number(row_index, column, cell)
+            else:
+                sheet.write_string(row_index, column, cell)
+    workbook.close()
+    return buffer.getvalue()
+
+
 def _render(header: tuple[str, ...], rows: list[list[str]], crlf: bool) -> bytes:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n" if crlf else "\n", quoting=csv.QUOTE_MINIMAL)
@@ -303,7 +450,7 @@ def _amazon_cells(brand: _Brand, day: date, row: _KeywordRow) -> list[str]:
         keyword.campaign,
         keyword.ad_group,
         keyword.text,
-        "-" if keyword.match_type == "auto" else keyword.match_type.upper(),
+        _console_match_type(keyword),
         row.search_term,
         str(row.impressions),
         str(row.clicks),
@@ -319,6 +466,62 @@ def _amazon_cells(brand: _Brand, day: date, row: _KeywordRow) -> list[str]:
     ]
 
 
+def _console_match_type(keyword: _Keyword) -> str:
+    """The console writes "-" for every target that is not a keyword."""
+    return keyword.match_type.upper() if keyword.match_type in ("exact", "phrase", "broad") else "-"
+
+
+def _sponsored_brands_cells(brand: _Brand, day: date, row: _KeywordRow) -> list[str]:
+    keyword = row.keyword
+    return [
+        day.strftime("%b %d, %Y"),
+        keyword.portfolio or "",
+        brand.currency,
+        keyword.campaign,
+        keyword.ad_group,
+        keyword.text,
+        _console_match_type(keyword),
+        row.search_term,
+        "CPC",
+        str(row.impressions),
+        str(row.clicks),
+        _ratio(row.clicks, row.impressions, percent=True),
+        _money(row.spend_cents, brand.symbol),
+        _money(_per_click(row), brand.symbol),
+        _money(row.sales_cents, brand.symbol) if row.orders else "",
+        _ratio(row.spend_cents, row.sales_cents, percent=True),
+        _ratio(row.sales_cents, row.spend_cents, percent=False),
+        str(row.orders) if row.orders else "",
+        str(row.orders) if row.orders else "",
+        _ratio(row.orders, row.clicks, percent=True),
+    ]
+
+
+def _sponsored_display_cells(brand: _Brand, day: date, row: _KeywordRow) -> list:
+    """Typed cells, as the console's .xlsx holds them: numbers are numbers, the date a date."""
+    keyword = row.keyword
+    return [
+        datetime(day.year, day.month, day.day),
+        keyword.portfolio,
+        brand.currency,
+        keyword.campaign,
+        keyword.ad_group,
+        keyword.text,
+        "CPC",
+        "Optimize for page visits",
+        row.impressions,
+        row.impressions * 7 // 10,
+        row.clicks,
+        row.clicks / row.impressions,
+        row.spend_cents / 100,
+        _per_click(row) / 100,
+        row.orders,
+        row.orders,
+        row.sales_cents / 100 if row.orders else None,
+        row.clicks * 2,
+    ]
+
+
 def _helium10_cells(brand: _Brand, day: date, row: _KeywordRow) -> list[str]:
     keyword = row.keyword
     sales_cents = row.sales_cents * 105 // 100  # Adtomic's 14-day window sees a little more
@@ -328,7 +531,7 @@ def _helium10_cells(brand: _Brand, day: date, row: _KeywordRow) -> list[str]:
         keyword.campaign,
         keyword.ad_group,
         keyword.text,
-        keyword.match_type.capitalize(),
+        keyword.match_type.capitalize() if keyword.match_type != "product" else "-",
         row.search_term,
         f"{row.impressions:,}",
         str(row.clicks),
@@ -352,7 +555,7 @@ def _zonguru_cells(brand: _Brand, day: date, row: _KeywordRow) -> list[str]:
         keyword.campaign,
         keyword.ad_group,
         keyword.text,
-        keyword.match_type,
+        keyword.match_type if keyword.match_type != "product" else "-",
         row.search_term,
         str(row.impressions),
         str(row.clicks),
@@ -380,11 +583,12 @@ def _formats_of_day(brand: _Brand, offset: int) -> tuple[str, ...]:
 
 
 NEGATIVE_CLICKS_OFFSET = 1  # the first re-export day of acme-outdoor (Helium 10)
+XLSX_OFFSET = 2  # Amazon's own report downloaded as .xlsx (the console's default) that day
 AD_ABOVE_TOTAL_OFFSET = 3
 
 
 def write_amazon_exports(exports_dir, start: date, end: date, seed: int) -> AmazonWorld:
-    keyword_keys, sales_keys, overlaps, missing = [], [], [], []
+    keyword_keys, sales_keys, overlaps, missing, xlsx_keys = [], [], [], [], []
     negative: AmazonBadRow | None = None
     above_total: tuple[str, date, str] | None = None
     for offset in range((end - start).days + 1):
@@ -398,15 +602,33 @@ def write_amazon_exports(exports_dir, start: date, end: date, seed: int) -> Amaz
                 missing.append((brand.brand_slug, day))
             for position, folder in enumerate(formats):
                 cells = [_CELLS[folder](brand, day, row) for row in rows]
-                key = f"{AMAZON_DIR}/{brand.brand_slug}/{folder}/{day.isoformat()}.csv"
+                as_xlsx = folder == "amazon" and offset % 5 == XLSX_OFFSET
+                key = f"{AMAZON_DIR}/{brand.brand_slug}/{folder}/{day.isoformat()}.{'xlsx' if as_xlsx else 'csv'}"
                 if folder == "helium10" and offset == NEGATIVE_CLICKS_OFFSET and negative is None:
                     clicks_column = HELIUM10_HEADER.index("Clicks")
                     cells[1][clicks_column] = f"-{cells[1][clicks_column]}"
                     negative = AmazonBadRow(key, 3, "clicks", f"clicks is negative: {cells[1][clicks_column]!r}")
                 path = exports_dir / key
                 path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(_render(_HEADERS[folder], cells, crlf=(offset + position) % 2 == 0))
+                if as_xlsx:  # the same text cells, as a workbook holds text
+                    path.write_bytes(_render_xlsx(_HEADERS[folder], cells))
+                    xlsx_keys.append(key)
+                else:
+                    path.write_bytes(_render(_HEADERS[folder], cells, crlf=(offset + position) % 2 == 0))
                 keyword_keys.append(key)
+            if "amazon" in formats and brand.brands_keywords:
+                key = f"{AMAZON_DIR}/{brand.brand_slug}/amazon/{day.isoformat()}_sponsored-brands.csv"
+                brands_rows = _keyword_rows(brand, day, seed, "SB")
+                cells = [_sponsored_brands_cells(brand, day, row) for row in brands_rows]
+                (exports_dir / key).write_bytes(_render(SPONSORED_BRANDS_HEADER, cells, crlf=True))
+                keyword_keys.append(key)
+            if "amazon" in formats and brand.display_targets:
+                key = f"{AMAZON_DIR}/{brand.brand_slug}/amazon/{day.isoformat()}_sponsored-display.xlsx"
+                display_rows = _keyword_rows(brand, day, seed, "SD")
+                cells = [_sponsored_display_cells(brand, day, row) for row in display_rows]
+                (exports_dir / key).write_bytes(_render_xlsx(SPONSORED_DISPLAY_HEADER, cells))
+                keyword_keys.append(key)
+                xlsx_keys.append(key)
             sales_key = f"{AMAZON_DIR}/{brand.brand_slug}/sales/{day.isoformat()}.csv"
             counted = rows if formats else ()
             sales_rows, above = _sales_rows(brand, day, counted, seed, offset)
@@ -420,6 +642,7 @@ def write_amazon_exports(exports_dir, start: date, end: date, seed: int) -> Amaz
     return AmazonWorld(
         brand_slugs=tuple(b.brand_slug for b in _BRANDS),
         keyword_report_keys=tuple(keyword_keys),
+        xlsx_keys=tuple(xlsx_keys),
         sales_keys=tuple(sales_keys),
         overlapping_days=tuple(overlaps),
         days_without_amazon_report=tuple(missing),

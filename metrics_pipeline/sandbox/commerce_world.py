@@ -656,6 +656,10 @@ class CommerceWorld:
         cutoff = self.cutoff(shop_domain, as_of)
         return tuple(o for o in orders if o.exists(cutoff))
 
+    def orders_of_customer(self, shop_domain: str, customer_id: int) -> tuple[Order, ...]:
+        """The customer's orders (all of them), from an index: the bench's worlds hold thousands."""
+        return self._orders_by_customer.get((shop_domain, customer_id), ())
+
     def unit_cost(self, variant: Variant, cutoff: datetime) -> Decimal | None:
         change = self.cost_change
         if variant.variant_id == change.variant_id and change.changed_at < cutoff:

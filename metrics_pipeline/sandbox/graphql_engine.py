@@ -77,6 +77,7 @@ class Operation:
     name: str | None
     variable_defaults: tuple[tuple[str, Any, bool], ...]  # (name, default, required)
     selections: tuple
+    kind: str = "query"  # query | mutation
 
     def resolve_variables(self, variables: dict) -> dict:
         resolved = {}
@@ -164,13 +165,13 @@ class _Parser:
                 fragments[name] = InlineFragment(type_condition, self.selection_set())
             elif self.peek("{"):
                 operations.append(Operation(None, (), self.selection_set()))
-            elif self.peek("query"):
-                self.take("query")
+            elif self.peek("query") or self.peek("mutation"):
+                kind = self.take()
                 name = self.take(kind="name") if self.peek(kind="name") else None
                 variables = self.variable_definitions() if self.peek("(") else ()
-                operations.append(Operation(name, variables, self.selection_set()))
-            elif self.peek("mutation") or self.peek("subscription"):
-                raise GraphQLError("The sandbox serves queries only", "UNSUPPORTED_OPERATION")
+                operations.append(Operation(name, variables, self.selection_set(), kind))
+            elif self.peek("subscription"):
+                raise GraphQLError("The sandbox serves queries and mutations only", "UNSUPPORTED_OPERATION")
             else:
                 self.take("{")
         if not operations:
@@ -325,8 +326,17 @@ def field_type(definition: FieldDef) -> str:
 
 
 def validate(
-    fields: dict[str, list[FieldNode]], type_name: str, schema: dict, fragments: dict, variables: dict, path: tuple = ()
+    fields: dict[str, list[FieldNode]],
+    type_name: str,
+    schema: dict,
+    fragments: dict,
+    variables: dict,
+    path: tuple = (),
+    *,
+    bulk: bool = False,
 ) -> list[dict]:
+    """GraphQL errors of the selection; `bulk`: a bulk operation's query, whose connections need
+    no `first` (a bulk operation reads every node; page arguments are not required)."""
     errors = []
     for nodes in fields.values():
         for node in nodes:
@@ -394,7 +404,9 @@ def validate(
                 continue
             if definition.kind == C:
                 args = field_arguments(node, variables)
-                if args.get("first") is None and args.get("last") is None:
+                if bulk and args.get("first") is None and args.get("last") is None:
+                    pass
+                elif args.get("first") is None and args.get("last") is None:
                     errors.append(
                         GraphQLError("you must provide one of first or last", "BAD_REQUEST", path=where).as_json()
                     )
@@ -412,7 +424,7 @@ def validate(
                     )
             child_type = field_type(definition)
             child_fields = collect_fields(_merged(nodes), child_type, fragments)
-            errors.extend(validate(child_fields, child_type, schema, fragments, variables, tuple(where)))
+            errors.extend(validate(child_fields, child_type, schema, fragments, variables, tuple(where), bulk=bulk))
             break  # the other nodes of this key were merged into the first
     return errors
 

@@ -92,16 +92,26 @@ class SandboxS3(ServesWhileOpen):
         )
 
     def upload_tree(self, local_dir: Path, bucket: str = SANDBOX_BUCKET, prefix: str = SANDBOX_PREFIX) -> int:
-        """Upload every file under `local_dir` to `s3://bucket/prefix/<relative path>`,
-        in sorted order, creating the bucket if needed. Returns the number of files."""
+        """Make `s3://bucket/prefix/` hold exactly the files under `local_dir` (by relative path),
+        in sorted order, creating the bucket if needed. Returns the number of files.
+
+        Objects already under the prefix that are not in `local_dir` are deleted: moto's state is
+        shared by the whole process, so an earlier world uploaded to the same prefix (another demo
+        or test in this process) would otherwise be served as part of this one.
+        """
         local_dir = Path(local_dir)
         if not local_dir.is_dir():
             raise NotADirectoryError(local_dir)
         s3 = self.client()
         _ensure_bucket(s3, bucket)
         paths = sorted(path for path in local_dir.rglob("*") if path.is_file())
-        for path in paths:
-            s3.put_object(Bucket=bucket, Key=_object_key(prefix, path.relative_to(local_dir)), Body=path.read_bytes())
+        keys = {_object_key(prefix, path.relative_to(local_dir)): path for path in paths}
+        stale = [key for key in _keys_under(s3, bucket, prefix) if key not in keys]
+        for start in range(0, len(stale), 1000):  # DeleteObjects takes at most 1000 keys
+            batch = [{"Key": key} for key in stale[start : start + 1000]]
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})
+        for key, path in keys.items():
+            s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes())
         return len(paths)
 
     def exports_uri(self, bucket: str = SANDBOX_BUCKET, prefix: str = SANDBOX_PREFIX) -> str:
@@ -112,6 +122,12 @@ def _object_key(prefix: str, relative_path: Path) -> str:
     # as_posix: object keys use "/" whatever the local OS separator is.
     prefix = prefix.strip("/")
     return f"{prefix}/{relative_path.as_posix()}" if prefix else relative_path.as_posix()
+
+
+def _keys_under(s3, bucket: str, prefix: str) -> list[str]:
+    folder = f"{prefix.strip('/')}/" if prefix.strip("/") else ""
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=folder)
+    return [entry["Key"] for page in pages for entry in page.get("Contents", [])]
 
 
 def _ensure_bucket(s3, bucket: str) -> None:

@@ -37,6 +37,8 @@ from metrics_pipeline.sandbox.graphql_engine import (
 )
 
 CHECKOUT_TOKEN_SINCE = "2026-07"  # Order.checkoutToken (Shopify changelog, May 2026)
+# QueryRoot.bulkOperation(id:) and bulkOperations (changelog "New Queries for Bulk Operations", 2026-01).
+BULK_OPERATION_QUERY_SINCE = "2026-01"
 
 # --------------------------------------------------------------------------- #
 # The types
@@ -55,6 +57,33 @@ _SCHEMA: dict[str, dict[str, FieldDef]] = {
         "productVariants": FieldDef(C, "ProductVariant", (*_PAGING, "query", "sortKey")),
         "customers": FieldDef(C, "Customer", (*_PAGING, "query", "sortKey")),
         "currentAppInstallation": FieldDef(O, "AppInstallation"),
+        "currentBulkOperation": FieldDef(O, "BulkOperation", ("type",)),
+        "bulkOperation": FieldDef(O, "BulkOperation", ("id",), ("id",), since=BULK_OPERATION_QUERY_SINCE),
+    },
+    "Mutation": {
+        "bulkOperationRunQuery": FieldDef(O, "BulkOperationRunQueryPayload", ("query", "groupObjects"), ("query",)),
+    },
+    "BulkOperationRunQueryPayload": {
+        "bulkOperation": FieldDef(O, "BulkOperation"),
+        "userErrors": FieldDef(L, "BulkOperationUserError"),
+    },
+    "BulkOperationUserError": {name: FieldDef(S) for name in ("field", "message", "code")},
+    "BulkOperation": {
+        name: FieldDef(S)
+        for name in (
+            "id",
+            "status",
+            "errorCode",
+            "createdAt",
+            "completedAt",
+            "objectCount",
+            "rootObjectCount",
+            "fileSize",
+            "url",
+            "partialDataUrl",
+            "query",
+            "type",
+        )
     },
     "AppInstallation": {"id": FieldDef(S), "accessScopes": FieldDef(L, "AccessScope")},
     "AccessScope": {"handle": FieldDef(S), "description": FieldDef(S)},
@@ -578,9 +607,7 @@ def _variant(context: QueryContext, variant: Variant) -> dict:
 
 def _customer(context: QueryContext, customer: Customer) -> dict:
     world, cutoff = context.world, context.cutoff
-    placed = [
-        o for o in world.orders_of(customer.shop_domain) if o.customer_id == customer.customer_id and o.exists(cutoff)
-    ]
+    placed = [o for o in world.orders_of_customer(customer.shop_domain, customer.customer_id) if o.exists(cutoff)]
     spent = sum((o.total_price for o in placed), Decimal("0"))
     return {
         "id": _gid("Customer", customer.customer_id),
@@ -608,7 +635,10 @@ def _page(items: list, key: Callable[[Any], tuple], args: dict, render: Callable
     if after:
         position = _decode_cursor(after, path)
         ordered = [item for item in ordered if key(item) > position]
-    first = args["first"]
+    # No `first` only gets past validation in a bulk operation's query, which reads every node.
+    first = args.get("first")
+    if first is None:
+        first = len(ordered)
     chunk = ordered[:first]
     edges = [{"cursor": _encode_cursor(key(item)), "node": render(item)} for item in chunk]
     return {

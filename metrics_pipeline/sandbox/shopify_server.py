@@ -40,6 +40,12 @@ have passed (``expire_granted_tokens`` ends them all now). ``currentAppInstallat
 { handle } }`` lists the app's scopes; without ``read_all_orders`` (``withhold_scope``) orders
 created more than 60 days before the as-of clock are invisible, as on Shopify.
 
+Bulk query operations (shopify_bulk.py): the one mutation served, ``bulkOperationRunQuery``, and
+``currentBulkOperation`` / ``bulkOperation(id:)`` (from 2026-01) to poll them; an operation moves
+CREATED -> RUNNING -> COMPLETED as it is read, and its JSONL is served without a token at
+``GET /bulk-results/<token>.jsonl`` (Shopify's signed storage URL). ``fail_next_bulk_operation``
+and ``occupy_bulk_operations`` are the faults.
+
 Faults: by default one ``THROTTLED`` answer (HTTP 200, ``errors[].extensions.code = "THROTTLED"``,
 the bucket drained low) and one transient HTTP 502, each on a page of ``orders`` carrying a cursor.
 A token that is unknown, revoked (``revoke_token``) or belongs to another shop answers HTTP 401.
@@ -77,6 +83,7 @@ from metrics_pipeline.sandbox.graphql_engine import (
     validate,
 )
 from metrics_pipeline.sandbox.http import PlatformAPIServer, QuietJSONHandler, Response
+from metrics_pipeline.sandbox.shopify_bulk import BulkOperations, check_bulk_query, flatten
 from metrics_pipeline.sandbox.shopify_schema import QueryContext, root_value, schema_for
 
 URL_TEMPLATE_VARIABLE = "METRICS_SHOPIFY_URL_TEMPLATE"
@@ -90,6 +97,7 @@ TOKEN_LIFETIME = 86399
 # What the sandbox apps are granted; without read_all_orders only the last 60 days of orders show.
 DEFAULT_SCOPES = ("read_all_orders", "read_customers", "read_inventory", "read_orders", "read_products")
 RECENT_ORDERS_DAYS = 60
+MUTATION_COST = 10  # Shopify: a mutation costs 10 points plus what its payload selects
 
 # slow: the right answer, `seconds` late (past the client's timeout); dropped: the right
 # status and headers, then half the body and the connection closed.
@@ -173,6 +181,7 @@ class ShopifySandboxServer(PlatformAPIServer):
         self._granted: dict[str, tuple[str, float]] = {}  # client credentials token -> (shop, expires at)
         self._scopes = {shop.shop_domain: set(DEFAULT_SCOPES) for shop in world.shops}
         self.token_lifetime = TOKEN_LIFETIME  # seconds (sandbox time) a granted token lives
+        self.bulk = BulkOperations(clock=self._clock)  # bulk query operations (shopify_bulk.py)
 
     # -- lifecycle (start, stop, base_url: PlatformAPIServer) -------------- #
 
@@ -205,6 +214,14 @@ class ShopifySandboxServer(PlatformAPIServer):
         """Every client-credentials token expires now (as if 24 hours had passed)."""
         with self._lock:
             self._granted = {token: (shop, self._clock()) for token, (shop, _) in self._granted.items()}
+
+    def fail_next_bulk_operation(self, error_code: str = "INTERNAL_SERVER_ERROR") -> None:
+        """The next bulk operation started ends FAILED with `error_code` (and partial data)."""
+        self.bulk.fail_next(error_code)
+
+    def occupy_bulk_operations(self, shop_domain: str, count: int, seconds: float) -> list[str]:
+        """Bulk queries of another process of the same app, RUNNING for `seconds` of sandbox time."""
+        return self.bulk.occupy(shop_domain, count, seconds * self.clock_scale)
 
     def refill_buckets(self) -> None:
         with self._lock:
@@ -287,17 +304,20 @@ class ShopifySandboxServer(PlatformAPIServer):
             document = parse_document(query)
             operation = document.operation(payload.get("operationName"))
             schema = schema_for(version)
-            fields = collect_fields(operation.selections, "QueryRoot", document.fragments)
+            root_type = "Mutation" if operation.kind == "mutation" else "QueryRoot"
+            fields = collect_fields(operation.selections, root_type, document.fragments)
             record["root"] = next(iter(fields.values()))[0].name if fields else ""
             arguments = operation.resolve_variables(variables)
             if fields:
                 record["search"] = field_arguments(next(iter(fields.values()))[0], arguments).get("query")
-            errors = validate(fields, "QueryRoot", schema, document.fragments, arguments)
+            errors = validate(fields, root_type, schema, document.fragments, arguments)
             if errors:
                 return self._answer(
                     record, Response(200, {"errors": errors}), error_code=errors[0]["extensions"]["code"]
                 )
-            requested = requested_cost(fields, "QueryRoot", schema, document.fragments, arguments)
+            requested = requested_cost(fields, root_type, schema, document.fragments, arguments)
+            if root_type == "Mutation":
+                requested += MUTATION_COST
         except GraphQLError as error:
             return self._answer(record, Response(200, {"errors": [error.as_json()]}), error_code=error.code)
 
@@ -360,8 +380,13 @@ class ShopifySandboxServer(PlatformAPIServer):
         context = QueryContext(
             self.world, shop, self.world.cutoff(shop.shop_domain, self.as_of), version, access_scopes=scopes
         )
+        root = (
+            self._mutation_root(context, schema)
+            if root_type == "Mutation"
+            else {**root_value(context), **self._bulk_queries(shop_domain)}
+        )
         try:
-            data = execute(fields, "QueryRoot", root_value(context), schema, document.fragments, arguments, context)
+            data = execute(fields, root_type, root, schema, document.fragments, arguments, context)
         except GraphQLError as error:
             return self._answer(record, Response(200, {"errors": [error.as_json()]}), error_code=error.code)
         actual = context.actual_cost
@@ -379,6 +404,58 @@ class ShopifySandboxServer(PlatformAPIServer):
         if late is None:
             return answer
         return answer.delivered_badly(late.kind, late.seconds)
+
+    # -- bulk operations (shopify_bulk.py) ----------------------------------- #
+
+    def _mutation_root(self, context: QueryContext, schema: dict) -> dict:
+        def run_query(args: dict, path: tuple) -> dict:
+            checked, problems = check_bulk_query(str(args.get("query") or ""), schema)
+            if problems:
+                return {
+                    "bulkOperation": None,
+                    "userErrors": [{"field": ["query"], "message": p, "code": "INVALID"} for p in problems],
+                }
+            fields, fragments = checked
+            group = bool(args.get("groupObjects"))
+
+            def produce() -> list[dict]:
+                # The query runs over the shop as it stood when the operation was created.
+                bulk_context = QueryContext(
+                    context.world, context.shop, context.cutoff, context.version, access_scopes=context.access_scopes
+                )
+                data = execute(fields, "QueryRoot", root_value(bulk_context), schema, fragments, {}, bulk_context)
+                return flatten(data, fields, schema, fragments, group_objects=group)
+
+            return self.bulk.run(context.shop.shop_domain, context.version, str(args["query"]), produce)
+
+        return {"bulkOperationRunQuery": run_query}
+
+    def _bulk_queries(self, shop_domain: str) -> dict:
+        base_url = self.base_url
+
+        def current(args: dict, path: tuple) -> dict | None:
+            if (args.get("type") or "QUERY") != "QUERY":
+                return None
+            op = self.bulk.current(shop_domain)
+            return None if op is None else self.bulk.as_json(op, base_url)
+
+        def by_id(args: dict, path: tuple) -> dict | None:
+            op = self.bulk.find(shop_domain, args.get("id"))
+            return None if op is None else self.bulk.as_json(op, base_url)
+
+        return {"currentBulkOperation": current, "bulkOperation": by_id}
+
+    def download(self, path: str) -> Response:
+        """GET /bulk-results/<token>.jsonl: a bulk operation's result (no access token, like a signed URL)."""
+        match = re.fullmatch(r"/bulk-results/([0-9a-f]+)\.jsonl", path)
+        body = self.bulk.file(match.group(1)) if match else None
+        record = dict(shop_domain="", api_version="", root="bulk-results", token="signed-url", with_cursor=False)
+        if body is None:
+            # Google Cloud Storage's answer to a signed URL it does not know (or that expired)
+            return self._answer(
+                record, Response(403, b"<Error><Code>AccessDenied</Code></Error>", {"Content-Type": "application/xml"})
+            )
+        return self._answer(record, Response(200, body, {"Content-Type": "application/jsonl"}))
 
     def _answer(
         self,
@@ -495,6 +572,10 @@ def _handler_for(sandbox: ShopifySandboxServer) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             self.read_body()
+            path = self.path.split("?")[0]
+            if path.startswith("/bulk-results/"):
+                self.send(sandbox.download(path))
+                return
             self.send(Response(405, {"errors": "GraphQL requests must be POSTed"}))
 
     return GraphQLHandler

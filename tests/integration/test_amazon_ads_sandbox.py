@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import dagster as dg
+import polars as pl
 import pytest
 
 from metrics_pipeline.definitions import defs
@@ -53,17 +54,34 @@ def ran(world, database_url):
     return result
 
 
+def spend_of_file(path, column: str) -> Decimal:
+    """The file's spend column summed; a workbook read with calamine straight, every cell as text."""
+    if path.suffix == ".xlsx":
+        sheet = pl.read_excel(path, engine="calamine", read_options={"dtypes": "string"})
+        return sum((amount(cell or "") for cell in sheet[column].to_list()), Decimal(0))
+    text = path.read_text(encoding="utf-8")
+    return sum((amount(r[column]) for r in csv.DictReader(io.StringIO(text))), Decimal(0))
+
+
 def expected_spend(world) -> dict[tuple[str, date], Decimal]:
+    """Per brand and day: the Sponsored Products report of the first format present (its .csv or
+    .xlsx), plus Amazon's Sponsored Brands and Display reports, which only Amazon exports."""
     expected = {}
     day = FIRST
     while day <= LAST:
         for brand in world.amazon.brand_slugs:
+            folder = world.exports_dir / f"amazon_ads/{brand}"
             present = [
-                f for f in FORMAT_PRECEDENCE if (world.exports_dir / f"amazon_ads/{brand}/{f}/{day}.csv").is_file()
+                path
+                for f in FORMAT_PRECEDENCE
+                for path in (folder / f / f"{day}.csv", folder / f / f"{day}.xlsx")
+                if path.is_file()
             ]
             winner = present[0]
-            text = (world.exports_dir / f"amazon_ads/{brand}/{winner}/{day}.csv").read_text(encoding="utf-8")
-            expected[(brand, day)] = sum(amount(r[SPEND_COLUMN[winner]]) for r in csv.DictReader(io.StringIO(text)))
+            spend = spend_of_file(winner, SPEND_COLUMN[winner.parent.name])
+            for other_report in sorted((folder / "amazon").glob(f"{day}_sponsored-*")):
+                spend += spend_of_file(other_report, "Spend")
+            expected[(brand, day)] = spend
         day += timedelta(days=1)
     return expected
 
@@ -74,6 +92,7 @@ def test_the_job_lands_builds_and_passes_every_check(ran):
     assert checks[("amazon_ads/keyword_reports", "every_file_landed")]
     assert checks[("amazon_ads/sales_reports", "every_file_landed")]
     assert checks[("marts/fct_ad_entity_daily", "assert_amazon_ads_spend_reconciles_with_landed_rows")]
+    assert checks[("marts/fct_amazon_keyword_daily", "assert_amazon_ads_spend_equals_landed")]
     assert all(checks.values()), [k for k, passed in checks.items() if not passed]
 
 

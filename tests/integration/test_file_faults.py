@@ -6,13 +6,16 @@ stream; a read at another size than listed; and keys outside the layout, logged 
 from __future__ import annotations
 
 import gzip
+import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 import psycopg
 import pytest
+import xlsxwriter
 
 from metrics_pipeline.config import load_config
 from metrics_pipeline.landing.exports import open_exports_store
@@ -184,6 +187,7 @@ def local_root(tmp_path, database_url, monkeypatch):
     with psycopg.connect(database_url) as conn:
         conn.execute(
             "truncate raw_media_partner.daily_exports, raw_amazon_ads.sales_reports, raw_affiliate.events,"
+            " raw_amazon_ads.keyword_reports,"
             " raw_pixel.events, ops.rejected_rows, ops.ingestion_logs"
         )
     config = load_config(write_file(tmp_path / "config.yaml", ALL_SOURCES_CONFIG))
@@ -313,3 +317,72 @@ def test_an_upper_case_extension_lands_and_two_names_of_one_client_day_both_fail
     assert [f.status for f in outcome.files] == ["failed", "failed"]
     assert all("is a file of the same client and day" in f.message for f in outcome.files)
     assert _rows(database_url, "raw_media_partner.daily_exports") == before
+
+
+def _sales_workbook() -> bytes:
+    """A sales report as the console's .xlsx download: typed number cells, the first row the header."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, ["Date", "ASIN", "Total Sales", "Units", "Ad Units", "Ad Sales"])
+    for index in range(40):
+        sheet.write_row(index + 1, 0, [DAY.isoformat(), f"B0ALPHA{index:03d}", 100.25 + index, 2, 1, 12.5])
+    book.close()
+    return buffer.getvalue()
+
+
+def test_an_amazon_workbook_cut_short_fails_whole_naming_it_and_keeps_its_previous_rows(local_root, database_url):
+    """An .xlsx is a zip with its directory at the end: a cut-short upload is a failed file that
+    names itself and says it looks truncated, never a partial landing."""
+    root, config = local_root
+    key = AMAZON_KEY.replace(".csv", ".xlsx")
+    complete = _sales_workbook()
+    write_file(root / key, complete)
+    first = _land(CASES["amazon_ads"], database_url, root, config, "complete")
+    assert [(f.status, f.loaded) for f in first.files] == [("completed", 40)]
+    before = _rows(database_url, "raw_amazon_ads.sales_reports")
+
+    write_file(root / key, complete[: len(complete) * 2 // 3])
+    [failed] = _land(CASES["amazon_ads"], database_url, root, config, "cut").files
+
+    assert failed.status == "failed" and failed.loaded == 0
+    assert failed.message.startswith(str((root / key).resolve()) + ": ends before its zip directory does (truncated?)")
+    assert _rows(database_url, "raw_amazon_ads.sales_reports") == before
+    assert fetch_all(
+        database_url,
+        "select status, failure_kind from ops.ingestion_logs where run_id = 'cut' and target = %s",
+        (failed.file,),
+    ) == [("failed", "permanent")]
+
+
+def test_amazon_reports_of_one_day_land_side_by_side_but_two_cases_of_one_key_both_fail(local_root, database_url):
+    """Each Amazon file replaces only its own rows, so labelled reports of one folder and day
+    (Sponsored Products and Brands) both land; `.csv` and `.CSV` of one name are one file twice."""
+    root, config = local_root
+    folder = "amazon_ads/alpha-brand/amazon"
+    sp = (
+        "Date,Campaign Name,Ad Group Name,Targeting,Match Type,Customer Search Term,Impressions,Clicks,Spend,"
+        f"7 Day Total Sales ,7 Day Total Orders (#)\n{DAY},SP,G,rain jacket,EXACT,rain jacket,100,2,$1.00,$0,0\n"
+    )
+    sb = sp.replace("7 Day", "14 Day").replace(",SP,", ",SB,")
+    write_file(root / f"{folder}/{DAY}.CSV", sp)
+    write_file(root / f"{folder}/{DAY}_sponsored-brands.csv", sb)
+    outcome = _land(CASES["amazon_ads"], database_url, root, config, "side-by-side")
+    assert [(f.file.rsplit("/", 1)[1], f.status) for f in outcome.files] == [
+        (f"{DAY}.CSV", "completed"),
+        (f"{DAY}_sponsored-brands.csv", "completed"),
+    ]
+    landed = fetch_all(database_url, "select ad_type, campaign_name from raw_amazon_ads.keyword_reports order by 1")
+    assert landed == [("SB", "SB"), ("SP", "SP")]
+
+    write_file(root / f"{folder}/{DAY}.csv", sp.replace("$1.00", "$9.00"))
+    outcome = _land(CASES["amazon_ads"], database_url, root, config, "two-cases")
+    assert [(f.file.rsplit("/", 1)[1], f.status) for f in outcome.files] == [
+        (f"{DAY}.CSV", "failed"),
+        (f"{DAY}.csv", "failed"),
+        (f"{DAY}_sponsored-brands.csv", "completed"),
+    ]
+    assert all("names differ only in case?" in f.message for f in outcome.files[:2])
+    assert fetch_all(database_url, "select spend from raw_amazon_ads.keyword_reports where ad_type = 'SP'") == [
+        (Decimal("1.00"),)
+    ]

@@ -232,6 +232,55 @@ def dbt_build_window(url, tmp_path, first: str, last: str, select: str) -> None:
     assert result.returncode == 0, result.stdout[-4000:]
 
 
+def test_the_reconciliation_test_fails_when_the_mart_disagrees_with_what_landed(built, tmp_path):
+    """The reconciliation test can fail: one cent moved in the mart, and one client-day missing
+    from it, are each a failing row of assert_media_partner_spend_reconciles_with_landed_rows."""
+    test_name = "assert_media_partner_spend_reconciles_with_landed_rows"
+
+    def dbt_test() -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [
+                dbt_executable(),
+                "test",
+                "--project-dir",
+                str(DBT_PROJECT_DIR),
+                "--profiles-dir",
+                str(DBT_PROJECT_DIR),
+                "--target-path",
+                str(tmp_path),
+                "--select",
+                test_name,
+            ],
+            cwd=DBT_PROJECT_DIR,
+            env={**os.environ, **dbt_environment(built), "DBT_LOG_PATH": str(tmp_path)},
+            capture_output=True,
+            text=True,
+        )
+
+    passing = dbt_test()
+    assert passing.returncode == 0, passing.stdout[-3000:]
+    with psycopg.connect(built) as conn:
+        conn.execute("create table public.fct_media_partner_daily_kept as table marts.fct_media_partner_daily")
+        moved = conn.execute(
+            "update marts.fct_media_partner_daily set spend = spend + 0.01"
+            " where ctid = (select ctid from marts.fct_media_partner_daily where spend > 0 order by report_date limit 1)"
+        ).rowcount
+        dropped = conn.execute(
+            "delete from marts.fct_media_partner_daily where (client_slug, report_date) ="
+            " (select client_slug, max(report_date) from marts.fct_media_partner_daily group by 1 limit 1)"
+        ).rowcount
+    assert moved == 1 and dropped > 0
+    try:
+        failed = dbt_test()
+    finally:
+        with psycopg.connect(built) as conn:
+            conn.execute("truncate marts.fct_media_partner_daily")
+            conn.execute("insert into marts.fct_media_partner_daily table public.fct_media_partner_daily_kept")
+            conn.execute("drop table public.fct_media_partner_daily_kept")
+    assert failed.returncode != 0
+    assert f"Failure in test {test_name}" in failed.stdout and "Got 2 results" in failed.stdout, failed.stdout[-3000:]
+
+
 # Last in the module: it changes the landed rows the tests above read.
 def test_a_windowed_build_replaces_its_days_whole_and_leaves_the_others(built, tmp_path):
     daily = "select report_date, creative_name, impressions, spend from marts.fct_media_partner_daily order by 1, 2"

@@ -154,18 +154,54 @@ def test_blocks_land_the_same_rows_as_one_read(database_url, exports):
     assert fetch_all(database_url, "select row_number, fields from ops.rejected_rows") == [(202, "impressions")]
 
 
-def test_a_value_the_warehouse_refuses_fails_that_file_only_and_keeps_its_rows(database_url, exports):
-    """An amount too large for numeric(20, 6) passes the parser but not COPY: the file rolls back
-    to its savepoint (its client keeps what it had), the other clients' files still land, and the
-    attempt says why, as a permanent failure (retrying the same bytes cannot help)."""
+def test_a_cell_the_warehouse_cannot_store_is_quarantined_and_the_rest_of_the_file_lands(database_url, exports):
+    """An amount too large for numeric(20, 6) and a NUL byte used to pass the parser and make COPY
+    refuse the whole file: now each is its row's problem, named in ops.rejected_rows (which can
+    store the row as read, the NUL shown as U+FFFD), and the file's other rows land."""
+    root, config = exports
+    write_file(
+        root / f"media_partner/alpha/{DAY}.csv",
+        export(
+            f"{DAY},A,S,P,C1,1000,10,1%,1,123456789012345678.00",
+            f"{DAY},A,S,P,C2\x00,500,5,1%,0,0",
+            f"{DAY},A,S,P,C3,700,7,1%,0,0",
+        ),
+    )
+    outcome = land(database_url, root, config, run_id="unstorable")
+    assert outcome.failed_files == []
+    assert [row[0] for row in rows_of(database_url, "alpha")] == ["C3"]
+    assert len(rows_of(database_url, "beta")) == 1
+    assert fetch_all(
+        database_url,
+        "select row_number, fields, raw_record ->> 'creative_name' from ops.rejected_rows"
+        " where source_file like %s order by row_number",
+        ("%/alpha/%",),
+    ) == [(2, "conversion_revenue", "C1"), (3, "creative_name", "C2\ufffd")]
+    assert fetch_all(
+        database_url, "select status from ops.ingestion_logs where run_id = 'unstorable' order by target"
+    ) == [("partial",), ("completed",)]
+
+
+def test_a_value_the_warehouse_still_refuses_fails_that_file_only_and_keeps_its_rows(database_url, exports):
+    """What no parser check foresaw (here a rule the test adds to the table) fails at COPY: the
+    file rolls back to its savepoint (its client keeps what it had), the other clients' files
+    still land, and the attempt says why, as a permanent failure (the same bytes cannot pass)."""
     root, config = exports
     land(database_url, root, config)
     alpha_before = rows_of(database_url, "alpha")
-    write_file(root / f"media_partner/alpha/{DAY}.csv", export(f"{DAY},A,S,P,C1,1000,10,1%,1,123456789012345678.00"))
+    write_file(root / f"media_partner/alpha/{DAY}.csv", export(f"{DAY},A,S,P,REFUSED,1000,10,1%,1,1.00"))
     write_file(
         root / f"media_partner/beta/{DAY}.csv", export(f"{DAY},B,S,P,C9,7,0,0%,0,0", f"{DAY},B,S,P,C8,8,0,0%,0,0")
     )
-    outcome = land(database_url, root, config, run_id="too-large")
+    with psycopg_connect(database_url) as conn:
+        conn.execute(
+            "alter table raw_media_partner.daily_exports add constraint test_refuses check (creative_name <> 'REFUSED')"
+        )
+    try:
+        outcome = land(database_url, root, config, run_id="refused")
+    finally:
+        with psycopg_connect(database_url) as conn:
+            conn.execute("alter table raw_media_partner.daily_exports drop constraint test_refuses")
     [failed] = outcome.failed_files
     assert "/alpha/" in failed.file and "the warehouse refused its rows" in failed.message
     assert failed.cause is not None and failed.cause.kind == "permanent"
@@ -173,5 +209,5 @@ def test_a_value_the_warehouse_refuses_fails_that_file_only_and_keeps_its_rows(d
     assert len(rows_of(database_url, "beta")) == 2
     assert fetch_all(
         database_url,
-        "select status, failure_kind from ops.ingestion_logs where run_id = 'too-large' order by target",
+        "select status, failure_kind from ops.ingestion_logs where run_id = 'refused' order by target",
     ) == [("failed", "permanent"), ("completed", None)]

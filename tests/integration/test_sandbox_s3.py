@@ -98,6 +98,23 @@ def test_start_is_idempotent_and_uploads_can_repeat(small_world: SandboxWorld) -
         sandbox.stop()
 
 
+def test_an_upload_replaces_an_earlier_world_under_the_same_prefix(small_world: SandboxWorld, tmp_path) -> None:
+    # moto's buckets are shared by the whole process: another demo or test that uploaded a
+    # bigger world to the same prefix must not leak into the world served now.
+    smaller = tmp_path / "smaller"
+    (smaller / "media_partner").mkdir(parents=True)
+    (smaller / "media_partner" / "only.csv").write_bytes(b"a,b\n1,2\n")
+    with SandboxS3() as sandbox:
+        sandbox.upload_tree(small_world.exports_dir, bucket="replace-bucket", prefix="world")
+        assert sandbox.upload_tree(smaller, bucket="replace-bucket", prefix="world") == 1
+        sandbox.client().put_object(Bucket="replace-bucket", Key="world-other/kept.csv", Body=b"x")
+        sandbox.upload_tree(smaller, bucket="replace-bucket", prefix="world")
+        pages = sandbox.client().get_paginator("list_objects_v2").paginate(Bucket="replace-bucket")
+        listed = sorted(entry["Key"] for page in pages for entry in page.get("Contents", []))
+    # A sibling prefix that merely starts with the same letters is not touched.
+    assert listed == ["world-other/kept.csv", "world/media_partner/only.csv"]
+
+
 def test_stop_releases_the_endpoint() -> None:
     sandbox = SandboxS3()
     sandbox.start()

@@ -61,6 +61,9 @@ def server(world: CommerceWorld) -> Iterator[ShopifySandboxServer]:
         os.environ.update(sandbox.environment())
         os.environ["METRICS_RETRY_BASE_DELAY"] = "0.001"
         os.environ["METRICS_PII_KEY"] = PII_KEY
+        # These modules test the paged read (its pages, their faults); a first sync by bulk
+        # operation, compared row for row with this one, is test_shopify_bulk.py's.
+        os.environ["METRICS_SHOPIFY_FIRST_SYNC"] = "paged"
         try:
             yield sandbox
         finally:

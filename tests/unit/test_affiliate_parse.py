@@ -61,6 +61,8 @@ def test_keys_give_the_day_and_tell_the_catalogue_by_its_name(key, expected):
         ("abc", None),
         ("$", None),
         ("1e3", None),
+        ("99999999999999.999999", "99999999999999.999999"),  # the most numeric(20, 6) holds
+        ("100,000,000,000,000", None),  # one digit more: quarantined, never refused by COPY
     ],
 )
 def test_money_stays_exact_text(text, expected):
@@ -291,3 +293,24 @@ def test_a_catalogue_without_its_columns_fails():
             source_file="c",
             run_id="r",
         )
+
+
+def test_a_nul_byte_or_an_oversized_gravity_quarantines_its_row_and_the_rest_lands():
+    parsed = events(
+        "e1,conversion,2026-09-01T10:00:00Z,acme-1,P1,10.00,web",
+        "e2,conversion,2026-09-01T10:00:00Z,acme-1\x00,P1,10.00,web",
+        "e3,conversion,2026-09-01T10:00:00Z,acme-1,P1,10.00,we\x00b",
+        "e4,conversion,2026-09-01T10:00:00Z,acme-1,P1,10.00,web",
+    )
+    assert parsed.rows["event_id"].to_list() == ["e1", "e4"]
+    assert [(r.row_number, r.fields) for r in parsed.rejections] == [(3, ("tracking_id",)), (4, ("source",))]
+    assert "NUL character" in parsed.rejections[0].reason
+    catalogue = parse_catalogue(
+        b"Product ID,Title,Vendor,Category,Commission Rate,Commission Amount,Gravity,Refund Rate,Rebill\n"
+        b"P1,,,,,,12345678901,,\nP2,,,,,,1234567890.5,,\n",
+        CATALOGUE_FILE,
+        source_file="c",
+        run_id="r",
+    )
+    assert catalogue.rows["product_id"].to_list() == ["P2"]
+    assert [(r.row_number, r.fields) for r in catalogue.rejections] == [(2, ("gravity",))]

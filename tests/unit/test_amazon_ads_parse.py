@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
-from datetime import date
+from datetime import date, datetime
 
 import pytest
+import xlsxwriter
 import yaml
 
 from metrics_pipeline.lib.dbt_project import DBT_PROJECT_DIR
@@ -14,6 +16,7 @@ from metrics_pipeline.sources.amazon_ads.load import superseded_message
 from metrics_pipeline.sources.amazon_ads.parse import (
     ExportFileError,
     ReportFile,
+    classify_targeting,
     normalise_match_type,
     parse_count_cell,
     parse_money_cell,
@@ -123,12 +126,14 @@ def test_the_amazon_mapping():
     assert {k: v for k, v in row.items() if k != "extra_columns"} == {
         "brand_slug": "brand",
         "source_format": "amazon",
+        "ad_type": "SP",
         "report_date": DAY,
         "portfolio_name": "Core",
         "campaign_name": "SP Rain",
         "ad_group_name": "Jackets",
         "keyword_text": "rain jacket",
         "match_type": "exact",
+        "targeting_type": "keyword",
         "search_term": "rain jacket, men",
         "impressions": 1000,
         "clicks": 12,
@@ -241,9 +246,10 @@ def test_bad_rows_are_rejected_with_field_and_reason_and_the_rest_lands():
         (5, ("report_date",), "report_date: must be the file's date 2026-10-01 (got '2026-09-30')"),
         (
             6,
-            ("ad_group_name", "match_type", "sales"),
-            "ad_group_name: required; match_type: must be exact, phrase, broad or auto (got 'negative'); "
-            "sales: is a percentage where an amount is expected (got '12%')",
+            ("ad_group_name", "sales", "match_type"),
+            "ad_group_name: required; sales: is a percentage where an amount is expected (got '12%'); "
+            "match_type: must be exact, phrase, broad or auto, or '-' with a product, audience or automatic "
+            "targeting expression (got 'negative' with targeting 'k5')",
         ),
         (7, ("*",), "row has more fields than the header's 10"),
     ]
@@ -293,3 +299,202 @@ def test_the_superseded_message_names_counts_and_winners():
         "2 keyword-day(s) superseded by amazon, 1 keyword-day(s) superseded by helium10 "
         "(precedence amazon > helium10 > zonguru; rows kept in raw, not counted)"
     )
+
+
+# --------------------------------------------------------------------------- #
+# The console's real reports: product and automatic targets, SB and SD, .xlsx
+# --------------------------------------------------------------------------- #
+
+SP_HEADER = (
+    "Date,Campaign Name,Ad Group Name,Targeting,Match Type,Customer Search Term,Impressions,Clicks,Spend,"
+    "7 Day Total Sales ,7 Day Total Orders (#)\n"
+)
+
+
+def test_keys_may_be_xlsx_and_carry_a_label_after_the_day():
+    assert parse_report_key("amazon_ads/acme/amazon/2026-10-01.xlsx").is_xlsx
+    assert parse_report_key("amazon_ads/acme/amazon/2026-10-01.XLSX").is_xlsx
+    assert not parse_report_key("amazon_ads/acme/amazon/2026-10-01_sponsored-brands.CSV").is_xlsx
+    labelled = parse_report_key("amazon_ads/acme/amazon/2026-10-01_sponsored-brands.csv")
+    assert (labelled.folder, labelled.report_date, labelled.is_xlsx) == ("amazon", DAY, False)
+    for key in (
+        "amazon_ads/acme/amazon/2026-10-01.txt",
+        "amazon_ads/acme/amazon/2026-10-01.xls",  # the legacy binary format: not what the console writes
+        "amazon_ads/acme/amazon/2026-10-01backup.csv",
+        "amazon_ads/acme/amazon/report_2026-10-01.csv",
+    ):
+        assert parse_report_key(key) is None, key
+
+
+@pytest.mark.parametrize(
+    ("match_type", "targeting", "expected"),
+    [
+        ("EXACT", "rain jacket", ("exact", "keyword")),
+        ("-", 'asin="B0RIVAL123"', (None, "product")),
+        ("-", 'asin-expanded="B0RIVAL123"', (None, "product")),
+        ("-", 'category="Men\'s Rain Coats" price<50', (None, "product")),
+        ("TARGETING_EXPRESSION", 'brand="Rival"', (None, "product")),
+        ("-", "close-match", ("auto", "auto")),
+        ("-", "loose-match", ("auto", "auto")),
+        ("-", "substitutes", ("auto", "auto")),
+        ("-", "complements", ("auto", "auto")),
+        ("TARGETING_EXPRESSION_PREDEFINED", "close-match", ("auto", "auto")),
+        (None, "views=(exact-product lookback=30)", (None, "audience")),
+        (None, "similar-product", (None, "product")),
+        ("-", "rain jacket", (None, None)),  # a keyword needs its match type
+        ("negative exact", "rain jacket", (None, None)),
+    ],
+)
+def test_targeting_types(match_type, targeting, expected):
+    assert classify_targeting(match_type, targeting) == expected
+
+
+def test_product_targets_and_automatic_groups_land_with_their_targeting_type():
+    parsed = parse(
+        "amazon",
+        SP_HEADER
+        + '2026-10-01,SP PT,Rivals,"asin=""B0RIVAL123""",-,b0rival123,400,8,$4.40,$100.00,1\n'
+        + '2026-10-01,SP PT,Category,"category=""Tents""",-,b0rival456,300,5,$2.25,,\n'
+        + "2026-10-01,SP Auto,Auto,substitutes,-,b0rival789,200,4,$1.20,,\n"
+        + "2026-10-01,SP Auto,Auto,complements,-,b0rival000,100,2,$0.60,,\n"
+        + "2026-10-01,SP Kw,Kw,rain jacket,-,rain,100,2,$0.60,,\n",
+    )
+    assert parsed.rows.select("ad_type", "targeting_type", "match_type", "keyword_text", "spend").rows() == [
+        ("SP", "product", None, 'asin="B0RIVAL123"', "4.40"),
+        ("SP", "product", None, 'category="Tents"', "2.25"),
+        ("SP", "auto", "auto", "substitutes", "1.20"),
+        ("SP", "auto", "auto", "complements", "0.60"),
+    ]
+    [rejection] = parsed.rejections
+    assert (rejection.row_number, rejection.fields) == (6, ("match_type",))
+    assert "(got '-' with targeting 'rain jacket')" in rejection.reason
+
+
+def test_sponsored_brands_and_display_reports_are_told_by_their_header():
+    brands = parse(
+        "amazon",
+        "Date,Campaign Name,Ad Group Name,Targeting,Match Type,Customer Search Term,Impressions,Clicks,Spend,"
+        "14 Day Total Sales ,14 Day Total Orders (#),14 Day Total Units (#)\n"
+        "2026-10-01,SB Brand,Headline,acme rain,BROAD,acme rain jacket,500,10,$7.00,$300.00,3,3\n",
+    )
+    assert brands.ad_type == "SB"
+    assert brands.rows.select("ad_type", "targeting_type", "match_type", "spend", "orders", "sales").rows() == [
+        ("SB", "keyword", "broad", "7.00", 3, "300.00")
+    ]
+    display = parse(
+        "amazon",
+        "Date,Campaign Name,Ad Group Name,Targeting,Cost Type,Impressions,Clicks,Spend,14 Day Total Orders (#),"
+        "14 Day Total Units (#),14 Day Total Sales \n"
+        "2026-10-01,SD Retarget,Views,views=(exact-product lookback=30),CPC,2000,12,$3.30,1,1,$45.10\n",
+    )
+    assert display.ad_type == "SD" and display.rejections == []
+    assert display.rows.select("ad_type", "targeting_type", "match_type", "search_term", "sales").rows() == [
+        ("SD", "audience", None, None, "45.10")
+    ]
+    assert json.loads(display.rows["extra_columns"][0]) == {"Cost Type": "CPC", "14 Day Total Units (#)": "1"}
+    with pytest.raises(
+        ExportFileError,
+        match=r"missing column\(s\) Spend, 14 Day Total Orders \(#\) of the amazon \(Sponsored Display targeting report\)",
+    ):
+        parse("amazon", "Campaign Name,Ad Group Name,Targeting,Impressions,Clicks,14 Day Total Sales\n")
+
+
+def xlsx_bytes(rows: list[list]) -> bytes:
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = book.add_worksheet()
+    day_format = book.add_format({"num_format": "yyyy-mm-dd"})
+    for row_index, cells in enumerate(rows):
+        for column, cell in enumerate(cells):
+            if isinstance(cell, datetime):
+                sheet.write_datetime(row_index, column, cell, day_format)
+            elif cell is not None:
+                sheet.write(row_index, column, cell)
+    book.close()
+    return buffer.getvalue()
+
+
+def parse_xlsx(data: bytes, folder: str = "amazon"):
+    report_file = ReportFile(f"amazon_ads/brand/{folder}/{DAY}.xlsx", "brand", folder, DAY)
+    return parse_report(data, report_file, brand_currency="USD", source_file="s3://b/x.xlsx", run_id="r")
+
+
+def test_an_xlsx_report_keeps_exact_cents_dates_and_text():
+    header = SP_HEADER.strip().split(",")
+    parsed = parse_xlsx(
+        xlsx_bytes(
+            [
+                header,
+                # a date cell; money as floats, one with binary noise (0.1 + 0.2 = 0.30000000000000004)
+                [datetime(2026, 10, 1), "SP Tents", "Dome", "rain jacket", "EXACT", "rain jacket, men"]
+                + [1000, 20, 0.1 + 0.2, 1234.5, 3],
+                # the date as a bare serial number (a number cell without a date format); money as text
+                [(DAY - date(1899, 12, 30)).days, "SP Tents", "Dome", "rain jacket", "EXACT", "rain coat"]
+                + [500, 10, "$1,234.56", None, None],
+                [DAY.isoformat(), "SP PT", "Rivals", 'asin="B0RIVAL123"', "-", "b0rival123", 3, 1, 19.99, 0, 0],
+            ]
+        )
+    )
+    assert parsed.rejections == []
+    assert parsed.rows.select("search_term", "impressions", "spend", "sales", "orders", "targeting_type").rows() == [
+        ("rain jacket, men", 1000, "0.3", "1234.5", 3, "keyword"),
+        ("rain coat", 500, "1234.56", "0", 0, "keyword"),
+        ("b0rival123", 3, "19.99", "0", 0, "product"),
+    ]
+    assert parsed.rows["source_row_number"].to_list() == [2, 3, 4]
+
+
+def test_a_wrong_date_in_an_xlsx_is_rejected_by_row_and_a_broken_workbook_fails_by_name():
+    header = SP_HEADER.strip().split(",")
+    parsed = parse_xlsx(xlsx_bytes([header, [datetime(2026, 9, 30), "C", "G", "k", "EXACT", "k", 1, 1, 1.0, 0, 0]]))
+    assert [(r.row_number, r.reason) for r in parsed.rejections] == [
+        (2, "report_date: must be the file's date 2026-10-01 (got '2026-09-30')")
+    ]
+    with pytest.raises(ExportFileError, match=r"s3://b/x.xlsx: is not a readable .xlsx workbook"):
+        parse_xlsx(b"Date,Campaign Name\n2026-10-01,x\n")
+
+
+def test_a_workbook_cut_short_fails_whole_naming_the_file():
+    """An .xlsx is a zip whose directory is at its end: cut anywhere, nothing of it can be read,
+    and the message says it looks truncated rather than landing part of it."""
+    header = SP_HEADER.strip().split(",")
+    data = xlsx_bytes(
+        [header] + [[datetime(2026, 10, 1), "C", "G", f"k{i}", "EXACT", "k", 1, 1, 1.25, 0, 0] for i in range(50)]
+    )
+    assert parse_xlsx(data).rows.height == 50
+    for cut in (4, len(data) // 3, len(data) // 2, len(data) - 23, len(data) - 10, len(data) - 1):
+        with pytest.raises(
+            ExportFileError, match=r"^s3://b/x.xlsx: ends before its zip directory does \(truncated\?\)"
+        ):
+            parse_xlsx(data[:cut])
+
+
+def test_a_search_term_report_cut_short_fails_whole():
+    """The CSV truncation checks hold for every report the console's folder holds (here SB)."""
+    text = (
+        "Date,Campaign Name,Ad Group Name,Targeting,Match Type,Customer Search Term,Impressions,Clicks,Spend,"
+        "14 Day Total Orders (#),14 Day Total Sales \n"
+        '2026-10-01,SB Brand,Headline,acme rain,BROAD,"acme rain, jacket",500,10,$7.00,3,$300.00\n'
+        "2026-10-01,SB Brand,Headline,acme rain,BROAD,acme coat,500,10,$7.00,3,$300.00\n"
+    )
+    assert parse("amazon", text).ad_type == "SB"
+    with pytest.raises(ExportFileError, match="ends inside a quoted field"):
+        parse("amazon", text[: text.index("rain, jacket")])
+    with pytest.raises(ExportFileError, match="ends mid-row"):
+        parse("amazon", text[: text.rindex(",$300.00")])
+    with pytest.raises(ExportFileError, match="row 3, which does not validate"):
+        parse("amazon", text[: text.rindex("$300.00") + 5])
+
+
+def test_a_cell_the_warehouse_cannot_store_rejects_its_row_not_the_file():
+    parsed = parse(
+        "helium10",
+        HELIUM_HEADER
+        + "2026-10-01,C,G,k1,exact,10,1,$1.00,0,$0\n"
+        + "2026-10-01,C,G,k\x002,exact,10,1,$1.00,0,$0\n"  # a NUL byte: Postgres text refuses it
+        + '2026-10-01,C,G,k3,exact,10,1,"$123,456,789,012,345.00",0,$0\n'  # more than numeric(20, 6)
+        + '2026-10-01,C,G,k4,exact,10,1,"$99,999,999,999,999.99",0,$0\n',  # the most it holds
+    )
+    assert parsed.rows["keyword_text"].to_list() == ["k1", "k4"]
+    assert [(r.row_number, r.fields) for r in parsed.rejections] == [(3, ("keyword_text",)), (4, ("spend",))]
+    assert "NUL character" in parsed.rejections[0].reason and "too large" in parsed.rejections[1].reason

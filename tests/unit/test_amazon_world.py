@@ -48,12 +48,12 @@ def test_every_day_has_sales_and_a_keyword_report_per_brand_and_formats_overlap(
     folders = {k.split("/")[2] for k in amazon.keyword_report_keys}
     assert folders == {"amazon", "helium10", "zonguru"}
     for brand, day in amazon.overlapping_days:
-        assert (root / f"amazon_ads/{brand}/amazon/{day}.csv").is_file()
+        assert any((root / f"amazon_ads/{brand}/amazon/{day}.{ext}").is_file() for ext in ("csv", "xlsx"))
 
 
 def test_the_real_loader_reads_every_file_and_quarantines_only_the_negative_clicks_row(world):
     root, amazon = world
-    rejected, landed = [], 0
+    rejected, landed, kinds = [], 0, set()
     for key in [*amazon.keyword_report_keys, *amazon.sales_keys]:
         report_file = parse_report_key(key)
         parsed = parse_report(
@@ -65,14 +65,49 @@ def test_the_real_loader_reads_every_file_and_quarantines_only_the_negative_clic
         )
         landed += parsed.rows.height
         rejected += [(key, r.row_number, r.fields) for r in parsed.rejections]
+        kinds |= (
+            set(parsed.rows.select("ad_type", "targeting_type").unique().rows()) if "ad_type" in parsed.rows else set()
+        )
     bad = amazon.negative_clicks_row
     assert rejected == [(bad.relative_key, bad.row_number, (bad.field,))]
     assert landed > 1000
+    # product targets and automatic groups (Match Type "-") land; so do Sponsored Brands and Display
+    assert kinds == {
+        ("SP", "keyword"),
+        ("SP", "product"),
+        ("SP", "auto"),
+        ("SB", "keyword"),
+        ("SB", "product"),
+        ("SB", "auto"),
+        ("SD", "product"),
+        ("SD", "audience"),
+    }
+
+
+def test_the_console_reports_every_kind_of_target_and_ad_product(world):
+    root, amazon = world
+    sponsored_products = "".join(
+        (root / k).read_text(encoding="utf-8")
+        for k in amazon.keyword_report_keys
+        if "/amazon/" in k and k.endswith(".csv") and "_sponsored-" not in k
+    )
+    assert ',"asin=""B0RIVAL123""",-,' in sponsored_products  # product targeting, CSV-quoted
+    assert 'category=""Men\'s Rain Coats""' in sponsored_products
+    for group in ("close-match", "loose-match", "substitutes", "complements"):
+        assert f",{group},-," in sponsored_products
+    brands = [k for k in amazon.keyword_report_keys if k.endswith("_sponsored-brands.csv")]
+    display = [k for k in amazon.keyword_report_keys if k.endswith("_sponsored-display.xlsx")]
+    assert brands and display and set(display) <= set(amazon.xlsx_keys)
+    assert "14 Day Total Sales ," in (root / brands[0]).read_text(encoding="utf-8")
+    assert (root / display[0]).read_bytes()[:2] == b"PK"  # a real workbook (a zip), not CSV text
+    assert any(k.endswith(".xlsx") and "_sponsored-" not in k for k in amazon.xlsx_keys)
 
 
 def test_the_quirks_are_there(world):
     root, amazon = world
-    amazon_files = b"".join((root / k).read_bytes() for k in amazon.keyword_report_keys if "/amazon/" in k).decode()
+    amazon_files = b"".join(
+        (root / k).read_bytes() for k in amazon.keyword_report_keys if "/amazon/" in k and k.endswith(".csv")
+    ).decode()
     assert re.search(r'"\$\d{1,3}(,\d{3})+\.\d\d"', amazon_files)  # "$1,234.50"
     assert "£" in amazon_files and re.search(r",\d+\.\d+%,", amazon_files)  # 12.5%
     assert ",," in amazon_files  # blank cells: no portfolio, no sales

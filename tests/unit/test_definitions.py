@@ -142,11 +142,15 @@ def test_amazon_ads_lands_into_the_lineage_graph_with_its_own_job_sensor_and_che
     )
     checks = {(key.asset_key, key.name) for key in graph.asset_check_keys}
     assert {(KEYWORD_REPORTS_KEY, "every_file_landed"), (SALES_REPORTS_KEY, "every_file_landed")} <= checks
-    assert {k.name for k in graph.asset_check_keys} >= {"assert_amazon_ads_spend_reconciles_with_landed_rows"}
+    assert {k.name for k in graph.asset_check_keys} >= {
+        "assert_amazon_ads_spend_reconciles_with_landed_rows",
+        "assert_amazon_ads_spend_equals_landed",
+    }
 
     for key in (
         "amazon_ads/acme/amazon/2026-09-01.csv",
         "amazon_ads/acme/zonguru/2026-09-02.csv",
+        "amazon_ads/acme/amazon/2026-09-03_sponsored-brands.xlsx",  # the console's default download
         "amazon_ads/acme/sales/2026-09-04.csv",
         "amazon_ads/acme/notes/2026-09-05.csv",
     ):
@@ -162,4 +166,4 @@ def test_amazon_ads_lands_into_the_lineage_graph_with_its_own_job_sensor_and_che
     )
     # notes/ is outside the layout, but its key names a day: that day is requested too, so the
     # file is logged as ignored in ops.ingestion_logs instead of silently never landing.
-    assert ranges == [("2026-09-01", "2026-09-02"), ("2026-09-04", "2026-09-05")]
+    assert ranges == [("2026-09-01", "2026-09-05")]

@@ -82,6 +82,11 @@ def test_header_case_spacing_and_column_order_do_not_matter():
         ({"date": "09/01/2026"}, "date", "file's date"),
         ({"creative_name": "  "}, "creative_name", "required"),
         ({"campaign_name": ""}, "campaign_name", "required"),
+        # What the parser used to pass and COPY then refused, failing every row of the file:
+        ({"conversion_revenue": "123456789012345678.00"}, "conversion_revenue", "too large for the warehouse"),
+        ({"conversion_revenue": "100,000,000,000,000"}, "conversion_revenue", "too large"),
+        ({"creative_name": "Cr\x00eative"}, "creative_name", "NUL character"),
+        ({"ctr": "5\x00%"}, "ctr", "NUL character"),
     ],
 )
 def test_a_bad_cell_quarantines_only_its_row(cells, field, reason_part):
@@ -162,3 +167,9 @@ def test_a_file_cut_mid_row_fails_whole_not_half():
         parse(HEADER + "\n2026-09-01,C,S,P,Cr,100,5,,1,")
     # ...while with its line break it is a complete row, quarantined with its reason.
     assert parse(HEADER + "\n2026-09-01,C,S,P,Cr,100,5,,1,\n").rejections[0].fields == ("conversion_revenue",)
+
+
+def test_the_largest_amount_the_warehouse_holds_still_lands():
+    text = HEADER + "\n" + "2026-09-01,C,S,P,Cr,1,0,0%,0,99999999999999.999999\n"
+    parsed = parse(text)
+    assert parsed.rejections == [] and parsed.rows["conversion_revenue"].to_list() == ["99999999999999.999999"]

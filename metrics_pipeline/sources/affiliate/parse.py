@@ -29,6 +29,7 @@ from polars.exceptions import PolarsError
 
 from metrics_pipeline.landing.exports import LandingFileError
 from metrics_pipeline.landing.ingestion import Rejection
+from metrics_pipeline.landing.storable import NUL_REASON, has_nul
 from metrics_pipeline.landing.truncation import csv_cut_short, ends_without_line_break, last_row_cut_short
 from metrics_pipeline.security.pii import scrub_pii_value
 
@@ -101,7 +102,8 @@ _CATALOGUE_NAME = re.compile(r"^(catalog|products)", re.IGNORECASE)
 _INTEGER = r"(?:\d{1,3}(?:,\d{3})+|\d+)"
 # An optional minus (before or after a dollar sign), digits grouped by commas or not, up to 6 decimals.
 _MONEY = re.compile(rf"^(-?)\$?(-?)({_INTEGER}(?:\.\d{{1,6}})?)$")
-_DECIMAL_PATTERN = r"^\d{1,14}(?:\.\d{1,6})?$"
+_MONEY_INTEGER_DIGITS = 14  # amounts are numeric(20, 6)
+_GRAVITY_PATTERN = r"^\d{1,10}(?:\.\d{1,6})?$"  # gravity is numeric(14, 4): 10 digits before the point
 _PERCENT = re.compile(r"^(\d{1,3}(?:\.\d{1,4})?)\s*%$")
 _TRUE = ("1", "true", "yes", "y", "t")
 _FALSE = ("0", "false", "no", "n", "f")
@@ -227,7 +229,10 @@ def money_literal(text: str) -> str | None:
     if not match or (match.group(1) and match.group(2)):
         return None
     sign = "-" if (match.group(1) or match.group(2)) else ""
-    return sign + match.group(3).replace(",", "")
+    digits = match.group(3).replace(",", "")
+    if len(digits.split(".")[0].lstrip("0")) > _MONEY_INTEGER_DIGITS:
+        return None  # more than numeric(20, 6) holds: the row is quarantined, not the file refused
+    return sign + digits
 
 
 def fraction_literal(text: str) -> str | None:
@@ -276,7 +281,13 @@ def _split(frame: pl.DataFrame, problems: list[pl.Expr], header: list[str]) -> t
     extra_fields = pl.when(pl.col("_has_extra_fields")).then(
         pl.struct(field=pl.lit("*"), reason=pl.lit(f"row has more fields than the header's {len(header)}"))
     )
-    checked = frame.with_columns(pl.concat_list([extra_fields, *problems]).list.drop_nulls().alias("_problems"))
+    unstorable = [
+        pl.when(has_nul(f"_raw_{i}")).then(pl.struct(field=pl.lit(column), reason=pl.lit(f"{column}: {NUL_REASON}")))
+        for i, column in enumerate(header)
+    ]
+    checked = frame.with_columns(
+        pl.concat_list([extra_fields, *problems, *unstorable]).list.drop_nulls().alias("_problems")
+    )
     is_bad = pl.col("_problems").list.len() > 0
     bad = checked.filter(is_bad)
     rejections = []
@@ -463,8 +474,8 @@ def parse_catalogue(data: bytes, affiliate_file: AffiliateFile, *, source_file: 
     )
     problem(
         "gravity",
-        pl.col("gravity").is_not_null() & ~pl.col("_gravity").str.contains(_DECIMAL_PATTERN),
-        "must be a number of zero or more",
+        pl.col("gravity").is_not_null() & ~pl.col("_gravity").str.contains(_GRAVITY_PATTERN),
+        "must be a number of zero or more, below 10,000,000,000",
     )
     problem(
         "is_rebill",

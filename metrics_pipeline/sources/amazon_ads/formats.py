@@ -3,7 +3,11 @@
 Three tools export the same Sponsored Products search-term facts under different names:
 Amazon's own console report (the system of record), Helium 10's Adtomic and ZonGuru. One
 `ReportFormat` per tool maps its headers onto the landing fields of
-`raw_amazon_ads.keyword_reports`; the sales-per-ASIN export has a format of its own. What a
+`raw_amazon_ads.keyword_reports`; the sales-per-ASIN export has a format of its own. Amazon's
+console also exports Sponsored Brands search-term and Sponsored Display targeting reports into
+the same `amazon/` folder: which of the three a file is, is read off its header
+(`format_of_headers`: 14-day attribution columns mean SB or SD, a search-term or match-type
+column means SB), and each row keeps its ad type (SP, SB, SD). What a
 field *is* (a count, an amount of money, a percentage kept as exported, a name) is the same in
 every format, so it is declared once, in `FIELD_KINDS`, and the parser validates by kind.
 
@@ -29,11 +33,20 @@ from dataclasses import dataclass
 FORMAT_PRECEDENCE = ("amazon", "helium10", "zonguru")
 SALES_FOLDER = "sales"
 
+# Amazon's ad products; every re-export tool's report is Sponsored Products.
+SPONSORED_PRODUCTS, SPONSORED_BRANDS, SPONSORED_DISPLAY = "SP", "SB", "SD"
+AD_TYPES = (SPONSORED_PRODUCTS, SPONSORED_BRANDS, SPONSORED_DISPLAY)
+# What a row's "Targeting" is: a keyword with a match type, a product or category expression
+# (asin="B0...", category="..."), one of an automatic campaign's targeting groups, or (Sponsored
+# Display) an audience (views=(...), purchases=(...), audience="...").
+KEYWORD_TARGETING, PRODUCT_TARGETING, AUTO_TARGETING, AUDIENCE_TARGETING = "keyword", "product", "auto", "audience"
+TARGETING_TYPES = (KEYWORD_TARGETING, PRODUCT_TARGETING, AUTO_TARGETING, AUDIENCE_TARGETING)
+
 COUNT = "count"  # whole number >= 0; blank or "-" is 0
 MONEY = "money"  # amount >= 0, optional currency symbol and thousands separators; blank or "-" is 0
 NAME = "name"  # required text
 OPTIONAL_TEXT = "optional_text"  # blank is null
-MATCH_TYPE = "match_type"  # normalised to exact | phrase | broad | auto
+MATCH_TYPE = "match_type"  # exact | phrase | broad | auto, or none (product, audience): checked with the targeting
 DATE = "date"  # optional column; when present it must be the file's day
 CURRENCY = "currency"  # optional column; when present it must be the brand's currency
 PERCENT = "percent"  # informational ratio ("12.5%"): landed as exported, recomputed in the marts
@@ -80,7 +93,9 @@ KEYWORD_FIELDS_REQUIRED = (
 )
 SALES_FIELDS_REQUIRED = ("asin", "total_sales", "total_units", "ad_sales", "ad_units")
 
-# Match types as the tools write them (lower-cased) -> the four we keep.
+# Match types as the tools write them (lower-cased) -> the four we keep. The API's
+# TARGETING_EXPRESSION(_PREDEFINED) are what re-exports built from it may show for product and
+# automatic targets; the console writes "-" for both and the Targeting cell says which.
 MATCH_TYPES = {
     "exact": "exact",
     "phrase": "phrase",
@@ -90,10 +105,27 @@ MATCH_TYPES = {
     "exact match": "exact",
     "phrase match": "phrase",
     "broad match": "broad",
+    "targeting_expression_predefined": "auto",
 }
+EXPRESSION_MATCH_TYPES = ("targeting_expression",)  # a product/audience expression: the Targeting cell says which
 # Amazon writes "-" as the match type of an automatic campaign's rows and one of these
-# targeting groups (or "*") as the targeting; such a row is 'auto'.
+# targeting groups (or "*") as the targeting; such a row is 'auto'. Sponsored Brands' theme
+# targeting (keyword-group="...") lets Amazon pick the keywords: automatic as well.
 AUTO_TARGETING_GROUPS = ("*", "close-match", "loose-match", "substitutes", "complements")
+AUTO_TARGETING_PREFIXES = ("keyword-group=",)
+# Targeting expressions of product targeting (Sponsored Products, Brands and Display's contextual
+# targeting) and of Sponsored Display's audiences, by how they start (lower-cased).
+PRODUCT_TARGETING_PREFIXES = (
+    "asin=",
+    "asin-expanded=",
+    "asin-same-as=",
+    "category=",
+    "brand=",
+    "similar-product",
+    "exact-product",
+    "related-product",
+)
+AUDIENCE_TARGETING_PREFIXES = ("views=", "purchases=", "audience=", "remarketing", "in-market", "lifestyle", "interest")
 
 # A currency symbol in a money cell, and the ISO codes it can stand for.
 CURRENCY_SYMBOLS: dict[str, tuple[str, ...]] = {
@@ -109,6 +141,12 @@ class ReportFormat:
     # landing field -> the header names that carry it, as the tool writes them (first = usual)
     headers: dict[str, tuple[str, ...]]
     required: tuple[str, ...]
+    ad_type: str = SPONSORED_PRODUCTS
+    title: str = ""  # how messages name it: "amazon (Sponsored Brands search-term report)"
+
+    @property
+    def label(self) -> str:
+        return self.title or self.name
 
     def field_of_header(self, header: str) -> str | None:
         wanted = normalise_header(header)
@@ -127,6 +165,7 @@ def normalise_header(header: str) -> str:
 
 AMAZON = ReportFormat(
     name="amazon",
+    title="amazon (Sponsored Products search-term report)",
     headers={
         "report_date": ("Date", "Start Date"),
         "portfolio_name": ("Portfolio name",),
@@ -148,6 +187,46 @@ AMAZON = ReportFormat(
         "reported_conversion_rate": ("7 Day Conversion Rate",),
     },
     required=KEYWORD_FIELDS_REQUIRED,
+)
+
+# The console's other reports in the same folder: 14-day attribution, no "7 Day" columns.
+# Sponsored Brands has a search-term report; Sponsored Display has none (its shoppers browse,
+# they do not search), so its report is the targeting report, without search term or match type.
+_AMAZON_14_DAY_HEADERS = {
+    "report_date": ("Date", "Start Date"),
+    "portfolio_name": ("Portfolio name",),
+    "currency": ("Currency",),
+    "campaign_name": ("Campaign Name",),
+    "ad_group_name": ("Ad Group Name",),
+    "keyword_text": ("Targeting", "Keyword"),
+    "match_type": ("Match Type",),
+    "search_term": ("Customer Search Term",),
+    "impressions": ("Impressions",),
+    "clicks": ("Clicks",),
+    "reported_ctr": ("Click-Thru Rate (CTR)",),
+    "reported_cpc": ("Cost Per Click (CPC)",),
+    "spend": ("Spend", "Cost"),
+    "sales": ("14 Day Total Sales", "14 Day Total Sales ($)"),
+    "reported_acos": ("Total Advertising Cost of Sales (ACOS)",),
+    "reported_roas": ("Total Return on Advertising Spend (ROAS)",),
+    "orders": ("14 Day Total Orders (#)", "14 Day Total Orders"),
+    "reported_conversion_rate": ("14 Day Conversion Rate",),
+}
+_FOURTEEN_DAY_FIELDS_REQUIRED = tuple(f for f in KEYWORD_FIELDS_REQUIRED if f != "match_type")
+
+AMAZON_SPONSORED_BRANDS = ReportFormat(
+    name="amazon",
+    title="amazon (Sponsored Brands search-term report)",
+    headers=_AMAZON_14_DAY_HEADERS,
+    required=_FOURTEEN_DAY_FIELDS_REQUIRED,
+    ad_type=SPONSORED_BRANDS,
+)
+AMAZON_SPONSORED_DISPLAY = ReportFormat(
+    name="amazon",
+    title="amazon (Sponsored Display targeting report)",
+    headers=_AMAZON_14_DAY_HEADERS,
+    required=_FOURTEEN_DAY_FIELDS_REQUIRED,
+    ad_type=SPONSORED_DISPLAY,
 )
 
 HELIUM10 = ReportFormat(
@@ -214,6 +293,22 @@ SALES = ReportFormat(
 
 KEYWORD_FORMATS: dict[str, ReportFormat] = {f.name: f for f in (AMAZON, HELIUM10, ZONGURU)}
 FORMATS: dict[str, ReportFormat] = {**KEYWORD_FORMATS, SALES.name: SALES}
+
+
+def format_of_headers(folder: str, headers: list[str]) -> ReportFormat:
+    """The format of a file in `folder` with this header row. Only Amazon's own folder holds
+    several reports: "14 Day" attribution columns mean Sponsored Brands or Display, and of
+    those only Sponsored Brands has a search-term or match-type column."""
+    if folder != AMAZON.name:
+        return FORMATS[folder]
+    names = {normalise_header(h) for h in headers}
+    fourteen_day = {normalise_header(h) for h in (*_AMAZON_14_DAY_HEADERS["sales"], *_AMAZON_14_DAY_HEADERS["orders"])}
+    if not names & fourteen_day:
+        return AMAZON
+    if names & {normalise_header("Customer Search Term"), normalise_header("Match Type")}:
+        return AMAZON_SPONSORED_BRANDS
+    return AMAZON_SPONSORED_DISPLAY
+
 
 assert tuple(KEYWORD_FORMATS) == FORMAT_PRECEDENCE
 assert all(field in FIELD_KINDS for f in FORMATS.values() for field in f.headers)

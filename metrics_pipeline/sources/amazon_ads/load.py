@@ -1,9 +1,11 @@
 """Land one day of Amazon Ads exports: every brand's search-term reports (each format) and sales
 files for that day, in one transaction.
 
-Per file the unit of replacement is (brand, format, day) for a search-term report and
-(brand, day) for a sales file: its landed and quarantined rows are deleted and the file is
-COPYed in again, so reruns never duplicate or lose rows. Every format's rows land as they
+Each file replaces its own landed and quarantined rows (deleted, then the file is COPYed in
+again), so reruns never duplicate or lose rows; one brand, folder and day can hold several
+reports (Amazon's Sponsored Products, Brands and Display). Two files holding the same report
+(brand, folder, ad type, day; for sales, brand and day), such as a .csv and an .xlsx download,
+would count it twice: the second fails, naming the first. Every format's rows land as they
 are (source-faithful); which format counts for a keyword-day is decided downstream by the
 documented precedence (formats.FORMAT_PRECEDENCE), and each losing file's log row says how
 many of its keyword-days were superseded and by which format. A file that cannot be read
@@ -65,10 +67,7 @@ def _landing(store: ExportsStore, config: PipelineConfig, run_id: str) -> FileDa
     def remove_vanished(conn: psycopg.Connection, day: date, files, outcome: DayOutcome) -> None:
         [(removed,)] = conn.execute(
             read_sql(SQL_DIR, "delete_days_of_vanished_files"),
-            {
-                "report_date": day,
-                "present_folders": sorted({f"{info.brand_slug}/{info.folder}" for _, info in files}),
-            },
+            {"report_date": day, "present_files": sorted(obj.uri for obj, _ in files)},
         ).fetchall()
         outcome.vanished_rows = int(removed)
 
@@ -88,20 +87,11 @@ def _landing(store: ExportsStore, config: PipelineConfig, run_id: str) -> FileDa
             source_file=obj.uri,
             run_id=run_id,
         )
-        if report_file.is_sales:
-            conn.execute(
-                read_sql(SQL_DIR, "delete_sales_report_day"),
-                {"brand_slug": report_file.brand_slug, "report_date": report_file.report_date},
-            )
-        else:
-            conn.execute(
-                read_sql(SQL_DIR, "delete_keyword_report_day"),
-                {
-                    "brand_slug": report_file.brand_slug,
-                    "source_format": report_file.folder,
-                    "report_date": report_file.report_date,
-                },
-            )
+        conn.execute(
+            read_sql(SQL_DIR, "delete_sales_report_file" if report_file.is_sales else "delete_keyword_report_file"),
+            {"source_file": obj.uri},
+        )
+        _refuse_a_second_file_of_one_report(conn, obj.uri, report_file, parsed.ad_type)
         copy_frame(conn, f"raw_amazon_ads.{_table_of(report_file)}", parsed.rows)
         replace_rejections(
             conn,
@@ -139,9 +129,34 @@ def _landing(store: ExportsStore, config: PipelineConfig, run_id: str) -> FileDa
         write=write,
         remove_vanished=remove_vanished,
         end=end,
-        unit_of=lambda info: f"brand, folder and day ({info.brand_slug}, {info.folder}, {info.report_date})",
+        # Each file replaces only its own rows (a folder and day may hold SP, SB and SD reports), so
+        # the unit is the file: two keys that differ only in case (`.csv`, `.CSV`) both fail. A
+        # .csv and an .xlsx of one report are caught by the report itself (the second fails).
+        unit_of=lambda info: f"key in any letter case ({info.key.lower()})",
         what="Amazon",
     )
+
+
+def _refuse_a_second_file_of_one_report(
+    conn: psycopg.Connection, source_file: str, report_file: ReportFile, ad_type: str | None
+) -> None:
+    [(other,)] = conn.execute(
+        read_sql(SQL_DIR, "other_sales_report_file" if report_file.is_sales else "other_keyword_report_file"),
+        {
+            "brand_slug": report_file.brand_slug,
+            "source_format": report_file.folder,
+            "ad_type": ad_type,
+            "report_date": report_file.report_date,
+            "source_file": source_file,
+        },
+    ).fetchall()
+    if other is not None:
+        what = "sales" if report_file.is_sales else f"{report_file.folder} {ad_type} search-term report"
+        raise ExportFileError(
+            source_file,
+            f"holds the {what} of brand {report_file.brand_slug} for {report_file.report_date}, "
+            f"which {other} already holds; keep one file per report and day (it would count twice)",
+        )
 
 
 def land_day(

@@ -9,6 +9,16 @@ passes through float. A bad row is quarantined with its reason; the rest of the 
 Cells the exports leave empty (or fill with "-") in a count or money column mean none: 0.
 A currency symbol that the brand's configured currency does not use ("£" in a USD brand's
 file) rejects the row, as does a `Currency` column naming another currency.
+
+An `.xlsx` file (the console's default download) is read with calamine (fastexcel, through
+polars) with every cell as text: calamine writes a number cell with at most 15 significant
+digits, Excel's own precision, so 12.34 stays "12.34" (never 12.339999999999999) and money
+keeps its exact cents; a date cell ("2026-09-01 00:00:00", or a bare day serial such as "46266")
+becomes its ISO date. The rows then take the same path as a CSV file's.
+
+Each search-term row says what its "Targeting" is (`targeting_type`: keyword, product, auto or
+audience) and which ad product it belongs to (`ad_type`: SP, SB, SD, from the report's header).
+Product and audience targets have no match type (the console writes "-"): theirs is null.
 """
 
 from __future__ import annotations
@@ -24,22 +34,36 @@ from polars.exceptions import PolarsError
 
 from metrics_pipeline.landing.exports import LandingFileError
 from metrics_pipeline.landing.ingestion import Rejection
-from metrics_pipeline.landing.truncation import csv_cut_short, ends_without_line_break, last_row_cut_short
+from metrics_pipeline.landing.storable import NUL_REASON, has_nul, too_many_integer_digits
+from metrics_pipeline.landing.truncation import (
+    csv_cut_short,
+    ends_without_line_break,
+    last_row_cut_short,
+    zip_cut_short,
+)
 from metrics_pipeline.security.pii import scrub_pii_json_column
 from metrics_pipeline.sources.amazon_ads.formats import (
+    AUDIENCE_TARGETING,
+    AUDIENCE_TARGETING_PREFIXES,
+    AUTO_TARGETING,
     AUTO_TARGETING_GROUPS,
+    AUTO_TARGETING_PREFIXES,
     COUNT,
     CURRENCY,
     CURRENCY_SYMBOLS,
     DATE,
+    EXPRESSION_MATCH_TYPES,
     FIELD_KINDS,
     FORMATS,
-    MATCH_TYPE,
+    KEYWORD_TARGETING,
     MATCH_TYPES,
     MONEY,
     NAME,
+    PRODUCT_TARGETING,
+    PRODUCT_TARGETING_PREFIXES,
     SALES_FOLDER,
     ReportFormat,
+    format_of_headers,
     normalise_header,
 )
 
@@ -49,12 +73,14 @@ EXPORTS_PREFIX = "amazon_ads/"
 KEYWORD_LANDING_SCHEMA: dict[str, pl.DataType] = {
     "brand_slug": pl.String(),
     "source_format": pl.String(),
+    "ad_type": pl.String(),  # SP | SB | SD
     "report_date": pl.Date(),
     "portfolio_name": pl.String(),
     "campaign_name": pl.String(),
     "ad_group_name": pl.String(),
     "keyword_text": pl.String(),
-    "match_type": pl.String(),
+    "match_type": pl.String(),  # null for product and audience targets
+    "targeting_type": pl.String(),  # keyword | product | auto | audience
     "search_term": pl.String(),
     "impressions": pl.Int64(),
     "clicks": pl.Int64(),
@@ -88,11 +114,16 @@ SALES_LANDING_SCHEMA: dict[str, pl.DataType] = {
     "ingestion_run_id": pl.String(),
 }
 
-# The extension in any case: `.CSV` is what some Windows export tools write, and means the same.
-_KEY_PATTERN = re.compile(r"^amazon_ads/([^/]+)/([^/]+)/(\d{4}-\d{2}-\d{2})\.(?i:csv)$")
+# <YYYY-MM-DD>.csv, or with a label after the day (several reports of one folder and day:
+# 2026-09-01_sponsored-brands.xlsx); .csv or .xlsx in any case (`.CSV` is what some Windows
+# export tools write, and means the same).
+_KEY_PATTERN = re.compile(r"^amazon_ads/([^/]+)/([^/]+)/(\d{4}-\d{2}-\d{2})(?:[_-][^/]*)?\.((?i:csv|xlsx))$")
+_EXCEL_EPOCH = date(1899, 12, 30)  # day 0 of Excel's 1900 date system (its 1900-02-29 bug included)
+_EXCEL_SERIAL = r"^\d{1,6}(?:\.\d+)?$"
 _INTEGER = r"(?:\d{1,3}(?:,\d{3})+|\d+)"
 _AMOUNT = rf"{_INTEGER}(?:\.\d{{1,6}})?"
 _MAX_COUNT_DIGITS = 15  # far above any real daily count, well inside bigint
+_MONEY_INTEGER_DIGITS = 14  # spend, sales: numeric(20, 6)
 _NONE_MARKERS = ("", "-", "--", "—", "–")
 _SYMBOL_CLASS = "[" + "".join(re.escape(s) for s in CURRENCY_SYMBOLS) + "]"
 _ASIN = r"^[A-Z0-9]{10}$"
@@ -114,11 +145,16 @@ class ReportFile:
     report_date: date
 
     @property
+    def is_xlsx(self) -> bool:
+        return self.key.lower().endswith(".xlsx")
+
+    @property
     def is_sales(self) -> bool:
         return self.folder == SALES_FOLDER
 
     @property
     def format(self) -> ReportFormat:
+        """The folder's usual format (Amazon's folder: the header may say SB or SD)."""
         return FORMATS[self.folder]
 
 
@@ -127,6 +163,7 @@ class ParsedReport:
     rows: pl.DataFrame  # KEYWORD_LANDING_SCHEMA or SALES_LANDING_SCHEMA, only the valid rows
     rejections: list[Rejection]
     processed: int  # data rows read (blank lines excluded)
+    ad_type: str | None = None  # SP | SB | SD of a search-term report; None for a sales file
 
     @property
     def status(self) -> str:
@@ -134,7 +171,8 @@ class ParsedReport:
 
 
 def parse_report_key(key: str) -> ReportFile | None:
-    """`amazon_ads/<brand>/<amazon|helium10|zonguru|sales>/<YYYY-MM-DD>.csv` -> its parts; else None."""
+    """`amazon_ads/<brand>/<amazon|helium10|zonguru|sales>/<YYYY-MM-DD>[_<label>].<csv|xlsx>` -> its parts;
+    else None."""
     match = _KEY_PATTERN.match(key)
     if not match or match.group(2) not in FORMATS:
         return None
@@ -240,14 +278,34 @@ def parse_report_date(text: str | None) -> date | None:
     return None
 
 
-def normalise_match_type(match_type: str | None, keyword_text: str | None) -> str | None:
-    """exact | phrase | broad | auto, or None when the cell says none of them."""
+def classify_targeting(match_type: str | None, targeting: str | None) -> tuple[str | None, str | None]:
+    """(match type, targeting type) of a row from its Match Type and Targeting cells; the
+    targeting type is None when the cells say nothing we know (the row is then rejected).
+
+    A keyword has a match type (exact, phrase, broad); an automatic target is one of the
+    targeting groups with match type "-" (kept as match type 'auto', as the re-export tools
+    write it); a product or audience expression (asin="B0...", category="...", views=(...))
+    has match type "-" (or none at all, in Sponsored Display's report) and keeps none.
+    """
     value = (match_type or "").strip().lower()
+    target = (targeting or "").strip().lower()
     if value in MATCH_TYPES:
-        return MATCH_TYPES[value]
-    if value in _NONE_MARKERS and (keyword_text or "").strip().lower() in AUTO_TARGETING_GROUPS:
-        return "auto"
-    return None
+        kept = MATCH_TYPES[value]
+        return kept, AUTO_TARGETING if kept == "auto" else KEYWORD_TARGETING
+    if value not in _NONE_MARKERS and value not in EXPRESSION_MATCH_TYPES:
+        return None, None
+    if target in AUTO_TARGETING_GROUPS or target.startswith(AUTO_TARGETING_PREFIXES):
+        return "auto", AUTO_TARGETING
+    if target.startswith(PRODUCT_TARGETING_PREFIXES):
+        return None, PRODUCT_TARGETING
+    if target.startswith(AUDIENCE_TARGETING_PREFIXES):
+        return None, AUDIENCE_TARGETING
+    return None, None
+
+
+def normalise_match_type(match_type: str | None, keyword_text: str | None) -> str | None:
+    """exact | phrase | broad | auto, or None (no match type, or none we know)."""
+    return classify_targeting(match_type, keyword_text)[0]
 
 
 # --------------------------------------------------------------------------- #
@@ -260,17 +318,65 @@ class _Columns:
     frame: pl.DataFrame  # mapped fields by field name, other columns as _extra_<i>; all text
     extra_headers: dict[str, str]  # _extra_<i> -> the header as written
     original_headers: dict[str, str]  # frame column -> the header as written
+    report_format: ReportFormat  # the format the header says the file is in
     ends_open: bool = False  # the text ends without a line break (its last row may be cut)
 
 
-def read_report_text(data: bytes, file: str, report_format: ReportFormat) -> _Columns:
-    """Every column as text, named by landing field, with `source_row_number` (header = 1)."""
+def xlsx_to_csv_text(data: bytes, file: str) -> str:
+    """The first worksheet of an .xlsx workbook as CSV text, every cell as calamine writes it
+    as text (numbers with at most 15 significant digits, no float noise); a date cell is its day
+    serial here (see `_excel_serials_to_dates`). Blank cells are empty fields. A workbook cut
+    short fails whole: calamine cannot open a zip without its directory, which is at its end."""
+    cut = zip_cut_short(data)
+    if cut:
+        raise ExportFileError(file, f"{cut}; nothing of it was landed")
     try:
-        text = data.decode("utf-8-sig")  # strips a UTF-8 BOM
-    except UnicodeDecodeError as exc:
-        raise ExportFileError(file, f"is not UTF-8 text (byte {exc.start})") from None
+        sheet = pl.read_excel(
+            io.BytesIO(data),
+            engine="calamine",
+            has_header=False,
+            read_options={"header_row": None, "dtypes": "string"},
+        )
+    except Exception as exc:  # calamine's errors have no public base class to name
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ExportFileError(file, f"is not a readable .xlsx workbook ({reason})") from None
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, lineterminator="\n").writerows(sheet.iter_rows())
+    return buffer.getvalue()
+
+
+def _excel_serials_to_dates(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """A date cell of a workbook reads as "2026-09-01 00:00:00" (date-formatted) or as its day
+    serial ("46266", a number cell): make either the ISO date."""
+
+    def iso_date(column: str) -> pl.Expr:
+        days = pl.col(column).str.extract(r"^(\d+)", 1).cast(pl.Int64, strict=False)
+        return (pl.lit(_EXCEL_EPOCH) + pl.duration(days=days)).dt.to_string("%Y-%m-%d")
+
+    return frame.with_columns(
+        pl.when(pl.col(c).str.contains(_EXCEL_SERIAL))
+        .then(iso_date(c))
+        .when(pl.col(c).str.contains(r"^\d{4}-\d{2}-\d{2}[ T]00:00:00$"))
+        .then(pl.col(c).str.slice(0, 10))
+        .otherwise(pl.col(c))
+        .alias(c)
+        for c in columns
+    )
+
+
+def read_report_text(data: bytes, file: str, folder: str, *, is_xlsx: bool = False) -> _Columns:
+    """Every column as text, named by landing field, with `source_row_number` (header = 1); the
+    format is the folder's, or for Amazon's own folder the report its header shows."""
+    if is_xlsx:
+        text = xlsx_to_csv_text(data, file)
+    else:
+        try:
+            text = data.decode("utf-8-sig")  # strips a UTF-8 BOM
+        except UnicodeDecodeError as exc:
+            raise ExportFileError(file, f"is not UTF-8 text (byte {exc.start})") from None
     header_line = text.split("\n", 1)[0].rstrip("\r")
     headers = [h.strip() for h in next(csv.reader([header_line]), [])]
+    report_format = format_of_headers(folder, headers)
     names: list[str] = []
     fields_seen: dict[str, str] = {}
     extra_headers: dict[str, str] = {}
@@ -295,7 +401,7 @@ def read_report_text(data: bytes, file: str, report_format: ReportFormat) -> _Co
     if missing:
         raise ExportFileError(
             file,
-            f"header is missing column(s) {', '.join(missing)} of the {report_format.name} format"
+            f"header is missing column(s) {', '.join(missing)} of the {report_format.label} format"
             + (f"; unexpected: {', '.join(extra_headers.values())}" if extra_headers else ""),
         )
     cut = csv_cut_short(text, len(names))
@@ -325,8 +431,11 @@ def read_report_text(data: bytes, file: str, report_format: ReportFormat) -> _Co
     )
     # An empty cell is null from here on: "" and a missing cell mean the same.
     non_blank = non_blank.with_columns([pl.when(pl.col(c) != "").then(pl.col(c)).alias(c) for c in names])
-    ends_open = ends_without_line_break(text) and "\n" in text.rstrip("\r\n")
-    return _Columns(non_blank, extra_headers, original_headers, ends_open)
+    if is_xlsx:
+        non_blank = _excel_serials_to_dates(non_blank, [c for c in names if FIELD_KINDS.get(c) == DATE])
+    # A workbook's text is ours (csv.writer ends every row); only a CSV file's last row can be cut.
+    ends_open = not is_xlsx and ends_without_line_break(text) and "\n" in text.rstrip("\r\n")
+    return _Columns(non_blank, extra_headers, original_headers, report_format, ends_open)
 
 
 # --------------------------------------------------------------------------- #
@@ -337,7 +446,7 @@ def read_report_text(data: bytes, file: str, report_format: ReportFormat) -> _Co
 def parse_report(
     data: bytes, report_file: ReportFile, *, brand_currency: str, source_file: str, run_id: str
 ) -> ParsedReport:
-    columns = read_report_text(data, source_file, report_file.format)
+    columns = read_report_text(data, source_file, report_file.folder, is_xlsx=report_file.is_xlsx)
     parsed = validate_report(
         columns, report_file, brand_currency=brand_currency, source_file=source_file, run_id=run_id
     )
@@ -394,6 +503,13 @@ def validate_report(
             problem(
                 field,
                 flag(
+                    too_many_integer_digits(_bare_money(field), _MONEY_INTEGER_DIGITS),
+                    f"is too large for the warehouse (at most {_MONEY_INTEGER_DIGITS} digits before the point)",
+                ),
+            )
+            problem(
+                field,
+                flag(
                     money_symbol(field).is_not_null() & ~money_symbol(field).is_in(allowed_symbols),
                     f"currency symbol contradicts the brand's currency {brand_currency}",
                 ),
@@ -417,22 +533,41 @@ def validate_report(
                     f"must be the file's date {expected_day.isoformat()}",
                 ),
             )
-        elif kind == MATCH_TYPE:
-            pairs = frame.select(field, "keyword_text").unique().rows()
-            normalised = {(m, k): normalise_match_type(m, k) for m, k in pairs}
-            frame = (
-                frame.with_columns(
-                    pl.struct(field, "keyword_text")
-                    .map_elements(
-                        lambda s, lookup=normalised, column=field: lookup[(s[column], s["keyword_text"])],
-                        return_dtype=pl.String,
-                    )
-                    .alias("_match_type")
+
+    for column in frame.columns:
+        if not column.startswith("_") and frame.schema[column] == pl.String:
+            problem(column, flag(has_nul(column), NUL_REASON), show_value=False)
+
+    if not report_file.is_sales:
+        # The match type is checked with the targeting (Sponsored Display's report has no match
+        # type column at all). Few distinct (match type, targeting) pairs: classify each once, then join them back.
+        match_column = "match_type" if "match_type" in present else None
+        keyed = frame.with_columns(
+            (pl.col(match_column) if match_column else pl.lit(None, pl.String)).alias("_match_cell")
+        )
+        pairs = keyed.select("_match_cell", "keyword_text").unique()
+        classified = [classify_targeting(m, k) for m, k in pairs.rows()]
+        pairs = pairs.with_columns(
+            pl.Series("_match_type", [c[0] for c in classified], dtype=pl.String),
+            pl.Series("_targeting_type", [c[1] for c in classified], dtype=pl.String),
+        )
+        frame = keyed.join(pairs, on=["_match_cell", "keyword_text"], how="left", nulls_equal=True).sort(
+            "source_row_number"
+        )
+        problems.append(
+            pl.when(pl.col("_targeting_type").is_null() & pl.col("keyword_text").is_not_null()).then(
+                pl.struct(
+                    field=pl.lit(match_column or "keyword_text"),
+                    reason=pl.lit(f"{match_column or 'keyword_text'}: ")
+                    + pl.lit("must be exact, phrase, broad or auto, or '-' with a product, audience or automatic ")
+                    + pl.lit("targeting expression (got '")
+                    + pl.col("_match_cell").fill_null("")
+                    + pl.lit("' with targeting '")
+                    + pl.col("keyword_text")
+                    + pl.lit("')"),
                 )
-                if pairs
-                else frame.with_columns(pl.lit(None, pl.String).alias("_match_type"))
             )
-            problem(field, flag(pl.col("_match_type").is_null(), "must be exact, phrase, broad or auto"))
+        )
 
     checked = frame.with_columns(pl.concat_list(problems).list.drop_nulls().alias("_problems"))
     is_bad = pl.col("_problems").list.len() > 0
@@ -470,12 +605,14 @@ def validate_report(
         rows = good.select(
             pl.lit(report_file.brand_slug).alias("brand_slug"),
             pl.lit(report_file.folder).alias("source_format"),
+            pl.lit(columns.report_format.ad_type).alias("ad_type"),
             pl.lit(report_file.report_date).alias("report_date"),
             text_or_null("portfolio_name").alias("portfolio_name"),
             pl.col("campaign_name"),
             pl.col("ad_group_name"),
             pl.col("keyword_text"),
             pl.col("_match_type").alias("match_type"),
+            pl.col("_targeting_type").alias("targeting_type"),
             text_or_null("search_term").alias("search_term"),
             count_value("impressions").alias("impressions"),
             count_value("clicks").alias("clicks"),
@@ -502,7 +639,12 @@ def validate_report(
         _rejection(row_number, found, raw_by_row[row_number])
         for row_number, found in zip(bad["source_row_number"].to_list(), bad["_problems"].to_list())
     ]
-    return ParsedReport(rows=rows, rejections=rejections, processed=frame.height)
+    return ParsedReport(
+        rows=rows,
+        rejections=rejections,
+        processed=frame.height,
+        ad_type=None if report_file.is_sales else columns.report_format.ad_type,
+    )
 
 
 def _rejection(row_number: int, found: list[dict[str, str]], raw_record: dict) -> Rejection:

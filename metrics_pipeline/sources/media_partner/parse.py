@@ -21,6 +21,7 @@ from polars.exceptions import PolarsError
 
 from metrics_pipeline.landing.exports import LandingFileError
 from metrics_pipeline.landing.ingestion import Rejection
+from metrics_pipeline.landing.storable import NUL_REASON, has_nul, too_many_integer_digits
 from metrics_pipeline.landing.truncation import csv_cut_short, ends_without_line_break, last_row_cut_short
 
 SOURCE = "media_partner"
@@ -65,6 +66,7 @@ _INTEGER = r"(?:\d{1,3}(?:,\d{3})+|\d+)"
 _COUNT_PATTERN = rf"^{_INTEGER}$"
 _MONEY_PATTERN = rf"^{_INTEGER}(?:\.\d{{1,6}})?$"
 _MAX_COUNT_DIGITS = 15  # far above any real daily count, well inside bigint
+_MONEY_INTEGER_DIGITS = 14  # conversion_revenue is numeric(20, 6)
 _SPARE_COLUMNS = 16
 _SPARE_COLUMN_PREFIX = "_spare_"
 # Validation holds several text columns per cell while it runs, so a block costs about 25x
@@ -293,6 +295,13 @@ def validate_export(frame: pl.DataFrame, export_file: ExportFile, *, source_file
             pl.col(column).is_null() | ~pl.col(column).str.contains(_MONEY_PATTERN),
             "must be an amount of zero or more with at most 6 decimals",
         )
+        problem(
+            column,
+            too_many_integer_digits(column, _MONEY_INTEGER_DIGITS),
+            f"is too large for the warehouse (at most {_MONEY_INTEGER_DIGITS} digits before the point)",
+        )
+    for column in EXPECTED_COLUMNS:
+        problem(column, has_nul(column), NUL_REASON, show_value=False)
 
     checked = clean.with_columns(pl.concat_list(problems).list.drop_nulls().alias("_problems"))
     is_bad = pl.col("_problems").list.len() > 0

@@ -3,8 +3,9 @@
 - client.py: the GraphQL client per shop (endpoint from METRICS_SHOPIFY_URL_TEMPLATE), query cost
   and throttling, error classification for retries;
 - queries.py: the GraphQL documents the connector sends (pure text);
-- extract.py: shop, products, variants, orders (cursor pages, nested connections completed) and
-  the customers those orders touch;
+- extract.py: shop, products, variants, orders (cursor pages, nested connections completed; or,
+  with no cursor yet, one bulk operation) and the customers those orders touch;
+- bulk.py: a bulk operation's JSONL result nested back into orders (pure, by `__parentId`);
 - landing_urls.py, rows.py: pure parsing of landing URLs and shaping of the API's JSON into rows;
 - load.py: `sync_shopify`, one transaction per shop, incremental by `updated_at`.
 """

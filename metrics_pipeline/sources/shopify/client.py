@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -40,6 +41,7 @@ from metrics_pipeline.operations.call_retry import (
     call_with_retries,
     retry_base_delay,
 )
+from metrics_pipeline.operations.failures import FailureCause
 from metrics_pipeline.security import log_redaction
 from metrics_pipeline.security.log_redaction import redact
 
@@ -55,6 +57,8 @@ THROTTLE_MARGIN = 1.0
 # A granted token (24 hours) is renewed this long before it lapses: a sync never starts a query on
 # a token about to die.
 TOKEN_REFRESH_MARGIN = 600.0
+FIRST_SYNC_VARIABLE = "METRICS_SHOPIFY_FIRST_SYNC"
+FIRST_SYNC_MODES = ("bulk", "paged")
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,19 @@ class ShopifySettings:
     products_page: int = 100
     variants_page: int = 100
     customers_page: int = 100
+    # A sync with no cursor (a first sync, or a full re-read) reads the orders with a bulk operation
+    # ("bulk") or page by page ("paged"); nightly incremental syncs always page. METRICS_SHOPIFY_FIRST_SYNC.
+    first_sync: str = "bulk"
+    bulk_poll_interval: float = 2.0  # seconds before the first poll; grows by half each poll ...
+    bulk_poll_max_interval: float = 30.0  # ... up to this
+    bulk_max_wait: float = 4 * 3600.0  # an operation still running after this fails the sync
+    bulk_slot_wait: float = 1800.0  # how long to wait for the app's other bulk queries to finish
+
+    def __post_init__(self) -> None:
+        if self.first_sync not in FIRST_SYNC_MODES:
+            raise ConfigError(
+                FIRST_SYNC_VARIABLE, [f"must be one of {', '.join(FIRST_SYNC_MODES)} (got {self.first_sync!r})"]
+            )
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> ShopifySettings:
@@ -87,13 +104,15 @@ class ShopifySettings:
         environ = os.environ if environ is None else environ
         # METRICS_HTTP_TIMEOUT (seconds) bounds each request: a hung answer becomes a retried timeout.
         timeout = float(environ.get("METRICS_HTTP_TIMEOUT", "").strip() or cls.timeout)
+        first_sync = environ.get(FIRST_SYNC_VARIABLE, "").strip().lower() or cls.first_sync
         base = retry_base_delay(environ)
         if base is None:
-            return cls(timeout=timeout)
+            return cls(timeout=timeout, first_sync=first_sync)
         return cls(
             retry_policy=BackoffPolicy(max_attempts=6, base_delay=base, max_delay=min(MAX_THROTTLE_WAIT, base * 60)),
             time_scale=base,
             timeout=timeout,
+            first_sync=first_sync,
         )
 
 
@@ -197,6 +216,16 @@ class ShopifyTransientError(ShopifyError):
 
 class ShopifyQueryError(ShopifyError):
     """GraphQL errors that another try cannot fix (a bad query, a cost over the limit)."""
+
+
+class ShopifyBulkError(ShopifyError):
+    """A bulk operation that could not be started, finished or read back. `failure_cause` (when
+    set) says whether the retry sensor should try the sync again (see operations/failures.py)."""
+
+    def __init__(self, message: str, failure_cause: FailureCause | None = None):
+        super().__init__(message)
+        if failure_cause is not None:
+            self.failure_cause = failure_cause
 
 
 def classify_shopify_error(exc: BaseException, *, time_scale: float = 1.0) -> Decision:
@@ -388,6 +417,7 @@ class ShopifyClient:
         self._known_costs: dict[str, float] = {}  # operation -> the requested cost it last reported
         self.calls = 0  # HTTP requests sent, retries included
         self.throttle_waits = 0.0  # seconds slept waiting for the bucket (before scaling)
+        self._hidden: set[str] = set()  # signed bulk result URLs (and their path and query)
 
     def __enter__(self) -> ShopifyClient:
         return self
@@ -400,7 +430,7 @@ class ShopifyClient:
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        return self.tokens.secrets
+        return (*self.tokens.secrets, *sorted(self._hidden))
 
     def execute(self, operation: str, document: str, variables: Mapping[str, Any] | None = None) -> dict:
         """The `data` of one query, after waiting for the bucket and retrying what is transient."""
@@ -423,6 +453,46 @@ class ShopifyClient:
             attempt,
             lambda exc: classify_shopify_error(exc, time_scale=scale),
             what=what,
+            policy=self.settings.retry_policy,
+            sleep=self._sleep,
+            log=lambda message: self._log(redact(message, self.secrets)),
+        )
+
+    def wait(self, seconds: float) -> None:
+        """Sleep `seconds` of Shopify's time (scaled like every other wait: the sandbox compresses it)."""
+        self._sleep(seconds * self.settings.time_scale)
+
+    def download_lines(self, url: str, what: str) -> list[str]:
+        """The lines of a bulk operation's JSONL result, retried whole on a transient failure.
+
+        The URL is a signed storage URL: it is fetched without the shop's access token (which must
+        not travel to another host) and never logged, since it grants the file to whoever holds it."""
+
+        # requests names the URL's path and query in its errors: keep them (the signature) out of
+        # every log and ops row, like the tokens.
+        parts = urlsplit(url)
+        hidden = {url, parts.path + (f"?{parts.query}" if parts.query else ""), parts.query}
+        self._hidden.update(h for h in hidden if h)
+        log_redaction.register_secret(*(h for h in hidden if h))
+
+        def attempt() -> list[str]:
+            self.calls += 1
+            with requests.get(url, stream=True, timeout=self.settings.timeout) as response:
+                status = response.status_code
+                if status == 429 or status >= 500:
+                    raise ShopifyTransientError(f"{what}: HTTP {status}", retry_after=_retry_after(response))
+                if status != 200:
+                    raise ShopifyBulkError(
+                        f"{what}: the result URL answered HTTP {status} (it expires 7 days after the operation)"
+                    )
+                response.encoding = "utf-8"
+                return [line for line in response.iter_lines(decode_unicode=True) if line]
+
+        scale = self.settings.time_scale
+        return call_with_retries(
+            attempt,
+            lambda exc: classify_shopify_error(exc, time_scale=scale),
+            what=f"shopify {self.shop_domain} {what}",
             policy=self.settings.retry_policy,
             sleep=self._sleep,
             log=lambda message: self._log(redact(message, self.secrets)),

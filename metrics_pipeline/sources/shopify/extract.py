@@ -9,13 +9,15 @@ back is the API's own JSON as plain dicts (edges unwrapped); `rows.py` shapes it
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from metrics_pipeline.operations.failures import PERMANENT, TRANSIENT, FailureCause
 from metrics_pipeline.sources.shopify import queries
-from metrics_pipeline.sources.shopify.client import ShopifyClient, ShopifyError, ShopifySettings
+from metrics_pipeline.sources.shopify.bulk import parse_lines, reassemble
+from metrics_pipeline.sources.shopify.client import ShopifyBulkError, ShopifyClient, ShopifyError, ShopifySettings
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,8 @@ class OrdersRead:
     orders: list[dict]  # unique by id, each with every line item, refund and refund line item
     pages: int  # pages of the orders listing
     follow_ups: int  # extra queries to complete nested connections
+    bulk_operation: str | None = None  # the bulk operation's id, when one read the orders
+    bulk_objects: int = 0  # lines of its JSONL result
 
 
 def fetch_shop(client: ShopifyClient) -> dict:
@@ -77,6 +81,142 @@ def fetch_orders(client: ShopifyClient, settings: ShopifySettings, updated_since
         if previous is None or str(order.get("updatedAt")) >= str(previous.get("updatedAt")):
             by_id[order["id"]] = order
     return OrdersRead(list(by_id.values()), pages, follow_ups)
+
+
+# userErrors that mean "the app already runs as many bulk queries on this shop as it may": one
+# before API version 2026-01 (OPERATION_IN_PROGRESS), five from 2026-01 (LIMIT_REACHED).
+BULK_BUSY_CODES = frozenset({"OPERATION_IN_PROGRESS", "LIMIT_REACHED"})
+BULK_DONE = "COMPLETED"
+BULK_ENDED = frozenset({"FAILED", "CANCELED", "CANCELING", "EXPIRED"})
+# A failed operation's errorCode -> whether the retry sensor should run the sync again.
+_BULK_FAILURES = {
+    "INTERNAL_SERVER_ERROR": FailureCause(TRANSIENT, "bulk operation failed: Shopify internal error"),
+    "ACCESS_DENIED": FailureCause(PERMANENT, "missing permission"),
+    # Ten days were not enough: another try runs as long; page instead (METRICS_SHOPIFY_FIRST_SYNC=paged).
+    "TIMEOUT": FailureCause(PERMANENT, "bulk operation timed out"),
+}
+
+
+def fetch_orders_bulk(
+    client: ShopifyClient, settings: ShopifySettings, log: Callable[[str], None] = lambda message: None
+) -> OrdersRead:
+    """Every order of the shop through one bulk operation, completed like a page's orders.
+
+    Start the operation (waiting while the app's other bulk queries hold the shop's slots), poll it
+    by id until it ends, download its JSONL and nest the line items back under their orders. Refund
+    line items cannot be in a bulk query (a connection inside the `refunds` list), so each refund's
+    are read with follow-up queries, as a page's overflow is. A failed, canceled or expired
+    operation fails the sync (ShopifyBulkError): its partial data is not landed, since the cursor
+    would then move past orders that were never read.
+    """
+    operation = _start_bulk_query(client, settings, queries.BULK_ORDERS, log)
+    finished = _wait_for_bulk_operation(client, settings, operation, log)
+    gid = str(finished["id"])
+    url = finished.get("url")
+    if not url:  # a query that matched nothing has no file
+        lines: list[dict] = []
+    else:
+        lines = parse_lines(client.download_lines(str(url), f"bulk operation {gid} result"))
+    orders = reassemble(lines, queries.BULK_ORDER_CHILDREN)
+    log(f"shopify {client.shop_domain}: bulk operation {gid} read {len(orders)} orders ({len(lines)} objects)")
+    follow_ups = 0
+    completed = []
+    for order in orders:
+        refunds = []
+        for refund in order.get("refunds") or []:
+            refund_lines, calls = _refund_line_items(client, settings, refund["id"])
+            follow_ups += calls
+            refunds.append({**refund, "refundLineItems": refund_lines})
+        completed.append({**order, "refunds": refunds})
+    return OrdersRead(completed, 0, follow_ups, bulk_operation=gid, bulk_objects=len(lines))
+
+
+def _start_bulk_query(client: ShopifyClient, settings: ShopifySettings, query: str, log: Callable[[str], None]) -> dict:
+    waited = 0.0
+    interval = settings.bulk_poll_interval
+    while True:
+        data = client.execute("BulkRunQuery", queries.BULK_RUN_QUERY, {"query": query})
+        payload = _at(data, ("bulkOperationRunQuery",), "BulkRunQuery")
+        errors = [e for e in payload.get("userErrors") or [] if isinstance(e, dict)]
+        operation = payload.get("bulkOperation")
+        if not errors and isinstance(operation, dict) and operation.get("id"):
+            log(f"shopify {client.shop_domain}: started bulk operation {operation['id']}")
+            return operation
+        text = "; ".join(f"{e.get('message')} ({e.get('code')})" for e in errors) or "no operation and no error"
+        busy = any(e.get("code") in BULK_BUSY_CODES for e in errors)
+        if not busy:
+            raise ShopifyBulkError(
+                f"bulkOperationRunQuery refused the orders query: {text}", FailureCause(PERMANENT, "bulk query refused")
+            )
+        if waited >= settings.bulk_slot_wait:
+            raise ShopifyBulkError(
+                f"bulkOperationRunQuery: {text}; the app's other bulk queries on the shop still ran after"
+                f" {waited:.0f}s of waiting",
+                FailureCause(TRANSIENT, "bulk operations busy"),
+            )
+        log(f"shopify {client.shop_domain}: {text}; trying again in {interval:.0f}s")
+        client.wait(interval)
+        waited += interval
+        interval = min(interval * 1.5, settings.bulk_poll_max_interval)
+
+
+def _wait_for_bulk_operation(
+    client: ShopifyClient, settings: ShopifySettings, operation: dict, log: Callable[[str], None]
+) -> dict:
+    gid = str(operation["id"])
+    waited = 0.0
+    interval = settings.bulk_poll_interval
+    status = str(operation.get("status"))
+    while True:
+        if status == BULK_DONE:
+            return operation
+        if status in BULK_ENDED:
+            code = operation.get("errorCode")
+            cause = _BULK_FAILURES.get(str(code), FailureCause(TRANSIENT, f"bulk operation {status.lower()}"))
+            raise ShopifyBulkError(
+                f"bulk operation {gid} ended {status}"
+                f"{f' ({code})' if code else ''} after {operation.get('objectCount') or 0} objects;"
+                " nothing landed (partial data is not used) and the next run starts the full read again",
+                cause,
+            )
+        if waited >= settings.bulk_max_wait:
+            raise ShopifyBulkError(
+                f"bulk operation {gid} still {status} after {waited:.0f}s; it goes on on Shopify, and the next run"
+                " starts another",
+                FailureCause(TRANSIENT, "timeout"),
+            )
+        client.wait(interval)
+        waited += interval
+        interval = min(interval * 1.5, settings.bulk_poll_max_interval)
+        found = client.execute("BulkOperation", queries.BULK_OPERATION, {"id": gid}).get("bulkOperation")
+        if not isinstance(found, dict):
+            raise ShopifyBulkError(f"bulk operation {gid} is not found")
+        operation, status = found, str(found.get("status"))
+        log(
+            f"shopify {client.shop_domain}: bulk operation {gid} {status} ({operation.get('objectCount') or 0} objects)"
+        )
+
+
+def _refund_line_items(client: ShopifyClient, settings: ShopifySettings, refund_id: str) -> tuple[list[dict], int]:
+    """Every line of one refund, page by page; (lines, queries sent)."""
+    lines: list[dict] = []
+    after: str | None = None
+    calls = 0
+    while True:
+        data = client.execute(
+            "RefundLineItems",
+            queries.REFUND_LINE_ITEMS,
+            # A page the size the orders query nests (3 lines, 21 points) covers almost every refund:
+            # a 50-line page would be asked for (and charged) 303 points each time.
+            {"id": refund_id, "first": settings.refund_line_items_page, "after": after},
+        )
+        calls += 1
+        connection = _at(data, ("refund", "refundLineItems"), "RefundLineItems")
+        lines.extend(_nodes(connection))
+        info = connection.get("pageInfo") or {}
+        if not info.get("hasNextPage"):
+            return lines, calls
+        after = info.get("endCursor")
 
 
 def fetch_customers(client: ShopifyClient, settings: ShopifySettings, customer_ids: list[int]) -> list[dict]:

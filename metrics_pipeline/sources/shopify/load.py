@@ -9,7 +9,8 @@ secret (the client credentials grant, see `client.py`), then per shop, in one tr
   latest observation (Shopify keeps only the current cost; dbt applies the one in force);
 - replaces every fetched order whole (the order, its line items, refunds and refund line items):
   the orders updated since the shop's cursor minus the connection's `lookback_days` (the refund
-  look-back), or every order on the first run;
+  look-back), page by page; or every order on the first run (no cursor yet), through one bulk
+  operation (`extract.fetch_orders_bulk`; METRICS_SHOPIFY_FIRST_SYNC=paged pages instead);
 - replaces the customers those orders belong to;
 - moves raw_shopify.sync_cursors forward to the newest `updated_at` landed;
 - finishes one ops.ingestion_logs row (source 'shopify', partition = the run's UTC date, target =
@@ -64,6 +65,7 @@ from metrics_pipeline.sources.shopify.extract import (
     fetch_access_scopes,
     fetch_customers,
     fetch_orders,
+    fetch_orders_bulk,
     fetch_products,
     fetch_shop,
     fetch_variants,
@@ -110,6 +112,8 @@ class _Fetched:
     since: datetime | None
     pages: int
     follow_ups: int
+    bulk_operation: str | None  # the bulk operation that read the orders (a sync with no cursor)
+    bulk_objects: int
     all_orders: bool  # the app has read_all_orders: older than 60 days orders were visible
     grants: int  # client credentials tokens asked for (0 with a permanent token)
 
@@ -251,7 +255,11 @@ def _fetch(
         for row, node in zip(variants, variant_nodes, strict=True)
         if (cost := unit_cost(node, info.currency)) is not None
     ]
-    read = fetch_orders(client, settings, since)
+    # No cursor: the whole history, which a bulk operation reads without paging or throttling.
+    if since is None and settings.first_sync == "bulk":
+        read = fetch_orders_bulk(client, settings, log)
+    else:
+        read = fetch_orders(client, settings, since)
     orders = [order_rows(node, shop_domain, info.currency, key) for node in read.orders]
     customer_ids = sorted({o.order["customer_id"] for o in orders if o.order["customer_id"] is not None})
     customers = [customer_row(node, shop_domain, key) for node in fetch_customers(client, settings, customer_ids)]
@@ -265,6 +273,8 @@ def _fetch(
         since,
         read.pages,
         read.follow_ups,
+        read.bulk_operation,
+        read.bulk_objects,
         all_orders,
         client.tokens.grants,
     )
@@ -347,8 +357,13 @@ def _message(fetched: _Fetched, counts: dict[str, int]) -> str:
         if fetched.since is None
         else (f"updated since {fetched.since.astimezone(UTC).strftime('%Y-%m-%d %H:%M')} UTC")
     )
+    reading = (
+        f"bulk operation {fetched.bulk_operation}: {fetched.bulk_objects} objects"
+        if fetched.bulk_operation
+        else f"{fetched.pages} pages"
+    )
     message = (
-        f"{len(fetched.orders)} orders ({window}; {fetched.pages} pages, {fetched.follow_ups} follow-ups), "
+        f"{len(fetched.orders)} orders ({window}; {reading}, {fetched.follow_ups} follow-ups), "
         f"{sum(len(o.refunds) for o in fetched.orders)} refunds, {len(fetched.customers)} customers; "
         f"{len(fetched.products)} products, {len(fetched.variants)} variants, "
         f"{counts['cost_observations']} new unit costs"

@@ -171,3 +171,65 @@ def customer_ids_filter(customer_ids: list[int]) -> str:
     if not customer_ids:
         raise ValueError("at least one customer id is required")
     return " OR ".join(f"id:{customer_id}" for customer_id in customer_ids)
+
+
+# --------------------------------------------------------------------------- #
+# Bulk operations: a first sync (or a full re-read) of a shop's orders
+# --------------------------------------------------------------------------- #
+
+# The query a bulk operation runs: every order with the fields ORDERS reads. Bulk operations read
+# every node of a connection (no `first`, no pageInfo) and write nested connections as JSONL lines
+# of their own with `__parentId`, so each node with a nested connection selects `id`. They refuse a
+# connection inside a list field, and `Order.refunds` is a list: refunds come inline with their own
+# fields, and their `refundLineItems` are read afterwards with REFUND_LINE_ITEMS (few orders have
+# refunds). https://shopify.dev/docs/api/usage/bulk-operations/queries
+_BULK_REFUND = f"""
+        id createdAt
+        totalRefundedSet {{ {_MONEY} }}
+"""
+
+BULK_ORDERS = f"""
+{{
+  orders(sortKey: UPDATED_AT) {{
+    edges {{
+      node {{
+        id name createdAt processedAt updatedAt cancelledAt displayFinancialStatus currencyCode
+        sourceName email checkoutToken taxesIncluded test
+        subtotalPriceSet {{ {_MONEY} }}
+        totalDiscountsSet {{ {_MONEY} }}
+        totalShippingPriceSet {{ {_MONEY} }}
+        totalTaxSet {{ {_MONEY} }}
+        totalPriceSet {{ {_MONEY} }}
+        customer {{ id }}
+        customerJourneySummary {{ lastVisit {{ landingPage referrerUrl }} }}
+        lineItems {{
+          edges {{ node {{ {_LINE_ITEM} }} }}
+        }}
+        refunds {{ {_BULK_REFUND} }}
+      }}
+    }}
+  }}
+}}
+"""
+
+# What a child line's gid names -> the connection of the order it belongs to.
+BULK_ORDER_CHILDREN = {"LineItem": "lineItems"}
+
+_BULK_OPERATION_FIELDS = "id status errorCode objectCount rootObjectCount fileSize url partialDataUrl"
+
+BULK_RUN_QUERY = f"""
+mutation BulkRunQuery($query: String!) {{
+  bulkOperationRunQuery(query: $query) {{
+    bulkOperation {{ {_BULK_OPERATION_FIELDS} }}
+    userErrors {{ field message code }}
+  }}
+}}
+"""
+
+# From API version 2026-01 an app may run several bulk queries per shop at a time, so an operation
+# is polled by its id (`currentBulkOperation` answers only the most recent one).
+BULK_OPERATION = f"""
+query BulkOperation($id: ID!) {{
+  bulkOperation(id: $id) {{ {_BULK_OPERATION_FIELDS} }}
+}}
+"""

@@ -2,9 +2,10 @@
 -- account (the brand) > portfolio > campaign > ad_group > keyword, built from the keyword-days
 -- that count (int_amazon_ads__keyword_daily). The exports carry no ids, status or deletions:
 -- names are the identity (platform ids null, as for the media partner), every entity is
--- active, and Sponsored Products are bought for purchases. first/last_seen_date span every
--- day of the entity or of any of its descendants. A keyword's name is its text; its match
--- type is part of its identity and its path ("rain jacket [exact]").
+-- active, and sponsored ads are bought for purchases. first/last_seen_date span every
+-- day of the entity or of any of its descendants. A keyword's name is its text (or targeting
+-- expression); its match type, else its targeting type, is part of its identity and its path
+-- ("rain jacket [exact]", 'asin="B0ACME0003" [product]').
 
 with
 
@@ -33,6 +34,7 @@ keywords as (
         ad_group_name,
         keyword_text,
         match_type,
+        targeting_type,
         min(report_date)                        as first_seen_date,
         max(report_date)                        as last_seen_date
 
@@ -40,7 +42,8 @@ keywords as (
     group by
         brand_slug, workspace_slug, client_slug, brand_name, currency, timezone,
         account_entity_id, portfolio_entity_id, campaign_entity_id, ad_group_entity_id,
-        keyword_entity_id, portfolio_name, campaign_name, ad_group_name, keyword_text, match_type
+        keyword_entity_id, portfolio_name, campaign_name, ad_group_name, keyword_text, match_type,
+        targeting_type
 
 ),
 
@@ -138,7 +141,7 @@ amazon_entities as (
         campaign_entity_id,
         keyword_text,
         concat_ws(' > ', brand_name, portfolio_name, campaign_name, ad_group_name,
-                  keyword_text || ' [' || match_type || ']'),
+                  keyword_text || ' [' || coalesce(match_type, targeting_type) || ']'),
         currency,
         timezone,
         first_seen_date,

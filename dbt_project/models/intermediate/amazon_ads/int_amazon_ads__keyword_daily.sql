@@ -3,7 +3,9 @@
 -- ad group > keyword.
 --
 -- Ids: stable_id('amazon_ads', brand_slug, '<level>', names down to the entity); names are the
--- identity in this source. A campaign belongs to one portfolio: the latest one the winning rows
+-- identity in this source. A Sponsored Brands or Display campaign's names start with its ad type
+-- (an SB campaign may share an SP campaign's name; SP ids are those from before SB and SD
+-- landed). A target without a match type (product, audience) has its targeting type in its place. A campaign belongs to one portfolio: the latest one the winning rows
 -- name for it (the current name applies to all history, as for the other platforms), else
 -- '(no portfolio)', so every campaign has a parent one level up.
 -- Left joins on purpose: a row never disappears because its brand is missing from the config;
@@ -32,14 +34,15 @@ clients as (
 
 campaign_portfolios as (
 
-    select distinct on (brand_slug, campaign_name)
+    select distinct on (brand_slug, ad_type, campaign_name)
         brand_slug,
+        ad_type,
         campaign_name,
         portfolio_name
 
     from winning_rows
     where portfolio_name is not null
-    order by brand_slug, campaign_name, report_date desc, format_rank, portfolio_name
+    order by brand_slug, ad_type, campaign_name, report_date desc, format_rank, portfolio_name
 
 ),
 
@@ -48,10 +51,12 @@ summed as (
     select
         brand_slug,
         report_date,
+        ad_type,
         campaign_name,
         ad_group_name,
         keyword_text,
         match_type,
+        targeting_type,
         min(winning_format)                         as source_format,
         sum(impressions)::bigint                    as impressions,
         sum(clicks)::bigint                         as clicks,
@@ -62,7 +67,7 @@ summed as (
         count(*)::integer                           as source_row_count
 
     from winning_rows
-    group by 1, 2, 3, 4, 5, 6
+    group by 1, 2, 3, 4, 5, 6, 7, 8
 
 ),
 
@@ -70,12 +75,18 @@ named as (
 
     select
         summed.*,
-        coalesce(campaign_portfolios.portfolio_name, '(no portfolio)')  as portfolio_name
+        coalesce(campaign_portfolios.portfolio_name, '(no portfolio)')  as portfolio_name,
+        case
+            when summed.ad_type = 'SP' then summed.campaign_name
+            else summed.ad_type || chr(31) || summed.campaign_name
+        end                                                             as campaign_key,
+        coalesce(summed.match_type, summed.targeting_type)              as match_key
 
     from summed
 
     left join campaign_portfolios
         on  campaign_portfolios.brand_slug = summed.brand_slug
+        and campaign_portfolios.ad_type = summed.ad_type
         and campaign_portfolios.campaign_name = summed.campaign_name
 
 ),
@@ -95,13 +106,13 @@ final as (
             as account_entity_id,
         {{ stable_id('amazon_ads', 'named.brand_slug', "'portfolio'", 'named.portfolio_name') }}
             as portfolio_entity_id,
-        {{ stable_id('amazon_ads', 'named.brand_slug', "'campaign'", 'named.campaign_name') }}
+        {{ stable_id('amazon_ads', 'named.brand_slug', "'campaign'", 'named.campaign_key') }}
             as campaign_entity_id,
-        {{ stable_id('amazon_ads', 'named.brand_slug', "'ad_group'", 'named.campaign_name',
+        {{ stable_id('amazon_ads', 'named.brand_slug', "'ad_group'", 'named.campaign_key',
                      'named.ad_group_name') }}
             as ad_group_entity_id,
-        {{ stable_id('amazon_ads', 'named.brand_slug', "'keyword'", 'named.campaign_name',
-                     'named.ad_group_name', 'named.match_type', 'named.keyword_text') }}
+        {{ stable_id('amazon_ads', 'named.brand_slug', "'keyword'", 'named.campaign_key',
+                     'named.ad_group_name', 'named.match_key', 'named.keyword_text') }}
             as keyword_entity_id,
 
         named.portfolio_name,
@@ -109,6 +120,8 @@ final as (
         named.ad_group_name,
         named.keyword_text,
         named.match_type,
+        named.targeting_type,
+        named.ad_type,
         named.source_format,
 
         named.impressions,

@@ -1,7 +1,7 @@
 -- Every landed search-term row, with which export format wins its keyword-day.
 --
--- A keyword-day is (brand_slug, report_date, campaign_name, ad_group_name, keyword_text,
--- match_type). When several formats report it, the one first in the var
+-- A keyword-day is (brand_slug, report_date, ad_type, campaign_name, ad_group_name,
+-- keyword_text, match_type); product and audience targets have no match type (null matches null). When several formats report it, the one first in the var
 -- amazon_ads_format_precedence (amazon > helium10 > zonguru: Amazon's own report is the system
 -- of record, the others re-export it) wins it, with all of its rows (one per search term); the
 -- other formats' rows for it are superseded (is_winning = false): kept in raw and listed in
@@ -31,6 +31,7 @@ keyword_days as (
     select
         brand_slug,
         report_date,
+        ad_type,
         campaign_name,
         ad_group_name,
         keyword_text,
@@ -38,7 +39,7 @@ keyword_days as (
         min(format_rank)                                            as winning_rank
 
     from ranked
-    group by 1, 2, 3, 4, 5, 6
+    group by 1, 2, 3, 4, 5, 6, 7
 
 ),
 
@@ -54,10 +55,11 @@ final as (
     join keyword_days
         on  keyword_days.brand_slug = ranked.brand_slug
         and keyword_days.report_date = ranked.report_date
+        and keyword_days.ad_type = ranked.ad_type
         and keyword_days.campaign_name = ranked.campaign_name
         and keyword_days.ad_group_name = ranked.ad_group_name
         and keyword_days.keyword_text = ranked.keyword_text
-        and keyword_days.match_type = ranked.match_type
+        and keyword_days.match_type is not distinct from ranked.match_type
 
 )
 

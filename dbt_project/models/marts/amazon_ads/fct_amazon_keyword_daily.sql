@@ -1,4 +1,5 @@
--- Keyword metrics per keyword and day (DESIGN "Keyword metrics"): the winning export format's
+-- Keyword metrics per keyword (or product, automatic or audience target) and day, for Sponsored
+-- Products, Brands and Display (DESIGN "Keyword metrics"): the winning export format's
 -- rows summed over search terms, ratios recomputed from the counts (the exports' own CTR, CPC,
 -- ACOS, ROAS and conversion rate stay in raw, as exported):
 --   ctr = clicks / impressions          cpc  = spend / clicks
@@ -37,6 +38,8 @@ final as (
         ad_group_name,
         keyword_text,
         match_type,
+        targeting_type,
+        ad_type,
         source_format,
         currency,
 

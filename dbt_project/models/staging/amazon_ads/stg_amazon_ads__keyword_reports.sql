@@ -12,6 +12,7 @@ renamed as (
         -- keys
         brand_slug::text                        as brand_slug,
         source_format::text                     as source_format,
+        ad_type::text                           as ad_type,
         report_date::date                       as report_date,
 
         -- hierarchy names (the identity of entities in this source)
@@ -20,6 +21,7 @@ renamed as (
         btrim(ad_group_name)::text              as ad_group_name,
         btrim(keyword_text)::text               as keyword_text,
         match_type::text                        as match_type,
+        targeting_type::text                    as targeting_type,
         nullif(btrim(search_term), '')::text    as search_term,
 
         -- counts and money
