@@ -202,15 +202,17 @@ def planted_files(sb, site_id: str) -> dict[str, str]:
     }
 
 
-def plant_personal_data(sb, exports_prefix: str, root: Path) -> list[str]:
-    """Upload `planted_files`, and give some web orders' Shopify landing pages and referrers the
-    form fields an email campaign's links carry (`?email=<the customer's address>`), as stores'
-    newsletters do. Returns the customers' emails so planted."""
+def plant_personal_data(sb, exports_prefix: str) -> list[str]:
+    """Add `planted_files` to the world's exports, and give some web orders' Shopify landing pages
+    and referrers the form fields an email campaign's links carry (`?email=<the customer's
+    address>`), as stores' newsletters do. Returns the customers' emails so planted."""
     site_id = sb.commerce_world.shops[0].pixel_site_id
+    root = sb.world.exports_dir
     for key, text in planted_files(sb, site_id).items():
         path = root / key
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
+    # The whole tree: upload_tree makes the prefix hold exactly it (the world's files and these).
     sb.s3.upload_tree(root, prefix=exports_prefix)
     world = sb.commerce_world
     sessions = world._sessions_by_id  # noqa: SLF001 - the sandbox's own record of each visit
@@ -275,7 +277,7 @@ def story(tmp_path_factory, database_url):
             # the PII key (the sandbox's is public, but a deployment's is not).
             store_keys = [entry.partition(":")[2] for entry in os.environ[KEYS_VARIABLE].split(",")]
             process_secrets = [*store_keys, os.environ["METRICS_PII_KEY"]]
-            planted_emails = plant_personal_data(sb, exports_prefix, tmp_path_factory.mktemp("planted"))
+            planted_emails = plant_personal_data(sb, exports_prefix)
             dagster_home = tmp_path_factory.mktemp("dagster_home")
             instance = dagster_instance(database_url, dagster_home)
             sb.set_platform_clock(date.today())
