@@ -1,6 +1,5 @@
 """The dbt project's models as one Dagster multi-asset, built over the run's days."""
 
-import os
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -13,6 +12,7 @@ from metrics_pipeline.lib.dbt_project import (
     dbt_build_args,
     dbt_build_window,
     ensure_manifest,
+    environment_for_a_subprocess,
     window_environment,
 )
 from metrics_pipeline.lib.resources import WarehouseResource
@@ -32,9 +32,10 @@ def metrics_dbt_models(
     warehouse: WarehouseResource,
 ):
     window = dbt_build_window(context.run.tags, datetime.now(UTC).date(), config.full_refresh)
-    # dbt runs as a subprocess that inherits this environment; profiles.yml reads METRICS_PG_*,
-    # the build-window macros METRICS_DBT_WINDOW_*
-    os.environ.update({**dbt_environment(warehouse.url()), **window_environment(window)})
     args = dbt_build_args(config.full_refresh)
     context.log.info("dbt " + " ".join(args) + (f" over {window[0]} .. {window[1]}" if window else ", every day"))
-    yield from dbt.cli(args, context=context).stream()
+    # profiles.yml reads METRICS_PG_*, the build-window macros METRICS_DBT_WINDOW_*: set for the
+    # dbt process only (it starts inside cli()), not for the rest of this one
+    with environment_for_a_subprocess({**dbt_environment(warehouse.url()), **window_environment(window)}):
+        invocation = dbt.cli(args, context=context)
+    yield from invocation.stream()

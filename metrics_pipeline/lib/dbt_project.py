@@ -6,7 +6,8 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,26 @@ def window_environment(window: tuple[str, str] | None) -> dict[str, str]:
     same process is not picked up."""
     first, last = window or ("", "")
     return {WINDOW_ENV_START: first, WINDOW_ENV_END: last}
+
+
+@contextmanager
+def environment_for_a_subprocess(values: Mapping[str, str]) -> Iterator[None]:
+    """`values` in os.environ while a subprocess is started (dagster-dbt builds the dbt
+    process's environment from os.environ, with no argument for it), then os.environ as it was.
+
+    Left in place, a run's window and warehouse would reach every later dbt call of the same
+    process: a test's own `dbt test` after an in-process run compared only the run's days.
+    """
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 # dbt and landing tables: at most one dbt build at a time (see dagster_home/dagster.yaml).

@@ -38,6 +38,7 @@ other, hm-x-1, P1, 2026-09-10: conversions 1, net 10.00, no clicks so EPC null
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from decimal import Decimal
 
@@ -174,6 +175,9 @@ def test_the_job_succeeds_and_only_the_broken_file_fails_its_check(world):
     assert checks["assert_ad_entity_hierarchy_is_well_formed"].passed
     unmapped = checks["assert_affiliate_tracking_ids_map_to_a_client"]
     assert not unmapped.passed and unmapped.severity == dg.AssetCheckSeverity.WARN
+    # The run's dbt window and warehouse were for its dbt process only: a later dbt call of this
+    # process (another test's) must not compare just these three days, or another database.
+    assert not {"METRICS_DBT_WINDOW_START", "METRICS_DBT_WINDOW_END", "METRICS_PG_DBNAME"} & set(os.environ)
 
 
 def test_a_wrong_header_fails_naming_the_file_and_its_missing_columns(world):

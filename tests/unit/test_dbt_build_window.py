@@ -1,5 +1,6 @@
 """Which days a run's dbt build replaces, from the run's tags, and how the window reaches dbt."""
 
+import os
 from datetime import date
 
 from metrics_pipeline.lib.dbt_project import (
@@ -7,6 +8,7 @@ from metrics_pipeline.lib.dbt_project import (
     INTRADAY_WINDOW_TAG,
     dbt_build_args,
     dbt_build_window,
+    environment_for_a_subprocess,
     window_environment,
 )
 from metrics_pipeline.lib.partitions import range_tags, run_day_range
@@ -53,3 +55,15 @@ def test_run_day_range_prefers_the_range_tags():
     tags = {**range_tags("2026-10-01", "2026-10-02"), "dagster/partition": "2026-09-01"}
     assert run_day_range(tags) == ("2026-10-01", "2026-10-02")
     assert run_day_range({}) is None
+
+
+def test_a_dbt_call_s_environment_is_gone_after_it_starts(monkeypatch):
+    monkeypatch.setenv("METRICS_DBT_WINDOW_START", "2026-01-01")
+    monkeypatch.delenv("METRICS_DBT_WINDOW_END", raising=False)
+    seen = {}
+    with environment_for_a_subprocess(window_environment(("2026-10-04", "2026-10-31"))):
+        seen.update(os.environ)
+    assert (seen["METRICS_DBT_WINDOW_START"], seen["METRICS_DBT_WINDOW_END"]) == ("2026-10-04", "2026-10-31")
+    # what was there before comes back; what was not stays absent
+    assert os.environ["METRICS_DBT_WINDOW_START"] == "2026-01-01"
+    assert "METRICS_DBT_WINDOW_END" not in os.environ
