@@ -21,7 +21,7 @@ import psycopg
 
 from metrics_pipeline.defs.pipeline import daily_pipeline_job
 from metrics_pipeline.defs.sources import FILE_SOURCE_JOBS
-from metrics_pipeline.landing.ingestion import SQL_DIR, read_sql
+from metrics_pipeline.landing.ingestion import SQL_DIR, read_sql, stored_text
 from metrics_pipeline.lib.partitions import daily_partitions
 from metrics_pipeline.lib.resources import WarehouseResource
 from metrics_pipeline.lib.source_assets import FAILURE_KIND_METADATA
@@ -97,7 +97,7 @@ def _log_run_failure(
                     "partition_key": key,
                     "target": job_name,
                     "run_id": run_id,
-                    "message": message,
+                    "message": stored_text(message),  # built from the steps' exceptions
                     "failure_kind": failure_kind,
                 },
             )

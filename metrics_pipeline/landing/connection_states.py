@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import psycopg
 
-from metrics_pipeline.landing.ingestion import SQL_DIR, read_sql
+from metrics_pipeline.landing.ingestion import SQL_DIR, read_sql, stored_text
 from metrics_pipeline.security.credentials import record_auth_outcome
 
 
@@ -19,6 +19,7 @@ def record_account_state(
 ) -> None:
     """status: ok | auth_error | error; `warning`: what an `ok` sync could not do (kept while it fails).
     Call inside the caller's transaction (or autocommit)."""
+    error, warning = stored_text(error), stored_text(warning)
     conn.execute(
         read_sql(SQL_DIR, "upsert_connection_state"),
         {

@@ -5,6 +5,11 @@ visible trace; its final status is written inside the loader's data transaction,
 the log and the landed rows can never disagree. A landing that fails before its first
 attempt (the exports root cannot be listed, the config is invalid, a key is missing) is
 logged by `failure_logged_before_any_attempt` around it.
+
+Whatever a loader puts in a message, a reason or a rejected row's raw record passes
+`redact` (no secret) and `pii.scrub_pii_*` (no email or IP address, no `?email=`) here,
+on its way into the table: a message built from an exception, or a row as a partner wrote
+it, is never stored as it came.
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ from psycopg import sql
 
 from metrics_pipeline.landing.storable import storable_record, storable_text
 from metrics_pipeline.operations.failures import cause_of
-from metrics_pipeline.security.log_redaction import scrub
+from metrics_pipeline.security.log_redaction import redact
+from metrics_pipeline.security.pii import scrub_pii_text, scrub_pii_value
 
 SQL_DIR = Path(__file__).parent / "sql"
 
@@ -69,10 +75,31 @@ def finish_attempt(
             "processed": processed,
             "loaded": loaded,
             "rejected": rejected,
-            "message": message,
+            "message": stored_text(message),
             "failure_kind": failure_kind,
         },
     )
+
+
+def stored_text(text: str | None) -> str | None:
+    """`text` as it may be stored in `ops.*`: without secrets or personal data."""
+    return None if text is None else scrub_pii_text(redact(text))
+
+
+def stored_record(record: dict) -> dict:
+    """A rejected row's raw record as it may be stored: personal columns' values and every
+    email or IP address removed, secrets redacted, in each text (the JSON stays valid)."""
+
+    def clean(value):
+        if isinstance(value, str):
+            return redact(value)
+        if isinstance(value, dict):
+            return {redact(str(key)): clean(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [clean(item) for item in value]
+        return value
+
+    return clean(scrub_pii_value(record))
 
 
 def fail_attempts(url: str, log_ids: Sequence[int], message: str, failure_kind: str = "unknown") -> None:
@@ -105,7 +132,7 @@ def failure_logged_before_any_attempt(
                         "partition_keys": list(partition_keys),
                         "target": target,
                         "run_id": run_id,
-                        "message": scrub(f"not landed: {type(exc).__name__}: {exc}")[:4000],
+                        "message": stored_text(f"not landed: {type(exc).__name__}: {exc}")[:4000],
                         "failure_kind": cause_of(exc).kind,
                     },
                 )
@@ -161,9 +188,10 @@ def append_rejections(
                     source_file,
                     rejection.row_number,
                     ",".join(rejection.fields),
-                    # A quarantined row is often one the warehouse could not store as it came.
-                    storable_text(rejection.reason),
-                    json.dumps(storable_record(rejection.raw_record), ensure_ascii=False),
+                    # A quarantined row is often one the warehouse could not store as it came; and
+                    # it may hold a secret or a customer's data (stored_*), never stored as such.
+                    storable_text(stored_text(rejection.reason)),
+                    json.dumps(storable_record(stored_record(rejection.raw_record)), ensure_ascii=False),
                     log_id,
                 )
             )

@@ -8,11 +8,12 @@ from datetime import UTC, date, datetime
 
 import dagster as dg
 
-from metrics_pipeline.landing.ingestion import failure_logged_before_any_attempt
+from metrics_pipeline.landing.ingestion import failure_logged_before_any_attempt, stored_text
 from metrics_pipeline.landing.outcomes import FAILED, FileOutcome, TargetOutcome
 from metrics_pipeline.lib.dbt_project import BOUNDED_EXECUTION, DBT_RUN_TAGS, with_dbt_inputs
 from metrics_pipeline.lib.file_sources import FILES_CHECK, new_files_sensor
 from metrics_pipeline.lib.partitions import daily_partitions
+from metrics_pipeline.lib.redacted_failures import redacted_failures
 from metrics_pipeline.lib.resources import ExportsResource, PipelineConfigResource, WarehouseResource
 from metrics_pipeline.operations.failures import TRANSIENT
 from metrics_pipeline.sources.contract import ApiSource, FileSource, resolve
@@ -60,8 +61,10 @@ def files_check_result(
         passed=not failed and not ignored,
         severity=dg.AssetCheckSeverity.ERROR if failed else dg.AssetCheckSeverity.WARN,
         metadata={
-            "failed_files": dg.MetadataValue.md("\n".join(f"- {f.message}" for f in failed) or "none"),
-            "ignored_files": dg.MetadataValue.md("\n".join(f"- {f.file}: {f.message}" for f in ignored) or "none"),
+            "failed_files": dg.MetadataValue.md("\n".join(f"- {stored_text(f.message)}" for f in failed) or "none"),
+            "ignored_files": dg.MetadataValue.md(
+                "\n".join(f"- {stored_text(f'{f.file}: {f.message}')}" for f in ignored) or "none"
+            ),
         },
     )
 
@@ -99,39 +102,44 @@ def file_source_asset(source: FileSource) -> dg.AssetsDefinition:
         pipeline_config: PipelineConfigResource,
         exports: ExportsResource,
     ):
-        days = [date.fromisoformat(key) for key in context.partition_keys]
-        url = warehouse.url()
-        with failure_logged_before_any_attempt(
-            url,
-            source=source.name,
-            partition_keys=context.partition_keys,
-            target=f"{exports.uri.rstrip('/')}/{source.prefix}",
-            run_id=context.run_id,
-        ):
-            outcomes = resolve(source.land_days)(
+        # Redaction outermost: the failure row below is written from the exception as raised
+        # (its kind read from its causes) and stored scrubbed; what reaches Dagster is scrubbed too.
+        with redacted_failures():
+            days = [date.fromisoformat(key) for key in context.partition_keys]
+            url = warehouse.url()
+            with failure_logged_before_any_attempt(
                 url,
-                exports.store(),
-                pipeline_config.load(),
-                days,
+                source=source.name,
+                partition_keys=context.partition_keys,
+                target=f"{exports.uri.rstrip('/')}/{source.prefix}",
                 run_id=context.run_id,
-                log=context.log.info,
-                detail=context.log.debug,
-            )
-        files = [f for outcome in outcomes for f in outcome.files]
-        ignored = [f for outcome in outcomes for f in outcome.ignored]
-        for failure in (f for f in files if f.status == FAILED):
-            context.log.error(failure.message or failure.file)
-        for outside in ignored:
-            context.log.warning(f"{outside.file}: {outside.message}")
-        for table in source.tables:
-            mine = [f for f in files if f.table == table.name]
-            yield dg.MaterializeResult(asset_key=[source.name, table.name], metadata=file_metadata(len(days), mine))
-        for name in checked:
-            # one checked table answers for every file; several answer for their own files
-            mine = files if len(checked) == 1 else [f for f in files if f.table == name]
-            # an ignored file has no table: the first checked table answers for it
-            outside = ignored if name == checked[0] else []
-            yield files_check_result(dg.AssetKey([source.name, name]), [f for f in mine if f.status == FAILED], outside)
+            ):
+                outcomes = resolve(source.land_days)(
+                    url,
+                    exports.store(),
+                    pipeline_config.load(),
+                    days,
+                    run_id=context.run_id,
+                    log=context.log.info,
+                    detail=context.log.debug,
+                )
+            files = [f for outcome in outcomes for f in outcome.files]
+            ignored = [f for outcome in outcomes for f in outcome.ignored]
+            for failure in (f for f in files if f.status == FAILED):
+                context.log.error(failure.message or failure.file)
+            for outside in ignored:
+                context.log.warning(f"{outside.file}: {outside.message}")
+            for table in source.tables:
+                mine = [f for f in files if f.table == table.name]
+                yield dg.MaterializeResult(asset_key=[source.name, table.name], metadata=file_metadata(len(days), mine))
+            for name in checked:
+                # one checked table answers for every file; several answer for their own files
+                mine = files if len(checked) == 1 else [f for f in files if f.table == name]
+                # an ignored file has no table: the first checked table answers for it
+                outside = ignored if name == checked[0] else []
+                yield files_check_result(
+                    dg.AssetKey([source.name, name]), [f for f in mine if f.status == FAILED], outside
+                )
 
     return land
 
@@ -168,8 +176,10 @@ def raise_if_transient(title: str, failed: Sequence[TargetOutcome]) -> None:
     transient = [o for o in failed if o.retryable]
     if transient:
         raise dg.Failure(
-            description=f"{title}: {len(transient)} target(s) failed for a transient cause: "
-            + "; ".join(f"{o.target}: {o.message}" for o in transient),
+            description=stored_text(
+                f"{title}: {len(transient)} target(s) failed for a transient cause: "
+                + "; ".join(f"{o.target}: {o.message}" for o in transient)
+            ),
             metadata={"targets": [o.target for o in transient], FAILURE_KIND_METADATA: TRANSIENT},
         )
 
@@ -202,49 +212,51 @@ def api_source_asset(source: ApiSource) -> dg.AssetsDefinition:
         pool=f"landing_{source.name}",
     )
     def land(context: dg.AssetExecutionContext, warehouse: WarehouseResource, pipeline_config: PipelineConfigResource):
-        url = warehouse.url()
-        # An unpartitioned source (Shopify) logs its attempts under the run's UTC date.
-        keys = context.partition_keys if source.partitioned else [datetime.now(UTC).date().isoformat()]
-        with failure_logged_before_any_attempt(
-            url,
-            source=source.name,
-            partition_keys=keys,
-            target=f"(before any {source.target_noun})",
-            run_id=context.run_id,
-        ):
-            sync = resolve(source.sync)
-            config = pipeline_config.load()
-            if not config.connections_for(source.name):
-                # Every source is optional: a user without this platform runs too, and the log
-                # says why nothing landed (the sync below finds no account and lands nothing).
-                context.log.info(f"no active {source.title} connections configured: nothing to land")
-            if source.partitioned:
-                days = [date.fromisoformat(key) for key in keys]
-                outcomes = sync(url, config, days, run_id=context.run_id, log=context.log.info)
-            else:
-                outcomes = sync(url, config, run_id=context.run_id, log=context.log.info)
-        failed = [o for o in outcomes if o.status == FAILED]
-        for outcome in failed:
-            context.log.error(f"{source.title}: {outcome.target}: {outcome.message}")
-        metadata = {
-            f"{source.target_noun}s": len(outcomes),
-            f"{source.target_noun}s_failed": len(failed),
-            "rows_landed": sum(o.rows_loaded for o in outcomes),
-        }
-        for table in source.tables:
-            yield dg.MaterializeResult(asset_key=[source.name, table.name], metadata=metadata)
-        yield dg.AssetCheckResult(
-            asset_key=main_key,
-            check_name=check_name,
-            passed=not failed,
-            severity=dg.AssetCheckSeverity.ERROR,
-            metadata={
-                f"failed_{source.target_noun}s": dg.MetadataValue.md(
-                    "\n".join(f"- {o.target}: {o.message}" for o in failed) or "none"
-                )
-            },
-        )
-        raise_if_transient(source.title, failed)
+        # Redaction outermost, as for the file sources.
+        with redacted_failures():
+            url = warehouse.url()
+            # An unpartitioned source (Shopify) logs its attempts under the run's UTC date.
+            keys = context.partition_keys if source.partitioned else [datetime.now(UTC).date().isoformat()]
+            with failure_logged_before_any_attempt(
+                url,
+                source=source.name,
+                partition_keys=keys,
+                target=f"(before any {source.target_noun})",
+                run_id=context.run_id,
+            ):
+                sync = resolve(source.sync)
+                config = pipeline_config.load()
+                if not config.connections_for(source.name):
+                    # Every source is optional: a user without this platform runs too, and the log
+                    # says why nothing landed (the sync below finds no account and lands nothing).
+                    context.log.info(f"no active {source.title} connections configured: nothing to land")
+                if source.partitioned:
+                    days = [date.fromisoformat(key) for key in keys]
+                    outcomes = sync(url, config, days, run_id=context.run_id, log=context.log.info)
+                else:
+                    outcomes = sync(url, config, run_id=context.run_id, log=context.log.info)
+            failed = [o for o in outcomes if o.status == FAILED]
+            for outcome in failed:
+                context.log.error(f"{source.title}: {outcome.target}: {outcome.message}")
+            metadata = {
+                f"{source.target_noun}s": len(outcomes),
+                f"{source.target_noun}s_failed": len(failed),
+                "rows_landed": sum(o.rows_loaded for o in outcomes),
+            }
+            for table in source.tables:
+                yield dg.MaterializeResult(asset_key=[source.name, table.name], metadata=metadata)
+            yield dg.AssetCheckResult(
+                asset_key=main_key,
+                check_name=check_name,
+                passed=not failed,
+                severity=dg.AssetCheckSeverity.ERROR,
+                metadata={
+                    f"failed_{source.target_noun}s": dg.MetadataValue.md(
+                        "\n".join(f"- {o.target}: {stored_text(o.message)}" for o in failed) or "none"
+                    )
+                },
+            )
+            raise_if_transient(source.title, failed)
 
     return land
 
@@ -261,14 +273,15 @@ def intraday_asset(source: ApiSource) -> dg.AssetsDefinition:
     def snapshot(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, pipeline_config: PipelineConfigResource
     ) -> dg.MaterializeResult:
-        captured_at = datetime.now(UTC).replace(microsecond=0)
-        resolve(source.snapshot)(
-            warehouse.url(),
-            pipeline_config.load(),
-            captured_at=captured_at,
-            run_id=context.run_id,
-            log=context.log.info,
-        )
-        return dg.MaterializeResult(metadata={"captured_at": captured_at.isoformat()})
+        with redacted_failures():
+            captured_at = datetime.now(UTC).replace(microsecond=0)
+            resolve(source.snapshot)(
+                warehouse.url(),
+                pipeline_config.load(),
+                captured_at=captured_at,
+                run_id=context.run_id,
+                log=context.log.info,
+            )
+            return dg.MaterializeResult(metadata={"captured_at": captured_at.isoformat()})
 
     return snapshot

@@ -14,6 +14,7 @@ from datetime import date
 import dagster as dg
 import psycopg
 import pytest
+from dagster._serdes import serialize_value
 from dagster_aws.s3 import S3Resource
 
 from metrics_pipeline.defs.sources import LANDING_ASSETS
@@ -126,3 +127,22 @@ def test_a_warehouse_that_cannot_take_the_row_does_not_hide_the_error(database_u
     assert any("no ops.ingestion_logs row could be written" in note for note in raised.value.__notes__)
     with psycopg.connect(database_url) as conn:
         assert conn.execute("select count(*) from ops.ingestion_logs where run_id = 'r2'").fetchone() == (0,)
+
+
+def test_a_secret_in_the_error_is_in_neither_the_row_nor_the_event_log(served_world, database_url):
+    """Both guards stand around the landing, the redaction outermost: the row is written from the
+    exception as raised (its failure kind read from it) and stored without the secret, and
+    Dagster's event log gets the redacted error."""
+    password = "s3cret-endpoint-pass"
+    uri = "s3://metrics-sandbox/unreachable"
+    result = land_media_partner(
+        str(served_world.world.config_path),
+        ExportsResource(uri=uri, s3=sandbox_s3(f"http://etl:{password}@127.0.0.1:{closed_port()}")),
+    )
+    assert not result.success
+    [(_, _, status, kind, message)] = fetch_all(database_url, LOG_ROWS, (result.run_id,))
+    assert (status, kind) == ("failed", "transient")
+    assert "EndpointConnectionError" in message and "etl:[redacted]@127.0.0.1" in message
+    assert password not in message
+    logged = "".join(serialize_value(event) for event in result.all_events)
+    assert "EndpointConnectionError" in logged and password not in logged

@@ -1,3 +1,4 @@
+import json
 from datetime import UTC, date, datetime
 
 import pytest
@@ -106,6 +107,21 @@ def test_header_aliases_map_to_the_columns_and_unknown_columns_are_kept():
         '{"Sub ID": "campaign 7"}',
         "Click",
     )
+
+
+def test_unknown_columns_keep_no_email_ip_address_or_personal_column():
+    parsed = events(
+        "e1,click,2026-09-01T10:00:00Z,acme-fb,P1,,fb,jane@example.com,2001:db8:85a3::8a2e:370:7334,555-0100,"
+        "https://shop.example/?utm_source=aff&email=jane%40example.com",
+        header=f"{HEADER},Buyer,Buyer IP,Customer Phone,Landing",
+    )
+    [row] = parsed.rows.to_dicts()
+    assert json.loads(row["extra_columns"]) == {
+        "Buyer": "redacted-email",
+        "Buyer IP": "redacted-ip",
+        "Customer Phone": "redacted",
+        "Landing": "https://shop.example/?utm_source=aff&email=redacted",
+    }
 
 
 def test_refunds_are_negative_whatever_the_file_did():

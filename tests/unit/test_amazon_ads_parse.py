@@ -211,6 +211,18 @@ def test_the_sales_mapping():
     assert json.loads(row["extra_columns"]) == {"Sessions": "321"}
 
 
+def test_unknown_columns_keep_no_email_or_ip_address():
+    parsed = parse(
+        "sales",
+        "(Child) ASIN,Ordered Product Sales,Units Ordered,Ad Sales,Ad Units,Sessions,Contact,Seller Email\n"
+        "B0ACME0001,$15,1,$12,1,3,ops@brand.example from 198.51.100.4,seller@brand.example\n"
+        "B0ACME0002,$15,1,$12,1,3,,\n",
+    )
+    first, second = (json.loads(row["extra_columns"]) for row in parsed.rows.to_dicts())
+    assert first == {"Sessions": "3", "Contact": "redacted-email from redacted-ip", "Seller Email": "redacted"}
+    assert second == {"Sessions": "3", "Contact": None, "Seller Email": None}
+
+
 HELIUM_HEADER = "Date,Campaign Name,Ad Group Name,Keyword,Match Type,Impressions,Clicks,Spend,Orders,Sales\n"
 
 

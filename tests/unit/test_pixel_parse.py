@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from metrics_pipeline.security.pii import hash_ip
+from metrics_pipeline.security.pii import IP_REMOVED, hash_ip
 from metrics_pipeline.sources.pixel.parse import (
     EVENT_SCHEMA,
     UTF8_BOM,
@@ -331,6 +331,30 @@ def test_the_ip_is_hashed_with_the_key_and_never_kept():
         assert IP not in shown
         assert "ip" not in {k.lower() for k in rejection.raw_record}
     assert parsed.rejections[0].raw_record["event_id"] == "bad"  # the rest of the record, as read
+
+
+def test_urls_and_rejected_lines_lose_personal_data_but_keep_attribution_parameters():
+    page = "https://shop.example/p?utm_source=meta&email=jane%40example.com&fbclid=IwAR-1&phone=555-0100"
+    landing = "https://shop.example/?gclid=Cj0KCQ&name=Jane+Doe&utm_campaign=spring&ttclid=E.C.P"
+    referrer = "https://mail.example/u/0/?visitor=2001:db8:85a3::8a2e:370:7334"
+    clean = "https://shop.example/c?utm_source=google&utm_medium=cpc&gclid=Cj0-clean"
+    data = lines(
+        event("e1", page_url=page, landing_page=landing, referrer=referrer),
+        event("e2", page_url=clean, landing_page=clean),
+        event("bad", event_type="Nope", page_url=page, note="call jane@example.com from 198.51.100.4"),
+        '{"event_id": "cut", "page_url": "https://x.example/?e=jane@example.com&ip=2001:db8:85a3::8a2e:370:7334", ',
+    )
+    parsed = parse(data)
+    rows = {row["event_id"]: row for row in parsed.events.to_dicts()}
+    assert rows["e1"]["page_url"] == "https://shop.example/p?utm_source=meta&fbclid=IwAR-1"
+    assert rows["e1"]["landing_page"] == "https://shop.example/?gclid=Cj0KCQ&utm_campaign=spring&ttclid=E.C.P"
+    assert rows["e1"]["referrer"] == f"https://mail.example/u/0/?visitor={IP_REMOVED}"
+    assert rows["e2"]["page_url"] == clean and rows["e2"]["landing_page"] == clean  # untouched
+    shown = "".join(json.dumps(r.raw_record) + r.reason for r in parsed.rejections)
+    assert len(parsed.rejections) == 2
+    for personal in ("jane", "555-0100", "198.51.100.4", "2001:db8:85a3"):
+        assert personal not in shown, personal
+    assert parsed.rejections[0].raw_record["page_url"].startswith("https://shop.example/p?utm_source=meta")
 
 
 def test_blocks_end_on_line_breaks_and_keep_line_numbers():

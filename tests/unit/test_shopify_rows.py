@@ -102,6 +102,24 @@ ORDER = {
 }
 
 
+def test_landing_and_referring_sites_lose_personal_data_and_keep_their_click_ids():
+    order = {
+        **ORDER,
+        "customerJourneySummary": {
+            "lastVisit": {
+                "landingPage": "/products/tent?utm_source=klaviyo&email=grace.clark1%40example.com&fbclid=IwAR-9"
+                "&phone=555-0100&utm_campaign=winback",
+                "referrerUrl": "https://mail.example/?from=grace.clark1@example.com&ip=198.51.100.4",
+            }
+        },
+    }
+    row = order_rows(order, SHOP, "USD", KEY).order
+    assert row["landing_site"] == "/products/tent?utm_source=klaviyo&fbclid=IwAR-9&utm_campaign=winback"
+    assert row["referring_site"] == "https://mail.example/?from=redacted-email"
+    assert (row["utm_source"], row["utm_campaign"], row["fbclid"]) == ("klaviyo", "winback", "IwAR-9")
+    assert "grace" not in repr(row).lower() and "555-0100" not in repr(row) and "198.51" not in repr(row)
+
+
 def test_global_ids_become_their_numbers_and_the_kind_is_checked():
     assert gid_number("gid://shopify/Order/6000100000470", "Order") == 6000100000470
     assert gid_number("gid://shopify/LineItem/1?from=x", "LineItem") == 1

@@ -31,6 +31,7 @@ from metrics_pipeline.landing.exports import LandingFileError
 from metrics_pipeline.landing.ingestion import Rejection
 from metrics_pipeline.landing.storable import NUL_REASON, has_nul
 from metrics_pipeline.landing.truncation import csv_cut_short, ends_without_line_break, last_row_cut_short
+from metrics_pipeline.security.pii import scrub_pii_value
 
 SOURCE = "affiliate"
 EVENT_TYPES = ("click", "conversion", "refund", "rebill")
@@ -270,7 +271,10 @@ def _extra_columns(frame: pl.DataFrame, extras: list[str]) -> pl.Series:
     if not extras:
         return pl.Series("extra_columns", ["{}"] * frame.height, dtype=pl.String)
     records = frame.select(extras).to_dicts()
-    return pl.Series("extra_columns", [json.dumps(r, ensure_ascii=False) for r in records], dtype=pl.String)
+    # A partner's column we do not know may hold a customer's email or IP address: never as is.
+    return pl.Series(
+        "extra_columns", [json.dumps(scrub_pii_value(r), ensure_ascii=False) for r in records], dtype=pl.String
+    )
 
 
 def _split(frame: pl.DataFrame, problems: list[pl.Expr], header: list[str]) -> tuple[pl.DataFrame, list[Rejection]]:

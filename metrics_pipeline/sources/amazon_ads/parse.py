@@ -41,6 +41,7 @@ from metrics_pipeline.landing.truncation import (
     last_row_cut_short,
     zip_cut_short,
 )
+from metrics_pipeline.security.pii import scrub_pii_json_column
 from metrics_pipeline.sources.amazon_ads.formats import (
     AUDIENCE_TARGETING,
     AUDIENCE_TARGETING_PREFIXES,
@@ -625,6 +626,8 @@ def validate_report(
             *common_tail,
         )
         rows = rows.select(list(KEYWORD_LANDING_SCHEMA)).cast(KEYWORD_LANDING_SCHEMA)
+    if columns.extra_headers:  # a column we do not know may hold an email or IP address: never as is
+        rows = rows.with_columns(scrub_pii_json_column(rows["extra_columns"]))
 
     original = columns.original_headers
     raw_frame = columns.frame.filter(pl.col("source_row_number").is_in(bad["source_row_number"].implode()))

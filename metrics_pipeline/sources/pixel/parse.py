@@ -17,7 +17,11 @@ to be held as one frame; `parse_events` is the one-block convenience. Per block:
 5. duplicate event ids within the block keep their first line and are counted, not
    rejected (duplicates across blocks, files and days are dropped by the landing insert);
 6. `ip` is replaced by `hash_ip(ip, key)`; the address itself is in no frame and in no
-   rejection's raw record.
+   rejection's raw record;
+7. `page_url`, `landing_page` and `referrer` lose personal data (`pii.scrub_url`: `?email=`,
+   `&phone=`, `&name=`... are dropped, email and IP addresses replaced; utm_* and click ids
+   stay as written), and so does every text of a rejection's raw record (`scrub_pii_value`).
+   Nothing of it is hashed, so this needs no key.
 """
 
 from __future__ import annotations
@@ -37,7 +41,14 @@ from polars.exceptions import PanicException, PolarsError
 
 from metrics_pipeline.landing.exports import LandingFileError
 from metrics_pipeline.landing.ingestion import Rejection
-from metrics_pipeline.security.pii import hash_ip
+from metrics_pipeline.security.pii import (
+    MAY_HOLD_PII,
+    hash_ip,
+    scrub_flagged,
+    scrub_pii_text,
+    scrub_pii_value,
+    scrub_url,
+)
 
 SOURCE = "pixel"
 FIELDS = (
@@ -68,6 +79,7 @@ FIELDS = (
 REQUIRED_FIELDS = ("event_id", "site_id", "event_type", "visitor_id", "occurred_at")
 # Landed as they come (stripped; blank is NULL). occurred_at, order_value and ip are converted.
 TEXT_FIELDS = tuple(f for f in FIELDS if f not in ("occurred_at", "order_value", "ip"))
+URL_FIELDS = ("page_url", "landing_page", "referrer")  # landed through `pii.scrub_url`
 LINE_FIELD = "*"  # Rejection.fields of a line that could not be read as a JSON object
 
 # What parse produces for raw_pixel.events, in table order; the loader adds source_file and
@@ -324,7 +336,7 @@ def parse_block(
         ]
     unique = events.filter(pl.col("event_id").is_first_distinct())
     return EventChunk(
-        events=ip_hasher.replace_ip(unique),
+        events=ip_hasher.replace_ip(without_personal_data_in_urls(unique)),
         rejections=sorted(rejections, key=lambda r: r.row_number),
         processed=processed,
         duplicates=events.height - unique.height,
@@ -519,6 +531,11 @@ def _validate(decoded: pl.DataFrame, *, event_date: date, known_sites: pl.Series
     return events, bad
 
 
+def without_personal_data_in_urls(events: pl.DataFrame) -> pl.DataFrame:
+    """`URL_FIELDS` through `scrub_url`; only values the cheap pattern flags reach Python."""
+    return events.with_columns(scrub_flagged(events[field], scrub_url, MAY_HOLD_PII) for field in URL_FIELDS)
+
+
 class IpHasher:
     """`hash_ip` once per distinct address, remembering up to `capacity` of them (a file's
     later blocks mostly repeat its visitors' addresses)."""
@@ -600,17 +617,22 @@ def _raw_record(text: str) -> dict[str, Any]:
 
 
 def _without_ip(value: Any) -> Any:
+    return scrub_pii_value(_safe_values(value))
+
+
+def _safe_values(value: Any) -> Any:
     if isinstance(value, dict):
-        return {_safe_text(k): _without_ip(v) for k, v in value.items() if k.strip().lower() != "ip"}
+        return {_safe_text(k): _safe_values(v) for k, v in value.items() if k.strip().lower() != "ip"}
     if isinstance(value, list):
-        return [_without_ip(v) for v in value]
+        return [_safe_values(v) for v in value]
     if isinstance(value, str):
         return _safe_text(value)
     return value
 
 
 def _redact_text(text: str) -> str:
-    return _safe_text(_IPV4.sub(_REDACTED, _IP_VALUE.sub(lambda m: m.group(1) + f'"{_REDACTED}"', text)))
+    text = _IPV4.sub(_REDACTED, _IP_VALUE.sub(lambda m: m.group(1) + f'"{_REDACTED}"', text))
+    return _safe_text(scrub_pii_text(text))
 
 
 def _safe_text(text: str) -> str:

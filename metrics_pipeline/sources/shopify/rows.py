@@ -5,7 +5,9 @@
   finite decimal numbers and travel as text so COPY parses them exactly into numeric (never float);
 - times: ISO 8601 with a zone, kept as aware datetimes;
 - emails: only `pii.hash_email(email, key)` leaves this module; the address itself never does;
-- landing URLs: the tracking parameters are parsed into the order's utm_* / click-id columns;
+- landing URLs: the landing page and referrer land without personal data (`pii.scrub_url`: a
+  store's `?email=` / `&phone=`, email and IP addresses go; utm_* and click ids stay as written),
+  and their tracking parameters are parsed into the order's utm_* / click-id columns;
 - discounts: `discount_allocated` is the line's discountAllocations summed (every discount);
   `total_discount` keeps Shopify's totalDiscountSet as it is (line-level, no codes) for reference.
 """
@@ -21,7 +23,7 @@ from typing import Any
 
 import polars as pl
 
-from metrics_pipeline.security.pii import hash_email
+from metrics_pipeline.security.pii import hash_email, scrub_url
 from metrics_pipeline.sources.shopify.landing_urls import parse_landing_url
 
 
@@ -137,7 +139,7 @@ def order_rows(node: Mapping[str, Any], shop_domain: str, currency: str, key: by
     where = f"order {order_id}"
     journey = node.get("customerJourneySummary") or {}
     visit = journey.get("lastVisit") or {}
-    landing_site = _text(visit.get("landingPage"))
+    landing_site = scrub_url(_text(visit.get("landingPage")))
     customer = node.get("customer") or {}
     order = {
         "shop_domain": shop_domain,
@@ -157,7 +159,7 @@ def order_rows(node: Mapping[str, Any], shop_domain: str, currency: str, key: by
         "customer_id": gid_number(customer.get("id"), "Customer"),
         "email_hash": hash_email(node.get("email"), key),
         "landing_site": landing_site,
-        "referring_site": _text(visit.get("referrerUrl")),
+        "referring_site": scrub_url(_text(visit.get("referrerUrl"))),
         "source_name": _text(node.get("sourceName")),
         "checkout_token": _text(node.get("checkoutToken")),
         "taxes_included": _flag(node.get("taxesIncluded"), f"{where} taxesIncluded"),
