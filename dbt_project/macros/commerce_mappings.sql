@@ -90,8 +90,11 @@
                       when both shares are 0); n >= 3: first_share at 1, last_share at n, the
                       rest (1 - first_share - last_share) split evenly over positions 2 .. n-1
       time_decay      decay_raw / decay_total
+      markov          markov_raw / markov_total (markov_raw: the channel's removal effect / the
+                      conversion's touches of that channel); 1 / n when markov_total is 0 or null
 -#}
-{% macro attribution_weight(model, position, n, first_share, last_share, decay_raw, decay_total) -%}
+{% macro attribution_weight(model, position, n, first_share, last_share, decay_raw, decay_total,
+                            markov_raw, markov_total) -%}
     (case {{ model }}
         when 'first_touch' then case when {{ position }} = 1 then 1::numeric else 0::numeric end
         when 'last_touch' then case when {{ position }} = {{ n }} then 1::numeric else 0::numeric end
@@ -111,5 +114,11 @@
                 else (1 - ({{ first_share }}) - ({{ last_share }}))::numeric / ({{ n }} - 2)
             end
         when 'time_decay' then ({{ decay_raw }})::numeric / ({{ decay_total }})
+        when 'markov' then
+            case
+                when coalesce({{ markov_total }}, 0) > 0
+                    then ({{ markov_raw }})::numeric / ({{ markov_total }})
+                else 1::numeric / {{ n }}
+            end
     end)
 {%- endmacro %}

@@ -10,6 +10,9 @@
 --   position_based  n = 1: 1;  n = 2: first / (first + last), last / (first + last);
 --                   n >= 3: first, last, and (1 - first - last) / (n - 2) in between
 --   time_decay      2^(-d / half_life) / sum over the conversion's touches, d in days
+--   markov          the touch's channel's removal effect (int_attribution__markov_removal_effects)
+--                   / the conversion's touches of that channel, normalised over the
+--                   conversion; 1 / n when the conversion's channels all have 0
 -- within 1e-9 (the mart rounds to 12 decimals). Returns the links that differ.
 
 with
@@ -35,7 +38,9 @@ with_decay as (
         power(2::float8, -least((days_before - min_days_before) / half_life, 1000))
                                                                         as decay,
         sum(power(2::float8, -least((days_before - min_days_before) / half_life, 1000)))
-            over (partition by order_key, model)                        as decay_total
+            over (partition by order_key, model)                        as decay_total,
+        coalesce(removal.removal_effect, 0)::float8
+        / count(*) over (partition by order_key, model, links.channel)  as markov_share
     from (
         -- 2^(-d/h) / sum 2^(-d/h) = 2^(-(d - m)/h) / sum 2^(-(d - m)/h) for any m; m = the
         -- latest touch's d keeps the total above 0 with a tiny half-life; 2^-1000 stands in for
@@ -43,13 +48,25 @@ with_decay as (
         select links.*, min(days_before) over (partition by order_key, model) as min_days_before
         from links
     ) as links
+    left join {{ ref('int_attribution__markov_removal_effects') }} as removal
+        on  removal.workspace_slug = links.workspace_slug
+        and removal.channel = links.channel
+
+),
+
+with_markov as (
+
+    select
+        with_decay.*,
+        sum(markov_share) over (partition by order_key, model)          as markov_total
+    from with_decay
 
 ),
 
 expected as (
 
     select
-        with_decay.*,
+        with_markov.*,
         case model
             when 'first_touch' then case when position = 1 then 1 else 0 end
             when 'last_touch' then case when position = touchpoint_count then 1 else 0 end
@@ -65,8 +82,11 @@ expected as (
                     else (1 - first_share - last_share) / (touchpoint_count - 2)
                 end
             when 'time_decay' then decay / decay_total
+            when 'markov' then
+                case when markov_total > 0 then markov_share / markov_total
+                     else 1::float8 / touchpoint_count end
         end::float8                                                     as expected_weight
-    from with_decay
+    from with_markov
 
 )
 

@@ -1,6 +1,6 @@
 -- For every conversion (order) and model in fct_attribution_links: the weights sum to 1 (within
 -- 1e-9; the model makes them exact), every weight is in [0, 1], the positions are exactly
--- 1 .. touchpoint_count, each once, and all five models are present with the same touches.
+-- 1 .. touchpoint_count, each once, and all six models are present with the same touches.
 -- Returns one row per (order, model) that breaks a rule, with the problem.
 
 with
@@ -52,7 +52,7 @@ select
         when min_touchpoint_count <> max_touchpoint_count then 'touchpoint_count differs between links'
         when links <> min_touchpoint_count or positions <> links
           or min_position <> 1 or max_position <> links then 'positions are not 1 .. touchpoint_count'
-        when per_order.models <> 5 then 'not every model has links'
+        when per_order.models <> 6 then 'not every model has links'
         when per_order.touchpoint_sets <> 1 then 'models count different touches'
     end                                                 as problem
 
@@ -69,5 +69,5 @@ where abs(weight_sum - 1) > 1e-9
    or positions <> links
    or min_position <> 1
    or max_position <> links
-   or per_order.models <> 5
+   or per_order.models <> 6
    or per_order.touchpoint_sets <> 1

@@ -67,7 +67,22 @@ def print_marts_report(url: str) -> None:
             headline,
         )
     print_amazon_and_affiliate_report(url)
+    print_attribution_report(url)
     print_pnl_report(url)
+
+
+def print_attribution_report(url: str) -> None:
+    """Per workspace and channel: the Markov removal effect and what three models credit it."""
+    with warehouse.connect(url) as conn:
+        if not (
+            table_exists(conn, "marts", "fct_attribution_links")
+            and table_exists(conn, "intermediate", "int_attribution__markov_removal_effects")
+        ):
+            return
+        rows = conn.execute(read_sql(SQL_DIR, "attribution_by_channel")).fetchall()
+    if rows:
+        print("\nfirst-party attribution per channel (pixel journeys; markov = data-driven, by removal effect)")
+        print_table(["workspace", "channel", "cur", "orders", "removal effect", "last touch", "linear", "markov"], rows)
 
 
 def print_amazon_and_affiliate_report(url: str) -> None:

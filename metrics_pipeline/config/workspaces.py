@@ -39,7 +39,7 @@ class AttributionSettings:
     pnl_model: str = "last_touch"  # the model whose revenue the P&L shows
 
 
-ATTRIBUTION_MODELS = ("first_touch", "last_touch", "linear", "position_based", "time_decay")
+ATTRIBUTION_MODELS = ("first_touch", "last_touch", "linear", "position_based", "time_decay", "markov")
 
 
 @dataclass(frozen=True)

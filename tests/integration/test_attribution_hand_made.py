@@ -137,6 +137,13 @@ def test_every_model_weighs_the_three_touches_in_the_window_as_calculated_by_han
         "linear": [1 / 3, 1 / 3, 1 / 3],
         "position_based": [0.4, 0.2, 0.4],  # 40 % first, 40 % last, the middle shares 20 %
         "time_decay": [w / sum(decay) for w in decay],
+        # The only journey converts: start -> google_ads -> email -> google_ads -> conversion, a
+        # chain with a loop (google_ads -> email 1/2, -> conversion 1/2; email -> google_ads 1).
+        # P(conversion) = 1 (in the limit: 200 steps leave 2^-100 in the loop). Without
+        # google_ads it is 0: removal effect 1. Without email, google_ads -> email goes to null
+        # and P = 1/2: removal effect 1/2. Normalised: google_ads 2/3, split over its two
+        # touches, email 1/3 - linear's weights, by another road.
+        "markov": [1 / 3, 1 / 3, 1 / 3],
     }
     for model, weights in expected.items():
         rows = links(built, model)

@@ -424,3 +424,14 @@ workspaces:
         in problems
     )
     assert len(problems) == 7
+
+
+def test_the_markov_model_can_be_the_pnl_model(tmp_path):
+    text = VALID.replace("    name: Harbor\n", "    name: Harbor\n    attribution:\n      pnl_model: markov\n")
+    harbor = load_config(write(tmp_path, text)).workspaces[1]
+    assert harbor.attribution.pnl_model == "markov"
+    with pytest.raises(ConfigError) as raised:
+        load_config(write(tmp_path, text.replace("pnl_model: markov", "pnl_model: data_driven")))
+    assert "pnl_model: must be one of first_touch, last_touch, linear, position_based, time_decay, markov" in (
+        "\n".join(raised.value.problems)
+    )

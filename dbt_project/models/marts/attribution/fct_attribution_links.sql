@@ -1,7 +1,8 @@
 -- Multi-touch attribution: one row per conversion (a non-cancelled Shopify order linked to a
 -- pixel visitor by its checkout token, int_attribution__order_visitors) x touchpoint x model.
 --
--- Touches that count: the visitor's fct_touchpoints with
+-- Touches that count (int_attribution__conversion_touches, which the Markov chain reads too):
+-- the visitor's fct_touchpoints with
 --   converted_at - lookback_days <= occurred_at <= converted_at
 -- (lookback_days from the workspace's attribution settings; converted_at is the pixel's
 -- checkout_completed time). 'direct' touches (no click id, no UTM, no external referrer) count
@@ -22,6 +23,12 @@
 --                   to 1 (days_before_conversion is fractional: the exact interval / 86400 s;
 --                   computed relative to the latest touch, which changes nothing after
 --                   normalising but keeps the total away from a numeric underflow to 0)
+--   markov          data-driven: the removal effect of each channel on the order's path
+--                   (int_attribution__markov_removal_effects, a Markov chain over the
+--                   workspace's converting and abandoned journeys), normalised over the
+--                   order's distinct channels to sum to 1, each channel's share split evenly
+--                   over its touches; linear (1 / n) when those channels' removal effects are
+--                   all 0 (or unknown)
 -- Weights are numeric rounded to 12 decimals, the last position taking the rounding remainder,
 -- so that a conversion's weights sum to exactly 1 per model and its attributed_revenue to
 -- exactly the order's net revenue.
@@ -35,87 +42,15 @@
 
 with
 
-conversions as (
-
-    select
-        order_visitors.order_key,
-        order_visitors.visitor_key,
-        order_visitors.converted_at,
-        orders.shop_domain,
-        orders.order_id,
-        orders.order_name,
-        orders.workspace_slug,
-        orders.client_slug,
-        orders.currency,
-        orders.processed_at,
-        orders.order_date,
-        orders.net_revenue,
-        orders.cogs,
-        orders.gross_profit,
-        settings.lookback_days,
-        settings.position_based_first,
-        settings.position_based_last,
-        settings.time_decay_half_life_days
-
-    from {{ ref('int_attribution__order_visitors') }} as order_visitors
-
-    join {{ ref('fct_orders') }} as orders
-        on orders.order_key = order_visitors.order_key
-
-    join {{ ref('int_attribution__settings') }} as settings
-        on settings.workspace_slug = orders.workspace_slug
-
-    where not orders.is_cancelled
-
-),
-
-touchpoints as (
-
-    select * from {{ ref('fct_touchpoints') }}
-
-),
-
-in_window as (
-
-    select
-        conversions.*,
-        touchpoints.touchpoint_id,
-        touchpoints.occurred_at                                         as touch_occurred_at,
-        touchpoints.touch_date,
-        touchpoints.channel,
-        touchpoints.match_type,
-        touchpoints.confidence,
-        touchpoints.entity_id,
-        touchpoints.platform,
-        touchpoints.entity_level,
-        touchpoints.account_entity_id,
-        touchpoints.campaign_entity_id,
-        bool_or(touchpoints.channel <> 'direct') over (partition by conversions.order_key)
-                                                                        as has_non_direct_touch
-
-    from conversions
-
-    join touchpoints
-        on  touchpoints.visitor_key = conversions.visitor_key
-        and touchpoints.occurred_at <= conversions.converted_at
-        and touchpoints.occurred_at >= conversions.converted_at - conversions.lookback_days * interval '1 day'
-
-),
-
 counted as (
 
-    select
-        in_window.*,
-        row_number() over (
-            partition by order_key order by touch_occurred_at, touchpoint_id
-        )::integer                                                      as position,
-        count(*) over (partition by order_key)::integer                 as touchpoint_count,
-        extract(epoch from converted_at - touch_occurred_at)::numeric / 86400
-                                                                        as days_before_conversion
+    select * from {{ ref('int_attribution__conversion_touches') }}
 
-    from in_window
+),
 
-    where channel <> 'direct' or not has_non_direct_touch
+removal_effects as (
+
+    select * from {{ ref('int_attribution__markov_removal_effects') }}
 
 ),
 
@@ -127,9 +62,17 @@ decayed as (
         -- normalised, and the total never underflows to 0 with a tiny half-life
         power(2::numeric, -((days_before_conversion
                              - min(days_before_conversion) over (partition by order_key))
-                            / time_decay_half_life_days))                as decay_raw
+                            / time_decay_half_life_days))                as decay_raw,
+        -- markov: the channel's removal effect, split evenly over the order's touches of that
+        -- channel (the total over the order is then the sum over its distinct channels)
+        coalesce(removal_effects.removal_effect, 0)::numeric
+        / count(*) over (partition by counted.order_key, counted.channel)   as markov_raw
 
     from counted
+
+    left join removal_effects
+        on  removal_effects.workspace_slug = counted.workspace_slug
+        and removal_effects.channel = counted.channel
 
 ),
 
@@ -138,12 +81,14 @@ with_models as (
     select
         decayed.*,
         models.model,
-        sum(decay_raw) over (partition by order_key, models.model)      as decay_total
+        sum(decay_raw) over (partition by order_key, models.model)      as decay_total,
+        sum(markov_raw) over (partition by order_key, models.model)     as markov_total
 
     from decayed
 
     cross join (
-        values ('first_touch'), ('last_touch'), ('linear'), ('position_based'), ('time_decay')
+        values ('first_touch'), ('last_touch'), ('linear'), ('position_based'), ('time_decay'),
+               ('markov')
     ) as models (model)
 
 ),
@@ -154,7 +99,8 @@ weighted as (
         with_models.*,
         round(
             {{ attribution_weight('model', 'position', 'touchpoint_count', 'position_based_first',
-                                  'position_based_last', 'decay_raw', 'decay_total') }},
+                                  'position_based_last', 'decay_raw', 'decay_total',
+                                  'markov_raw', 'markov_total') }},
             12
         )                                                               as rounded_weight
 
