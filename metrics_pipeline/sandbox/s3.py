@@ -91,13 +91,22 @@ class SandboxS3(ServesWhileOpen):
             config=Config(s3={"addressing_style": "path"}),
         )
 
-    def upload_tree(self, local_dir: Path, bucket: str = SANDBOX_BUCKET, prefix: str = SANDBOX_PREFIX) -> int:
-        """Make `s3://bucket/prefix/` hold exactly the files under `local_dir` (by relative path),
-        in sorted order, creating the bucket if needed. Returns the number of files.
+    def upload_tree(
+        self,
+        local_dir: Path,
+        bucket: str = SANDBOX_BUCKET,
+        prefix: str = SANDBOX_PREFIX,
+        *,
+        remove_others: bool = False,
+    ) -> int:
+        """Upload every file under `local_dir` to `s3://bucket/prefix/<relative path>`, in sorted
+        order, creating the bucket if needed. Returns the number of files.
 
-        Objects already under the prefix that are not in `local_dir` are deleted: moto's state is
-        shared by the whole process, so an earlier world uploaded to the same prefix (another demo
-        or test in this process) would otherwise be served as part of this one.
+        With `remove_others`, objects already under the prefix that are not in `local_dir` are
+        deleted, so the prefix holds exactly this tree: moto's state is shared by the whole
+        process, and an earlier world uploaded to the same prefix (another demo or test in this
+        process) would otherwise be served as part of this one. Without it, the upload overlays
+        (a test replacing one file of a served world).
         """
         local_dir = Path(local_dir)
         if not local_dir.is_dir():
@@ -106,7 +115,7 @@ class SandboxS3(ServesWhileOpen):
         _ensure_bucket(s3, bucket)
         paths = sorted(path for path in local_dir.rglob("*") if path.is_file())
         keys = {_object_key(prefix, path.relative_to(local_dir)): path for path in paths}
-        stale = [key for key in _keys_under(s3, bucket, prefix) if key not in keys]
+        stale = [key for key in _keys_under(s3, bucket, prefix) if key not in keys] if remove_others else []
         for start in range(0, len(stale), 1000):  # DeleteObjects takes at most 1000 keys
             batch = [{"Key": key} for key in stale[start : start + 1000]]
             s3.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})

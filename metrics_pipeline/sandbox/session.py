@@ -116,7 +116,7 @@ def sandbox_session(
         MetaSandboxServer(platforms.meta) as meta,
         ShopifySandboxServer(platforms.commerce, clock_scale=float(SANDBOX_RETRY_BASE_DELAY)) as shopify,
     ):
-        s3.upload_tree(world.exports_dir, prefix=exports_prefix)
+        s3.upload_tree(world.exports_dir, prefix=exports_prefix, remove_others=True)
         session = SandboxSession(
             world=world,
             google_ads_world=google_ads.world,

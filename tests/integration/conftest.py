@@ -28,7 +28,7 @@ def served_world(tmp_path_factory) -> Iterator[ServedWorld]:
     prefix = f"exports-{secrets.token_hex(4)}"
     saved = dict(os.environ)
     with SandboxS3() as s3:
-        s3.upload_tree(world.exports_dir, prefix=prefix)
+        s3.upload_tree(world.exports_dir, prefix=prefix, remove_others=True)
         os.environ.update(s3.environment())
         os.environ["METRICS_CONFIG"] = str(world.config_path)
         os.environ["METRICS_EXPORTS_URI"] = s3.exports_uri(prefix=prefix)

@@ -61,7 +61,9 @@ def test_a_fresh_client_reads_back_the_uploaded_world(small_world: SandboxWorld,
         assert sandbox.endpoint_url.startswith("http://127.0.0.1:")
         partner_files = [key for key in expected if key.startswith("media_partner/")]
         # The partner's 3 clients × 7 days, next to the commerce world's pixel files.
-        assert sandbox.upload_tree(small_world.exports_dir) == len(expected) and len(partner_files) == 3 * 7
+        # remove_others: another test of this process may have served its own world here
+        assert sandbox.upload_tree(small_world.exports_dir, remove_others=True) == len(expected)
+        assert len(partner_files) == 3 * 7
         assert sandbox.exports_uri() == f"s3://{SANDBOX_BUCKET}/{SANDBOX_PREFIX}" == "s3://metrics-sandbox/exports"
 
         environment = sandbox.environment()
@@ -106,9 +108,13 @@ def test_an_upload_replaces_an_earlier_world_under_the_same_prefix(small_world: 
     (smaller / "media_partner" / "only.csv").write_bytes(b"a,b\n1,2\n")
     with SandboxS3() as sandbox:
         sandbox.upload_tree(small_world.exports_dir, bucket="replace-bucket", prefix="world")
-        assert sandbox.upload_tree(smaller, bucket="replace-bucket", prefix="world") == 1
-        sandbox.client().put_object(Bucket="replace-bucket", Key="world-other/kept.csv", Body=b"x")
+        # without remove_others an upload overlays: the first world's files stay
         sandbox.upload_tree(smaller, bucket="replace-bucket", prefix="world")
+        overlaid = sandbox.client().list_objects_v2(Bucket="replace-bucket", Prefix="world/")["KeyCount"]
+        assert overlaid == len(world_files(small_world)) + 1
+        assert sandbox.upload_tree(smaller, bucket="replace-bucket", prefix="world", remove_others=True) == 1
+        sandbox.client().put_object(Bucket="replace-bucket", Key="world-other/kept.csv", Body=b"x")
+        sandbox.upload_tree(smaller, bucket="replace-bucket", prefix="world", remove_others=True)
         pages = sandbox.client().get_paginator("list_objects_v2").paginate(Bucket="replace-bucket")
         listed = sorted(entry["Key"] for page in pages for entry in page.get("Contents", []))
     # A sibling prefix that merely starts with the same letters is not touched.

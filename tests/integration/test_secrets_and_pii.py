@@ -212,7 +212,7 @@ def plant_personal_data(sb, exports_prefix: str) -> list[str]:
         path = root / key
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
-    # The whole tree: upload_tree makes the prefix hold exactly it (the world's files and these).
+    # The whole tree again: the world's files and these.
     sb.s3.upload_tree(root, prefix=exports_prefix)
     world = sb.commerce_world
     sessions = world._sessions_by_id  # noqa: SLF001 - the sandbox's own record of each visit
