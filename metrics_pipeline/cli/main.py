@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from metrics_pipeline import warehouse
-from metrics_pipeline.cli import security_commands
+from metrics_pipeline.cli import retention_commands, security_commands
 from metrics_pipeline.cli.demo import cmd_demo
 from metrics_pipeline.cli.reports import print_marts_report, print_pnl_report, print_status
 from metrics_pipeline.cli.runner import SANDBOX_DIR, CliError, prepare_environment, run_intraday, run_range
@@ -36,10 +36,29 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    prepare_environment()
+    url = prepare_environment()
+    if args.full_refresh:
+        _warn_archived_months(url)
     ok = run_range(args.start, args.end, full_refresh=args.full_refresh)
     print_marts_report(warehouse.database_url())
     return 0 if ok else 1
+
+
+def _warn_archived_months(url: str) -> None:
+    """A full refresh rebuilds the day-keyed marts from the landed rows only: archived months
+    would vanish from them. Say which, and how to bring them back first."""
+    from metrics_pipeline.retention.archive import archived_months
+
+    with warehouse.connect(url) as conn:
+        months = archived_months(conn)
+    if months:
+        first, last = min(m for _, m, _ in months), max(m for _, m, _ in months)
+        print(
+            f"warning: {len(months)} table-month(s) from {first:%Y-%m} to {last:%Y-%m} are archived (retention);"
+            " a full refresh leaves their days out of the marts. Restore them first with"
+            " `metrics-pipeline retention restore --table ... --from ... --to ...`",
+            file=sys.stderr,
+        )
 
 
 def cmd_intraday(args: argparse.Namespace) -> int:
@@ -137,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     dev.add_argument("--sandbox-database", action="store_true", help=SANDBOX_DATABASE_HELP)
     dev.set_defaults(handler=cmd_dev)
     security_commands.register(commands)  # credentials ..., bi ...
+    retention_commands.register(commands)  # retention archive|restore
     return parser
 
 

@@ -4,7 +4,7 @@
 each as `file: key.path: what is wrong`, so a typo is fixed in one go.
 
 One module per section: `workspaces` (workspaces, attribution, FX rates), `clients`
-(CPM rates, Amazon, affiliate), `connections`, `alerts` (alert rules); `validation` holds
+(CPM rates, Amazon, affiliate), `connections`, `alerts` (alert rules), `retention`; `validation` holds
 `ConfigError`, the YAML loader and the checks they share. Import from this package.
 """
 
@@ -37,6 +37,7 @@ from metrics_pipeline.config.connections import (
     PROVIDERS,
     Connection,
 )
+from metrics_pipeline.config.retention import RetentionSettings, _parse_retention
 from metrics_pipeline.config.validation import (
     CURRENCY_PATTERN,
     SLUG_PATTERN,
@@ -75,6 +76,7 @@ __all__ = [
     "CpmRate",
     "FxRate",
     "PipelineConfig",
+    "RetentionSettings",
     "Workspace",
     "config_path_from_env",
     "cpm_in_force",
@@ -87,6 +89,7 @@ class PipelineConfig:
     source_path: str
     workspaces: tuple[Workspace, ...]
     fx_rates: tuple[FxRate, ...] = ()
+    retention: RetentionSettings | None = None  # None: the `retention:` section is absent
 
     @property
     def connections(self) -> tuple[Connection, ...]:
@@ -137,7 +140,7 @@ def _parse_document(document: Any, source_path: str, problems: list[str]) -> Pip
     if not isinstance(document, dict):
         problems.append("the top level must be a mapping with a 'workspaces' list")
         return PipelineConfig(source_path, ())
-    _reject_unknown_keys(document, {"workspaces", "fx_rates"}, "", problems)
+    _reject_unknown_keys(document, {"workspaces", "fx_rates", "retention"}, "", problems)
     raw_workspaces = document.get("workspaces")
     if not isinstance(raw_workspaces, list) or not raw_workspaces:
         problems.append("workspaces: must be a non-empty list")
@@ -163,4 +166,5 @@ def _parse_document(document: Any, source_path: str, problems: list[str]) -> Pip
         problems,
     )
     fx_rates = _parse_fx_rates(document.get("fx_rates", []), problems)
-    return PipelineConfig(source_path, tuple(workspaces), fx_rates)
+    retention = _parse_retention(document.get("retention"), problems)
+    return PipelineConfig(source_path, tuple(workspaces), fx_rates, retention)

@@ -44,6 +44,10 @@ class ExportsStore(Protocol):
         """The object as a stream, for loaders that read it block by block."""
         ...
 
+    def write_bytes(self, key: str, data: bytes) -> None:
+        """Create or replace one object whole (the retention archive writes here)."""
+        ...
+
 
 class LocalExportsStore:
     def __init__(self, root: Path):
@@ -70,6 +74,14 @@ class LocalExportsStore:
 
     def open(self, key: str) -> BinaryIO:
         return (self.root / key).open("rb")
+
+    def write_bytes(self, key: str, data: bytes) -> None:
+        # written beside, then renamed: a reader never sees half a file, a failed write no file
+        path = self.root / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.partial")
+        partial.write_bytes(data)
+        partial.replace(path)
 
 
 class S3ExportsStore:
@@ -108,6 +120,9 @@ class S3ExportsStore:
     def open(self, key: str) -> BinaryIO:
         body = self.client.get_object(Bucket=self.bucket, Key=self._full_key(key))["Body"]
         return _NamedS3Body(body, f"s3://{self.bucket}/{self._full_key(key)}")  # type: ignore[return-value]
+
+    def write_bytes(self, key: str, data: bytes) -> None:
+        self.client.put_object(Bucket=self.bucket, Key=self._full_key(key), Body=data)
 
 
 class ExportReadError(ConnectionError):
