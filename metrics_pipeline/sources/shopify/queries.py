@@ -87,13 +87,8 @@ _REFUND = f"""
         }}
 """
 
-ORDERS = f"""
-query Orders($first: Int!, $after: String, $query: String, $lineItems: Int!, $refunds: Int!,
-             $refundLineItems: Int!) {{
-  orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {{
-    pageInfo {{ hasNextPage endCursor }}
-    edges {{
-      node {{
+# An order's own fields, the same in the paged and the bulk query (their rows must be equal).
+_ORDER_FIELDS = f"""
         id name createdAt processedAt updatedAt cancelledAt displayFinancialStatus currencyCode
         sourceName email checkoutToken taxesIncluded test
         subtotalPriceSet {{ {_MONEY} }}
@@ -103,6 +98,16 @@ query Orders($first: Int!, $after: String, $query: String, $lineItems: Int!, $re
         totalPriceSet {{ {_MONEY} }}
         customer {{ id }}
         customerJourneySummary {{ lastVisit {{ landingPage referrerUrl }} }}
+"""
+
+ORDERS = f"""
+query Orders($first: Int!, $after: String, $query: String, $lineItems: Int!, $refunds: Int!,
+             $refundLineItems: Int!) {{
+  orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {{
+    pageInfo {{ hasNextPage endCursor }}
+    edges {{
+      node {{
+        {_ORDER_FIELDS}
         lineItems(first: $lineItems) {{
           pageInfo {{ hasNextPage endCursor }}
           edges {{ node {{ {_LINE_ITEM} }} }}
@@ -193,15 +198,7 @@ BULK_ORDERS = f"""
   orders(sortKey: UPDATED_AT) {{
     edges {{
       node {{
-        id name createdAt processedAt updatedAt cancelledAt displayFinancialStatus currencyCode
-        sourceName email checkoutToken taxesIncluded test
-        subtotalPriceSet {{ {_MONEY} }}
-        totalDiscountsSet {{ {_MONEY} }}
-        totalShippingPriceSet {{ {_MONEY} }}
-        totalTaxSet {{ {_MONEY} }}
-        totalPriceSet {{ {_MONEY} }}
-        customer {{ id }}
-        customerJourneySummary {{ lastVisit {{ landingPage referrerUrl }} }}
+        {_ORDER_FIELDS}
         lineItems {{
           edges {{ node {{ {_LINE_ITEM} }} }}
         }}
