@@ -35,8 +35,6 @@ malformed ASIN are quarantined.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from datetime import date
 from decimal import Decimal
 
@@ -46,10 +44,9 @@ import pytest
 from metrics_pipeline.config import load_config
 from metrics_pipeline.config.mirror import sync_config_tables
 from metrics_pipeline.landing.exports import open_exports_store
-from metrics_pipeline.lib.dbt_project import DBT_PROJECT_DIR, dbt_executable
 from metrics_pipeline.sources.amazon_ads.load import land_days
-from metrics_pipeline.warehouse import dbt_environment
 from tests.conftest import fetch_all, write_file
+from tests.dbt_cli import run_dbt
 
 pytestmark = pytest.mark.integration
 
@@ -165,24 +162,7 @@ def landed(tmp_path_factory, database_url):
 def built(landed):
     url = landed["url"]
     target = landed["root"] / "dbt_target"
-    result = subprocess.run(
-        [
-            dbt_executable(),
-            "build",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(target),
-            "--vars",
-            "{pnl_as_of: '2026-11-01T00:00:00Z'}",
-        ],
-        cwd=DBT_PROJECT_DIR,
-        env={**os.environ, **dbt_environment(url), "DBT_LOG_PATH": str(target)},
-        capture_output=True,
-        text=True,
-    )
+    result = run_dbt(url, target, "build", "--vars", "{pnl_as_of: '2026-11-01T00:00:00Z'}")
     assert result.returncode == 0, result.stdout[-6000:]
     return url
 
