@@ -45,20 +45,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _warn_archived_months(url: str) -> None:
-    """A full refresh rebuilds the day-keyed marts from the landed rows only: archived months
-    would vanish from them. Say which, and how to bring them back first."""
-    from metrics_pipeline.retention.archive import archived_months
+    from metrics_pipeline.retention.archive import archived_months, full_refresh_warning
 
     with warehouse.connect(url) as conn:
-        months = archived_months(conn)
-    if months:
-        first, last = min(m for _, m, _ in months), max(m for _, m, _ in months)
-        print(
-            f"warning: {len(months)} table-month(s) from {first:%Y-%m} to {last:%Y-%m} are archived (retention);"
-            " a full refresh leaves their days out of the marts. Restore them first with"
-            " `metrics-pipeline retention restore --table ... --from ... --to ...`",
-            file=sys.stderr,
-        )
+        warning = full_refresh_warning(archived_months(conn))
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
 
 
 def cmd_intraday(args: argparse.Namespace) -> int:

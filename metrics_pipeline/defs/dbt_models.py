@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 import dagster as dg
+import psycopg
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from metrics_pipeline.lib.dbt_project import (
@@ -16,6 +17,7 @@ from metrics_pipeline.lib.dbt_project import (
     window_environment,
 )
 from metrics_pipeline.lib.resources import WarehouseResource
+from metrics_pipeline.retention.archive import archived_months, full_refresh_warning
 from metrics_pipeline.warehouse import dbt_environment
 
 
@@ -32,6 +34,11 @@ def metrics_dbt_models(
     warehouse: WarehouseResource,
 ):
     window = dbt_build_window(context.run.tags, datetime.now(UTC).date(), config.full_refresh)
+    if config.full_refresh:
+        with psycopg.connect(warehouse.url()) as conn:
+            warning = full_refresh_warning(archived_months(conn))
+        if warning:
+            context.log.warning(warning)
     args = dbt_build_args(config.full_refresh)
     context.log.info("dbt " + " ".join(args) + (f" over {window[0]} .. {window[1]}" if window else ", every day"))
     # profiles.yml reads METRICS_PG_*, the build-window macros METRICS_DBT_WINDOW_*: set for the

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -303,3 +303,16 @@ def restore(
 def archived_months(conn: psycopg.Connection) -> list[tuple[str, date, str]]:
     """(table, month, object key) of every table-month now held only by the archive."""
     return [tuple(row) for row in conn.execute(read_sql(SQL_DIR, "archived_months")).fetchall()]
+
+
+def full_refresh_warning(months: Sequence[tuple[str, date, str]]) -> str | None:
+    """What a full rebuild of the marts must say when months are archived: it rebuilds the
+    day-keyed marts from the landed rows only, so those months' days would leave the marts."""
+    if not months:
+        return None
+    first, last = min(m for _, m, _ in months), max(m for _, m, _ in months)
+    return (
+        f"{len(months)} table-month(s) from {first:%Y-%m} to {last:%Y-%m} are archived (retention);"
+        " a full refresh leaves their days out of the marts. Restore them first with"
+        " `metrics-pipeline retention restore --table ... --from ... --to ...`"
+    )

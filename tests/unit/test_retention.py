@@ -141,3 +141,20 @@ def test_the_monthly_schedule_runs_only_with_a_retention_section(tmp_path, secti
     )
     requests = list(schedule.evaluate_tick(tick).run_requests or [])
     assert [r.run_key for r in requests] == (["retention-2026-12"] if runs else [])
+
+
+def test_a_full_refresh_warns_of_archived_months_and_says_how_to_restore():
+    from metrics_pipeline.retention.archive import full_refresh_warning
+
+    assert full_refresh_warning([]) is None
+    months = [
+        ("raw_meta.ad_daily_insights", date(2024, 3, 1), "archive/raw_meta.ad_daily_insights/2024-03.parquet"),
+        (
+            "raw_media_partner.daily_exports",
+            date(2024, 1, 1),
+            "archive/raw_media_partner.daily_exports/2024-01.parquet",
+        ),
+    ]
+    warning = full_refresh_warning(months)
+    assert warning.startswith("2 table-month(s) from 2024-01 to 2024-03 are archived")
+    assert "metrics-pipeline retention restore" in warning
