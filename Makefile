@@ -18,7 +18,7 @@ demo: install
 	$(BIN)/metrics-pipeline demo
 
 test: install lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n logical --dist loadfile --durations=25
 
 # Style, as configured in pyproject.toml ([tool.ruff]) and .sqlfluff; `make format` fixes what it can.
 lint: install

@@ -12,7 +12,17 @@ import psycopg
 import pytest
 
 from metrics_pipeline import warehouse
+from metrics_pipeline.lib.dbt_project import ensure_manifest
 from metrics_pipeline.warehouse.migrations import apply_migrations
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Under pytest-xdist, the controller starts the embedded server (creating its database) and
+    parses the dbt project once, before the workers would race to do both."""
+    config = session.config
+    if not hasattr(config, "workerinput") and getattr(config.option, "numprocesses", None):
+        warehouse.database_url()
+        ensure_manifest()
 
 
 def _create_database(prefix: str) -> tuple[str, str]:

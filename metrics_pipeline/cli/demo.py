@@ -1,4 +1,5 @@
-"""`metrics-pipeline demo`: the sandbox story, from first history through a restatement to intraday."""
+"""`metrics-pipeline demo`: the sandbox story, from first history through retention and a
+restatement to intraday."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ from datetime import date, timedelta
 
 from metrics_pipeline import warehouse
 from metrics_pipeline.cli.reports import print_marts_report
+from metrics_pipeline.cli.retention_story import archive_first_month, check_and_restore
 from metrics_pipeline.cli.runner import SANDBOX_DIR, prepare_environment, run_intraday, run_range
 from metrics_pipeline.cli.sandbox_database import ensure_sandbox_database, uses_embedded_server
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from metrics_pipeline.landing.exports import open_exports_store
     from metrics_pipeline.lib.partitions import nightly_range, restatement_window_days
     from metrics_pipeline.sandbox.google_ads_world import ADS_END, ADS_START
     from metrics_pipeline.sandbox.meta_world import RESTATED_DAY, RESTATED_FROM
@@ -40,12 +43,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
         sandbox.set_platform_clock(first_pass_end)
         print(f"\n== 1. history as the platforms reported it by {first_pass_end}")
         ok = run_range(ADS_START, first_pass_end)
+        print("\n== 2. retention: the first month of ad metrics moves to Parquet in the exports store")
+        store = open_exports_store()
+        archived = archive_first_month(url, store, ADS_START)
         sandbox.set_platform_clock(date.today())
         start, end = nightly_range(ADS_END, restatement_window_days(), ADS_START)
-        print(f"\n== 2. the nightly run on {end + timedelta(days=1)}: re-land the restatement window {start} .. {end}")
+        print(f"\n== 3. the nightly run on {end + timedelta(days=1)}: re-land the restatement window {start} .. {end}")
         ok = run_range(start, end) and ok
-        print("\n== 3. an intraday capture of today")
+        print("\n== 4. an intraday capture of today")
         ok = run_intraday() and ok
         print_marts_report(warehouse.database_url())
+        ok = check_and_restore(url, store, archived) and ok
     print("\nnext: `make dev` opens the Dagster UI on this instance; `metrics-pipeline status` lists every attempt")
     return 0 if ok else 1

@@ -17,9 +17,17 @@ import dagster as dg
 import pytest
 
 from metrics_pipeline.cli.main import main
+from metrics_pipeline.cli.retention_story import (
+    AD_METRIC_TABLES,
+    archive_first_month,
+    check_and_restore,
+    month_spend_in_marts,
+)
 from metrics_pipeline.config import load_config
+from metrics_pipeline.landing.exports import open_exports_store
 from metrics_pipeline.lib.dbt_project import DBT_PROJECT_DIR
 from metrics_pipeline.lib.file_sources import FILES_CHECK
+from metrics_pipeline.retention.plan import next_month
 from metrics_pipeline.sandbox.google_ads_world import ADS_END, ADS_START
 from metrics_pipeline.sandbox.meta_world import ACME_ACCOUNT_ID, RESTATED_DAY, RESTATED_FROM
 from metrics_pipeline.sandbox.session import sandbox_session
@@ -92,19 +100,57 @@ def cli_env(sandbox, database_url, dagster_home, restore_environ, monkeypatch):
     return sandbox
 
 
+# What the demo's retention step did between the two runs (filled by `history`).
+RETENTION: dict[str, object] = {}
+
+
+def raw_rows_in_month(url, month: date) -> dict[str, int]:
+    counts = {}
+    for table in AD_METRIC_TABLES:
+        [(rows,)] = fetch_all(
+            url,
+            f"select count(*) from {table.name} where {table.day_column} >= %s and {table.day_column} < %s",
+            (month, next_month(month)),
+        )
+        counts[table.name] = rows
+    return counts
+
+
 @pytest.fixture(scope="module")
 def history(sandbox, database_url, dagster_home):
-    """Both runs of the demo's story, through the CLI."""
+    """The runs of the demo's story, through the CLI, with its retention step between them:
+    the first month of ad metrics is archived before the nightly run, and restored after it."""
     saved = pytest.MonkeyPatch()
     saved.setenv("METRICS_DAGSTER_HOME", str(dagster_home))
     try:
         sandbox.meta.as_of = FIRST_PASS_END
         assert main(["run", "--start", ADS_START.isoformat(), "--end", FIRST_PASS_END.isoformat()]) == 0
+        store = open_exports_store()
+        RETENTION["landed"] = raw_rows_in_month(database_url, ADS_START.replace(day=1))
+        archived = archive_first_month(database_url, store, ADS_START)
+        RETENTION["archived"] = archived
+        RETENTION["left"] = raw_rows_in_month(database_url, ADS_START.replace(day=1))
         sandbox.meta.as_of = date.today()  # the platform's clock moves on: the restatement is out
         assert main(["run", "--start", (ADS_END - timedelta(days=27)).isoformat(), "--end", ADS_END.isoformat()]) == 0
+        RETENTION["marts_unchanged"] = check_and_restore(database_url, store, archived)
+        RETENTION["restored"] = raw_rows_in_month(database_url, ADS_START.replace(day=1))
     finally:
         saved.undo()
     return database_url
+
+
+def test_the_archived_month_keeps_its_marts_through_the_nightly_run_and_restores(cli_env, history):
+    archived = RETENTION["archived"]
+    landed = RETENTION["landed"]
+    platforms = {platform for platform, *_ in archived.marts_before}
+    assert {"google_ads", "meta"} <= platforms  # the sandbox worlds that reach back to August
+    moved = {result.table: result.rows for result in archived.results}
+    assert moved == {table: rows for table, rows in landed.items() if rows}
+    assert all(result.month == date(2026, 8, 1) for result in archived.results)
+    assert set(RETENTION["left"].values()) == {0}
+    assert RETENTION["marts_unchanged"] is True
+    assert month_spend_in_marts(history, archived.month) == archived.marts_before
+    assert RETENTION["restored"] == landed
 
 
 def test_the_runs_land_in_the_postgres_backed_instance_with_failed_files_checked(cli_env, history):

@@ -1,6 +1,6 @@
 """The marts keep their history when retention archives the raw rows: the nightly job
-(windowed) after an archive leaves the archived days' daily rows and the weekly / monthly
-summaries as they were. The hand-made media partner set of test_hand_made_summaries."""
+(windowed) after an archive leaves the archived days' daily rows, the weekly / monthly
+summaries and the entities (with their first-seen days) as they were. The hand-made media partner set of test_hand_made_summaries."""
 
 from __future__ import annotations
 
@@ -26,6 +26,9 @@ MARTS = {
     "daily": "select * from marts.fct_media_partner_daily order by report_date, creative_entity_id",
     "weekly": "select * from marts.weekly_summaries order by client_slug, week_start",
     "monthly": "select * from marts.monthly_summaries order by client_slug, month_start",
+    # creatives seen only in September, and first-seen days in September, outlive their raw rows
+    "entities": "select * from marts.dim_ad_entities order by entity_id",
+    "ancestors": "select * from marts.dim_ad_entity_ancestors order by 1, 2",
 }
 
 
