@@ -163,10 +163,11 @@ def normalise_header(header: str) -> str:
     return re.sub(r"\s+", " ", header.replace("\ufeff", "")).strip().lower()
 
 
-AMAZON = ReportFormat(
-    name="amazon",
-    title="amazon (Sponsored Products search-term report)",
-    headers={
+def _console_headers(window_days: int) -> dict[str, tuple[str, ...]]:
+    """The console's search-term / targeting report headers; its sales, orders and conversion
+    rate are named after the report's attribution window (7 days for SP, 14 for SB and SD)."""
+    window = f"{window_days} Day"
+    return {
         "report_date": ("Date", "Start Date"),
         "portfolio_name": ("Portfolio name",),
         "currency": ("Currency",),
@@ -180,38 +181,25 @@ AMAZON = ReportFormat(
         "reported_ctr": ("Click-Thru Rate (CTR)",),
         "reported_cpc": ("Cost Per Click (CPC)",),
         "spend": ("Spend", "Cost"),
-        "sales": ("7 Day Total Sales", "7 Day Total Sales ($)"),
+        "sales": (f"{window} Total Sales", f"{window} Total Sales ($)"),
         "reported_acos": ("Total Advertising Cost of Sales (ACOS)",),
         "reported_roas": ("Total Return on Advertising Spend (ROAS)",),
-        "orders": ("7 Day Total Orders (#)", "7 Day Total Orders"),
-        "reported_conversion_rate": ("7 Day Conversion Rate",),
-    },
+        "orders": (f"{window} Total Orders (#)", f"{window} Total Orders"),
+        "reported_conversion_rate": (f"{window} Conversion Rate",),
+    }
+
+
+AMAZON = ReportFormat(
+    name="amazon",
+    title="amazon (Sponsored Products search-term report)",
+    headers=_console_headers(7),
     required=KEYWORD_FIELDS_REQUIRED,
 )
 
 # The console's other reports in the same folder: 14-day attribution, no "7 Day" columns.
 # Sponsored Brands has a search-term report; Sponsored Display has none (its shoppers browse,
 # they do not search), so its report is the targeting report, without search term or match type.
-_AMAZON_14_DAY_HEADERS = {
-    "report_date": ("Date", "Start Date"),
-    "portfolio_name": ("Portfolio name",),
-    "currency": ("Currency",),
-    "campaign_name": ("Campaign Name",),
-    "ad_group_name": ("Ad Group Name",),
-    "keyword_text": ("Targeting", "Keyword"),
-    "match_type": ("Match Type",),
-    "search_term": ("Customer Search Term",),
-    "impressions": ("Impressions",),
-    "clicks": ("Clicks",),
-    "reported_ctr": ("Click-Thru Rate (CTR)",),
-    "reported_cpc": ("Cost Per Click (CPC)",),
-    "spend": ("Spend", "Cost"),
-    "sales": ("14 Day Total Sales", "14 Day Total Sales ($)"),
-    "reported_acos": ("Total Advertising Cost of Sales (ACOS)",),
-    "reported_roas": ("Total Return on Advertising Spend (ROAS)",),
-    "orders": ("14 Day Total Orders (#)", "14 Day Total Orders"),
-    "reported_conversion_rate": ("14 Day Conversion Rate",),
-}
+_AMAZON_14_DAY_HEADERS = _console_headers(14)
 _FOURTEEN_DAY_FIELDS_REQUIRED = tuple(f for f in KEYWORD_FIELDS_REQUIRED if f != "match_type")
 
 AMAZON_SPONSORED_BRANDS = ReportFormat(

@@ -105,11 +105,7 @@ rebuilt as (
 
 kept_from_archived_months as (
 
-    select
-        {%- for column in columns if column != 'first_seen_date' %}
-        previous.{{ column }},
-        {%- endfor %}
-        previous.first_seen_date
+    select {{ columns | join(', ') }}
     from previous
     where
         previous.last_seen_date < previous.archived_before
