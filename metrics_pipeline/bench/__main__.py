@@ -12,6 +12,7 @@ import json
 import os
 import platform
 import shutil
+import subprocess
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -59,12 +60,35 @@ def _version(name: str) -> str | None:
         return None
 
 
+def source_commit() -> str | None:
+    """The commit measured, with "+changes" when the tree differs from it; None outside git."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=warehouse.PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        changed = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=warehouse.PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return f"{commit}+changes" if changed else commit
+
+
 def render_markdown(results: dict) -> str:
     m = results["machine"]
+    commit = f" of commit {results['commit']}" if results.get("commit") else ""
     lines = [
         "# Benchmark results",
         "",
-        f"`make bench` (size `{results['size']}`), {results['measured_at']}.",
+        f"`make bench` (size `{results['size']}`){commit}, {results['measured_at']}.",
         "",
         f"- Machine: {m['platform']}, {m['cpus']} CPUs, {m['memory_gb']} GB; Python {m['python']}; "
         f"PostgreSQL {results['postgres']}",
@@ -138,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     results = {
         "size": args.size,
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": source_commit(),
         "machine": machine(),
         "postgres": postgres,
         # other work on the machine inflates every timing: the load says how much there was

@@ -195,3 +195,14 @@ def test_parts():
     assert parse_parts(",".join(PARTS)) == PARTS
     with pytest.raises(SystemExit):
         parse_parts("landing,celery")
+
+
+def test_the_figures_name_the_commit_they_measured():
+    results = {
+        "size": "small",
+        "measured_at": "now",
+        "commit": "abc1234+changes",
+        "postgres": "16",
+        "machine": {"platform": "linux", "cpus": 2, "memory_gb": 8, "python": "3.11", "packages": {}},
+    }
+    assert "`make bench` (size `small`) of commit abc1234+changes, now." in render_markdown(results)
