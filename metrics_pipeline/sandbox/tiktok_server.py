@@ -22,7 +22,7 @@ STATUS_DELETE), while the report keeps deleted ads' rows. Paging is ``page`` / `
 
 Faults queued on the server answer once each, on the first request that matches them: a rate
 limit (code 40100, "Too many requests"), a server error (code 50000), or an unavailable gateway
-(HTTP 503 and no envelope). By default one rate limit on the second page of a report is queued;
+(HTTP 503 and no envelope). By default one rate limit on the first page of a report is queued;
 pass ``faults=()`` for none. Every request is recorded for tests.
 """
 
@@ -89,7 +89,7 @@ class Fault:
         return self.route == route and self.page in (None, page)
 
 
-DEFAULT_FAULTS = (Fault("rate_limit", "report", page=2),)
+DEFAULT_FAULTS = (Fault("rate_limit", "report", page=1),)
 
 
 @dataclass(frozen=True)
