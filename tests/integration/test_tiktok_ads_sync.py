@@ -452,3 +452,37 @@ def test_a_config_without_tiktok_lands_nothing_and_fails_nothing(database_url, f
     assert sync_tiktok_ads(database_url, config, [date(2026, 10, 1)], run_id="none", now=NOW) == []
     assert fetch_all(database_url, "select count(*) from ops.ingestion_logs where run_id = 'none'") == [(0,)]
     assert fresh.requests == ()
+
+
+def test_the_dagster_asset_lands_a_partition_and_its_check_passes(database_url, fresh, world, config):
+    import dagster as dg
+
+    from metrics_pipeline.defs.sources import LANDING_ASSETS
+    from metrics_pipeline.lib.resources import PipelineConfigResource, WarehouseResource
+
+    day = date(2026, 10, 26)
+    result = dg.materialize(
+        [LANDING_ASSETS["tiktok_ads"]],
+        partition_key=day.isoformat(),
+        instance=dg.DagsterInstance.ephemeral(),
+        resources={
+            "warehouse": WarehouseResource(),
+            "pipeline_config": PipelineConfigResource(path=str(config.source_path)),
+        },
+        raise_on_error=True,
+    )
+    assert result.success
+    assert "nothing to land" not in "".join(str(e.message) for e in result.all_events if e.message)
+    assert [(c.check_name, c.passed) for c in result.get_asset_check_evaluations()] == [
+        ("every_advertiser_synced", True)
+    ]
+    assert fetch_all(
+        database_url,
+        "select target, status, failure_kind from ops.ingestion_logs where run_id = %s order by target",
+        (result.run_id,),
+    ) == [
+        (f"advertisers/{ACME_ADVERTISER_ID}", "completed", None),
+        (f"advertisers/{CITRUS_ADVERTISER_ID}", "completed", None),
+    ]
+    for advertiser_id in ADVERTISERS:
+        assert landed_spend(database_url, advertiser_id) == world.spend_by_day(advertiser_id, [day], END)

@@ -23,4 +23,5 @@ SOURCE = ApiSource(
     ),
     sync="metrics_pipeline.sources.tiktok_ads.load:sync_tiktok_ads",
     target_noun="advertiser",
+    provider="tiktok",
 )
