@@ -22,8 +22,8 @@ STATUS_DELETE), while the report keeps deleted ads' rows. Paging is ``page`` / `
 
 Faults queued on the server answer once each, on the first request that matches them: a rate
 limit (code 40100, "Too many requests"), a server error (code 50000), or an unavailable gateway
-(HTTP 503 and no envelope). By default one rate limit on the first page of a report is queued;
-pass ``faults=()`` for none. Every request is recorded for tests.
+(HTTP 503 and no envelope). By default a rate limit on the first page of a report and a server
+error on the ad groups are queued; pass ``faults=()`` for none. Every request is recorded for tests.
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ class Fault:
         return self.route == route and self.page in (None, page)
 
 
-DEFAULT_FAULTS = (Fault("rate_limit", "report", page=1),)
+DEFAULT_FAULTS = (Fault("rate_limit", "report", page=1), Fault("server_error", "adgroup_get"))
 
 
 @dataclass(frozen=True)
