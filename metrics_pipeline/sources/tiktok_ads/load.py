@@ -144,7 +144,7 @@ def _sync_advertiser(
                 raw_rows.extend(fetch_daily_report(client, advertiser_id, since, until))
             secrets = client.secrets
         wanted = set(days)
-        rows = [row for row in (report_row(raw, advertiser_id, info.currency) for raw in raw_rows)]
+        rows = [report_row(raw, advertiser_id, info.currency) for raw in raw_rows]
         rows = [row for row in rows if row.stat_date in wanted]
         today = _local_today(now, info.timezone)
     except _ADVERTISER_FAILURES as exc:
