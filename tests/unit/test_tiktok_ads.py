@@ -300,3 +300,11 @@ def test_the_sandbox_world_is_deterministic_and_has_a_deleted_ad_that_spent():
     )
     assert deleted_spend > 0
     assert "__CID__" in deleted.landing_page_url and "__CAMPAIGN_ID__" in deleted.landing_page_url
+
+
+def test_a_row_without_its_parents_takes_them_from_the_ad_listing():
+    raw = raw_row(campaign_id="", adgroup_id=None)
+    row = report_row(raw, "7100", "USD", {"a1": ("c9", "g9")})
+    assert (row.campaign_id, row.adgroup_id) == ("c9", "g9")
+    with pytest.raises(ReportRowError, match="campaign_id or adgroup_id missing"):
+        report_row(raw, "7100", "USD", {"other": ("c9", "g9")})

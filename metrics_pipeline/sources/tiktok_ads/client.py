@@ -298,6 +298,9 @@ class TikTokClient:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
         self._session.close()
 
     @property

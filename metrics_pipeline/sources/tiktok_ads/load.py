@@ -13,6 +13,9 @@ advertiser, in one transaction:
 - finishes one ops.ingestion_logs row per (advertiser, day) and marks the advertiser `ok` in
   ops.connection_states.
 
+The advertisers of one connection share one client, so one access token (refreshed from the
+connection's refresh token on first use, renewed before it lapses) serves them all.
+
 The days re-read each night are the connection's `lookback_days` (28 by default: TikTok restates
 conversions attributed to past days); the nightly schedule asks for them like for Meta.
 
@@ -94,20 +97,25 @@ def sync_tiktok_ads(
     if not days:
         return outcomes
     for connection in config.connections_for(PROVIDER):
-        for advertiser_id in connection.account_ids:
-            outcome = _sync_advertiser(
-                url,
-                connection,
-                advertiser_id,
-                days,
-                run_id=run_id,
-                log=log,
-                now=now,
-                settings=settings,
-                clock=clock,
-            )
-            outcomes.append(outcome)
-            log(_describe(outcome))
+        # One client (one access token) per connection, made on first use, shared by its advertisers.
+        clients: list[TikTokClient] = []
+
+        def client_of(connection: Connection = connection, clients: list[TikTokClient] = clients) -> TikTokClient:
+            if not clients:
+                options = {"clock": clock} if clock is not None else {}
+                clients.append(TikTokClient(app_credentials(connection), settings=settings, log=log, **options))
+            return clients[0]
+
+        try:
+            for advertiser_id in connection.account_ids:
+                outcome = _sync_advertiser(
+                    url, connection, advertiser_id, days, client_of, run_id=run_id, log=log, now=now
+                )
+                outcomes.append(outcome)
+                log(_describe(outcome))
+        finally:
+            for client in clients:
+                client.close()
     return outcomes
 
 
@@ -121,30 +129,28 @@ def _sync_advertiser(
     connection: Connection,
     advertiser_id: str,
     days: list[date],
+    client_of: Callable[[], TikTokClient],
     *,
     run_id: str,
     log: Log,
     now: datetime,
-    settings: TikTokSettings,
-    clock: Callable[[], float] | None,
 ) -> TargetOutcome:
     target = f"advertisers/{advertiser_id}"
     keys = tuple(day.isoformat() for day in days)
     log_ids = [start_attempt(url, source=SOURCE, partition_key=key, target=target, run_id=run_id) for key in keys]
     secrets: tuple[str, ...] = ()
     try:
-        credentials = app_credentials(connection)
-        secrets = (credentials.secret, credentials.refresh_token)
-        client_options = {"clock": clock} if clock is not None else {}
-        with TikTokClient(credentials, settings=settings, log=log, **client_options) as client:
-            info = fetch_advertiser(client, advertiser_id)
-            entities = fetch_entities(client, advertiser_id)
-            raw_rows: list[dict] = []
-            for since, until in contiguous_ranges(days):
-                raw_rows.extend(fetch_daily_report(client, advertiser_id, since, until))
-            secrets = client.secrets
+        client = client_of()
+        secrets = client.secrets
+        info = fetch_advertiser(client, advertiser_id)
+        entities = fetch_entities(client, advertiser_id)
+        raw_rows: list[dict] = []
+        for since, until in contiguous_ranges(days):
+            raw_rows.extend(fetch_daily_report(client, advertiser_id, since, until))
+        secrets = client.secrets
         wanted = set(days)
-        rows = [report_row(raw, advertiser_id, info.currency) for raw in raw_rows]
+        parents = {str(a["ad_id"]): (str(a["campaign_id"]), str(a["adgroup_id"])) for a in entities.ads}
+        rows = [report_row(raw, advertiser_id, info.currency, parents) for raw in raw_rows]
         rows = [row for row in rows if row.stat_date in wanted]
         today = _local_today(now, info.timezone)
     except _ADVERTISER_FAILURES as exc:

@@ -76,7 +76,14 @@ def stat_day(value: Any, what: str) -> date:
         raise ReportRowError(f"{what}: stat_time_day {value!r} is not a day") from None
 
 
-def report_row(raw: Mapping[str, Any], advertiser_id: str, currency: str) -> ReportRow:
+def report_row(
+    raw: Mapping[str, Any],
+    advertiser_id: str,
+    currency: str,
+    parents: Mapping[str, tuple[str, str]] | None = None,
+) -> ReportRow:
+    """One landing row. `parents` (ad id -> (campaign id, ad group id), from /ad/get/ with every
+    status) stands in when the row's attribute metrics leave an ad's parents empty."""
     dimensions = raw.get("dimensions") or {}
     metrics = raw.get("metrics") or {}
     ad_id = str(dimensions.get("ad_id") or "").strip()
@@ -88,6 +95,8 @@ def report_row(raw: Mapping[str, Any], advertiser_id: str, currency: str) -> Rep
         raise ReportRowError(f"{where}: currency {row_currency} is not the advertiser's {currency}")
     campaign_id = str(metrics.get("campaign_id") or "").strip()
     adgroup_id = str(metrics.get("adgroup_id") or "").strip()
+    if (not campaign_id or not adgroup_id) and parents and ad_id in parents:
+        campaign_id, adgroup_id = campaign_id or parents[ad_id][0], adgroup_id or parents[ad_id][1]
     if not campaign_id or not adgroup_id:
         raise ReportRowError(f"{where}: campaign_id or adgroup_id missing from the metrics")
     return ReportRow(
