@@ -49,7 +49,8 @@ API_PREFIX = "/open_api/v1.3"
 HTTP_TIMEOUT_VARIABLE = "METRICS_HTTP_TIMEOUT"
 TOKEN_HEADER = "Access-Token"
 
-# TikTok's return codes (business-api.tiktok.com/portal/docs?id=1737172488964097):
+# TikTok's return codes as published integrations quote them (TikTok's own return-code page could not
+# be read from here; see DECISIONLOG): 40100 is the rate limit, 401xx authentication, 5xxxx server.
 RATE_LIMIT_CODES = frozenset({40100})  # requests made too frequently (QPS / QPM / QPD limit)
 # The access token expired or is not (or no longer) valid: renewed once with the refresh token.
 TOKEN_REFUSED_CODES = frozenset({40102, 40104, 40105})
