@@ -165,3 +165,53 @@
         else coalesce({{ campaign_goal }}, 'other')
     end)
 {%- endmacro %}
+
+
+{#-
+    TikTok campaign / ad group / ad status, from operation_status (ENABLE, DISABLE) and
+    secondary_status (CAMPAIGN_STATUS_DELETE, ADGROUP_STATUS_DELETE, AD_STATUS_DELETE, ...):
+      a *_STATUS_DELETE secondary status -> removed, ENABLE -> active, anything else -> paused.
+-#}
+{% macro tiktok_ads_status(operation_status, secondary_status) -%}
+    (case
+        when upper({{ secondary_status }}) like '%STATUS_DELETE' then 'removed'
+        when upper({{ operation_status }}) = 'ENABLE' then 'active'
+        else 'paused'
+    end)
+{%- endmacro %}
+
+
+{#-
+    TikTok advertiser status: STATUS_ENABLE or null -> active; STATUS_DISABLE, closed or
+    anything else (under review, limited, ...) -> paused.
+-#}
+{% macro tiktok_ads_advertiser_status(status) -%}
+    (case
+        when {{ status }} is null or upper({{ status }}) = 'STATUS_ENABLE' then 'active'
+        else 'paused'
+    end)
+{%- endmacro %}
+
+
+{#-
+    TikTok campaign goal from objective_type; ad groups and ads inherit their campaign's:
+
+      PRODUCT_SALES, CATALOG_SALES, SHOP_PURCHASES              -> purchases
+      WEB_CONVERSIONS, CONVERSIONS                               -> conversions
+      LEAD_GENERATION                                            -> leads
+      APP_PROMOTION, APP_INSTALL                                 -> app_installs
+      TRAFFIC                                                    -> traffic
+      REACH, RF_REACH, VIDEO_VIEWS, ENGAGEMENT                   -> awareness
+      anything else (null included)                              -> other
+-#}
+{% macro tiktok_ads_objective_goal(objective_type) -%}
+    (case
+        when upper({{ objective_type }}) in ('PRODUCT_SALES', 'CATALOG_SALES', 'SHOP_PURCHASES') then 'purchases'
+        when upper({{ objective_type }}) in ('WEB_CONVERSIONS', 'CONVERSIONS') then 'conversions'
+        when upper({{ objective_type }}) = 'LEAD_GENERATION' then 'leads'
+        when upper({{ objective_type }}) in ('APP_PROMOTION', 'APP_INSTALL') then 'app_installs'
+        when upper({{ objective_type }}) = 'TRAFFIC' then 'traffic'
+        when upper({{ objective_type }}) in ('REACH', 'RF_REACH', 'VIDEO_VIEWS', 'ENGAGEMENT') then 'awareness'
+        else 'other'
+    end)
+{%- endmacro %}

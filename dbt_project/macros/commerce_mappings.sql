@@ -3,7 +3,7 @@
     CASE expression; the first matching rule wins. All string inputs are SQL expressions;
     utm_source / utm_medium are compared lower-cased and trimmed.
 
-      1. resolved to an ad entity            -> its platform ('google_ads' | 'meta')
+      1. resolved to an ad entity            -> its platform ('google_ads' | 'meta' | 'tiktok_ads')
       2. gclid                               -> google_ads
       3. fbclid                              -> meta
       4. ttclid                              -> tiktok_ads
@@ -53,14 +53,17 @@
     entity matches (a campaign id or name that exists on both Google and Meta):
       gclid, or utm_source google / adwords / youtube       -> google_ads
       fbclid, or utm_source facebook / fb / instagram / ig / meta -> meta
+      ttclid, or utm_source tiktok                           -> tiktok_ads
       else null.
 -#}
-{% macro ad_platform_hint(gclid, fbclid, utm_source) -%}
+{% macro ad_platform_hint(gclid, fbclid, utm_source, ttclid='null::text') -%}
     (case
         when {{ gclid }} is not null
           or lower(btrim({{ utm_source }})) in ('google', 'adwords', 'youtube') then 'google_ads'
         when {{ fbclid }} is not null
           or lower(btrim({{ utm_source }})) in ('facebook', 'fb', 'instagram', 'ig', 'meta') then 'meta'
+        when {{ ttclid }} is not null
+          or lower(btrim({{ utm_source }})) = 'tiktok' then 'tiktok_ads'
     end)
 {%- endmacro %}
 

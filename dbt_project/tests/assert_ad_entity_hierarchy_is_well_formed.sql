@@ -1,6 +1,7 @@
 -- dim_ad_entities forms one tree per account, with each platform's levels in order:
 --   google_ads     account > campaign > ad_group > ad
 --   meta           account > campaign > ad_set > ad
+--   tiktok_ads     account > campaign > ad_group > ad
 --   media_partner  client > campaign > strategy > placement > creative
 --   amazon_ads     account > portfolio > campaign > ad_group > keyword
 --   affiliate      account > campaign > product
@@ -26,6 +27,8 @@ levels (platform, level, depth) as (
         ('google_ads', 'ad_group', 3), ('google_ads', 'ad', 4),
         ('meta', 'account', 1), ('meta', 'campaign', 2),
         ('meta', 'ad_set', 3), ('meta', 'ad', 4),
+        ('tiktok_ads', 'account', 1), ('tiktok_ads', 'campaign', 2),
+        ('tiktok_ads', 'ad_group', 3), ('tiktok_ads', 'ad', 4),
         ('media_partner', 'client', 1), ('media_partner', 'campaign', 2),
         ('media_partner', 'strategy', 3), ('media_partner', 'placement', 4),
         ('media_partner', 'creative', 5),

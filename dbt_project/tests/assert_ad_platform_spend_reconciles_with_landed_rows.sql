@@ -8,6 +8,8 @@
 --               clicks, conversions, conversions_value
 --   meta        raw_meta.ad_daily_insights: spend, impressions, clicks, purchases + leads,
 --               purchase_value
+--   tiktok_ads  raw_tiktok_ads.ad_daily_reports: spend, impressions, clicks, conversions,
+--               purchase_value (deleted ads' rows included)
 -- The '(unallocated)' ads (platform_entity_id null: what a campaign bills beyond its ads, e.g.
 -- Google's Performance Max) are not landed ad rows and are left out here; Google's account
 -- totals are held to the campaign-level bill by assert_google_ads_spend_equals_campaign_billing.
@@ -51,6 +53,23 @@ landed as (
     where {{ in_test_window('date_start') }}
     group by account_id, date_start
 
+    union all
+
+    select
+        'tiktok_ads',
+        {{ stable_id('tiktok_ads', 'advertiser_id') }},
+        advertiser_id,
+        stat_date,
+        sum(spend),
+        sum(impressions),
+        sum(clicks),
+        sum(conversions),
+        sum(purchase_value)
+
+    from {{ source('tiktok_ads', 'ad_daily_reports') }}
+    where {{ in_test_window('stat_date') }}
+    group by advertiser_id, stat_date
+
 ),
 
 modeled as (
@@ -67,7 +86,7 @@ modeled as (
 
     from {{ ref('fct_ad_entity_daily') }}
     where level = 'ad'
-      and platform in ('google_ads', 'meta')
+      and platform in ('google_ads', 'meta', 'tiktok_ads')
       and {{ in_test_window('metric_date') }}
       and entity_id not in (
           select entity_id from {{ ref('dim_ad_entities') }}

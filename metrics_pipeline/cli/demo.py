@@ -19,6 +19,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from metrics_pipeline.sandbox.google_ads_world import ADS_END, ADS_START
     from metrics_pipeline.sandbox.meta_world import RESTATED_DAY, RESTATED_FROM
     from metrics_pipeline.sandbox.session import sandbox_session
+    from metrics_pipeline.sandbox.tiktok_world import RESTATED_DAY as TIKTOK_RESTATED_DAY
 
     embedded = uses_embedded_server()
     url = prepare_environment()
@@ -36,8 +37,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
             f"{world.malformed_row.relative_key} (row {world.malformed_row.row_number}), a wrong header in "
             f"{world.wrong_header_file.relative_key}, a bad pixel line and a duplicate event, an Amazon row with "
             "negative clicks and a keyword-day exported in two formats, malformed affiliate rows, one rate limit "
-            f"and one server error per API, Meta restating {RESTATED_DAY} a week later, a Shopify refund and "
-            "a product cost change"
+            f"and one server error per API, Meta restating {RESTATED_DAY} a week later, TikTok restating "
+            f"{TIKTOK_RESTATED_DAY} and a deleted TikTok ad, a Shopify refund and a product cost change"
         )
         first_pass_end = RESTATED_FROM - timedelta(days=1)
         sandbox.set_platform_clock(first_pass_end)

@@ -1,5 +1,5 @@
-"""Connections (`workspaces[*].connections`): which Google Ads, Meta or Shopify accounts to
-sync, how far back, and where their credentials are."""
+"""Connections (`workspaces[*].connections`): which Google Ads, Meta, TikTok or Shopify accounts
+to sync, how far back, and where their credentials are."""
 
 from __future__ import annotations
 
@@ -10,21 +10,25 @@ from typing import Any
 
 from metrics_pipeline.config.validation import ConfigError, _reject_unknown_keys, _slug
 
-PROVIDERS = ("google_ads", "meta", "shopify")
-# Google's conversion window, Meta's restatement window, Shopify's refund look-back. A Google
+PROVIDERS = ("google_ads", "meta", "shopify", "tiktok")
+# Google's conversion window, Meta's and TikTok's restatement window, Shopify's refund look-back. A Google
 # connection without lookback_days takes its accounts' conversion windows instead (the longest
 # click-through window of their enabled conversion actions, landed with each sync); 30, Google's
 # default window, stands in until one has landed.
-DEFAULT_LOOKBACK_DAYS = {"google_ads": 30, "meta": 28, "shopify": 30}
+DEFAULT_LOOKBACK_DAYS = {"google_ads": 30, "meta": 28, "shopify": 30, "tiktok": 28}
 CREDENTIAL_VARIABLES = {
     # <credentials_env_prefix>_<NAME>; values never leave the environment except to the SDK.
     "google_ads": ("DEVELOPER_TOKEN", "CLIENT_ID", "CLIENT_SECRET", "REFRESH_TOKEN"),
     "meta": ("ACCESS_TOKEN",),
     "shopify": ("ACCESS_TOKEN",),
+    # TikTok's access tokens live 24 hours: the connector gets one from the refresh token (365 days)
+    # with the app's id and secret (POST /open_api/v1.3/oauth2/refresh_token/) on every sync.
+    "tiktok": ("APP_ID", "SECRET", "REFRESH_TOKEN"),
 }
 _SHOP_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
 _GOOGLE_CUSTOMER_ID = re.compile(r"^\d{3}-?\d{3}-?\d{4}$")
 _META_ACCOUNT_ID = re.compile(r"^(act_)?\d+$")
+_TIKTOK_ADVERTISER_ID = re.compile(r"^\d{6,25}$")
 # The attribution windows Meta's Insights API still returns, by kind: one window of each
 # kind at most, since a click window includes the shorter ones (1d_click is inside
 # 7d_click) and summing both would count a conversion twice. 1d_ev is the engaged-view
@@ -41,9 +45,9 @@ _ENV_PREFIX = re.compile(r"^[A-Z][A-Z0-9_]*$")
 class Connection:
     id: str
     workspace_slug: str
-    provider: str  # google_ads | meta
+    provider: str  # google_ads | meta | shopify | tiktok
     client_slug: str | None
-    account_ids: tuple[str, ...]  # Google: 10 digits, no dashes; Meta: digits, no act_ prefix
+    account_ids: tuple[str, ...]  # Google: 10 digits, no dashes; Meta: digits, no act_ prefix; TikTok: advertiser ids
     manager_customer_id: str | None  # Google only: discover the client accounts under this MCC
     status: str  # active | paused
     sync_frequency: str  # daily | hourly
@@ -97,6 +101,7 @@ _CONNECTION_KEYS = {
         "lead_action_types",
     },
     "shopify": {"shop_domain"},
+    "tiktok": {"advertiser_ids"},
 }
 
 
@@ -157,6 +162,17 @@ def _parse_connection(
         elif client_slug is None:
             problems.append(f"{key}.client: a shopify connection belongs to one client")
         account_ids.append(shop_domain)
+    elif provider == "tiktok":
+        for i, value in enumerate(_string_list(raw, "advertiser_ids", key, problems)):
+            if _TIKTOK_ADVERTISER_ID.match(value):
+                account_ids.append(value)
+            else:
+                problems.append(
+                    f"{key}.advertiser_ids[{i}]: not a TikTok advertiser id (digits, like 7012345678901234567) "
+                    f"(got {value!r})"
+                )
+        if not account_ids:
+            problems.append(f"{key}.advertiser_ids: a tiktok connection needs at least one advertiser id")
     else:
         for i, value in enumerate(_string_list(raw, "ad_account_ids", key, problems)):
             if _META_ACCOUNT_ID.match(value):
@@ -170,7 +186,7 @@ def _parse_connection(
     if not isinstance(raw_account_clients, dict):
         problems.append(f"{key}.account_clients: must map account ids to client slugs")
         raw_account_clients = {}
-    id_pattern = _GOOGLE_CUSTOMER_ID if provider == "google_ads" else _META_ACCOUNT_ID
+    id_pattern = {"google_ads": _GOOGLE_CUSTOMER_ID, "tiktok": _TIKTOK_ADVERTISER_ID}.get(provider, _META_ACCOUNT_ID)
     for raw_account, mapped_client in raw_account_clients.items():
         account = str(raw_account)
         if not id_pattern.match(account):

@@ -226,7 +226,7 @@ def api_source_asset(source: ApiSource) -> dg.AssetsDefinition:
             ):
                 sync = resolve(source.sync)
                 config = pipeline_config.load()
-                if not config.connections_for(source.name):
+                if not config.connections_for(source.connection_provider):
                     # Every source is optional: a user without this platform runs too, and the log
                     # says why nothing landed (the sync below finds no account and lands nothing).
                     context.log.info(f"no active {source.title} connections configured: nothing to land")

@@ -10,7 +10,7 @@ its money columns. The checks:
   it. Only files state one (their row count, recorded per attempt in ops.ingestion_logs
   as records_processed = loaded + rejected); the Google Ads, Meta and Shopify APIs return
   no total row count for the queries the connectors make, so for them this check does not
-  exist and every_account_synced / every_shop_synced say what did not land.
+  exist and every_account_synced / every_shop_synced / every_advertiser_synced say what did not land.
 
 `source_freshness` says, per source, how long ago it last landed anything (from
 ops.ingestion_logs, so every source is measured the same way): a source that stopped landing

@@ -46,6 +46,8 @@ RETAINED_TABLES: tuple[RetainedTable, ...] = (
     RetainedTable("raw_meta", "account_daily_insights", "date_start", "ad_metrics"),
     RetainedTable("raw_meta", "account_daily_insights_first_reported", "date_start", "ad_metrics"),
     RetainedTable("raw_meta", "ad_intraday_snapshots", "date_start", "ad_metrics"),
+    RetainedTable("raw_tiktok_ads", "ad_daily_reports", "stat_date", "ad_metrics"),
+    RetainedTable("raw_tiktok_ads", "ad_daily_reports_first_reported", "stat_date", "ad_metrics"),
     RetainedTable("raw_media_partner", "daily_exports", "report_date", "ad_metrics"),
     RetainedTable("raw_amazon_ads", "keyword_reports", "report_date", "ad_metrics"),
     RetainedTable("raw_affiliate", "events", "event_date", "tracking_events"),

@@ -20,6 +20,7 @@ from metrics_pipeline.sandbox.meta_server import MetaSandboxServer
 from metrics_pipeline.sandbox.meta_world import MetaWorld
 from metrics_pipeline.sandbox.s3 import SANDBOX_PREFIX, SandboxS3
 from metrics_pipeline.sandbox.shopify_server import ShopifySandboxServer
+from metrics_pipeline.sandbox.tiktok_server import TikTokSandboxServer
 from metrics_pipeline.sandbox.world import SandboxWorld, build_platform_worlds, build_world
 
 # The sandbox compresses time: a rate limit that asks for a minute is retried in a blink.
@@ -39,11 +40,14 @@ class SandboxSession:
     meta: MetaSandboxServer
     shopify: ShopifySandboxServer
     exports_uri: str
+    tiktok: TikTokSandboxServer | None = None
 
     def set_platform_clock(self, as_of: date) -> None:
-        """What Meta and Shopify answer depends on their clock: restatements, new orders, refunds."""
+        """What Meta, TikTok and Shopify answer depends on their clock: restatements, new orders, refunds."""
         self.meta.as_of = as_of
         self.shopify.as_of = as_of
+        if self.tiktok is not None:
+            self.tiktok.as_of = as_of
 
     def environment(self) -> dict[str, str]:
         return {
@@ -51,6 +55,7 @@ class SandboxSession:
             **self.google_ads.environment(),
             **self.meta.environment(),
             **self.shopify.environment(),
+            **(self.tiktok.environment() if self.tiktok is not None else {}),
             "METRICS_PII_KEY": os.environ.get("METRICS_PII_KEY") or SANDBOX_PII_KEY,
             "METRICS_CONFIG": str(self.world.config_path),
             "METRICS_EXPORTS_URI": self.exports_uri,
@@ -95,6 +100,7 @@ class SandboxSession:
             f"sandbox: {len(self.world.client_slugs)} clients; partner exports {self.world.start} .. "
             f"{self.world.end} at {self.exports_uri}; Google Ads gRPC at {self.google_ads.endpoint}; "
             f"Meta Graph API at {self.meta.base_url}; Shopify GraphQL at {self.shopify.base_url}"
+            + (f"; TikTok Marketing API at {self.tiktok.base_url}" if self.tiktok is not None else "")
         )
 
 
@@ -115,6 +121,7 @@ def sandbox_session(
         GoogleAdsSandboxServer(platforms.google_ads) as google_ads,
         MetaSandboxServer(platforms.meta) as meta,
         ShopifySandboxServer(platforms.commerce, clock_scale=float(SANDBOX_RETRY_BASE_DELAY)) as shopify,
+        TikTokSandboxServer(platforms.tiktok) as tiktok,
     ):
         s3.upload_tree(world.exports_dir, prefix=exports_prefix, remove_others=True)
         session = SandboxSession(
@@ -127,6 +134,7 @@ def sandbox_session(
             meta=meta,
             shopify=shopify,
             exports_uri=s3.exports_uri(prefix=exports_prefix),
+            tiktok=tiktok,
         )
         # Meta and Shopify answer up to their clock; run them at today so intraday sees today.
         session.set_platform_clock(max(meta.as_of, date.today()))

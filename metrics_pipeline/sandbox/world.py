@@ -11,7 +11,7 @@
   (amazon_world.py), described on ``SandboxWorld.amazon``;
 - ``exports/affiliate/...``: the affiliate network's files (affiliate_world.py).
 
-The Google Ads, Meta and Shopify worlds (``PlatformWorlds``) are built here once, for the config's
+The Google Ads, Meta, Shopify and TikTok worlds (``PlatformWorlds``) are built here once, for the config's
 connections and the pixel files, and kept on the result, so a session serves those same objects.
 The same arguments always give byte-identical files; the wall clock is never read.
 """
@@ -39,6 +39,7 @@ from metrics_pipeline.sandbox.media_partner_world import (
     write_media_partner_exports,
 )
 from metrics_pipeline.sandbox.meta_world import MetaWorld, build_meta_world
+from metrics_pipeline.sandbox.tiktok_world import TikTokWorld, build_tiktok_world
 
 
 @dataclass(frozen=True)
@@ -49,14 +50,17 @@ class PlatformWorlds:
     google_ads: GoogleAdsWorld
     meta: MetaWorld
     commerce: CommerceWorld
+    tiktok: TikTokWorld
 
     def __iter__(self):
-        return iter((self.google_ads, self.meta, self.commerce))
+        return iter((self.google_ads, self.meta, self.commerce, self.tiktok))
 
 
 def build_platform_worlds() -> PlatformWorlds:
     google_ads, meta = build_google_ads_world(), build_meta_world()
-    return PlatformWorlds(google_ads, meta, build_commerce_world(google_world=google_ads, meta_world=meta))
+    return PlatformWorlds(
+        google_ads, meta, build_commerce_world(google_world=google_ads, meta_world=meta), build_tiktok_world()
+    )
 
 
 @dataclass(frozen=True)

@@ -81,6 +81,11 @@ class ApiSource:
     intraday_table: str | None = None
     target_noun: str = "account"  # "shop" for Shopify: what the check and metadata count
     modules: str = ""
+    provider: str = ""  # the connections' `provider` in the config when it is not the source's name
+
+    @property
+    def connection_provider(self) -> str:
+        return self.provider or self.name
 
 
 Source = FileSource | ApiSource

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from metrics_pipeline.sources import affiliate, amazon_ads, google_ads, media_partner, meta, pixel, shopify
+from metrics_pipeline.sources import (
+    affiliate,
+    amazon_ads,
+    google_ads,
+    media_partner,
+    meta,
+    pixel,
+    shopify,
+    tiktok_ads,
+)
 from metrics_pipeline.sources.contract import ApiSource, FileSource, Source
 
 SOURCES: tuple[Source, ...] = (
     media_partner.SOURCE,
     google_ads.SOURCE,
     meta.SOURCE,
+    tiktok_ads.SOURCE,
     shopify.SOURCE,
     pixel.SOURCE,
     amazon_ads.SOURCE,

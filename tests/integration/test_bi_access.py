@@ -68,6 +68,7 @@ FORBIDDEN_SCHEMAS = (
     "raw_media_partner",
     "raw_google_ads",
     "raw_meta",
+    "raw_tiktok_ads",
     "raw_shopify",
     "raw_pixel",
     "ops",

@@ -1,5 +1,5 @@
 """The CLI a data engineer uses, over the whole sandbox: partner files over S3, Google Ads over
-gRPC and Meta over the Graph API, into a Postgres-backed Dagster instance and dbt's marts.
+gRPC, Meta over the Graph API and TikTok over the Marketing API, into a Postgres-backed Dagster instance and dbt's marts.
 
 The story is the demo's: land history as the platforms reported it until 2026-10-16, then the
 nightly run re-lands the restatement window after Meta restated 2026-10-10, then an intraday
@@ -210,6 +210,31 @@ def test_google_ads_spend_in_the_pnl_is_the_worlds_cost_micros_exactly(cli_env, 
     assert sorted(unallocated) == sorted(
         (level, campaign, True, None, True) for level in ("ad", "ad_group") for campaign in pmax
     )
+
+
+def test_tiktok_ads_spend_in_the_pnl_is_the_worlds_exactly(cli_env, history):
+    world = cli_env.tiktok.world
+    rows = dict(
+        fetch_all(
+            history,
+            "select e.platform_account_id, sum(p.spend) from marts.fct_pnl_daily p"
+            " join marts.dim_ad_entities e using (entity_id)"
+            " where p.kind = 'eod' and p.level = 'account' and p.platform = 'tiktok_ads' group by 1",
+        )
+    )
+    days = [ADS_START + timedelta(days=offset) for offset in range((ADS_END - ADS_START).days + 1)]
+    assert rows == {
+        advertiser.advertiser_id: sum(world.spend_by_day(advertiser.advertiser_id, days, world.end).values())
+        for advertiser in world.advertisers
+    }
+    # The deleted ad is in the hierarchy with its spend.
+    assert fetch_all(
+        history,
+        "select e.is_deleted, sum(d.spend) > 0 from marts.dim_ad_entities e"
+        " join marts.fct_ad_entity_daily d using (entity_id)"
+        " where e.platform = 'tiktok_ads' and e.platform_entity_id = %s group by 1",
+        (world.deleted_ad.ad_id,),
+    ) == [(True, True)]
 
 
 def test_deleted_campaigns_keep_their_spend(cli_env, history):

@@ -1,7 +1,7 @@
 """The real nightly job, `daily_pipeline`, for a user whose only source is Google Ads, one of whose
 two connections has had its access revoked.
 
-Every other source (media partner, Amazon, affiliate and pixel files; Meta; Shopify) has no
+Every other source (media partner, Amazon, affiliate and pixel files; Meta; Shopify; TikTok) has no
 configuration and no files: each is skipped with a log line saying so, none fails. The revoked
 connection's customer is a failed check and an `ops.ingestion_logs` row with a permanent cause,
 never a crashed step (a failed Google account used to crash the step on `outcome.target`, which
@@ -104,5 +104,6 @@ def test_every_other_source_is_skipped_with_a_log_line_not_failed(run):
         "no pixel files for 2026-10-26 .. 2026-10-26: nothing to land",
         "no active Meta connections configured: nothing to land",
         "no active Shopify connections configured: nothing to land",
+        "no active TikTok Ads connections configured: nothing to land",
     ):
         assert line in messages, line

@@ -299,6 +299,7 @@ def story(tmp_path_factory, database_url):
             exceptions = refused_exceptions(refused)
             # Access tokens the sandbox's OAuth endpoint issued are secrets too.
             issued = dict(sb.google_ads._access_tokens)  # noqa: SLF001 - the sandbox's own record
+            issued.update(dict.fromkeys(sb.tiktok._grants))  # noqa: SLF001 - TikTok's refreshed access tokens
             yield {
                 "session": sb,
                 "config": config,

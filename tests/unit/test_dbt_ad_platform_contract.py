@@ -41,7 +41,7 @@ def _macro_columns(suffix: str) -> list[str]:
 
 
 def test_the_default_platforms_are_every_ad_platform(platforms):
-    assert platforms == ["google_ads", "meta", "media_partner", "amazon_ads", "affiliate"]
+    assert platforms == ["google_ads", "meta", "tiktok_ads", "media_partner", "amazon_ads", "affiliate"]
 
 
 @pytest.mark.parametrize("suffix", SUFFIXES)

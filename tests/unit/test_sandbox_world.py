@@ -260,7 +260,7 @@ def test_config_matches_the_strict_loader_shape(world: SandboxWorld) -> None:
     assert len(document["workspaces"]) == 2
     # The real loader accepts it, ad-platform connections and FX rates included.
     config = load_config(world.config_path)
-    assert {c.provider for c in config.connections} == {"google_ads", "meta", "shopify"}
+    assert {c.provider for c in config.connections} == {"google_ads", "meta", "shopify", "tiktok"}
     assert {(r.from_currency, r.to_currency) for r in config.fx_rates} >= {("GBP", "USD")}
 
     clients = []

@@ -4,10 +4,15 @@
 -- Candidates, best rule first (rank):
 --   1 gclid         the gclid's click_view (raw_google_ads.click_views) -> its Google ad (its ad
 --                   group when the click names no ad)                          confidence high
---   2 utm_id        utm_content = a Meta ad id                                 confidence high
---   3 utm_id        utm_id = a Google or Meta campaign id                      confidence high
+--   2 utm_id        utm_content = a Meta or TikTok ad id                       confidence high
+--   3 utm_id        utm_id = a Google, Meta or TikTok campaign id              confidence high
 --   4 fbclid        fbclid present and utm_campaign = a Meta campaign's name   confidence medium
---   5 utm_campaign  utm_campaign = a Google or Meta campaign's name            confidence low
+--     ttclid        ttclid present and utm_campaign = a TikTok campaign's name confidence medium
+--   5 utm_campaign  utm_campaign = a Google, Meta or TikTok campaign's name    confidence low
+-- TikTok has no click lookup (nothing like Google's click_view for a ttclid): its ads are
+-- resolved from the ids TikTok's URL macros write into the landing URL on each click, as
+-- advertisers tag them (utm_content=__CID__ the ad id, utm_id=__CAMPAIGN_ID__ the campaign
+-- id); a ttclid alone only names the channel (macro marketing_channel).
 -- Names compare trimmed and case-insensitively; ids as text. So a gclid found in click_views
 -- always beats the utm_* of the same signal; a gclid Google never reported falls through to
 -- the utm rules.
@@ -33,7 +38,7 @@ click_views as (
 ),
 
 -- the materialised dim_ad_entities rather than the int_*__entities views, so the entity logic is
--- not recomputed for every signal; only Google and Meta entities can be clicked
+-- not recomputed for every signal; only Google, Meta and TikTok entities can be clicked
 entities as (
 
     select
@@ -41,7 +46,7 @@ entities as (
         campaign_entity_id, entity_name, status, last_seen_date, platform_account_id,
         platform_entity_id
     from {{ ref('dim_ad_entities') }}
-    where platform in ('google_ads', 'meta')
+    where platform in ('google_ads', 'meta', 'tiktok_ads')
 
 ),
 
@@ -73,7 +78,7 @@ gclid_candidates as (
 
 ),
 
-meta_ad_candidates as (
+ad_id_candidates as (
 
     select
         signals.signal_source,
@@ -86,7 +91,7 @@ meta_ad_candidates as (
     from signals
 
     join entities
-        on  entities.platform = 'meta'
+        on  entities.platform in ('meta', 'tiktok_ads')
         and entities.level = 'ad'
         and entities.platform_entity_id = signals.utm_content
 
@@ -107,7 +112,7 @@ campaign_id_candidates as (
     from signals
 
     join entities
-        on  entities.platform in ('google_ads', 'meta')
+        on  entities.platform in ('google_ads', 'meta', 'tiktok_ads')
         and entities.level = 'campaign'
         and entities.platform_entity_id = signals.utm_id
 
@@ -137,6 +142,28 @@ fbclid_candidates as (
 
 ),
 
+ttclid_candidates as (
+
+    select
+        signals.signal_source,
+        signals.signal_id,
+        4,
+        'ttclid'::text,
+        'medium'::text,
+        entities.*
+
+    from signals
+
+    join entities
+        on  entities.platform = 'tiktok_ads'
+        and entities.level = 'campaign'
+        and lower(entities.entity_name) = lower(signals.utm_campaign)
+
+    where signals.ttclid is not null
+      and signals.utm_campaign is not null
+
+),
+
 campaign_name_candidates as (
 
     select
@@ -150,7 +177,7 @@ campaign_name_candidates as (
     from signals
 
     join entities
-        on  entities.platform in ('google_ads', 'meta')
+        on  entities.platform in ('google_ads', 'meta', 'tiktok_ads')
         and entities.level = 'campaign'
         and lower(entities.entity_name) = lower(signals.utm_campaign)
 
@@ -162,11 +189,13 @@ candidates as (
 
     select * from gclid_candidates
     union all
-    select * from meta_ad_candidates
+    select * from ad_id_candidates
     union all
     select * from campaign_id_candidates
     union all
     select * from fbclid_candidates
+    union all
+    select * from ttclid_candidates
     union all
     select * from campaign_name_candidates
 

@@ -38,6 +38,7 @@ unioned as (
         client_slug,
         gclid,
         fbclid,
+        ttclid,
         utm_source,
         utm_campaign,
         utm_id,
@@ -54,6 +55,7 @@ unioned as (
         shops.client_slug,
         orders.gclid,
         orders.fbclid,
+        orders.ttclid,
         orders.utm_source,
         orders.utm_campaign,
         orders.utm_id,
@@ -76,7 +78,7 @@ final as (
 
     select
         unioned.*,
-        {{ ad_platform_hint('gclid', 'fbclid', 'utm_source') }}     as platform_hint
+        {{ ad_platform_hint('gclid', 'fbclid', 'utm_source', 'ttclid') }} as platform_hint
 
     from unioned
 

@@ -5,6 +5,7 @@
 -- each hierarchy:
 --   google_ads     ad       latest restatement of ad_daily_metrics
 --   meta           ad       latest restatement of ad_daily_insights (conversions = purchases + leads)
+--   tiktok_ads     ad       latest restatement of ad_daily_reports (conversions = `conversion`)
 --   media_partner  creative the export, spend at the CPM in force
 --   amazon_ads     keyword  the winning export format's rows (conversions = orders,
 --                           platform_revenue = sales)

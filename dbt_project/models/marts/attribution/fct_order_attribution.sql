@@ -1,7 +1,7 @@
 -- Every Shopify order (cancelled ones included, flagged) attributed to at most one ad entity:
 --   1. the order's own landing_site click ids / UTMs, resolved by the touchpoint rules
 --      (int_attribution__signal_matches): match_type gclid / utm_id (confidence high),
---      fbclid (medium), utm_campaign (low);
+--      fbclid / ttclid (medium), utm_campaign (low);
 --   2. else the last touch of the order's journey that resolved to an entity, among the touches
 --      fct_attribution_links counted for it (inside the lookback window): match_type 'journey',
 --      with that touch's confidence;

@@ -3,9 +3,10 @@
 -- event when it carries none), of sites mapped to a client.
 -- Each touch is resolved to an ad entity where it can be (int_attribution__signal_matches):
 --   gclid         via raw_google_ads.click_views to the Google ad           confidence high
---   utm_id        utm_content = Meta ad id, or utm_id = Google / Meta campaign id      high
+--   utm_id        utm_content = Meta / TikTok ad id, or utm_id = Google / Meta / TikTok campaign id  high
 --   fbclid        fbclid with utm_campaign = a Meta campaign's name           medium
---   utm_campaign  utm_campaign = a Google / Meta campaign's name on the client's accounts  low
+--   ttclid        ttclid with utm_campaign = a TikTok campaign's name         medium
+--   utm_campaign  utm_campaign = a Google / Meta / TikTok campaign's name on the client's accounts  low
 -- A gclid match always beats a utm match of the same event. Unresolved touches have a null
 -- entity, match_type null and confidence 'none'.
 -- channel: macro marketing_channel (the resolved entity's platform, else click ids, UTMs and the
