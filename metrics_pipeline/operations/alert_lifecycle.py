@@ -99,9 +99,9 @@ def transition(
 
 
 def history(conn: psycopg.Connection, alert_event_id: int) -> list[tuple]:
-    """(from, to, by, note, at) of every change of one alert event, oldest first."""
+    """(from, to, by, note, at) of every change of one alert event, in the order they were made."""
     return conn.execute(
         "select from_status, to_status, changed_by, note, changed_at from ops.alert_event_transitions"
-        " where alert_event_id = %s order by changed_at, transition_id",
+        " where alert_event_id = %s order by transition_id",
         (alert_event_id,),
     ).fetchall()
