@@ -176,9 +176,11 @@ def _parse_document(document: Any, source_path: str, problems: list[str]) -> Pip
     fx_rates = _parse_fx_rates(document.get("fx_rates", []), problems)
     retention = _parse_retention(document.get("retention"), problems)
     notifications = _parse_notifications(document.get("notifications"), problems)
-    raw_channels = (document.get("notifications") or {}).get("channels") if isinstance(
-        document.get("notifications"), dict
-    ) else None
+    raw_channels = (
+        (document.get("notifications") or {}).get("channels")
+        if isinstance(document.get("notifications"), dict)
+        else None
+    )
     declared = set(raw_channels) if isinstance(raw_channels, dict) else set()
     for i, workspace in enumerate(workspaces):
         for j, rule in enumerate(workspace.alert_rules):

@@ -63,7 +63,10 @@ def _parse_alert_rule(raw: Any, key: str, workspace_slug: str, problems: list[st
         return None
     before = len(problems)
     _reject_unknown_keys(
-        raw, {"id", "type", "severity", "scope", "threshold", "baseline_days", "evaluation_interval", "notify"}, key, problems
+        raw,
+        {"id", "type", "severity", "scope", "threshold", "baseline_days", "evaluation_interval", "notify"},
+        key,
+        problems,
     )
     rule_id = raw.get("id")
     if not isinstance(rule_id, str) or not SLUG_PATTERN.match(rule_id):

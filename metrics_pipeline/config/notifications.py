@@ -146,8 +146,10 @@ def _parse_channel(name: Any, raw: Any, key: str, problems: list[str]) -> Notifi
     recipients = raw.get("to")
     if isinstance(recipients, str):
         recipients = [recipients]
-    if not isinstance(recipients, list) or not recipients or not all(
-        isinstance(r, str) and _ADDRESS.match(r) for r in recipients
+    if (
+        not isinstance(recipients, list)
+        or not recipients
+        or not all(isinstance(r, str) and _ADDRESS.match(r) for r in recipients)
     ):
         problems.append(f"{key}.to: one or more e-mail addresses (got {raw.get('to')!r})")
     if len(problems) > before:
