@@ -7,6 +7,7 @@ so one Slack message and one e-mail are due."""
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -264,3 +265,34 @@ def test_the_sensor_sends_what_is_due(notifying, slack, smtp, monkeypatch):
     assert datetime.now(UTC) - fetch_all(url, "select max(sent_at) from ops.notification_deliveries")[0][0] < timedelta(
         minutes=5
     )
+
+
+def test_the_demo_section_shows_delivered_alerts_after_a_500_and_a_429(marts, slack, smtp, tmp_path, capsys):  # noqa: F811
+    from types import SimpleNamespace
+
+    from metrics_pipeline.cli.demo import notify_demo
+
+    path = tmp_path / "notify.yaml"
+    path.write_text(yaml.safe_dump(config_document(smtp.port)), encoding="utf-8")
+    with psycopg.connect(marts, autocommit=True) as conn:
+        sync_alert_rules(conn, load_config(path))
+    sandbox = SimpleNamespace(world=SimpleNamespace(config_path=path), slack=slack, smtp=smtp)
+    saved = {name: os.environ.get(name) for name in (WEBHOOK_URL_VARIABLE, SMTP_PASSWORD_VARIABLE)}
+    os.environ.update({WEBHOOK_URL_VARIABLE: slack.webhook_url, SMTP_PASSWORD_VARIABLE: smtp.password})
+    os.environ["METRICS_RETRY_BASE_DELAY"] = "0.02"  # the sandbox's compressed time: 60 s -> 1.2 s
+    try:
+        delivered = notify_demo(sandbox, marts)
+    finally:
+        os.environ.pop("METRICS_RETRY_BASE_DELAY", None)
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    out = capsys.readouterr().out
+    assert delivered == {"slack": 1, "email": 1}
+    assert "alerts delivered: slack 1, email 1" in out
+    assert "team-slack: Slack webhook answered HTTP 500: rollup_error; retrying" in out
+    assert "team-slack: Slack webhook answered HTTP 429: rate_limited; retrying" in out
+    assert [status for _, status in slack.requests] == [500, 429, 200]
+    assert slack.path not in out and smtp.password not in out
