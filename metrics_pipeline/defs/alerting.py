@@ -37,7 +37,8 @@ def alert_rules(warehouse: WarehouseResource, pipeline_config: PipelineConfigRes
     monitored_jobs=[daily_pipeline_job, *FILE_SOURCE_JOBS.values(), intraday_job],
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="After a run that rebuilt the marts: evaluates the alert rules whose evaluation interval "
-    "has passed and writes what triggered to ops.alert_events (once per rule, entity and day).",
+    "has passed, writes what triggered to ops.alert_events (once per rule, entity and day) with a pending "
+    "notification per channel of its rule, and resolves ('auto') the open alerts whose condition cleared.",
 )
 def evaluate_alert_rules(context: dg.RunStatusSensorContext, warehouse: WarehouseResource):
     with connect(warehouse.url()) as conn:
