@@ -12,6 +12,14 @@ alter table ops.alert_events add constraint alert_events_status_check
     check (status in ('TRIGGERED', 'ACKNOWLEDGED', 'RESOLVED', 'DISMISSED'));
 alter table ops.alert_events add column if not exists status_changed_at timestamptz;
 alter table ops.alert_events add column if not exists status_changed_by text;
+alter table ops.alert_events add column if not exists status_note text;  -- the latest change's note
+-- who moved it to each status, when (the latest time; the full history is in the transitions)
+alter table ops.alert_events add column if not exists acknowledged_at timestamptz;
+alter table ops.alert_events add column if not exists acknowledged_by text;
+alter table ops.alert_events add column if not exists resolved_at timestamptz;
+alter table ops.alert_events add column if not exists resolved_by text;  -- a person, or 'auto'
+alter table ops.alert_events add column if not exists dismissed_at timestamptz;
+alter table ops.alert_events add column if not exists dismissed_by text;
 update ops.alert_events
 set status_changed_at = triggered_at, status_changed_by = 'evaluator'
 where status_changed_at is null;

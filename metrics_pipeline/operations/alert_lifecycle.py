@@ -7,7 +7,8 @@
     DISMISSED     not worth acting on (from TRIGGERED or ACKNOWLEDGED)
 
 RESOLVED and DISMISSED are final. Every change is a row of ops.alert_event_transitions (from,
-to, by, note, when); ops.alert_events keeps the current status and who set it when.
+to, by, note, when); ops.alert_events keeps the current status, who set it when with the note,
+and who acknowledged / resolved / dismissed it when (what marts.fct_alert_events shows BI).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import psycopg
+from psycopg import sql
 
 TRIGGERED, ACKNOWLEDGED, RESOLVED, DISMISSED = "TRIGGERED", "ACKNOWLEDGED", "RESOLVED", "DISMISSED"
 STATUSES = (TRIGGERED, ACKNOWLEDGED, RESOLVED, DISMISSED)
@@ -84,10 +86,14 @@ def transition(
         if row is None:
             raise TransitionError(f"no alert with id {alert_event_id} (`metrics-pipeline alerts list` shows them)")
         check_transition(alert_event_id, row[0], wanted)
+        column = {ACKNOWLEDGED: "acknowledged", RESOLVED: "resolved", DISMISSED: "dismissed"}[wanted]
         [(changed_at,)] = conn.execute(
-            "update ops.alert_events set status = %s, status_changed_at = clock_timestamp(), status_changed_by = %s"
-            " where alert_event_id = %s returning status_changed_at",
-            (wanted, by, alert_event_id),
+            sql.SQL(
+                "update ops.alert_events set status = %s, status_changed_at = clock_timestamp(),"
+                " status_changed_by = %s, status_note = %s, {at} = clock_timestamp(), {by} = %s"
+                " where alert_event_id = %s returning status_changed_at"
+            ).format(at=sql.Identifier(f"{column}_at"), by=sql.Identifier(f"{column}_by")),
+            (wanted, by, note, by, alert_event_id),
         ).fetchall()
         conn.execute(
             "insert into ops.alert_event_transitions"

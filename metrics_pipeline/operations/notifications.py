@@ -98,12 +98,24 @@ def parse_retry_after(value: str | None) -> float | None:
 
 
 def webhook_secrets(url: str) -> list[str]:
-    """What of a webhook URL must never be shown: all of it, its path and each long path segment
-    (Slack's https://hooks.slack.com/services/T…/B…/<token>: the path is the credential)."""
+    """What of a webhook URL must never be shown: all of it, its path (with and without the
+    leading '/'), what follows /services/, and its last segment (Slack's
+    https://hooks.slack.com/services/T…/B…/<token>: the path is the credential). Not the other
+    segments on their own: 'services' is a word, and redacting it would mangle every message."""
     parts = urlsplit(url)
-    values = [url, parts.path, parts.path.lstrip("/")]
-    values += [segment for segment in parts.path.split("/") if len(segment) >= 6]
-    return [v for v in values if v]
+    path = parts.path.rstrip("/")
+    values = [url, path, path.lstrip("/"), path.partition("/services/")[2], path.rsplit("/", 1)[-1]]
+    return [v for v in dict.fromkeys(values) if len(v) >= 8]
+
+
+def register_channel_secrets(settings: NotificationSettings, environ: Mapping[str, str]) -> None:
+    """Every configured channel's secret joins the log redaction's registry (security/log_redaction),
+    so no log record of this process shows it, whoever logs it."""
+    for channel in settings.channels:
+        if channel.type == "slack" and (url := environ.get(channel.webhook_url_env or "")):
+            register_secret(*webhook_secrets(url.strip()))
+        if channel.password_env and (password := environ.get(channel.password_env)):
+            register_secret(password)
 
 
 def redact_error(text: str, secrets: list[str]) -> str:
@@ -261,6 +273,7 @@ def deliver_due(
     sender: Sender = send,
 ) -> DeliveryReport:
     environ = os.environ if environ is None else environ
+    register_channel_secrets(settings, environ)
     scale = delay_scale(environ)
     report = DeliveryReport([], [], [])
     claimed: set[int] = set()

@@ -85,6 +85,14 @@ def test_a_cleared_condition_resolves_the_open_alerts_automatically(marts):  # n
         ("ACKNOWLEDGED", "RESOLVED", "auto"),
     ]
     assert changes[1][3] == "looking"
+    [columns] = fetch_all(
+        marts,
+        "select acknowledged_by, resolved_by, resolved_at, dismissed_by, status_note from ops.alert_events"
+        " where alert_event_id = %s",
+        (event_id(marts, "conv-drop", "acc-1"),),
+    )
+    assert columns[:4] == ("dana", "auto", NOW + timedelta(days=1), None)
+    assert columns[4].startswith(f"condition cleared: not triggered on {DAY + timedelta(days=1)} (value 10")
     assert changes[2][3].startswith(f"condition cleared: not triggered on {DAY + timedelta(days=1)}")
     assert changes[2][4] == NOW + timedelta(days=1)
 

@@ -71,16 +71,12 @@ def built(database_url, tmp_path_factory):
             )
             ids.append(alert)
         transition(conn, ids[0], "ACKNOWLEDGED", "dana", "looking")
-        conn.execute(
-            "update ops.alert_events set status = 'RESOLVED', status_changed_by = 'auto' where alert_event_id = %s",
+        conn.execute(  # what resolve_alert_events.sql does when the condition clears
+            "update ops.alert_events set status = 'RESOLVED', status_changed_by = 'auto', resolved_by = 'auto',"
+            " resolved_at = now(), status_note = 'condition cleared' where alert_event_id = %s",
             (ids[0],),
         )
-        conn.execute(
-            "insert into ops.alert_event_transitions (alert_event_id, from_status, to_status, changed_by, note)"
-            " values (%s, 'ACKNOWLEDGED', 'RESOLVED', 'auto', 'condition cleared')",
-            (ids[0],),
-        )
-        transition(conn, ids[2], "DISMISSED", "lee")
+        transition(conn, ids[2], "DISMISSED", "lee", "not ours")
     result = run_dbt(database_url, root / "dbt_target", "build", "--select", "+fct_alert_events")
     assert result.returncode == 0, result.stdout[-6000:]
     return database_url, ids
@@ -119,12 +115,12 @@ def test_the_mart_has_every_event_with_its_lifecycle(built):
     rows = fetch_all(
         url,
         "select alert_event_id, client_slug, status, is_open, status_changed_by, acknowledged_by, resolved_by,"
-        " resolution_note, dismissed_by from marts.fct_alert_events order by alert_event_id",
+        " status_note, dismissed_by from marts.fct_alert_events order by alert_event_id",
     )
     assert rows == [
         (ids[0], "alpha", "RESOLVED", False, "auto", "dana", "auto", "condition cleared", None),
         (ids[1], "bravo", "TRIGGERED", True, "evaluator", None, None, None, None),
-        (ids[2], "charlie", "DISMISSED", False, "lee", None, None, None, "lee"),
+        (ids[2], "charlie", "DISMISSED", False, "lee", None, None, "not ours", "lee"),
         (ids[3], None, "TRIGGERED", True, "evaluator", None, None, None, None),
     ]
     [(rls, policy)] = fetch_all(

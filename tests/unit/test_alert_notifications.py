@@ -222,3 +222,30 @@ workspaces:
     ):
         assert expected in text
     assert "abc" not in text.split("webhook_url_env")[1].split("\n")[0]  # the secret is not echoed
+
+
+def test_webhook_secrets_leave_ordinary_words_alone():
+    url = "https://hooks.slack.com/services/T0AAA1111/B0BBB2222/xY9abcDEFghiJKLmnoPQRstu"
+    found = webhook_secrets(url)
+    assert "services" not in found and "hooks.slack.com" not in found
+    assert "xY9abcDEFghiJKLmnoPQRstu" in found and "T0AAA1111/B0BBB2222/xY9abcDEFghiJKLmnoPQRstu" in found
+    assert redact_error("the services answered", found) == "the services answered"
+
+
+def test_configured_channel_secrets_are_registered_for_log_redaction():
+    from metrics_pipeline.config import NotificationSettings
+    from metrics_pipeline.operations.notifications import register_channel_secrets
+    from metrics_pipeline.security.log_redaction import redact
+
+    settings = NotificationSettings(
+        channels=(
+            NotificationChannel("s", "slack", webhook_url_env="HOOK"),
+            NotificationChannel(
+                "e", "email", smtp_host="h", username="u", password_env="PW", sender="a@b", recipients=("c@d",)
+            ),
+        )
+    )
+    url = "https://hooks.slack.com/services/T1/B1/registeredTokenValue123"
+    register_channel_secrets(settings, {"HOOK": url, "PW": "registered-smtp-pw"})
+    assert redact(f"posted to {url} with registered-smtp-pw") == "posted to [redacted] with [redacted]"
+    assert "registeredTokenValue123" not in redact("token registeredTokenValue123")

@@ -10,7 +10,10 @@ with cleared as (
 
 resolved as (
     update ops.alert_events as e
-    set status = 'RESOLVED', status_changed_at = %(now)s, status_changed_by = 'auto'
+    set status = 'RESOLVED', status_changed_at = %(now)s, status_changed_by = 'auto',
+        resolved_at = %(now)s, resolved_by = 'auto',
+        status_note = 'condition cleared: not triggered on ' || c.metric_date
+                      || ' (value ' || coalesce(round(c.current_value, 4)::text, 'none') || ')'
     from cleared as c
     where e.workspace_slug = c.workspace_slug
       and e.rule_id = c.rule_id
@@ -25,7 +28,8 @@ resolved as (
 transitions as (
     insert into ops.alert_event_transitions (alert_event_id, from_status, to_status, changed_by, note, changed_at)
     select alert_event_id, from_status, 'RESOLVED', 'auto',
-           'condition cleared: not triggered on ' || cleared_on || ' (value ' || coalesce(round(current_value, 4)::text, 'none') || ')',
+           'condition cleared: not triggered on ' || cleared_on
+           || ' (value ' || coalesce(round(current_value, 4)::text, 'none') || ')',
            %(now)s
     from resolved
 )

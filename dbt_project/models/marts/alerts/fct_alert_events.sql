@@ -11,43 +11,36 @@ events as (
 
 ),
 
-lifecycle as (
-
-    select * from {{ ref('int_alerts__event_lifecycle') }}
-
-),
-
 final as (
 
     select
-        e.alert_event_id,
-        e.workspace_slug,
-        e.client_slug,
-        e.rule_id,
-        e.rule_type,
-        e.severity,
-        e.scope_level,
-        e.entity_id,
-        e.entity_name,
-        e.metric_date,
-        e.current_value,
-        e.baseline_value,
-        e.threshold,
-        e.currency,
-        e.triggered_at,
-        e.status,
-        e.status in ('TRIGGERED', 'ACKNOWLEDGED')  as is_open,
-        e.status_changed_at,
-        e.status_changed_by,
-        l.acknowledged_at,
-        l.acknowledged_by,
-        l.resolved_at,
-        l.resolved_by,
-        l.resolution_note,
-        l.dismissed_at,
-        l.dismissed_by
-    from events as e
-    left join lifecycle as l on e.alert_event_id = l.alert_event_id
+        alert_event_id,
+        workspace_slug,
+        client_slug,
+        rule_id,
+        rule_type,
+        severity,
+        scope_level,
+        entity_id,
+        entity_name,
+        metric_date,
+        current_value,
+        baseline_value,
+        threshold,
+        currency,
+        triggered_at,
+        status,
+        status in ('TRIGGERED', 'ACKNOWLEDGED') as is_open,
+        status_changed_at,
+        status_changed_by,
+        status_note,
+        acknowledged_at,
+        acknowledged_by,
+        resolved_at,
+        resolved_by,
+        dismissed_at,
+        dismissed_by
+    from events
 
 )
 

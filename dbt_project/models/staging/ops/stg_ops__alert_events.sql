@@ -26,7 +26,14 @@ renamed as (
         triggered_at::timestamptz           as triggered_at,
         status::text                        as status,
         status_changed_at::timestamptz      as status_changed_at,
-        status_changed_by::text             as status_changed_by
+        status_changed_by::text             as status_changed_by,
+        status_note::text                   as status_note,
+        acknowledged_at::timestamptz        as acknowledged_at,
+        acknowledged_by::text               as acknowledged_by,
+        resolved_at::timestamptz            as resolved_at,
+        resolved_by::text                   as resolved_by,
+        dismissed_at::timestamptz           as dismissed_at,
+        dismissed_by::text                  as dismissed_by
 
     from source
 
