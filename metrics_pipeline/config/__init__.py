@@ -41,6 +41,7 @@ from metrics_pipeline.config.notifications import (
     NotificationChannel,
     NotificationSettings,
     _parse_notifications,
+    declared_channel_names,
 )
 from metrics_pipeline.config.retention import RetentionSettings, _parse_retention
 from metrics_pipeline.config.validation import (
@@ -176,12 +177,8 @@ def _parse_document(document: Any, source_path: str, problems: list[str]) -> Pip
     fx_rates = _parse_fx_rates(document.get("fx_rates", []), problems)
     retention = _parse_retention(document.get("retention"), problems)
     notifications = _parse_notifications(document.get("notifications"), problems)
-    raw_channels = (
-        (document.get("notifications") or {}).get("channels")
-        if isinstance(document.get("notifications"), dict)
-        else None
-    )
-    declared = set(raw_channels) if isinstance(raw_channels, dict) else set()
+    # a channel that is declared but invalid is reported once, where it is declared
+    declared = declared_channel_names(document.get("notifications"))
     for i, workspace in enumerate(workspaces):
         for j, rule in enumerate(workspace.alert_rules):
             for name in rule.notify:

@@ -74,13 +74,16 @@ def _parse_notifications(raw: Any, problems: list[str]) -> NotificationSettings:
         if (channel := _parse_channel(name, item, f"notifications.channels.{name}", problems))
     )
     sync_failures = _channel_names(raw.get("sync_failures", []), "notifications.sync_failures", problems)
-    known = {c.name for c in channels}
     for name in sync_failures:
-        if name not in known and name in raw_channels:
-            continue  # the channel itself is invalid: reported above
-        if name not in known:
+        if name not in declared_channel_names(raw):  # an invalid one is reported where declared
             problems.append(f"notifications.sync_failures: no channel named {name!r} in notifications.channels")
     return NotificationSettings(channels, sync_failures)
+
+
+def declared_channel_names(raw: Any) -> set[str]:
+    """The channel names the `notifications:` section declares, valid or not."""
+    channels = raw.get("channels") if isinstance(raw, dict) else None
+    return {str(name) for name in channels} if isinstance(channels, dict) else set()
 
 
 def _channel_names(raw: Any, key: str, problems: list[str]) -> tuple[str, ...]:

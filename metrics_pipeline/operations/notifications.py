@@ -272,6 +272,9 @@ def deliver_due(
     limit: int = BATCH,
     sender: Sender = send,
 ) -> DeliveryReport:
+    """Send up to `limit` due deliveries. `conn` should be in autocommit mode: each delivery is
+    then committed as soon as it was sent (inside a caller's transaction a crash after a send
+    would roll its 'sent' back, and the message would go out again)."""
     environ = os.environ if environ is None else environ
     register_channel_secrets(settings, environ)
     scale = delay_scale(environ)
