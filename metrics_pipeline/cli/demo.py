@@ -1,5 +1,5 @@
-"""`metrics-pipeline demo`: the sandbox story, from first history through retention and a
-restatement to intraday."""
+"""`metrics-pipeline demo`: the sandbox story, from first history through retention, a
+restatement and intraday to alerts delivered."""
 
 from __future__ import annotations
 
@@ -55,5 +55,47 @@ def cmd_demo(args: argparse.Namespace) -> int:
         ok = run_intraday() and ok
         print_marts_report(warehouse.database_url())
         ok = check_and_restore(url, store, archived) and ok
+        print(
+            "\n== 5. alerts: evaluate the rules, notify Slack and e-mail (the webhook fails once with 500, once with 429)"
+        )
+        notify_demo(sandbox, url)
     print("\nnext: `make dev` opens the Dagster UI on this instance; `metrics-pipeline status` lists every attempt")
     return 0 if ok else 1
+
+
+def notify_demo(sandbox, url: str, *, rounds: int = 20) -> dict[str, int]:
+    """What the evaluate_alert_rules and deliver_notifications sensors do after a run (the demo
+    runs jobs in process, without the daemon): evaluate the rules, then send until nothing is
+    due, the sandbox webhook answering 500 and then 429 (Retry-After 1 s) first, so the retry
+    shows. Returns the messages each stand-in received."""
+    import time
+    from datetime import UTC, datetime
+
+    from metrics_pipeline.config import load_config
+    from metrics_pipeline.operations.alert_rules import evaluate_due_rules
+    from metrics_pipeline.operations.notifications import deliver_due
+    from metrics_pipeline.sandbox.notification_servers import WebhookFault
+
+    settings = load_config(sandbox.world.config_path).notifications
+    sandbox.slack.queue_fault(WebhookFault(500), WebhookFault(429, retry_after=1))
+    with warehouse.connect(url, autocommit=True) as conn:
+        evaluation = evaluate_due_rules(conn, datetime.now(UTC))
+        print(f"evaluated {len(evaluation.evaluated)} rule(s): {len(evaluation.raised)} alert(s) raised")
+        for workspace, rule, entity, day, current, _ in evaluation.raised:
+            print(f"  {workspace}/{rule} on {entity} for {day}: {current:.2f}")
+        for _ in range(rounds):
+            report = deliver_due(conn, settings, datetime.now(UTC))
+            for _, channel, error in report.retrying:
+                print(f"  {channel}: {error}; retrying after the backoff")
+            pending = conn.execute(
+                "select count(*) from ops.notification_deliveries where status = 'pending'"
+            ).fetchone()[0]
+            if not pending:
+                break
+            time.sleep(1)
+    delivered = {"slack": len(sandbox.slack.texts), "email": len(sandbox.smtp.messages)}
+    print(f"alerts delivered: slack {delivered['slack']}, email {delivered['email']}")
+    if sandbox.slack.texts:
+        print("first Slack message:\n  " + sandbox.slack.texts[0].replace("\n", "\n  "))
+    print("`metrics-pipeline alerts list` lists them; `metrics-pipeline alerts ack <id> --by <name>` acknowledges one")
+    return delivered

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from metrics_pipeline import warehouse
-from metrics_pipeline.cli import retention_commands, security_commands
+from metrics_pipeline.cli import alert_commands, retention_commands, security_commands
 from metrics_pipeline.cli.demo import cmd_demo
 from metrics_pipeline.cli.reports import print_marts_report, print_pnl_report, print_status
 from metrics_pipeline.cli.runner import SANDBOX_DIR, CliError, prepare_environment, run_intraday, run_range
@@ -149,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     dev.set_defaults(handler=cmd_dev)
     security_commands.register(commands)  # credentials ..., bi ...
     retention_commands.register(commands)  # retention archive|restore
+    alert_commands.register(commands)  # alerts list|show|ack|resolve|dismiss
     return parser
 
 

@@ -204,6 +204,18 @@ def print_status(url: str, source: str | None, limit: int) -> None:
     if alerts:
         print("\nlatest alerts (ops.alert_events)")
         print_table(
-            ["triggered", "severity", "workspace", "rule", "entity", "day", "value", "baseline", "threshold", "cur"],
+            [
+                "triggered",
+                "severity",
+                "workspace",
+                "rule",
+                "entity",
+                "day",
+                "value",
+                "baseline",
+                "threshold",
+                "cur",
+                "status",
+            ],
             [(a[0].strftime("%Y-%m-%d %H:%M"), *a[1:]) for a in alerts],
         )

@@ -37,6 +37,12 @@ from metrics_pipeline.config.connections import (
     PROVIDERS,
     Connection,
 )
+from metrics_pipeline.config.notifications import (
+    NotificationChannel,
+    NotificationSettings,
+    _parse_notifications,
+    declared_channel_names,
+)
 from metrics_pipeline.config.retention import RetentionSettings, _parse_retention
 from metrics_pipeline.config.validation import (
     CURRENCY_PATTERN,
@@ -68,6 +74,8 @@ __all__ = [
     "SLUG_PATTERN",
     "AffiliateSettings",
     "AlertRule",
+    "NotificationChannel",
+    "NotificationSettings",
     "AmazonSettings",
     "AttributionSettings",
     "Client",
@@ -90,6 +98,7 @@ class PipelineConfig:
     workspaces: tuple[Workspace, ...]
     fx_rates: tuple[FxRate, ...] = ()
     retention: RetentionSettings | None = None  # None: the `retention:` section is absent
+    notifications: NotificationSettings = NotificationSettings()
 
     @property
     def connections(self) -> tuple[Connection, ...]:
@@ -140,7 +149,7 @@ def _parse_document(document: Any, source_path: str, problems: list[str]) -> Pip
     if not isinstance(document, dict):
         problems.append("the top level must be a mapping with a 'workspaces' list")
         return PipelineConfig(source_path, ())
-    _reject_unknown_keys(document, {"workspaces", "fx_rates", "retention"}, "", problems)
+    _reject_unknown_keys(document, {"workspaces", "fx_rates", "retention", "notifications"}, "", problems)
     raw_workspaces = document.get("workspaces")
     if not isinstance(raw_workspaces, list) or not raw_workspaces:
         problems.append("workspaces: must be a non-empty list")
@@ -167,4 +176,14 @@ def _parse_document(document: Any, source_path: str, problems: list[str]) -> Pip
     )
     fx_rates = _parse_fx_rates(document.get("fx_rates", []), problems)
     retention = _parse_retention(document.get("retention"), problems)
-    return PipelineConfig(source_path, tuple(workspaces), fx_rates, retention)
+    notifications = _parse_notifications(document.get("notifications"), problems)
+    # a channel that is declared but invalid is reported once, where it is declared
+    declared = declared_channel_names(document.get("notifications"))
+    for i, workspace in enumerate(workspaces):
+        for j, rule in enumerate(workspace.alert_rules):
+            for name in rule.notify:
+                if name not in declared:
+                    problems.append(
+                        f"workspaces[{i}].alert_rules[{j}].notify: no channel named {name!r} in notifications.channels"
+                    )
+    return PipelineConfig(source_path, tuple(workspaces), fx_rates, retention, notifications)

@@ -43,6 +43,7 @@ class AlertRule:
     threshold: Decimal
     baseline_days: int
     evaluation_interval_minutes: int
+    notify: tuple[str, ...] = ()  # names of `notifications.channels`
 
 
 def _parse_alert_rules(raw: Any, key: str, workspace_slug: str, problems: list[str]) -> tuple[AlertRule, ...]:
@@ -62,7 +63,10 @@ def _parse_alert_rule(raw: Any, key: str, workspace_slug: str, problems: list[st
         return None
     before = len(problems)
     _reject_unknown_keys(
-        raw, {"id", "type", "severity", "scope", "threshold", "baseline_days", "evaluation_interval"}, key, problems
+        raw,
+        {"id", "type", "severity", "scope", "threshold", "baseline_days", "evaluation_interval", "notify"},
+        key,
+        problems,
     )
     rule_id = raw.get("id")
     if not isinstance(rule_id, str) or not SLUG_PATTERN.match(rule_id):
@@ -101,6 +105,10 @@ def _parse_alert_rule(raw: Any, key: str, workspace_slug: str, problems: list[st
     interval = _INTERVAL.match(str(raw.get("evaluation_interval", "24h")).strip())
     if interval is None or int(interval.group(1)) == 0:
         problems.append(f"{key}.evaluation_interval: like 30m, 1h or 1d (got {raw.get('evaluation_interval')!r})")
+    notify = raw.get("notify", [])
+    if not isinstance(notify, list) or not all(isinstance(n, str) for n in notify):
+        problems.append(f"{key}.notify: a list of channel names of notifications.channels (got {notify!r})")
+        notify = []
     if len(problems) > before:
         return None
     return AlertRule(
@@ -114,4 +122,5 @@ def _parse_alert_rule(raw: Any, key: str, workspace_slug: str, problems: list[st
         threshold=threshold,
         baseline_days=baseline_days,
         evaluation_interval_minutes=int(interval.group(1)) * _INTERVAL_MINUTES[interval.group(2)],
+        notify=tuple(dict.fromkeys(notify)),
     )

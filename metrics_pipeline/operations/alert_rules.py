@@ -3,7 +3,12 @@
 
 An evaluation writes ops.alert_events rows for what triggered; the table's unique key
 (workspace, rule, entity, day) and `on conflict do nothing` mean an event is raised once,
-however often the same day is evaluated again.
+however often the same day is evaluated again. A new event gets a pending delivery for each
+channel its rule notifies (`operations/notifications.py` sends them).
+
+The same evaluation resolves what cleared: a rule and entity whose latest closed day does not
+trigger (the condition was evaluable and false) has its open events (TRIGGERED or ACKNOWLEDGED)
+of that day or earlier set RESOLVED by 'auto' (`sql/resolve_alert_events.sql`).
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ _RULE_SCHEMA = {
     "threshold": pl.String,
     "baseline_days": pl.Int32,
     "evaluation_interval_minutes": pl.Int32,
+    "notify_channels": pl.String,
 }
 
 
@@ -50,6 +56,7 @@ def alert_rules_frame(config: PipelineConfig) -> pl.DataFrame:
                 "threshold": str(r.threshold),
                 "baseline_days": r.baseline_days,
                 "evaluation_interval_minutes": r.evaluation_interval_minutes,
+                "notify_channels": ",".join(r.notify) or None,
             }
             for workspace in config.workspaces
             for r in workspace.alert_rules
@@ -74,6 +81,7 @@ def is_due(last_evaluated_at: datetime | None, interval_minutes: int, now: datet
 class Evaluation:
     evaluated: list[str]  # 'workspace/rule' keys
     raised: list[tuple]  # (workspace, rule, entity, day, current value, baseline) of new events
+    resolved: list[tuple] = ()  # (alert_event_id, workspace, rule, entity, day) resolved by 'auto'
 
 
 def evaluate_due_rules(conn: psycopg.Connection, now: datetime) -> Evaluation:
@@ -89,6 +97,11 @@ def evaluate_due_rules(conn: psycopg.Connection, now: datetime) -> Evaluation:
         due = [key for key, minutes, last in rules if is_due(last, minutes, now)]
         if not due:
             return Evaluation([], [])
-        raised = conn.execute(read_sql(SQL_DIR, "evaluate_alert_rules"), {"rule_keys": due, "now": now}).fetchall()
+        # a transaction of its own drops it on commit; inside the caller's (a savepoint) it would stay
+        conn.execute("drop table if exists pg_temp.alert_evaluation")
+        conn.execute(read_sql(SQL_DIR, "evaluate_alert_rules"), {"rule_keys": due})
+        raised = conn.execute(read_sql(SQL_DIR, "raise_alert_events"), {"now": now}).fetchall()
+        resolved = conn.execute(read_sql(SQL_DIR, "resolve_alert_events"), {"now": now}).fetchall()
         conn.execute(read_sql(SQL_DIR, "record_alert_evaluations"), {"rule_keys": due, "now": now})
-    return Evaluation(due, raised)
+        conn.execute("drop table pg_temp.alert_evaluation")
+    return Evaluation(due, raised, resolved)

@@ -19,6 +19,11 @@ from metrics_pipeline.sandbox.media_partner_world import (
     ClientProfile,
     CpmChange,
 )
+from metrics_pipeline.sandbox.notification_servers import (
+    SMTP_PASSWORD_VARIABLE,
+    SMTP_USERNAME,
+    WEBHOOK_URL_VARIABLE,
+)
 
 
 class PlatformWorld(Protocol):
@@ -51,6 +56,54 @@ _FX_RATES = (
     ),
 )
 _REPORTING_CURRENCY = {"northstar": "USD", "harbor": "EUR"}
+# Where the sandbox's alerts and sync failures go: its Slack webhook and SMTP stand-ins
+# (sandbox/notification_servers.py). The SMTP port is the server's, written in by the session
+# once it listens (`with_smtp_port`); the secrets are read from the environment when sending.
+SANDBOX_SLACK_CHANNEL = "sandbox-slack"
+SANDBOX_EMAIL_CHANNEL = "sandbox-email"
+SANDBOX_CHANNELS = [SANDBOX_SLACK_CHANNEL, SANDBOX_EMAIL_CHANNEL]
+PLACEHOLDER_SMTP_PORT = 2525
+
+
+def notifications_document(smtp_port: int = PLACEHOLDER_SMTP_PORT) -> dict:
+    return {
+        "channels": {
+            SANDBOX_SLACK_CHANNEL: {"type": "slack", "webhook_url_env": WEBHOOK_URL_VARIABLE},
+            SANDBOX_EMAIL_CHANNEL: {
+                "type": "email",
+                "smtp_host": "127.0.0.1",
+                "smtp_port": smtp_port,
+                "starttls": False,
+                "username": SMTP_USERNAME,
+                "password_env": SMTP_PASSWORD_VARIABLE,
+                "from": SMTP_USERNAME,
+                "to": ["oncall@agency.example"],
+            },
+        },
+        "sync_failures": list(SANDBOX_CHANNELS),
+    }
+
+
+def _alert_rules(workspace_slug: str) -> list[dict]:
+    """One daily spend cap per workspace, low enough that the sandbox's spend breaks it, sent to
+    both sandbox channels: the demo shows an alert delivered end to end."""
+    return [
+        {
+            "id": "daily-spend-cap",
+            "type": "spend_threshold",
+            "severity": "warning",
+            "threshold": 1,
+            "evaluation_interval": "1h",
+            "notify": list(SANDBOX_CHANNELS),
+        }
+    ]
+
+
+def with_smtp_port(document: dict, port: int) -> dict:
+    channels = document.get("notifications", {}).get("channels", {})
+    if SANDBOX_EMAIL_CHANNEL in channels:
+        channels[SANDBOX_EMAIL_CHANNEL]["smtp_port"] = port
+    return document
 
 
 def _fx_rates_document() -> list[dict]:
@@ -85,6 +138,7 @@ def config_document(start: date, cpm_changes: Sequence[CpmChange], platform_worl
 
     return {
         "fx_rates": _fx_rates_document(),
+        "notifications": notifications_document(),
         "workspaces": [
             {
                 "slug": workspace_slug,
@@ -105,6 +159,7 @@ def config_document(start: date, cpm_changes: Sequence[CpmChange], platform_worl
                     for profile in CLIENTS
                     if profile.workspace_slug == workspace_slug
                 ],
+                "alert_rules": _alert_rules(workspace_slug),
             }
             for workspace_slug, workspace_name in WORKSPACE_NAMES.items()
         ],

@@ -18,6 +18,7 @@ from metrics_pipeline.sandbox.google_ads_server import GoogleAdsSandboxServer
 from metrics_pipeline.sandbox.google_ads_world import GoogleAdsWorld
 from metrics_pipeline.sandbox.meta_server import MetaSandboxServer
 from metrics_pipeline.sandbox.meta_world import MetaWorld
+from metrics_pipeline.sandbox.notification_servers import SlackWebhookServer, SmtpSandboxServer
 from metrics_pipeline.sandbox.s3 import SANDBOX_PREFIX, SandboxS3
 from metrics_pipeline.sandbox.shopify_server import ShopifySandboxServer
 from metrics_pipeline.sandbox.tiktok_server import TikTokSandboxServer
@@ -40,6 +41,8 @@ class SandboxSession:
     meta: MetaSandboxServer
     shopify: ShopifySandboxServer
     exports_uri: str
+    slack: SlackWebhookServer
+    smtp: SmtpSandboxServer
     tiktok: TikTokSandboxServer | None = None
 
     def set_platform_clock(self, as_of: date) -> None:
@@ -56,6 +59,8 @@ class SandboxSession:
             **self.meta.environment(),
             **self.shopify.environment(),
             **(self.tiktok.environment() if self.tiktok is not None else {}),
+            **self.slack.environment(),
+            **self.smtp.environment(),
             "METRICS_PII_KEY": os.environ.get("METRICS_PII_KEY") or SANDBOX_PII_KEY,
             "METRICS_CONFIG": str(self.world.config_path),
             "METRICS_EXPORTS_URI": self.exports_uri,
@@ -101,6 +106,7 @@ class SandboxSession:
             f"{self.world.end} at {self.exports_uri}; Google Ads gRPC at {self.google_ads.endpoint}; "
             f"Meta Graph API at {self.meta.base_url}; Shopify GraphQL at {self.shopify.base_url}"
             + (f"; TikTok Marketing API at {self.tiktok.base_url}" if self.tiktok is not None else "")
+            + f"; alerts to a Slack webhook at {self.slack.base_url} and SMTP at 127.0.0.1:{self.smtp.port}"
         )
 
 
@@ -122,7 +128,10 @@ def sandbox_session(
         MetaSandboxServer(platforms.meta) as meta,
         ShopifySandboxServer(platforms.commerce, clock_scale=float(SANDBOX_RETRY_BASE_DELAY)) as shopify,
         TikTokSandboxServer(platforms.tiktok) as tiktok,
+        SlackWebhookServer() as slack,
+        SmtpSandboxServer() as smtp,
     ):
+        _write_smtp_port(world.config_path, smtp.port)
         s3.upload_tree(world.exports_dir, prefix=exports_prefix, remove_others=True)
         session = SandboxSession(
             world=world,
@@ -134,6 +143,8 @@ def sandbox_session(
             meta=meta,
             shopify=shopify,
             exports_uri=s3.exports_uri(prefix=exports_prefix),
+            slack=slack,
+            smtp=smtp,
             tiktok=tiktok,
         )
         # Meta and Shopify answer up to their clock; run them at today so intraday sees today.
@@ -146,3 +157,16 @@ def sandbox_session(
             if set_environ:
                 os.environ.clear()
                 os.environ.update(saved)
+
+
+def _write_smtp_port(config_path: Path, port: int) -> None:
+    """The world's config names the SMTP stand-in's port, known only once it listens."""
+    import yaml
+
+    from metrics_pipeline.sandbox.config_document import with_smtp_port
+
+    text = config_path.read_text(encoding="utf-8")
+    header = "".join(line + "\n" for line in text.splitlines() if line.startswith("#"))
+    document = with_smtp_port(yaml.safe_load(text), port)
+    body = yaml.safe_dump(document, sort_keys=False, default_flow_style=False, allow_unicode=True)
+    config_path.write_text(header + body, encoding="utf-8")

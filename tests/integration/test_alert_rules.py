@@ -110,7 +110,7 @@ def marts(database_url, tmp_path):
         conn.cursor().executemany(
             "insert into marts.fct_pnl_daily values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", rows
         )
-        conn.execute("truncate ops.alert_events, ops.alert_rule_evaluations")
+        conn.execute("truncate ops.alert_events, ops.alert_rule_evaluations cascade")
         path = tmp_path / "config.yaml"
         path.write_text(
             yaml.safe_dump(

@@ -21,7 +21,7 @@ import json
 import os
 import secrets
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -31,9 +31,11 @@ import yaml
 from psycopg import sql
 
 from metrics_pipeline.lib.dbt_project import ensure_manifest
+from metrics_pipeline.operations.alert_rules import evaluate_due_rules
 from metrics_pipeline.sandbox.session import sandbox_session
 from metrics_pipeline.security.bi_access import LoginScope, add_login
 from metrics_pipeline.warehouse.migrations import apply_migrations
+from tests.dbt_cli import run_dbt
 from tests.integration.scram_server import ScramServer, create_database, scram_server
 
 pytestmark = pytest.mark.integration
@@ -69,6 +71,7 @@ def built(scram: ScramServer, tmp_path_factory) -> str:
     prefix = f"scram-{secrets.token_hex(4)}"
     with sandbox_session(root, exports_prefix=prefix) as session:
         second_affiliate_client(session, prefix, tmp_path_factory.mktemp("affiliate-extra"))
+        account_alert_rules(session)
         # restored with the rest of the environment when the session ends
         os.environ["METRICS_DATABASE_URL"] = url
         result = defs.resolve_job_def("daily_pipeline").execute_in_process(
@@ -81,7 +84,25 @@ def built(scram: ScramServer, tmp_path_factory) -> str:
         )
     failed = [e.step_key for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
     assert result.success, failed
+    # What the evaluate_alert_rules sensor does after the run, then the alert mart rebuilt with
+    # its events (the nightly build ran before them): fct_alert_events has rows of every client.
+    with psycopg.connect(url, autocommit=True) as conn:
+        assert evaluate_due_rules(conn, datetime.now(UTC)).raised
+    alerts = run_dbt(url, root / "dbt_alerts", "build", "--select", "fct_alert_events")
+    assert alerts.returncode == 0, alerts.stdout[-4000:]
     return url
+
+
+def account_alert_rules(session) -> None:
+    """An account-level rule in each workspace that every account with spend breaks, so the alert
+    mart has events of several clients in both workspaces (the sandbox's own rules are
+    workspace-level: no client)."""
+    config = yaml.safe_load(session.world.config_path.read_text(encoding="utf-8"))
+    for workspace in config["workspaces"]:
+        workspace.setdefault("alert_rules", []).append(
+            {"id": "any-account-spend", "type": "spend_threshold", "scope": {"level": "account"}, "threshold": 0}
+        )
+    session.world.config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
 
 
 def second_affiliate_client(session, prefix: str, scratch: Path) -> None:

@@ -53,6 +53,7 @@ from dagster._serdes import serialize_value
 from metrics_pipeline import warehouse
 from metrics_pipeline.config import load_config
 from metrics_pipeline.lib.dbt_project import DBT_PROJECT_DIR, dbt_executable
+from metrics_pipeline.sandbox.notification_servers import WebhookFault
 from metrics_pipeline.sandbox.session import sandbox_session
 from metrics_pipeline.security.bi_access import LoginScope, add_login, remove_login
 from metrics_pipeline.security.credentials import KEYS_VARIABLE, allowed_names, connection_secrets
@@ -297,6 +298,10 @@ def story(tmp_path_factory, database_url):
             second = run_daily(instance, END, END, captured, api_landing_only=True)
             refused = {"google": google, "meta": meta, "shopify": shop}
             exceptions = refused_exceptions(refused)
+            # The deliver_notifications sensor then notices the permanent failures and sends them to
+            # the sandbox's Slack webhook (the URL's path is its secret; it answers 500 once) and SMTP.
+            sb.slack.queue_fault(WebhookFault(500))
+            notify(sb, captured)
             # Access tokens the sandbox's OAuth endpoint issued are secrets too.
             issued = dict(sb.google_ads._access_tokens)  # noqa: SLF001 - the sandbox's own record
             issued.update(dict.fromkeys(sb.tiktok._grants))  # noqa: SLF001 - TikTok's refreshed access tokens
@@ -314,6 +319,8 @@ def story(tmp_path_factory, database_url):
                 "exceptions": exceptions,
                 "issued_tokens": list(issued),
                 "process_secrets": process_secrets,
+                "notification_secrets": [sb.slack.path.rsplit("/", 1)[1], sb.slack.path, sb.smtp.password],
+                "notified": {"slack": sb.slack.texts, "email": sb.smtp.subjects},
                 "planted_emails": planted_emails,
                 "dbt_logs": dbt_logs_since(started),
                 "dagster_files": files_text(dagster_home),
@@ -438,6 +445,25 @@ def planted_literals(story) -> list[str]:
     return [PLANTED_PHONE, PLANTED_NAME, *(quote(email) for email in emails)]
 
 
+def notify(sb, captured: _Captured) -> None:
+    """Two ticks of the deliver_notifications sensor, the second after the (sandbox-scaled) backoff."""
+    from metrics_pipeline.defs.alerting import deliver_notifications
+    from metrics_pipeline.lib.resources import PipelineConfigResource, WarehouseResource
+    from metrics_pipeline.operations.notifications import retry_delay_seconds
+    from metrics_pipeline.operations.run_retries import delay_scale
+
+    resources = {
+        "warehouse": WarehouseResource(),
+        "pipeline_config": PipelineConfigResource(path=str(sb.world.config_path)),
+    }
+    with capture_everything(captured):
+        for tick in range(2):
+            if tick:
+                time.sleep(retry_delay_seconds(1, delay_scale()) + 0.5)
+            with dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral(), resources=resources) as context:
+                captured.parts.append(str(deliver_notifications(context).skip_message))
+
+
 @pytest.fixture(scope="module")
 def scanned(story) -> dict[str, Found]:
     """The database after both runs, scanned once for the tests that read it."""
@@ -480,7 +506,13 @@ def test_refused_credentials_are_marked_with_the_platforms_reason(story):
 
 
 def secret_values(story) -> list[str]:
-    values = [*story["secrets"].values(), *story["issued_tokens"], *story["process_secrets"], PASSWORD]
+    values = [
+        *story["secrets"].values(),
+        *story["issued_tokens"],
+        *story["process_secrets"],
+        *story["notification_secrets"],
+        PASSWORD,
+    ]
     assert all(len(v) >= 8 for v in values)  # distinctive enough to grep for
     return values
 
@@ -508,6 +540,18 @@ def test_no_secret_in_dbt_logs_or_the_dagster_instances_files(story):
     assert "fct_pnl_daily" in dbt_logs  # dbt did log the runs
     assert not pattern.search(dbt_logs)
     assert not pattern.search(story["dagster_files"])
+
+
+def test_permanent_sync_failures_were_notified_once_each_through_a_retry(story):
+    notices = fetch_all(story["url"], "select source, target from ops.sync_failure_notices order by 1, 2")
+    assert {source for source, _ in notices} >= {"google_ads"}
+    deliveries = fetch_all(
+        story["url"], "select channel, status, attempts, last_error from ops.notification_deliveries order by 1"
+    )
+    assert len(deliveries) == 2 * len(notices) and {status for _, status, _, _ in deliveries} == {"sent"}
+    assert ("sandbox-slack", "sent", 2, "Slack webhook answered HTTP 500: rollup_error") in deliveries
+    assert len(story["notified"]["slack"]) == len(story["notified"]["email"]) == len(notices)
+    assert all(text.startswith("[SYNC FAILED] ") for text in story["notified"]["slack"])
 
 
 def test_the_dagster_event_log_is_in_the_scanned_database(story):

@@ -70,3 +70,12 @@ def test_alert_rules_are_synced_every_run_and_evaluated_after_the_marts(reposito
     sensor = repository.get_sensor_def("evaluate_alert_rules")
     assert isinstance(sensor, dg.RunStatusSensorDefinition)
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+
+
+def test_notifications_are_sent_by_a_sensor_of_their_own_and_the_alert_mart_is_built(repository):
+    sensor = repository.get_sensor_def("deliver_notifications")
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    assert sensor.minimum_interval_seconds == 60
+    assert not sensor.has_jobs  # it sends; it never starts a run
+    job = repository.get_job("daily_pipeline")
+    assert dg.AssetKey(["marts", "fct_alert_events"]) in job.asset_layer.asset_graph.get_all_asset_keys()

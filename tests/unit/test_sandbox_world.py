@@ -256,16 +256,20 @@ def test_impressions_span_hundreds_to_hundreds_of_thousands(world: SandboxWorld)
 
 def test_config_matches_the_strict_loader_shape(world: SandboxWorld) -> None:
     document = yaml.safe_load(world.config_path.read_text(encoding="utf-8"))
-    assert set(document) == {"workspaces", "fx_rates"}
+    assert set(document) == {"workspaces", "fx_rates", "notifications"}
     assert len(document["workspaces"]) == 2
     # The real loader accepts it, ad-platform connections and FX rates included.
     config = load_config(world.config_path)
     assert {c.provider for c in config.connections} == {"google_ads", "meta", "shopify", "tiktok"}
     assert {(r.from_currency, r.to_currency) for r in config.fx_rates} >= {("GBP", "USD")}
+    # alerts and sync failures go to the sandbox's Slack webhook and SMTP stand-ins
+    assert {c.type for c in config.notifications.channels} == {"slack", "email"}
+    assert set(config.notifications.sync_failures) == {c.name for c in config.notifications.channels}
+    assert all(rule.notify for w in config.workspaces for rule in w.alert_rules)
 
     clients = []
     for workspace in document["workspaces"]:
-        assert set(workspace) == {"slug", "name", "reporting_currency", "connections", "clients"}
+        assert set(workspace) == {"slug", "name", "reporting_currency", "connections", "clients", "alert_rules"}
         assert SLUG.match(workspace["slug"]) and workspace["name"]
         for client in workspace["clients"]:
             assert set(client) - {"pixel_site_id", "amazon", "affiliate"} == {

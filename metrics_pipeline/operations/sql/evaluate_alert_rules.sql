@@ -1,12 +1,14 @@
 -- Evaluate the given alert rules (%(rule_keys)s: 'workspace/rule_id') over the EOD rows of
--- marts.fct_pnl_daily and record what triggered in ops.alert_events; an event for the same
--- rule, entity and day already there is left as it was (on conflict do nothing).
+-- marts.fct_pnl_daily into the temporary table alert_evaluation: one row per rule and entity in
+-- scope, for the entity's latest closed day, with `triggered` true when the rule's condition
+-- holds. raise_alert_events.sql and resolve_alert_events.sql act on it.
 --
 -- Per rule and entity in scope, the day evaluated is the entity's latest closed day; the
 -- baseline is the `baseline_days` days before it, a day without a row counting as zero
 -- (an ad that did not spend had no clicks). Scopes: account and campaign rows as the mart
 -- has them (account currency); a workspace is the sum of its accounts, money in the
 -- workspace's reporting currency.
+create temporary table alert_evaluation on commit drop as
 with rules as (
     select *
     from config.alert_rules
@@ -89,39 +91,24 @@ valued as (
     from measured as m
 ),
 
-triggered as (
-    select *
+flagged as (
+    -- true: the condition holds; false: it does not; null: it cannot be told (a comparison with
+    -- the past without a day of the window having a row, or a value that is undefined, like a
+    -- CPA without conversions)
+    select *,
+           case
+               when rule_type <> 'spend_threshold' and days_with_rows = 0 then null
+               else case rule_type
+                   when 'spend_threshold' then current_value > threshold
+                   when 'conversion_drop' then baseline_value > 0 and current_value < baseline_value * (1 - threshold)
+                   when 'cpa_spike'       then baseline_value > 0 and current_value > baseline_value * (1 + threshold)
+                   when 'roas_drop'       then baseline_value > 0 and current_value < baseline_value * (1 - threshold)
+                   when 'click_anomaly'   then stddev_clicks > 0
+                                               and abs(current_value - baseline_value) > threshold * stddev_clicks
+               end
+           end as triggered
     from valued
-    where case rule_type
-              when 'spend_threshold' then current_value > threshold
-              when 'conversion_drop' then baseline_value > 0 and current_value < baseline_value * (1 - threshold)
-              when 'cpa_spike'       then baseline_value > 0 and current_value > baseline_value * (1 + threshold)
-              when 'roas_drop'       then baseline_value > 0 and current_value < baseline_value * (1 - threshold)
-              when 'click_anomaly'   then stddev_clicks > 0
-                                          and abs(current_value - baseline_value) > threshold * stddev_clicks
-          end
-      -- a comparison with the past needs a past: at least one day of the window has a row
-      and (rule_type = 'spend_threshold' or days_with_rows > 0)
 )
 
-insert into ops.alert_events (
-    workspace_slug, client_slug, rule_id, rule_type, severity, scope_level, entity_id, entity_name,
-    metric_date, current_value, baseline_value, threshold, currency, context, triggered_at
-)
-select workspace_slug, client_slug, rule_id, rule_type, severity, scope_level, entity_id, entity_name,
-       metric_date, current_value, baseline_value, threshold,
-       case when rule_type in ('spend_threshold', 'cpa_spike') then currency end,
-       jsonb_build_object(
-           'day', jsonb_build_object('spend', spend, 'clicks', clicks, 'conversions', conversions,
-                                     'platform_revenue', platform_revenue),
-           'baseline_window', jsonb_build_object(
-               'from', metric_date - baseline_days, 'to', metric_date - 1, 'days_with_rows', days_with_rows,
-               'spend', base_spend, 'conversions', base_conversions, 'platform_revenue', base_revenue,
-               'mean_clicks', mean_clicks, 'stddev_clicks', stddev_clicks),
-           'currency', currency
-       ),
-       %(now)s
-from triggered
-order by workspace_slug, rule_id, entity_id
-on conflict (workspace_slug, rule_id, entity_id, metric_date) do nothing
-returning workspace_slug, rule_id, entity_id, metric_date, current_value, baseline_value
+select *
+from flagged
