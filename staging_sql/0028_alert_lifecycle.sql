@@ -55,7 +55,9 @@ create table if not exists ops.sync_failure_notices (
     source                 text        not null,
     target                 text        not null,  -- the account / file the landing was about
     failure_day            date        not null,  -- the UTC day the failure was recorded
-    ingestion_log_id       bigint      not null references ops.ingestion_logs (ingestion_log_id),
+    -- the ops.ingestion_logs row it was raised for; not a foreign key: a notice records what was
+    -- sent, and must not stop the logs from being pruned or truncated
+    ingestion_log_id       bigint      not null,
     partition_key          text        not null,
     message                text,                  -- ops.ingestion_logs.message (already redacted)
     raised_at              timestamptz not null default clock_timestamp(),
