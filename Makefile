@@ -17,8 +17,10 @@ $(STAMP): pyproject.toml
 demo: install
 	$(BIN)/metrics-pipeline demo
 
+# One worker per CPU, at most 4: every worker runs dbt with 4 threads against the same server,
+# and more would queue on its connections rather than finish sooner.
 test: install lint
-	$(BIN)/pytest -n logical --dist loadfile --durations=25
+	$(BIN)/pytest -n logical --maxprocesses 4 --dist loadfile --durations=25
 
 # Style, as configured in pyproject.toml ([tool.ruff]) and .sqlfluff; `make format` fixes what it can.
 lint: install
