@@ -1,8 +1,9 @@
 -- Shown in Dagster as an asset check on fct_attribution_links (a multi-parent singular test needs the hint).
 {{ config(meta={'dagster': {'ref': {'name': 'fct_attribution_links'}}}) }}
 
--- No touch outside the lookback window, recomputed from the landed rows: for every link, the
--- touch (raw_pixel.events by event_id) happened at or before the conversion - the earliest
+-- No touch outside the lookback window, recomputed from the pixel's events: for every link, the
+-- touch (int_pixel__events by event_id: the landed events plus those of months retention
+-- archived) happened at or before the conversion - the earliest
 -- checkout_completed event carrying the order's checkout_token, by the same visitor - and no
 -- more than lookback_days (config.attribution_settings, default 30) before it.
 -- And none missing: every non-direct touchpoint of the converting visitor inside the window is
@@ -46,7 +47,7 @@ conversions as (
         on  orders.shop_domain = links.shop_domain
         and orders.order_id = links.order_id
 
-    join {{ source('pixel', 'events') }} as checkout
+    join {{ ref('int_pixel__events') }} as checkout
         on  checkout.checkout_token = orders.checkout_token
         and checkout.event_type = 'checkout_completed'
 
@@ -67,7 +68,7 @@ linked_touches as (
         touch.occurred_at,
         case
             when conversions.order_key is null then 'no checkout event for the order'
-            when touch.event_id is null then 'touch is not a landed event'
+            when touch.event_id is null then 'touch is not a pixel event'
             when touch.site_id <> conversions.site_id or touch.visitor_id <> conversions.visitor_id
                 then 'touch of another visitor'
             when touch.occurred_at > conversions.converted_at then 'touch after the conversion'
@@ -80,7 +81,7 @@ linked_touches as (
     left join conversions
         on conversions.order_key = links.order_key
 
-    left join {{ source('pixel', 'events') }} as touch
+    left join {{ ref('int_pixel__events') }} as touch
         on touch.event_id = links.touchpoint_id
 
 ),

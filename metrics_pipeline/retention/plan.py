@@ -24,15 +24,14 @@ class RetainedTable:
         return f"{self.schema}.{self.table}"
 
 
-# Only landing tables whose marts keep their history when the raw rows vanish: every one of
-# these is read only by day-keyed incremental marts (macros/build_window.sql day_keyed_mart:
+# Only landing tables whose marts keep their history when the raw rows vanish. The ad metrics
+# are read only by day-keyed incremental marts (macros/build_window.sql day_keyed_mart:
 # fct_ad_entity_daily, fct_pnl_daily, fct_media_partner_daily, fct_amazon_keyword_daily,
 # fct_affiliate_daily), which a build replaces only for its window's days and for the days its
 # new rows carry, so an archived day is never touched; weekly/monthly_summaries are rebuilt
-# from fct_media_partner_daily, not from raw. Left out on purpose:
-#   raw_pixel.events: int_pixel__events re-sessionises a returning visitor over all their
-#     events still landed, and the attribution marts are tables rebuilt from it, so archiving
-#     old events would drop old touchpoints of returning visitors.
+# from fct_media_partner_daily, not from raw. raw_pixel.events is read only by
+# int_pixel__events, which keeps the archived months' events from its last build (see its
+# header), so the journeys and attribution marts built from it keep theirs. Left out on purpose:
 #   raw_amazon_ads.sales_reports: fct_sales_daily is a table rebuilt whole.
 #   raw_google_ads.click_views: attribution signal matching reads them, also tables.
 RETAINED_TABLES: tuple[RetainedTable, ...] = (
@@ -51,6 +50,7 @@ RETAINED_TABLES: tuple[RetainedTable, ...] = (
     RetainedTable("raw_media_partner", "daily_exports", "report_date", "ad_metrics"),
     RetainedTable("raw_amazon_ads", "keyword_reports", "report_date", "ad_metrics"),
     RetainedTable("raw_affiliate", "events", "event_date", "tracking_events"),
+    RetainedTable("raw_pixel", "events", "event_date", "tracking_events"),
 )
 
 

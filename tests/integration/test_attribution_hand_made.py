@@ -87,9 +87,9 @@ PIXEL_EVENTS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def built(database_url, tmp_path_factory):
-    with psycopg.connect(database_url) as conn:
+def load_world(url: str) -> None:
+    """The shop, the Google Ads account and visitor v1's pixel events, as landed rows."""
+    with psycopg.connect(url) as conn:
         conn.execute(WORLD_SQL)
         for event_id, at, session, kind, source, medium, campaign, utm_id, gclid, token in PIXEL_EVENTS:
             conn.execute(
@@ -113,6 +113,11 @@ def built(database_url, tmp_path_factory):
                     D("180") if token else None,
                 ),
             )
+
+
+@pytest.fixture(scope="module")
+def built(database_url, tmp_path_factory):
+    load_world(database_url)
     target = tmp_path_factory.mktemp("dbt_target")
     result = run_dbt(database_url, target, "build", "--vars", "{pnl_as_of: '2026-11-01T00:00:00Z'}")
     assert result.returncode == 0, result.stdout[-4000:]

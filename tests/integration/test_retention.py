@@ -200,5 +200,10 @@ def test_the_commands_archive_and_restore_a_range(warehouse_rows, tmp_path, monk
     assert main(["retention", "restore", "--table", MEDIA, "--from", "2023-11", "--to", "2024-10"]) == 0
     assert "rows in 12 month(s)" in capsys.readouterr().out
     assert fetch_all(warehouse_rows, MEDIA_ROWS) == before
-    assert main(["retention", "restore", "--table", "raw_pixel.events", "--from", "2023-11", "--to", "2024-10"]) == 2
+    assert (
+        main(
+            ["retention", "restore", "--table", "raw_amazon_ads.sales_reports", "--from", "2023-11", "--to", "2024-10"]
+        )
+        == 2
+    )
     assert "not a retained table" in capsys.readouterr().err

@@ -88,7 +88,7 @@ def test_months_parse_and_span():
         date(2024, 2, 1),
     ]
     with pytest.raises(ValueError, match="not a retained table"):
-        retained_table("raw_pixel.events")
+        retained_table("raw_amazon_ads.sales_reports")
 
 
 def test_every_retained_table_and_day_column_exists_in_the_migrations():

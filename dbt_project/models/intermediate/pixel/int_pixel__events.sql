@@ -19,6 +19,14 @@
 -- re-sessionises every visitor with an event in the window, or a row here in the window, over
 -- all of that visitor's events, and leaves every other visitor's rows as they are. Sessions,
 -- session starts and touchpoints are computed per visitor, so this equals a full rebuild.
+--
+-- Retention (metrics_pipeline/retention) may move whole months of raw_pixel.events to Parquet
+-- in the exports store. This table is then where those events live on for the journeys: a build
+-- takes the archived months' events from the table its last build left (those not landed
+-- again), so a returning visitor is re-sessionised over the same events as before the archive
+-- and every attribution mart downstream keeps its history. Without archived months, on the
+-- first build and on a full refresh (which rebuilds from landed rows only), it reads the landed
+-- rows alone.
 
 {{ config(
     materialized='incremental',
@@ -28,6 +36,13 @@
     on_schema_change='fail',
     indexes=[{'columns': ['visitor_key']}, {'columns': ['event_date']}, {'columns': ['event_id'], 'unique': True}],
 ) }}
+{%- set archived = archived_months('raw_pixel.events') if is_incremental() else [] %}
+{%- set event_columns = [
+    'event_id', 'site_id', 'visitor_id', 'session_id', 'event_type', 'occurred_at', 'event_date',
+    'page_url', 'landing_page', 'referrer', 'utm_source', 'utm_medium', 'utm_campaign',
+    'utm_term', 'utm_content', 'utm_id', 'gclid', 'fbclid', 'ttclid', 'checkout_token',
+    'order_value', 'currency'
+] %}
 
 with
 
@@ -49,11 +64,29 @@ touched_visitors as (
 {% endif -%}
 events as (
 
-    select * from {{ ref('stg_pixel__events') }}
+    select {{ event_columns | join(', ') }}
+    from {{ ref('stg_pixel__events') }}
     {%- if build_window() %}
     -- visitor_id alone first: it reaches the landed rows through their visitor_id index
     where visitor_id in (select visitor_id from touched_visitors)
       and (site_id, visitor_id) in (select site_id, visitor_id from touched_visitors)
+    {%- endif %}
+    {%- if archived %}
+
+    union all
+
+    -- the archived months' events, as the last build left them (see the header)
+    select kept.{{ event_columns | join(', kept.') }}
+    from {{ this }} as kept
+    where {{ in_months('kept.event_date', archived) }}
+      {%- if build_window() %}
+      and kept.visitor_id in (select visitor_id from touched_visitors)
+      and (kept.site_id, kept.visitor_id) in (select site_id, visitor_id from touched_visitors)
+      {%- endif %}
+      and not exists (
+          select from {{ ref('stg_pixel__events') }} as landed
+          where landed.event_id = kept.event_id
+      )
     {%- endif %}
 
 ),
