@@ -32,7 +32,6 @@ from metrics_pipeline.sources.shopify.client import (
     ShopifyClient,
     ShopifyGrantError,
     ShopifySettings,
-    refresh_due,
 )
 from metrics_pipeline.sources.shopify.load import sync_shopify
 from tests.conftest import fetch_all
@@ -126,7 +125,6 @@ def test_the_client_renews_a_granted_token_before_it_lapses(world):
 
     time_ = SharedClock()
     acme = world.shops[0]
-    assert refresh_due(86399) == 86399 - 600 and refresh_due(100) == 90
     with ShopifySandboxServer(world, faults=(), clock=time_.clock) as sandbox:
         settings = ShopifySettings(retry_policy=FAST.retry_policy)
         with ShopifyClient(

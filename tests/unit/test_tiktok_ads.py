@@ -21,7 +21,6 @@ from metrics_pipeline.sources.tiktok_ads.client import (
     envelope_data,
     is_auth_error,
     query_params,
-    renew_after,
 )
 from metrics_pipeline.sources.tiktok_ads.extract import page_list, report_params, report_ranges
 from metrics_pipeline.sources.tiktok_ads.rows import ReportRowError, report_row, utc_timestamp
@@ -113,12 +112,6 @@ def test_error_messages_name_the_code_and_never_a_secret():
     assert "40107" in text and "request_id r1" in text and "refresh token" in text
     assert secret not in text
     assert "gave up after 6 attempts" in describe_error(RetriesExhausted("x", 6, api_error(40100), "rate limited"))
-
-
-def test_a_token_is_renewed_ahead_of_its_end():
-    assert renew_after(86400) == 86400 - 600  # 10 minutes before a 24-hour token lapses
-    assert renew_after(600) == 540  # a short-lived one at 90 % of its life
-    assert renew_after(0) == 0
 
 
 # --------------------------------------------------------------------------- #

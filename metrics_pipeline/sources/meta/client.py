@@ -24,7 +24,8 @@ from facebook_business.api import FacebookAdsApi
 from facebook_business.exceptions import FacebookRequestError
 from facebook_business.session import FacebookSession
 
-from metrics_pipeline.config import ConfigError, Connection
+from metrics_pipeline.config import Connection
+from metrics_pipeline.operations.api_errors import describe_api_error
 from metrics_pipeline.operations.call_retry import (
     BackoffPolicy,
     Decision,
@@ -172,22 +173,21 @@ def regain_access_seconds(headers: Mapping[str, str] | None) -> float | None:
 
 def describe_error(exc: BaseException, secrets: Iterable[str] = ()) -> str:
     """One line for logs and ops tables, with every secret scrubbed out."""
-    if isinstance(exc, RetriesExhausted):
-        text = f"gave up after {exc.attempts} attempts: {describe_error(exc.last)}"
-    elif isinstance(exc, ConfigError):
-        text = f"{exc.path}: {'; '.join(exc.problems)}"
-    elif isinstance(exc, FacebookRequestError):
-        code = exc.api_error_code()
-        subcode = exc.api_error_subcode()
-        kind = exc.api_error_type() or "error"
-        message = exc.api_error_message() or exc.get_message()
-        where = f"code {code}" + (f"/{subcode}" if subcode else "")
-        text = f"Meta API {kind} ({where}, HTTP {exc.http_status()}): {message}"
-        if is_auth_error(exc):
-            text += "; renew the connection's access token"
-    else:
-        text = f"{type(exc).__name__}: {exc}"
-    return redact(text, secrets)
+    return describe_api_error(exc, secrets, _describe_graph_error)
+
+
+def _describe_graph_error(exc: BaseException) -> str | None:
+    if not isinstance(exc, FacebookRequestError):
+        return None
+    code = exc.api_error_code()
+    subcode = exc.api_error_subcode()
+    kind = exc.api_error_type() or "error"
+    message = exc.api_error_message() or exc.get_message()
+    where = f"code {code}" + (f"/{subcode}" if subcode else "")
+    text = f"Meta API {kind} ({where}, HTTP {exc.http_status()}): {message}"
+    if is_auth_error(exc):
+        text += "; renew the connection's access token"
+    return text
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:

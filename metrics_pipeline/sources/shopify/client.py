@@ -6,7 +6,7 @@ with the shop's access token in `X-Shopify-Access-Token`: exactly what runs agai
 (the sandbox only changes the template). The token is either a permanent Admin API access token
 or, for an app of the shop's own organisation, one from the client credentials grant
 (`POST /admin/oauth/access_token` with grant_type=client_credentials, client_id, client_secret;
-it lives `expires_in` seconds, about 24 hours): renewed TOKEN_REFRESH_MARGIN before it lapses and
+it lives `expires_in` seconds, about 24 hours): renewed TOKEN_REFRESH_MARGIN (operations.api_errors) before it lapses and
 once at once when Shopify answers 401 to it.
 
 Shopify rate-limits GraphQL by query cost: each shop has a bucket of points (`maximumAvailable`)
@@ -32,11 +32,11 @@ from urllib.parse import urlsplit
 import requests
 
 from metrics_pipeline.config import ConfigError
+from metrics_pipeline.operations.api_errors import describe_api_error, renew_after
 from metrics_pipeline.operations.call_retry import (
     BackoffPolicy,
     Decision,
     GiveUp,
-    RetriesExhausted,
     Retry,
     call_with_retries,
     retry_base_delay,
@@ -54,9 +54,6 @@ MAX_THROTTLE_WAIT = 60.0  # seconds: a full bucket refills in 20 s on the slowes
 # Points asked for above a query's known cost before it is sent: the bucket Shopify reports is
 # rounded, and a wait computed to the exact point can land a hair short of it.
 THROTTLE_MARGIN = 1.0
-# A granted token (24 hours) is renewed this long before it lapses: a sync never starts a query on
-# a token about to die.
-TOKEN_REFRESH_MARGIN = 600.0
 FIRST_SYNC_VARIABLE = "METRICS_SHOPIFY_FIRST_SYNC"
 FIRST_SYNC_MODES = ("bulk", "paged")
 
@@ -247,19 +244,17 @@ def is_auth_error(exc: BaseException) -> bool:
 
 def describe_error(exc: BaseException, secrets: Iterable[str] = ()) -> str:
     """One line for logs and ops tables, with every secret scrubbed out."""
-    if isinstance(exc, RetriesExhausted):
-        text = f"gave up after {exc.attempts} attempts: {describe_error(exc.last)}"
-    elif isinstance(exc, ConfigError):
-        text = f"{exc.path}: {'; '.join(exc.problems)}"
-    elif isinstance(exc, ShopifyGrantError):
-        text = f"Shopify: {exc}"
-    elif isinstance(exc, ShopifyAuthError):
-        text = f"Shopify refused the access token: {exc}; renew the connection's access token"
-    elif isinstance(exc, ShopifyError):
-        text = f"Shopify API: {exc}"
-    else:
-        text = f"{type(exc).__name__}: {exc}"
-    return redact(text, secrets)
+    return describe_api_error(exc, secrets, _describe_shopify_error)
+
+
+def _describe_shopify_error(exc: BaseException) -> str | None:
+    if isinstance(exc, ShopifyGrantError):
+        return f"Shopify: {exc}"
+    if isinstance(exc, ShopifyAuthError):
+        return f"Shopify refused the access token: {exc}; renew the connection's access token"
+    if isinstance(exc, ShopifyError):
+        return f"Shopify API: {exc}"
+    return None
 
 
 # --------------------------------------------------------------------------- #
@@ -276,12 +271,6 @@ class ClientCredentials:
 
     def __repr__(self) -> str:  # never print the secret
         return f"ClientCredentials(client_id={self.client_id!r})"
-
-
-def refresh_due(expires_in: float, *, margin: float = TOKEN_REFRESH_MARGIN) -> float:
-    """Seconds after its grant a token of `expires_in` seconds is renewed: `margin` before it
-    lapses, or at 90 % of its life when that is shorter."""
-    return max(0.0, expires_in - min(margin, expires_in * 0.1))
 
 
 class GrantedToken:
@@ -351,7 +340,7 @@ class GrantedToken:
         lifetime = float(expires_in) if isinstance(expires_in, (int, float)) and expires_in > 0 else 86399.0
         self._token = str(body["access_token"])
         log_redaction.register_secret(self._token)
-        self._renew_at = self._clock() + refresh_due(lifetime) * self._time_scale
+        self._renew_at = self._clock() + renew_after(lifetime) * self._time_scale
         self.scopes = tuple(s.strip() for s in str(body.get("scope") or "").split(",") if s.strip())
 
 

@@ -9,7 +9,7 @@ is success, anything else is an error, raised as `TikTokAPIError`.
 
 Access tokens live 24 hours; the connection keeps the app's id and secret and a refresh token
 (365 days). `RefreshedToken` asks `POST /open_api/v1.3/oauth2/refresh_token/` for an access token
-before the first call, renews it TOKEN_REFRESH_MARGIN before it lapses, and once at once when
+before the first call, renews it TOKEN_REFRESH_MARGIN (operations.api_errors) before it lapses, and once at once when
 TikTok answers that the token expired or is invalid. A refused refresh token (expired, revoked)
 or app secret cannot be fixed by retrying: it gives up at once and the account is marked
 `auth_error`.
@@ -31,11 +31,11 @@ from typing import Any
 import requests
 
 from metrics_pipeline.config import ConfigError
+from metrics_pipeline.operations.api_errors import describe_api_error, renew_after
 from metrics_pipeline.operations.call_retry import (
     BackoffPolicy,
     Decision,
     GiveUp,
-    RetriesExhausted,
     Retry,
     call_with_retries,
     retry_base_delay,
@@ -64,8 +64,6 @@ def is_server_code(code: int) -> bool:
     return 50000 <= code < 60000
 
 
-# A granted access token (24 hours) is renewed this long before it lapses.
-TOKEN_REFRESH_MARGIN = 600.0
 DEFAULT_TOKEN_LIFETIME = 86400.0
 
 
@@ -155,19 +153,18 @@ def classify_tiktok_error(exc: BaseException) -> Decision:
 
 def describe_error(exc: BaseException, secrets: Iterable[str] = ()) -> str:
     """One line for logs and ops tables, with every secret scrubbed out."""
-    if isinstance(exc, RetriesExhausted):
-        text = f"gave up after {exc.attempts} attempts: {describe_error(exc.last)}"
-    elif isinstance(exc, ConfigError):
-        text = f"{exc.path}: {'; '.join(exc.problems)}"
-    elif isinstance(exc, TikTokAPIError):
-        text = str(exc)
-        if exc.request_id:
-            text += f" (request_id {exc.request_id})"
-        if is_auth_error(exc):
-            text += "; renew the connection's refresh token (authorize the app again) or check its app id and secret"
-    else:
-        text = f"{type(exc).__name__}: {exc}"
-    return redact(text, secrets)
+    return describe_api_error(exc, secrets, _describe_tiktok_error)
+
+
+def _describe_tiktok_error(exc: BaseException) -> str | None:
+    if not isinstance(exc, TikTokAPIError):
+        return None
+    text = str(exc)
+    if exc.request_id:
+        text += f" (request_id {exc.request_id})"
+    if is_auth_error(exc):
+        text += "; renew the connection's refresh token (authorize the app again) or check its app id and secret"
+    return text
 
 
 # --------------------------------------------------------------------------- #
@@ -183,12 +180,6 @@ class AppCredentials:
 
     def __repr__(self) -> str:  # never print the secrets
         return f"AppCredentials(app_id={self.app_id!r})"
-
-
-def renew_after(expires_in: float, *, margin: float = TOKEN_REFRESH_MARGIN) -> float:
-    """Seconds after its grant a token of `expires_in` seconds is renewed: `margin` before it lapses,
-    or at 90 % of its life when that is shorter."""
-    return max(0.0, expires_in - min(margin, expires_in * 0.1))
 
 
 class RefreshedToken:
