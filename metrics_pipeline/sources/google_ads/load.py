@@ -30,6 +30,7 @@ import polars as pl
 import psycopg
 
 from metrics_pipeline.config import Connection, PipelineConfig
+from metrics_pipeline.landing.api_targets import aware, fail_target
 from metrics_pipeline.landing.connection_states import record_account_state
 from metrics_pipeline.landing.ingestion import (
     copy_frame,
@@ -98,14 +99,6 @@ def rows_per_day(frame: pl.DataFrame, column: str) -> Counter[date]:
     return Counter(frame.get_column(column).to_list())
 
 
-def _aware(moment: datetime | None, name: str) -> datetime:
-    if moment is None:
-        return datetime.now(UTC)
-    if moment.tzinfo is None:
-        raise ValueError(f"{name} must be timezone-aware (got {moment.isoformat()})")
-    return moment
-
-
 # --------------------------------------------------------------------------- #
 # Daily sync
 # --------------------------------------------------------------------------- #
@@ -125,7 +118,7 @@ def sync_google_ads(
     `now` (timezone-aware; default: the clock) decides which days are closed in each
     customer's time zone, and is the extracted_at / first_reported_at of this run.
     """
-    now = _aware(now, "now")
+    now = aware(now)
     days = sorted(set(days))
     if not days:
         return []
@@ -313,7 +306,7 @@ def snapshot_google_ads_today(
 ) -> list[TargetOutcome]:
     """Today's cumulative metrics per ad (today in each customer's time zone at `captured_at`),
     one capture per (customer, captured_at): running the same capture again replaces it."""
-    captured_at = _aware(captured_at, "captured_at")
+    captured_at = aware(captured_at, "captured_at")
     outcomes: list[TargetOutcome] = []
     for connection in config.connections_for(PROVIDER):
         outcomes.extend(_snapshot_connection(url, connection, captured_at=captured_at, run_id=run_id, log=log))
@@ -480,18 +473,16 @@ def _record_failure(
             start_attempt(url, source=source, partition_key=key, target=f"customers/{customer_id}", run_id=run_id)
             for key in partition_keys
         ]
-    with psycopg.connect(url) as conn, conn.transaction():
-        for log_id in log_ids:
-            finish_attempt(conn, log_id, status="failed", message=message, failure_kind=cause.kind)
-        record_account_state(conn, connection_id=connection.id, account_id=customer_id, status=state, error=message)
-    log(f"google_ads {connection.id}: FAILED ({state}) {message}")
-    return TargetOutcome(
-        connection.id,
-        customer_id,
-        "failed",
-        state,
-        tuple(partition_keys),
-        message=message,
-        cause=cause,
+    outcome = fail_target(
+        url,
+        connection_id=connection.id,
+        account_id=customer_id,
         target=f"customers/{customer_id}",
+        log_ids=log_ids,
+        partition_keys=partition_keys,
+        state=state,
+        cause=cause,
+        message=message,
     )
+    log(f"google_ads {connection.id}: FAILED ({state}) {message}")
+    return outcome

@@ -44,6 +44,7 @@ from facebook_business.exceptions import FacebookError
 from psycopg import sql
 
 from metrics_pipeline.config import ConfigError, Connection, PipelineConfig
+from metrics_pipeline.landing.api_targets import aware, describe_target, fail_target
 from metrics_pipeline.landing.connection_states import record_account_state
 from metrics_pipeline.landing.ingestion import (
     copy_frame,
@@ -122,7 +123,7 @@ def sync_meta(
     settings: MetaSettings | None = None,
 ) -> list[TargetOutcome]:
     """Land `days` (the accounts' local days) for every active Meta connection's accounts."""
-    now = _aware(now)
+    now = aware(now)
     settings = settings or MetaSettings.from_environ()
     days = sorted(set(days))
     outcomes = []
@@ -134,7 +135,7 @@ def sync_meta(
                 url, connection, account_id, days, run_id=run_id, log=log, now=now, settings=settings
             )
             outcomes.append(outcome)
-            log(_describe(outcome))
+            log(describe_target("meta", outcome))
     return outcomes
 
 
@@ -152,7 +153,7 @@ def snapshot_meta_today(
     The partition key of the log rows is the capture instant (ISO 8601, UTC): landing the
     same instant again replaces exactly that snapshot.
     """
-    captured_at = _aware(captured_at).astimezone(UTC)
+    captured_at = aware(captured_at, "captured_at").astimezone(UTC)
     settings = settings or MetaSettings.from_environ()
     outcomes = []
     for connection in config.connections_for(PROVIDER):
@@ -161,7 +162,7 @@ def snapshot_meta_today(
                 url, connection, account_id, captured_at, run_id=run_id, log=log, settings=settings
             )
             outcomes.append(outcome)
-            log(_describe(outcome))
+            log(describe_target("meta", outcome))
     return outcomes
 
 
@@ -334,14 +335,16 @@ def _fail_account(
     prefix: str = "",
 ) -> TargetOutcome:
     state = "auth_error" if is_auth_error(exc) or isinstance(exc, ConfigError) else "error"
-    cause = cause_from_decision(exc, classify_graph_error, auth_error=state == "auth_error")
-    message = prefix + describe_error(exc, secrets)
-    with psycopg.connect(url) as conn, conn.transaction():
-        for log_id in log_ids:
-            finish_attempt(conn, log_id, status="failed", message=message, failure_kind=cause.kind)
-        record_account_state(conn, connection_id=connection.id, account_id=account_id, status=state, error=message)
-    return TargetOutcome(
-        connection.id, account_id, "failed", state, keys, message=message, cause=cause, target=f"act_{account_id}"
+    return fail_target(
+        url,
+        connection_id=connection.id,
+        account_id=account_id,
+        target=f"act_{account_id}",
+        log_ids=log_ids,
+        partition_keys=keys,
+        state=state,
+        cause=cause_from_decision(exc, classify_graph_error, auth_error=state == "auth_error"),
+        message=prefix + describe_error(exc, secrets),
     )
 
 
@@ -350,24 +353,5 @@ def _fail_account(
 # --------------------------------------------------------------------------- #
 
 
-def _aware(moment: datetime | None) -> datetime:
-    if moment is None:
-        return datetime.now(UTC)
-    if moment.tzinfo is None:
-        raise ValueError(f"a time-zone-aware datetime is required (got {moment!r})")
-    return moment
-
-
 def _local_today(moment: datetime, timezone_name: str) -> date:
     return moment.astimezone(ZoneInfo(timezone_name)).date()
-
-
-def _describe(outcome: TargetOutcome) -> str:
-    span = (
-        outcome.partition_keys[0]
-        if len(outcome.partition_keys) == 1
-        else (f"{outcome.partition_keys[0]}..{outcome.partition_keys[-1]} ({len(outcome.partition_keys)} days)")
-    )
-    if outcome.status == "failed":
-        return f"meta {outcome.target} {span}: FAILED ({outcome.state}): {outcome.message}"
-    return f"meta {outcome.target} {span}: {outcome.rows_loaded} rows landed"

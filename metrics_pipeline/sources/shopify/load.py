@@ -40,6 +40,7 @@ import requests
 from psycopg import sql
 
 from metrics_pipeline.config import ConfigError, Connection, PipelineConfig
+from metrics_pipeline.landing.api_targets import aware, fail_target
 from metrics_pipeline.landing.connection_states import record_account_state
 from metrics_pipeline.landing.ingestion import (
     copy_frame,
@@ -137,7 +138,7 @@ def sync_shopify(
     settings: ShopifySettings | None = None,
 ) -> list[TargetOutcome]:
     """Sync every active Shopify connection's shop; one outcome per shop, failures included."""
-    now = _aware(now)
+    now = aware(now)
     settings = settings or ShopifySettings.from_environ()
     connections = config.connections_for(PROVIDER)
     if not connections:
@@ -342,13 +343,18 @@ def _fail_shop(
     prefix: str = "",
 ) -> TargetOutcome:
     state = "auth_error" if is_auth_error(exc) else "error"
-    cause = cause_from_decision(exc, classify_shopify_error, auth_error=state == "auth_error")
-    message = prefix + describe_error(exc, secrets)
     shop_domain = connection.shop_domain or ""
-    with psycopg.connect(url) as conn, conn.transaction():
-        finish_attempt(conn, log_id, status="failed", message=message, failure_kind=cause.kind)
-        record_account_state(conn, connection_id=connection.id, account_id=shop_domain, status=state, error=message)
-    return TargetOutcome(connection.id, shop_domain, "failed", state, (partition_key,), message=message, cause=cause)
+    return fail_target(
+        url,
+        connection_id=connection.id,
+        account_id=shop_domain,
+        target=shop_domain,
+        log_ids=[log_id],
+        partition_keys=[partition_key],
+        state=state,
+        cause=cause_from_decision(exc, classify_shopify_error, auth_error=state == "auth_error"),
+        message=prefix + describe_error(exc, secrets),
+    )
 
 
 def _message(fetched: _Fetched, counts: dict[str, int]) -> str:
@@ -369,14 +375,6 @@ def _message(fetched: _Fetched, counts: dict[str, int]) -> str:
         f"{counts['cost_observations']} new unit costs"
     )
     return message if fetched.warning is None else f"{message}; WARNING: {fetched.warning}"
-
-
-def _aware(moment: datetime | None) -> datetime:
-    if moment is None:
-        return datetime.now(UTC)
-    if moment.tzinfo is None:
-        raise ValueError(f"a time-zone-aware datetime is required (got {moment!r})")
-    return moment
 
 
 def _describe(outcome: TargetOutcome) -> str:

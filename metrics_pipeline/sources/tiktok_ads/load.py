@@ -27,7 +27,7 @@ other advertisers still land; what the retries could not get through is transien
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -36,6 +36,7 @@ import requests
 from psycopg import sql
 
 from metrics_pipeline.config import ConfigError, Connection, PipelineConfig
+from metrics_pipeline.landing.api_targets import aware, describe_target, fail_target
 from metrics_pipeline.landing.connection_states import record_account_state
 from metrics_pipeline.landing.ingestion import copy_frame, finish_attempt, read_sql, start_attempt
 from metrics_pipeline.landing.new_files import contiguous_ranges
@@ -90,7 +91,7 @@ def sync_tiktok_ads(
     clock: Callable[[], float] | None = None,
 ) -> list[TargetOutcome]:
     """Land `days` (the advertisers' local days) for every active TikTok connection's advertisers."""
-    now = _aware(now)
+    now = aware(now)
     settings = settings or TikTokSettings.from_environ()
     days = sorted(set(days))
     outcomes: list[TargetOutcome] = []
@@ -112,7 +113,7 @@ def sync_tiktok_ads(
                     url, connection, advertiser_id, days, client_of, run_id=run_id, log=log, now=now
                 )
                 outcomes.append(outcome)
-                log(_describe(outcome))
+                log(describe_target("tiktok_ads", outcome))
         finally:
             for client in clients:
                 client.close()
@@ -207,30 +208,17 @@ def _fail(
     prefix: str = "",
 ) -> TargetOutcome:
     state = "auth_error" if is_auth_error(exc) else "error"
-    cause = cause_from_decision(exc, classify_tiktok_error, auth_error=state == "auth_error")
-    message = prefix + describe_error(exc, secrets)
-    with psycopg.connect(url) as conn, conn.transaction():
-        for log_id in log_ids:
-            finish_attempt(conn, log_id, status="failed", message=message, failure_kind=cause.kind)
-        record_account_state(conn, connection_id=connection.id, account_id=advertiser_id, status=state, error=message)
-    return TargetOutcome(
-        connection.id,
-        advertiser_id,
-        "failed",
-        state,
-        keys,
-        message=message,
-        cause=cause,
+    return fail_target(
+        url,
+        connection_id=connection.id,
+        account_id=advertiser_id,
         target=f"advertisers/{advertiser_id}",
+        log_ids=log_ids,
+        partition_keys=keys,
+        state=state,
+        cause=cause_from_decision(exc, classify_tiktok_error, auth_error=state == "auth_error"),
+        message=prefix + describe_error(exc, secrets),
     )
-
-
-def _aware(moment: datetime | None) -> datetime:
-    if moment is None:
-        return datetime.now(UTC)
-    if moment.tzinfo is None:
-        raise ValueError(f"a time-zone-aware datetime is required (got {moment!r})")
-    return moment
 
 
 def _local_today(moment: datetime, timezone: str) -> date:
@@ -238,11 +226,3 @@ def _local_today(moment: datetime, timezone: str) -> date:
         return moment.astimezone(ZoneInfo(timezone)).date()
     except (ZoneInfoNotFoundError, ValueError):
         raise TikTokAPIError("advertiser info", -1, f"timezone {timezone!r} is not an IANA time zone") from None
-
-
-def _describe(outcome: TargetOutcome) -> str:
-    keys = outcome.partition_keys
-    span = keys[0] if len(keys) == 1 else f"{keys[0]}..{keys[-1]} ({len(keys)} days)"
-    if outcome.status == "failed":
-        return f"tiktok_ads {outcome.target} {span}: FAILED ({outcome.state}): {outcome.message}"
-    return f"tiktok_ads {outcome.target} {span}: {outcome.rows_loaded} rows landed"
