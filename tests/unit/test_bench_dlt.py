@@ -81,7 +81,9 @@ def test_markdown_shows_both_ratios():
 def test_without_dlt_the_figure_says_not_measured_and_why():
     assert not_measured() == {"measured": False, "reason": NOT_INSTALLED}
     text = "\n".join(render_dlt_markdown(not_measured()))
-    assert "not measured: dlt not installed" in text
+    assert "not measured: dlt not installed" in text and "make bench" in text
+    failed = "\n".join(render_dlt_markdown(not_measured("not measured: the dlt load failed (exit 1)")))
+    assert "dlt not measured: the dlt load failed (exit 1)." in failed and "pip install" not in failed
 
 
 def _landing(**extra):
