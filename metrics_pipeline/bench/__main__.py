@@ -24,6 +24,7 @@ import psycopg
 from metrics_pipeline import warehouse
 from metrics_pipeline.bench.celery_figure import measure_scale_out, scale_out_markdown
 from metrics_pipeline.bench.databases import drop_database, fresh_database
+from metrics_pipeline.bench.dlt_landing import render_dlt_markdown
 from metrics_pipeline.bench.landing import figures_dict, measure_landing
 from metrics_pipeline.bench.nightly import measure_nightly, render_nightly_markdown
 from metrics_pipeline.bench.shopify_first_sync import measure_shopify_first_sync, render_shopify_markdown
@@ -115,7 +116,7 @@ def render_markdown(results: dict) -> str:
 
 
 def render_landing_markdown(landing: dict) -> list[str]:
-    return [
+    lines = [
         "## Landing: full path vs bare COPY (media-partner export, same rows, same Postgres)",
         "",
         "| figure | value |",
@@ -133,6 +134,9 @@ def render_landing_markdown(landing: dict) -> list[str]:
         f"Best of {landing['rounds']} alternating rounds for each timing.",
         "",
     ]
+    if "dlt" in landing:  # results from before the dlt comparison have none
+        lines += render_dlt_markdown(landing["dlt"])
+    return lines
 
 
 def progress(message: str) -> None:
@@ -172,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         if "landing" in parts:
-            progress("== landing: full path vs bare COPY")
+            progress("== landing: full path vs bare COPY vs dlt")
             url = fresh_database(server_url, BENCH_DATABASE)
             results["landing"] = figures_dict(measure_landing(url, work_dir, LANDING_ROWS[args.size], log=progress))
         if "transform" in parts:

@@ -17,14 +17,16 @@ import os
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
+from importlib import metadata
 from pathlib import Path
 
 import polars as pl
 import psycopg
 from psycopg import sql
 
+from metrics_pipeline.bench import dlt_landing
 from metrics_pipeline.sources.media_partner.parse import DEFAULT_BLOCK_BYTES, EXPECTED_COLUMNS
 
 BENCH_DAY = date(2026, 9, 1)
@@ -38,21 +40,23 @@ workspaces:
         name: Benchmark Client
         media_partner: {{cpm_rates: [{{effective_from: 2026-01-01, cpm: "10.00"}}]}}
 """
-BARE_TABLE = "bench.bare_copy"
+BARE_SCHEMA, BARE_TABLE_NAME = "bench", "bare_copy"
+BARE_TABLE = f"{BARE_SCHEMA}.{BARE_TABLE_NAME}"
 # A Dagster run id's shape, so both sides store rows of the same width.
 RUN_ID = "3f0c9a52-6f1e-4c8e-9a57-0d2b7e1c4a11"
-# The bare table is filled with exactly the rows the landing writes: the columns the file
-# lacks get the same values from defaults, so both sides store and log the same bytes.
-CREATE_BARE_TABLE = """
-create schema if not exists bench;
-drop table if exists bench.bare_copy;
-drop sequence if exists bench.bare_copy_row;
-create table bench.bare_copy (like raw_media_partner.daily_exports including all);
-create sequence bench.bare_copy_row start 2;
-alter table bench.bare_copy
+# The bare table (and dlt's, bench/dlt_landing.py) is filled with exactly the rows the landing
+# writes: the columns the file lacks get the same values from defaults, so every side stores and
+# indexes the same bytes.
+CREATE_SHAPED_TABLE = """
+create schema if not exists {schema};
+drop table if exists {table};
+drop sequence if exists {sequence};
+create table {table} (like raw_media_partner.daily_exports including all);
+create sequence {sequence} start 2;
+alter table {table}
     alter column client_slug set default {client},
     alter column source_file set default {source_file},
-    alter column source_row_number set default nextval('bench.bare_copy_row')::integer,
+    alter column source_row_number set default nextval({sequence_name})::integer,
     alter column ingestion_run_id set default {run_id};
 """
 # the file's columns, in the landing table's names
@@ -85,6 +89,8 @@ class LandingFigures:
     larger_file_bytes: int
     larger_file_peak_rss_mb: float
     rounds: int
+    # the same export loaded by dlt (dlt_landing.py), or why it was not
+    dlt: dict = field(default_factory=dlt_landing.not_measured)
 
 
 def write_export(path: Path, rows: int, *, seed: int = 7) -> int:
@@ -108,14 +114,26 @@ def write_export(path: Path, rows: int, *, seed: int = 7) -> int:
     return path.stat().st_size
 
 
+def create_shaped_table(conn: psycopg.Connection, schema: str, table: str, path: Path) -> None:
+    """(Re)create `schema.table` shaped like the landing table, its missing columns defaulted."""
+    sequence = f"{table}_row"
+    conn.execute(
+        sql.SQL(CREATE_SHAPED_TABLE).format(
+            schema=sql.Identifier(schema),
+            table=sql.Identifier(schema, table),
+            sequence=sql.Identifier(schema, sequence),
+            sequence_name=sql.Literal(f"{schema}.{sequence}"),
+            client=sql.Literal(CLIENT),
+            source_file=sql.Literal(str(path.resolve())),
+            run_id=sql.Literal(RUN_ID),
+        )
+    )
+    conn.commit()
+
+
 def bare_copy_seconds(url: str, path: Path) -> float:
     with psycopg.connect(url) as conn:
-        conn.execute(
-            sql.SQL(CREATE_BARE_TABLE).format(
-                client=sql.Literal(CLIENT), source_file=sql.Literal(str(path.resolve())), run_id=sql.Literal(RUN_ID)
-            )
-        )
-        conn.commit()
+        create_shaped_table(conn, BARE_SCHEMA, BARE_TABLE_NAME, path)
         started = time.perf_counter()
         with (
             conn.cursor().copy(
@@ -156,14 +174,33 @@ def peak_rss_mb() -> float:
     return float("nan")
 
 
-def measure_landing(url: str, work_dir: Path, rows: int, *, rounds: int = 2, log=print) -> LandingFigures:
+def dlt_seconds(url: str, path: Path, work_dir: Path) -> tuple[float, float, int]:
+    """One dlt load into a fresh table shaped like the landing table, as a first load."""
+    with psycopg.connect(url) as conn:
+        dlt_landing.drop_dataset(conn)
+        create_shaped_table(conn, dlt_landing.DLT_DATASET, dlt_landing.DLT_TABLE, path)
+    try:
+        return dlt_landing.dlt_in_child(url, path, work_dir)
+    finally:
+        with psycopg.connect(url) as conn:
+            dlt_landing.drop_dataset(conn)
+
+
+def measure_landing(
+    url: str, work_dir: Path, rows: int, *, rounds: int = 2, with_dlt: bool | None = None, log=print
+) -> LandingFigures:
+    if with_dlt is None:
+        with_dlt = dlt_landing.dlt_installed()
+    dlt_not_measured = "" if with_dlt else dlt_landing.NOT_INSTALLED
+    if dlt_not_measured:
+        log(f"landing: dlt {dlt_not_measured}")
     config_path = work_dir / "config.yaml"
     config_path.write_text(CONFIG, encoding="utf-8")
     exports_root = work_dir / "exports"
     export_path = exports_root / f"media_partner/{CLIENT}/{BENCH_DAY.isoformat()}.csv"
     log(f"landing: writing a {rows:,}-row export")
     file_bytes = write_export(export_path, rows)
-    bare, landing, peak = [], [], []
+    bare, landing, peak, dlt, dlt_peak = [], [], [], [], []
     for round_number in range(1, rounds + 1):
         bare.append(bare_copy_seconds(url, export_path))
         seconds, rss, loaded = landing_in_child(url, exports_root, config_path)
@@ -171,8 +208,23 @@ def measure_landing(url: str, work_dir: Path, rows: int, *, rounds: int = 2, log
             raise RuntimeError(f"the landing loaded {loaded} rows of {rows}")
         landing.append(seconds)
         peak.append(rss)
+        dlt_note = ""
+        if not dlt_not_measured:
+            try:
+                dlt_time, dlt_rss, dlt_loaded = dlt_seconds(url, export_path, work_dir)
+            except subprocess.CalledProcessError as error:
+                # dlt's traceback is on stderr above; the figures of our own landing still stand
+                dlt_not_measured = f"not measured: the dlt load failed (exit {error.returncode})"
+                dlt_note = f", dlt {dlt_not_measured}"
+            else:
+                if dlt_loaded != rows:
+                    raise RuntimeError(f"dlt loaded {dlt_loaded} rows of {rows}")
+                dlt.append(dlt_time)
+                dlt_peak.append(dlt_rss)
+                dlt_note = f", dlt {dlt_time:.1f}s, peak RSS {dlt_rss:.0f} MB"
         log(
-            f"landing: round {round_number}/{rounds}: bare COPY {bare[-1]:.1f}s, landing {seconds:.1f}s, peak RSS {rss:.0f} MB"
+            f"landing: round {round_number}/{rounds}: bare COPY {bare[-1]:.1f}s, landing {seconds:.1f}s, "
+            f"peak RSS {rss:.0f} MB{dlt_note}"
         )
     larger_rows = rows * 4
     log(f"landing: writing a {larger_rows:,}-row export (4x) for peak memory")
@@ -183,6 +235,19 @@ def measure_landing(url: str, work_dir: Path, rows: int, *, rounds: int = 2, log
     log(f"landing: 4x file peak RSS {larger_rss:.0f} MB")
     export_path.unlink()
     best_bare, best_landing = min(bare), min(landing)
+    dlt_figures = (
+        dlt_landing.dlt_figures(
+            rows=rows,
+            seconds=dlt,
+            peak_rss_mb=dlt_peak,
+            landing_seconds=best_landing,
+            bare_copy_seconds=best_bare,
+            landing_peak_rss_mb=max(peak),
+            versions={name: _version(name) for name in ("dlt", "pyarrow")},
+        )
+        if not dlt_not_measured
+        else dlt_landing.not_measured(dlt_not_measured)
+    )
     return LandingFigures(
         rows=rows,
         file_bytes=file_bytes,
@@ -197,7 +262,15 @@ def measure_landing(url: str, work_dir: Path, rows: int, *, rounds: int = 2, log
         larger_file_bytes=larger_bytes,
         larger_file_peak_rss_mb=round(larger_rss, 1),
         rounds=rounds,
+        dlt=dlt_figures,
     )
+
+
+def _version(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
 
 
 def figures_dict(figures: LandingFigures) -> dict:
